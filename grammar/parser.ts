@@ -28,7 +28,7 @@ const messages: IParserErrorMessageProvider = {
       const next = path[matched];
       if (matched > 0 && next && (!best || matched > best.matched)) best = { matched, next };
     }
-    if (best) return `Expected ${tokenLabel(best.next)} after '${actual[best.matched - 1]!.image}' but found ${found(actual[best.matched]!)}.`;
+    if (best) return `Expected ${tokenLabel(best.next)} after '${actual[best.matched - 1]!.image}'.`;
     return `Expected ${oneOf(paths.map((path) => path[0]!).filter(Boolean))} but found ${found(actual[0]!)}.`;
   },
   buildEarlyExitMessage: ({ expectedIterationPaths, actual }) =>

@@ -1,0 +1,15 @@
+import { loadSpec } from "../compiler/spec/load.js";
+import { formatText, useColor } from "./report.js";
+import { writeFileSync } from "node:fs";
+import { canonicalOrder } from "../compiler/spec/canonical-order.js";
+
+/** `mssmc json SPEC`: prints the checked spec in canonical JSON form with every default filled. */
+export function runJson(path: string, output: string | undefined): number {
+  const result = loadSpec(path);
+  if (result.diagnostics.length) process.stderr.write(formatText(result.diagnostics, result.files, useColor(process.stderr)) + "\n");
+  if (!result.spec) return 1;
+  const text = JSON.stringify(canonicalOrder({ $schema: "https://mssmc.dev/schemas/mssm.schema.json", ...result.spec }), null, 2) + "\n";
+  if (output) writeFileSync(output, text);
+  else process.stdout.write(text);
+  return 0;
+}

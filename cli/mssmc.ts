@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from "commander";
+import { compilerVersion } from "../compiler/package-root.js";
+import { InvariantError } from "../compiler/source/diagnostic.js";
+import { runCheck } from "./check.js";
+import { runJson } from "./json.js";
+
+// The command-line entry point: argument parsing only; each command lives in its own file and
+// returns an exit code. Usage errors exit with 2, user errors with 1, internal errors with 70.
+
+const program = new Command();
+program
+  .name("mssmc")
+  .description("Compile, train and export multi-task recommendation models written in the .mssm language.")
+  .version(compilerVersion(), "-V, --version")
+  .showHelpAfterError("(run with --help for usage)")
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+let exitCode = 0;
+
+program
+  .command("check")
+  .description("Check specs for errors and print diagnostics (file:line:col) with a code frame.")
+  .argument("<files...>", ".mssm or .json spec files")
+  .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+  .action((files: string[], opts: { format: "text" | "json" }) => {
+    exitCode = runCheck(files, { format: opts.format });
+  });
+
+program
+  .command("json")
+  .description("Print a checked spec in its canonical JSON form, every default filled in.")
+  .argument("<spec>", ".mssm or .json spec file")
+  .option("-o, --output <file>", "write to a file instead of standard output")
+  .action((spec: string, opts: { output?: string }) => {
+    exitCode = runJson(spec, opts.output);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+  process.exitCode = exitCode;
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version end through here with code 0.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    const internal = e instanceof InvariantError ? "internal error" : "unexpected internal error";
+    process.stderr.write(`mssmc: ${internal}: ${e instanceof Error ? e.message : String(e)}\nThis is a bug in mssmc; please report it with the command you ran.\n`);
+    if (process.env["MSSMC_DEBUG"] && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = 70;
+  }
+}

@@ -1,0 +1,51 @@
+import type { Diagnostic, RelatedSpan, Severity } from "../source/diagnostic.js";
+import type { SourceMap } from "../spec/source-map.js";
+import type { Stage } from "../spec/topology.js";
+import type { Spec } from "../spec/types.js";
+
+/** What a rule sees: the normalized spec, where its values came from, and its wiring. */
+export interface RuleContext {
+  spec: Spec;
+  map: SourceMap;
+  stages: Stage[];
+  /**
+   * Reports a problem at the source of the value at `pointer` (nearest recorded ancestor);
+   * `onKey` narrows it to the property's name when the source has one.
+   */
+  report(severity: Severity, message: string, pointer: string, options?: { onKey?: boolean; related?: { pointer: string; message: string }[] }): void;
+}
+
+/** A check rule: one stable kebab-case code, one concern. */
+export interface Rule {
+  code: string;
+  /** One sentence for the reference manual. */
+  description: string;
+  /** Whether it also runs on files that only declare fields and tasks (no model). */
+  appliesToLibraries?: boolean;
+  check(context: RuleContext): void;
+}
+
+/** Runs rules over a normalized spec and returns their diagnostics. */
+export function runRules(rules: readonly Rule[], spec: Spec, map: SourceMap, stages: Stage[], fallbackFile: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const rule of rules) {
+    const context: RuleContext = {
+      spec,
+      map,
+      stages,
+      report(severity, message, pointer, options = {}) {
+        const o = map.locate(pointer);
+        const span = o ? (options.onKey && o.key ? o.key : o.span) : { start: 0, end: 0 };
+        const related: RelatedSpan[] = (options.related ?? []).flatMap((r) => {
+          const ro = map.locate(r.pointer);
+          return ro ? [{ file: ro.file, span: ro.span, message: r.message }] : [];
+        });
+        const d: Diagnostic = { code: rule.code, severity, message, file: o?.file ?? fallbackFile, span };
+        if (related.length) d.related = related;
+        out.push(d);
+      },
+    };
+    rule.check(context);
+  }
+  return out;
+}

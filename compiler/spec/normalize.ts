@@ -1,0 +1,92 @@
+import type { Connection, Field, Optimizer, OptimizerKind, Spec, Task } from "./types.js";
+
+// Fills every default of a schema-valid canonical spec, so the checker and compiler never ask
+// "was this set?". The same defaults are annotated in specs/mssm.schema.json (a test keeps the two
+// in agreement) and listed in specs/language.md.
+
+export const DEFAULT_DIM = 8;
+export const DEFAULT_GATES = { beta: 2 / 3, gamma: -0.1, zeta: 1.1, init_drop: 0.5 } as const;
+
+/** Each optimizer's settings when the spec leaves them unset. */
+export const OPTIMIZER_DEFAULTS: Record<OptimizerKind, Omit<Optimizer, "kind">> = {
+  adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+  adamw: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 },
+  sgd: { lr: 0.01, momentum: 0, nesterov: false, weight_decay: 0 },
+  adagrad: { lr: 0.01, eps: 1e-10, initial_accumulator: 0, weight_decay: 0 },
+};
+
+/** The optimizer used for gate parameters when the spec names none: they must move fast to prune. */
+export const DEFAULT_GATE_OPTIMIZER: Optimizer = { kind: "adam", lr: 1e-2 };
+
+type Loose<T> = { [K in keyof T]?: unknown };
+
+/** Completes an optimizer with its kind's defaults, keeping what the spec set. */
+export function normalizeOptimizer(o: Loose<Optimizer>): Optimizer {
+  const kind = o.kind as OptimizerKind;
+  return { kind, ...OPTIMIZER_DEFAULTS[kind], ...(o as Partial<Optimizer>) };
+}
+
+function normalizeConnection(c: Loose<Connection> | undefined): Connection {
+  const kind = (c?.kind as Connection["kind"] | undefined) ?? "dense";
+  const out: Connection = { kind, sources: (c?.sources as Connection["sources"] | undefined) ?? "auto" };
+  if (c?.granularity !== undefined || kind === "cssm") out.granularity = (c?.granularity as Connection["granularity"] | undefined) ?? "cell";
+  return out;
+}
+
+function normalizeField(f: Loose<Field> & { name: string; kind: Field["kind"] }): Field {
+  const kindDefaults = f.kind === "numeric" ? { transform: "none" } : f.kind === "multi_hot" ? { separator: "|", pooling: "mean" } : {};
+  return { column: f.name, dim: DEFAULT_DIM, ...kindDefaults, ...f } as Field;
+}
+
+function normalizeTask(t: Loose<Task> & { kind: Task["kind"] }): Task {
+  const kindDefaults = t.kind === "binary" ? { positive: ["1"] } : {};
+  return { weight: 1, ...kindDefaults, ...t } as Task;
+}
+
+/** Returns the spec with every default filled; the input must be schema-valid. */
+export function normalize(input: Record<string, unknown>): Spec {
+  const s = input as unknown as Loose<Spec> & { fields: Field[]; tasks: Task[]; levels?: Loose<Spec["levels"][number]>[]; towers: Loose<Spec["towers"]> };
+  const train = (s.train ?? {}) as Loose<Spec["train"]>;
+  const optimizer = normalizeOptimizer((train.optimizer as Loose<Optimizer> | undefined) ?? { kind: "adam" });
+  const embeddingDefault = optimizer.kind === "adamw" ? { kind: "adam" as const, lr: optimizer.lr } : optimizer;
+  return {
+    mssm: 1,
+    model: s.model as string,
+    fields: s.fields.map(normalizeField),
+    tasks: s.tasks.map(normalizeTask),
+    groups: (s.groups as string[] | undefined) ?? [],
+    select_fields: (s.select_fields as boolean | undefined) ?? false,
+    levels: (s.levels ?? []).map((l) => ({
+      experts: Object.fromEntries(
+        Object.entries((l.experts ?? {}) as Record<string, Loose<Spec["levels"][number]["experts"][string]>>).map(([g, e]) => [
+          g,
+          { count: (e.count as number | undefined) ?? 1, widths: e.widths as number[], activation: (e.activation as never) ?? "relu" },
+        ]),
+      ),
+      connect: normalizeConnection(l.connect as Loose<Connection> | undefined),
+    })),
+    towers: {
+      connect: normalizeConnection(s.towers.connect as Loose<Connection> | undefined),
+      tasks: Object.fromEntries(
+        Object.entries((s.towers.tasks ?? {}) as Record<string, { widths: number[]; activation?: string }>).map(([t, e]) => [
+          t,
+          { widths: e.widths, activation: (e.activation as never) ?? "relu" },
+        ]),
+      ),
+    },
+    regularize: { l0: 0, l2: 0, ...(s.regularize as object | undefined) },
+    gates: { ...DEFAULT_GATES, ...(s.gates as object | undefined) },
+    train: {
+      batch: 1024,
+      epochs: 10,
+      seed: 0,
+      schedule: "constant",
+      warmup_steps: 0,
+      patience: 0,
+      ...(train as object),
+      optimizer,
+      gate_optimizer: normalizeOptimizer((train.gate_optimizer as Loose<Optimizer> | undefined) ?? DEFAULT_GATE_OPTIMIZER),
+      embedding_optimizer: train.embedding_optimizer ? normalizeOptimizer(train.embedding_optimizer as Loose<Optimizer>) : embeddingDefault,
+    },
+  };
+}

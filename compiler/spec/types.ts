@@ -1,0 +1,188 @@
+// The canonical form of a spec: what a .mssm file means, as plain JSON. The compiler reads only
+// this. `specs/mssm.schema.json` describes the same shape; `normalize.ts` fills every default, so
+// a checked spec has every property below set (those marked optional stay absent when unused).
+
+export const SPEC_FORMAT_VERSION = 1;
+
+export type Activation = "relu" | "leaky_relu" | "elu" | "gelu" | "tanh" | "sigmoid" | "linear";
+export const ACTIVATIONS: readonly Activation[] = ["relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "linear"];
+
+export type NumericTransform = "none" | "log1p";
+
+interface FieldBase {
+  name: string;
+  /** The CSV column read; defaults to the field's name. */
+  column: string;
+  /** Embedding width. */
+  dim: number;
+}
+
+/** A string or integer id: looked up in a vocabulary (built from training data or given) or hashed. */
+export interface CategoricalField extends FieldBase {
+  kind: "categorical";
+  /** Hash ids into this many buckets instead of building a vocabulary. */
+  hash_buckets?: number;
+  /** Values seen fewer times in training map to the out-of-vocabulary id (default 1). */
+  min_count?: number;
+  /** A fixed vocabulary instead of one built from the data. */
+  vocabulary?: string[];
+}
+
+/** A float, standardized with training statistics; missing values become the mean; embedded as x·v. */
+export interface NumericField extends FieldBase {
+  kind: "numeric";
+  transform: NumericTransform;
+}
+
+/** A separator-joined list of ids, each embedded, pooled by sum or mean. */
+export interface MultiHotField extends FieldBase {
+  kind: "multi_hot";
+  separator: string;
+  pooling: "sum" | "mean";
+  hash_buckets?: number;
+  min_count?: number;
+  vocabulary?: string[];
+}
+
+export type Field = CategoricalField | NumericField | MultiHotField;
+
+interface TaskBase {
+  name: string;
+  /** The CSV column holding the label. */
+  label: string;
+  /** Weight of this task's loss in the joint loss. */
+  weight: number;
+}
+
+/** Binary classification with BCE on logits; the label is positive when its value is in `positive`. */
+export interface BinaryTask extends TaskBase {
+  kind: "binary";
+  positive: string[];
+}
+
+/** Regression with mean squared error; the label is a float. */
+export interface RegressionTask extends TaskBase {
+  kind: "regression";
+}
+
+/** Classification into `classes` classes with softmax cross-entropy; labels are 0..classes-1. */
+export interface MulticlassTask extends TaskBase {
+  kind: "multiclass";
+  classes: number;
+}
+
+export type Task = BinaryTask | RegressionTask | MulticlassTask;
+
+/** `count` identical-shape MLPs (experts) in one group at one level. */
+export interface Experts {
+  count: number;
+  widths: number[];
+  activation: Activation;
+}
+
+/** A tower: an MLP per task, followed by the task's output layer. */
+export interface Tower {
+  widths: number[];
+  activation: Activation;
+}
+
+export type ConnectionKind = "dense" | "cssm" | "l0_average" | "softmax_gate" | "cross_stitch";
+export const CONNECTION_KINDS: readonly ConnectionKind[] = ["dense", "cssm", "l0_average", "softmax_gate", "cross_stitch"];
+
+/**
+ * Which outputs of the previous stage a consumer reads. `auto` depends on the kind (see
+ * specs/language.md): `all` for dense, cssm, l0_average and cross_stitch inside levels;
+ * `own_and_shared` for a task's softmax gate (`all` for a shared group's); `own` for towers,
+ * falling back to the shared groups when the task has no group of its own.
+ */
+export type Sources = "auto" | "own" | "shared" | "own_and_shared" | "all";
+export const SOURCES: readonly Sources[] = ["auto", "own", "shared", "own_and_shared", "all"];
+
+export type Granularity = "cell" | "block" | "weight";
+
+/** How the sub-networks of a stage read the outputs of the stage before it. */
+export interface Connection {
+  kind: ConnectionKind;
+  sources: Sources;
+  /** L0 gate granularity, for `cssm` only: per output unit, per block, or per weight. */
+  granularity?: Granularity;
+}
+
+export interface Level {
+  /** Experts per group; a group missing here has none at this level. */
+  experts: Record<string, Experts>;
+  connect: Connection;
+}
+
+export interface Towers {
+  connect: Connection;
+  /** One tower per task of the model. */
+  tasks: Record<string, Tower>;
+}
+
+export type OptimizerKind = "adam" | "adamw" | "sgd" | "adagrad";
+
+export interface Optimizer {
+  kind: OptimizerKind;
+  lr: number;
+  /** adam, adamw */
+  beta1?: number;
+  beta2?: number;
+  /** adam, adamw, adagrad */
+  eps?: number;
+  /** adamw (decoupled), sgd and adagrad (added to the gradient) */
+  weight_decay?: number;
+  /** sgd */
+  momentum?: number;
+  nesterov?: boolean;
+  /** adagrad */
+  initial_accumulator?: number;
+}
+
+export interface Train {
+  /** Dense weights and biases. */
+  optimizer: Optimizer;
+  /** Gate parameters (L0 log α and field-selection vectors); they need a faster rate to prune. */
+  gate_optimizer: Optimizer;
+  /** Embedding rows, updated row-wise (lazily) for the rows a batch touches. */
+  embedding_optimizer: Optimizer;
+  batch: number;
+  epochs: number;
+  seed: number;
+  schedule: "constant" | "cosine" | "linear";
+  warmup_steps: number;
+  /** Epochs without validation improvement before stopping; 0 never stops early. */
+  patience: number;
+}
+
+export interface Regularize {
+  /** λ0: weight of the expected L0 norm of all gates. */
+  l0: number;
+  /** λ2: weight of the squared L2 norm of dense weights (not biases, gates or embeddings). */
+  l2: number;
+}
+
+/** Hard-concrete gate constants (Louizos et al. 2018). */
+export interface GateConstants {
+  beta: number;
+  gamma: number;
+  zeta: number;
+  /** Initial drop probability p; log α starts at log(1-p) - log p. */
+  init_drop: number;
+}
+
+export interface Spec {
+  mssm: typeof SPEC_FORMAT_VERSION;
+  model: string;
+  fields: Field[];
+  /** The tasks this model learns, in declaration order. */
+  tasks: Task[];
+  groups: string[];
+  /** Field-level sparse selection (FSCM): one mask over the fields for each group. */
+  select_fields: boolean;
+  levels: Level[];
+  towers: Towers;
+  regularize: Regularize;
+  gates: GateConstants;
+  train: Train;
+}
