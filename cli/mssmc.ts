@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { compilerVersion } from "../compiler/package-root.js";
 import { InvariantError } from "../compiler/source/diagnostic.js";
 import { runCheck } from "./check.js";
+import { runFmt } from "./fmt.js";
 import { runJson } from "./json.js";
 
 // The command-line entry point: argument parsing only; each command lives in its own file and
@@ -26,6 +27,16 @@ program
   .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
   .action((files: string[], opts: { format: "text" | "json" }) => {
     exitCode = runCheck(files, { format: opts.format });
+  });
+
+program
+  .command("fmt")
+  .description("Format .mssm files in place in the canonical style, keeping every comment.")
+  .argument("<files...>", ".mssm files")
+  .addOption(new Option("--check", "write nothing; list the files that are not formatted and exit 1 if any").conflicts("stdout"))
+  .option("--stdout", "print the formatted text instead of writing the files")
+  .action((files: string[], opts: { check?: boolean; stdout?: boolean }) => {
+    exitCode = runFmt(files, { check: !!opts.check, stdout: !!opts.stdout });
   });
 
 program

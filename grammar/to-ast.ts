@@ -35,7 +35,8 @@ function spanOf(n: CstNode): Span {
 
 /** Decodes the body of a double-quoted string; unknown escapes keep the escaped character. */
 export function unescapeString(raw: string): string {
-  const closed = raw.length >= 2 && raw.endsWith('"') && !raw.endsWith('\\"');
+  // The final quote closes the string unless an odd number of backslashes escapes it ("a\\").
+  const closed = raw.length >= 2 && /(?:^|[^\\])(?:\\\\)*"$/.test(raw.slice(1));
   const body = raw.slice(1, closed ? -1 : undefined);
   return body.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, e: string) => {
     switch (e[0]) {
