@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { formatSource } from "../../grammar/print.js";
 import { packageRoot } from "../../compiler/package-root.js";
 import { loadSpec } from "../../compiler/spec/load.js";
 import { normalize } from "../../compiler/spec/normalize.js";
@@ -47,6 +48,11 @@ describe("the model zoo", () => {
     const spec = r.spec!;
     expect(spec.fields.every((f) => f.dim === 8)).toBe(true);
     expect(spec.train).toMatchObject({ batch: 1024, epochs: 10, seed: 7, optimizer: { kind: "adam", lr: 1e-3 } });
+  });
+
+  it.each(["adult.mssm", ...models])("%s is in the canonical format (mssmc fmt --check)", (file) => {
+    const text = readFileSync(join(zoo, file), "utf8");
+    expect(formatSource(text, file).formatted).toBe(text);
   });
 
   it.each(models)("%s: mssmc json gives a file that loads to the same spec", (file) => {
