@@ -28,6 +28,9 @@ export interface Rule {
 /** Runs rules over a normalized spec and returns their diagnostics. */
 export function runRules(rules: readonly Rule[], spec: Spec, map: SourceMap, stages: Stage[], fallbackFile: string): Diagnostic[] {
   const out: Diagnostic[] = [];
+  // One value written once but expanded to several places (`experts:` for every group, the
+  // default `tower:`) is reported once when a rule finds the same problem in each copy.
+  const seen = new Set<string>();
   for (const rule of rules) {
     const context: RuleContext = {
       spec,
@@ -42,6 +45,9 @@ export function runRules(rules: readonly Rule[], spec: Spec, map: SourceMap, sta
         });
         const d: Diagnostic = { code: rule.code, severity, message, file: o?.file ?? fallbackFile, span };
         if (related.length) d.related = related;
+        const key = JSON.stringify([d.code, d.severity, d.message, d.file, d.span.start, d.span.end]);
+        if (seen.has(key)) return;
+        seen.add(key);
         out.push(d);
       },
     };

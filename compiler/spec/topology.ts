@@ -10,6 +10,11 @@ export interface Producer {
   group: string;
   expert: number;
   width: number;
+  /**
+   * Set on the single shared input representation (stage 0 without field selection), which every
+   * consumer sees. A flag rather than the group name, because a user may name a group `input`.
+   */
+  input?: true;
 }
 
 /** A sub-network of a stage and what it reads. */
@@ -36,8 +41,10 @@ export const INPUT_GROUP = "input";
 export function resolveSources(connect: Connection, consumer: string, spec: Spec, atTowers: boolean, previous: Producer[]): Exclude<Sources, "auto"> {
   if (connect.sources !== "auto") return connect.sources;
   const isTask = spec.tasks.some((t) => t.name === consumer);
-  if (atTowers) return previous.some((p) => p.group === consumer) ? "own" : "shared";
+  // A task's softmax gate mixes its own experts with the shared ones (CGC, PLE), at a level and
+  // at the towers alike; without experts of its own that is just the shared ones (MMoE).
   if (connect.kind === "softmax_gate") return isTask ? "own_and_shared" : "all";
+  if (atTowers) return previous.some((p) => !p.input && p.group === consumer) ? "own" : "shared";
   return "all";
 }
 
@@ -45,7 +52,7 @@ export function resolveSources(connect: Connection, consumer: string, spec: Spec
 export function visible(mode: Exclude<Sources, "auto">, consumer: string, spec: Spec, previous: Producer[]): Producer[] {
   const isTaskGroup = (g: string) => spec.tasks.some((t) => t.name === g);
   return previous.filter((p) => {
-    if (p.group === INPUT_GROUP) return true;
+    if (p.input) return true;
     switch (mode) {
       case "all": return true;
       case "own": return p.group === consumer;
@@ -65,7 +72,7 @@ export function topology(spec: Spec): Stage[] {
   const width = inputWidth(spec);
   const inputProducers: Producer[] = spec.select_fields
     ? spec.groups.map((g) => ({ group: g, expert: 0, width }))
-    : [{ group: INPUT_GROUP, expert: 0, width }];
+    : [{ group: INPUT_GROUP, expert: 0, width, input: true }];
   const stages: Stage[] = [{ index: 0, connect: undefined, consumers: [], producers: inputProducers }];
   let previous = inputProducers;
   spec.levels.forEach((level, i) => {

@@ -1,0 +1,46 @@
+import type { Rule } from "../rule.js";
+import { child } from "../../spec/source-map.js";
+import type { OptimizerKind } from "../../spec/types.js";
+import { writtenOptimizers } from "./describe.js";
+
+/** The settings each optimizer kind reads; the schema accepts all of them on every kind. */
+const SETTINGS: Record<OptimizerKind, readonly string[]> = {
+  adam: ["lr", "beta1", "beta2", "eps"],
+  adamw: ["lr", "beta1", "beta2", "eps", "weight_decay"],
+  sgd: ["lr", "momentum", "nesterov", "weight_decay"],
+  adagrad: ["lr", "eps", "initial_accumulator", "weight_decay"],
+};
+
+/** An option the schema allows in its place but that means nothing together with the others. */
+export const optionNotApplicable: Rule = {
+  code: "option-not-applicable",
+  description: "An option does not apply where it is given: an optimizer setting of another kind, 'granularity' on a connection that is not cssm, or two ways to build one field's vocabulary.",
+  appliesToLibraries: true,
+  check({ spec, map, report }) {
+    for (const { name, pointer, optimizer } of writtenOptimizers(spec, map)) {
+      for (const key of Object.keys(optimizer)) {
+        if (key === "kind" || SETTINGS[optimizer.kind].includes(key)) continue;
+        const owners = (Object.keys(SETTINGS) as OptimizerKind[]).filter((k) => SETTINGS[k].includes(key));
+        report("error", `'${key}' is not a setting of ${optimizer.kind} (in '${name}'); it belongs to ${owners.join(" and ")}.`, child(pointer, key), { onKey: true });
+      }
+    }
+    const connections = [...spec.levels.map((l, i) => ({ c: l.connect, pointer: `${child("/levels", i)}/connect` })), { c: spec.towers.connect, pointer: "/towers/connect" }];
+    for (const { c, pointer } of connections) {
+      if (c.granularity !== undefined && c.kind !== "cssm") {
+        report("error", `'granularity' applies only to cssm connections, not to ${c.kind}.`, child(pointer, "granularity"), { onKey: true });
+      }
+    }
+    spec.fields.forEach((field, f) => {
+      if (field.kind === "numeric") return;
+      const p = child("/fields", f);
+      if (field.hash_buckets !== undefined && field.vocabulary !== undefined) {
+        report("error", `The field '${field.name}' gives both 'hash_buckets' and 'vocabulary'; hashing replaces the vocabulary, so give one.`, child(p, "vocabulary"), { onKey: true });
+      }
+      if (field.min_count !== undefined && field.hash_buckets !== undefined) {
+        report("error", `'min_count' does not apply to the field '${field.name}': it is hashed into buckets, so no vocabulary is built.`, child(p, "min_count"), { onKey: true });
+      } else if (field.min_count !== undefined && field.vocabulary !== undefined) {
+        report("error", `'min_count' does not apply to the field '${field.name}': its vocabulary is given, not built from the data.`, child(p, "min_count"), { onKey: true });
+      }
+    });
+  },
+};
