@@ -91,9 +91,9 @@ export const CONNECTION_KINDS: readonly ConnectionKind[] = ["dense", "cssm", "l0
 
 /**
  * Which outputs of the previous stage a consumer reads. `auto` depends on the kind (see
- * specs/language.md): `all` for dense, cssm, l0_average and cross_stitch inside levels;
- * `own_and_shared` for a task's softmax gate (`all` for a shared group's); `own` for towers,
- * falling back to the shared groups when the task has no group of its own.
+ * specs/language.md): `own_and_shared` for a task's softmax gate and `all` for a shared group's,
+ * at a level or at the towers; otherwise `all` inside levels, and at the towers `own`, falling
+ * back to the shared groups when the task has no group of its own at the last level.
  */
 export type Sources = "auto" | "own" | "shared" | "own_and_shared" | "all";
 export const SOURCES: readonly Sources[] = ["auto", "own", "shared", "own_and_shared", "all"];

@@ -7,10 +7,10 @@ export const unusedRegularizer: Rule = {
   description: "l0, the gates section or gate_optimizer is set, but the model has no gates for it to act on.",
   check({ spec, map, report }) {
     const l0Gates = hasL0Gates(spec);
-    // Field selection counts for l0 and the gate optimizer (its masks are gate parameters); the
-    // hard-concrete constants act only on L0 gates.
-    if (spec.regularize.l0 > 0 && !l0Gates && !spec.select_fields) {
-      report("warning", "l0 has no effect: the model has no gates (no cssm or l0_average connection and no 'select fields per group').", "/regularize/l0");
+    // λ0 and the hard-concrete constants act only on L0 gates; the gate optimizer also trains the
+    // field-selection vectors, so field selection alone makes it useful.
+    if (spec.regularize.l0 > 0 && !l0Gates) {
+      report("warning", "l0 has no effect: the model has no L0 gates (no cssm or l0_average connection).", "/regularize/l0");
     }
     if (map.get("/gates") && !l0Gates) {
       report("warning", "The gates section has no effect: the model has no L0 gates (no cssm or l0_average connection).", "/gates", { onKey: true });

@@ -373,13 +373,13 @@ describe("unused-regularizer", () => {
   it("warns about l0 and gate constants in a model without gates", () => {
     const text = model(`  groups shared\n  level 1 { experts: mlp[8] }\n  towers { tower: mlp[4] }\n  regularize { l0: 1e-4 }\n  gates { init_drop: 0.3 }`);
     expect(diagnose(text)).toEqual([
-      warning("unused-regularizer", "l0 has no effect: the model has no gates (no cssm or l0_average connection and no 'select fields per group').", "6:20", "1e-4"),
+      warning("unused-regularizer", "l0 has no effect: the model has no L0 gates (no cssm or l0_average connection).", "6:20", "1e-4"),
       warning("unused-regularizer", "The gates section has no effect: the model has no L0 gates (no cssm or l0_average connection).", "7:3", "gates"),
     ]);
   });
-  it("accepts l0 and a gate optimizer with field selection alone", () => {
+  it("accepts a gate optimizer with field selection alone, but not l0", () => {
     const text = model(`  groups click, buy\n  select fields per group\n  level 1 { experts: mlp[8] }\n  towers { tower: mlp[4] }\n  regularize { l0: 1e-4 }\n  train { gate_optimizer: adam(lr: 0.1) }`);
-    expect(diagnose(text)).toEqual([]);
+    expect(diagnose(text)).toEqual([warning("unused-regularizer", "l0 has no effect: the model has no L0 gates (no cssm or l0_average connection).", "7:20", "1e-4")]);
   });
 });
 
