@@ -88,8 +88,13 @@ function toDiagnostic(e: ErrorObject, json: unknown, map: SourceMap, fallbackFil
     case "additionalProperties": {
       const prop = String((e.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}).filter((k) => k !== "kind" && k !== "name" && k !== "$schema");
-      const hint = suggest(prop, allowed);
       const at = place(child(e.instancePath, prop), true);
+      const owners = kindsWithOption(e.instancePath, prop);
+      if (owners.length) {
+        const kind = String((e.data as { kind?: unknown } | undefined)?.kind ?? "");
+        return error("unknown-option", `'${prop}' applies only to ${orList(owners)} ${e.instancePath.startsWith("/fields") ? "fields" : "tasks"}, not to ${kind} ones (${where}).`, at.file, at.span);
+      }
+      const hint = suggest(prop, allowed);
       const expected = allowed.length ? `; expected ${orList(allowed.map((k) => `'${k}'`))}` : "";
       return error("unknown-option", `Unknown option '${prop}' in ${where}${hint ? `; did you mean '${hint}'?` : `${expected}.`}`, at.file, at.span);
     }
@@ -140,6 +145,13 @@ function toDiagnostic(e: ErrorObject, json: unknown, map: SourceMap, fallbackFil
       return error("invalid-value", `${capitalize(where)}: ${e.message ?? "invalid value"}.`, at.file, at.span);
     }
   }
+}
+
+/** For a field or task, the kinds whose schema allows an option (so "positive" -> ["binary"]). */
+function kindsWithOption(pointer: string, prop: string): string[] {
+  const family = /^\/fields\/\d+$/.test(pointer) ? ["categorical", "numeric", "multi_hot"] : /^\/tasks\/\d+$/.test(pointer) ? ["binary", "regression", "multiclass"] : [];
+  const definitions = specSchema["definitions"] as Record<string, { properties?: Record<string, unknown> }>;
+  return family.filter((k) => prop in (definitions[k]?.properties ?? {}));
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

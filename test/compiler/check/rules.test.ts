@@ -154,7 +154,7 @@ model m {
 describe("positive on a task that is not binary", () => {
   it("is refused by the schema as an unknown option of that task", () => {
     expect(diagnose(`tasks { y regression(label: y, positive: ["1"]) }\n`)).toEqual([
-      error("unknown-option", "Unknown option 'positive' in task 'y'; expected 'label' or 'weight'.", "1:32", "positive"),
+      error("unknown-option", "'positive' applies only to binary tasks, not to regression ones (task 'y').", "1:32", "positive"),
     ]);
   });
 });
