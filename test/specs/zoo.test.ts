@@ -9,6 +9,7 @@ import { loadSpec } from "../../compiler/spec/load.js";
 import { normalize } from "../../compiler/spec/normalize.js";
 import { specSchema, validateSchema } from "../../compiler/spec/schema.js";
 import { SourceMap } from "../../compiler/spec/source-map.js";
+import { topology } from "../../compiler/spec/topology.js";
 
 // The model zoo: every architecture of the MSSM paper's comparison on the Adult data. Each spec
 // must check clean, survive the trip through its canonical JSON form, and mean what its header
@@ -86,8 +87,8 @@ describe("the model zoo", () => {
     expect(connects("snr-aver.mssm")).toEqual(["dense auto -", "l0_average auto -", "dense auto -"]);
     expect(connects("mmoe.mssm")).toEqual(["dense auto -", "softmax_gate auto -"]);
     expect(spec("mmoe.mssm").levels[0]!.experts).toEqual({ shared: { count: 8, widths: [32], activation: "relu" } });
-    expect(connects("cgc.mssm")).toEqual(["dense auto -", "softmax_gate own_and_shared -"]);
-    expect(connects("ple.mssm")).toEqual(["dense auto -", "softmax_gate auto -", "softmax_gate own_and_shared -"]);
+    expect(connects("cgc.mssm")).toEqual(["dense auto -", "softmax_gate auto -"]);
+    expect(connects("ple.mssm")).toEqual(["dense auto -", "softmax_gate auto -", "softmax_gate auto -"]);
     expect(connects("cross-stitch.mssm")).toEqual(["dense auto -", "cross_stitch auto -", "cross_stitch all -"]);
     expect(connects("shared-bottom.mssm")).toEqual(["dense auto -", "dense auto -"]);
     expect(spec("shared-bottom.mssm").groups).toEqual(["shared"]);
@@ -95,6 +96,27 @@ describe("the model zoo", () => {
     expect(single.tasks.map((t) => t.name)).toEqual(["income"]);
     expect(single.levels).toEqual([]);
     expect(single.towers.tasks).toEqual({ income: { widths: [256, 32, 16], activation: "relu" } });
+    // What each task's tower reads: "group×experts" per source group.
+    const towerReads = (file: string) => {
+      const stages = topology(spec(file));
+      return Object.fromEntries(
+        stages[stages.length - 1]!.consumers.map((c) => {
+          const counts = new Map<string, number>();
+          for (const p of c.reads) counts.set(p.input ? "input" : p.group, (counts.get(p.input ? "input" : p.group) ?? 0) + 1);
+          return [c.name, [...counts].map(([g, n]) => `${g}×${n}`).join(" ")];
+        }),
+      );
+    };
+    expect(towerReads("mssm.mssm")).toEqual({ income: "income×1", never_married: "never_married×1" });
+    expect(towerReads("mmoe.mssm")).toEqual({ income: "shared×8", never_married: "shared×8" });
+    expect(towerReads("cgc.mssm")).toEqual({ income: "income×3 shared×3", never_married: "never_married×3 shared×3" });
+    expect(towerReads("ple.mssm")).toEqual({ income: "income×2 shared×2", never_married: "never_married×2 shared×2" });
+    expect(towerReads("cross-stitch.mssm")).toEqual({ income: "income×1 never_married×1", never_married: "income×1 never_married×1" });
+    expect(towerReads("shared-bottom.mssm")).toEqual({ income: "shared×1", never_married: "shared×1" });
+    expect(towerReads("single-task.mssm")).toEqual({ income: "input×1" });
+    // PLE's level 2: a task's group mixes its own and the shared experts, the shared group all of them.
+    const ple = topology(spec("ple.mssm"))[2]!.consumers.map((c) => `${c.name}:${c.sources}:${c.reads.length}`);
+    expect(ple).toEqual(["income:own_and_shared:6", "never_married:own_and_shared:6", "shared:all:9"]);
     // The ablations differ from MSSM in exactly one construct each.
     const { model: _m, ...mssm } = spec("mssm.mssm");
     const { model: _a, ...a } = spec("mssm-a.mssm");
