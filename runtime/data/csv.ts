@@ -1,0 +1,131 @@
+// Streams a CSV file by header name. The parsing itself (quotes, CRLF, BOM) is csv-parse's; this
+// module adds what error messages need: the 1-based line where each row starts (the header is
+// line 1) and the names of the columns, and it checks the header against what the spec reads.
+
+import { createReadStream } from "node:fs";
+import { CsvError, parse } from "csv-parse";
+import { suggest } from "../../compiler/spec/suggest.js";
+import { BadRows, DataError } from "./errors.js";
+
+/** A column the spec reads, and who reads it (for the missing-column message). */
+export interface ColumnUse {
+  column: string;
+  /** Who reads it, e.g. `field "age"` or `the label of task "income"`. */
+  usedBy: string;
+}
+
+/** One data row: the cells of the requested columns, in request order, trimmed. */
+export interface CsvRow {
+  /** The file line where the row starts (the header is line 1). */
+  line: number;
+  cells: string[];
+}
+
+/** True for a cell that holds no value: empty, or `?` as in the UCI data sets. */
+export function isMissing(cell: string): boolean {
+  return cell === "" || cell === "?";
+}
+
+/**
+ * Reads the rows of `file`, keeping only `columns`. Throws a DataError when the header lacks a
+ * column (listing the header and a likely intended name) or when the CSV is malformed (even when
+ * skipping bad rows: after broken quoting the parser cannot tell where the next row starts, and
+ * csv-parse's own skipping then drops the rest of the file); a row with the wrong number of cells
+ * goes to `badRows`.
+ */
+export async function* readCsv(file: string, columns: readonly ColumnUse[], badRows: BadRows): AsyncGenerator<CsvRow> {
+  const input = createReadStream(file);
+  const parser = input.pipe(
+    parse({
+      bom: true,
+      // The UCI files put a space after every comma; trailing blanks are never meaningful either.
+      ltrim: true,
+      rtrim: true,
+      // Both line endings, even mixed in one file (auto-detection would pick one from line 1).
+      record_delimiter: ["\r\n", "\n"],
+      skip_empty_lines: true,
+      // A quote inside an unquoted cell (5'11") is kept as text rather than rejected.
+      relax_quotes: true,
+      // Row length is checked here, so the message can name the file and line.
+      relax_column_count: true,
+      info: true,
+    }),
+  );
+  // pipe() does not forward the source's errors (a missing file); the parser must fail with them.
+  input.on("error", (e) => parser.destroy(e));
+
+  let header: string[] | undefined;
+  let picks: number[] = [];
+  // csv-parse counts a CRLF inside a quoted cell as two lines; this tally undoes that drift.
+  let extraBreaks = 0;
+  // The line where the last complete record ended: an unclosed quote opened on the row after it.
+  let lastEnd = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      let inner = 0;
+      for (const cell of record) {
+        if (cell.indexOf("\n") < 0 && cell.indexOf("\r") < 0) continue;
+        inner += cell.match(/\r\n|\r|\n/g)!.length;
+        extraBreaks += (cell.match(/\r\n/g) ?? []).length;
+      }
+      lastEnd = info.lines - extraBreaks;
+      const line = lastEnd - inner;
+      if (header === undefined) {
+        header = record;
+        picks = pickColumns(file, header, columns);
+        continue;
+      }
+      if (record.length !== header.length) {
+        badRows.report(`${file}:${line}: expected ${header.length} cells (one per header column), found ${record.length}`);
+        continue;
+      }
+      yield { line, cells: picks.map((i) => record[i]!) };
+    }
+  } catch (e) {
+    if (e instanceof CsvError) {
+      const line = e.code === "CSV_QUOTE_NOT_CLOSED" ? lastEnd + 1 : (e as unknown as { lines: number }).lines - extraBreaks;
+      throw new DataError(`${file}:${line}: ${describeCsvError(e)}`, "malformed-csv");
+    }
+    if (isFsError(e)) throw new DataError(`${file}: cannot read the file (${e.code})`, "unreadable-file");
+    throw e;
+  }
+  if (header === undefined) throw new DataError(`${file}: the file is empty; expected a header line naming the columns`, "empty-file");
+}
+
+/** Where each requested column sits in the header; throws one DataError naming every missing column. */
+function pickColumns(file: string, header: readonly string[], columns: readonly ColumnUse[]): number[] {
+  const missing: string[] = [];
+  const picks = columns.map(({ column, usedBy }) => {
+    const at = header.indexOf(column);
+    if (at < 0) {
+      const near = suggest(column, header);
+      missing.push(`"${column}" (read by ${usedBy}${near ? `; did you mean "${near}"?` : ""})`);
+    } else if (header.indexOf(column, at + 1) >= 0) {
+      throw new DataError(`${file}:1: the header names column "${column}" twice (columns ${at + 1} and ${header.indexOf(column, at + 1) + 1}); ${usedBy} reads it`, "duplicate-column");
+    }
+    return at;
+  });
+  if (missing.length > 0) {
+    const noun = missing.length === 1 ? "column" : "columns";
+    throw new DataError(`${file}:1: missing ${noun} ${missing.join(", ")}. The header has: ${header.join(", ")}`, "missing-column");
+  }
+  return picks;
+}
+
+/** A short reason for a malformed-CSV error, without csv-parse's own position text. */
+function describeCsvError(err: CsvError): string {
+  switch (err.code) {
+    case "CSV_QUOTE_NOT_CLOSED":
+      return "malformed CSV: a quoted cell that starts on this row is never closed";
+    case "CSV_INVALID_CLOSING_QUOTE":
+    case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
+      return "malformed CSV: a closing quote is followed by text instead of a comma or line end";
+    default:
+      return `malformed CSV: ${err.message}`;
+  }
+}
+
+/** True for a Node file-system error such as ENOENT. */
+function isFsError(e: unknown): e is { code: string } {
+  return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" && (e as { syscall?: unknown }).syscall !== undefined;
+}

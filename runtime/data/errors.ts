@@ -1,0 +1,44 @@
+// Problems with a user's data files. They are the user's mistakes, not ours, so they carry a
+// complete one-line message (file:row:column: ...) that the CLI prints without a stack trace.
+
+/** A problem with the user's data (a missing column, a bad row, malformed CSV). */
+export class DataError extends Error {
+  override readonly name = "DataError";
+
+  constructor(
+    message: string,
+    /** A stable kebab-case code: missing-column, bad-row, malformed-csv, empty-file, no-rows. */
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How many bad-row locations a report keeps, so a file full of errors does not flood the terminal. */
+export const KEPT_BAD_ROWS = 5;
+
+/** The message for a cell that cannot be read: `file:row:column: expected X, found "Y"`. */
+export function badCell(file: string, line: number, column: string, expected: string, found: string): string {
+  const shown = found.length > 60 ? `${found.slice(0, 57)}...` : found;
+  return `${file}:${line}:${column}: expected ${expected}, found ${JSON.stringify(shown)}`;
+}
+
+/**
+ * The policy for rows that cannot be encoded: stop at the first one (the default, because a
+ * silently shrunk training set is worse than an error) or skip them, counting them for the report.
+ */
+export class BadRows {
+  /** Rows skipped so far. */
+  count = 0;
+  /** The messages of the first few skipped rows. */
+  readonly first: string[] = [];
+
+  constructor(readonly skip: boolean) {}
+
+  /** Records a bad row; throws a DataError with `message` unless bad rows are skipped. */
+  report(message: string): void {
+    if (!this.skip) throw new DataError(message, "bad-row");
+    this.count++;
+    if (this.first.length < KEPT_BAD_ROWS) this.first.push(message);
+  }
+}
