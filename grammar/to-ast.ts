@@ -16,21 +16,42 @@ const tokenSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffs
 
 /** The span of a CST node from the tokens it holds (recovered nodes have no location). */
 function spanOf(n: CstNode): Span {
+  const s = extent(n);
+  return s ? { start: s.start, end: s.end } : { start: 0, end: 0 };
+}
+
+// Spans are asked for at every level of the tree; remembering each node's extent keeps the
+// whole conversion linear (walking every subtree again made this the slowest stage of a check).
+// A Map emptied after each `toAst`, not a WeakMap: thousands of WeakMap inserts per parse cost
+// more than the walk they save.
+const extents = new Map<CstNode, Span | null>();
+
+/** The offsets covered by a node's real tokens (recovery inserts virtual ones), or null. */
+function extent(n: CstNode): Span | null {
+  const known = extents.get(n);
+  if (known !== undefined) return known;
   let start = Infinity;
   let end = -Infinity;
-  const visit = (c: CstNode) => {
-    for (const list of Object.values(c.children)) {
-      for (const child of list) {
-        if (isToken(child)) {
-          if (isNaN(child.startOffset)) continue;
-          start = Math.min(start, child.startOffset);
-          end = Math.max(end, child.startOffset + child.image.length);
-        } else visit(child);
+  // Object.keys, not Object.values: chevrotain's prototype-less `children` objects make the
+  // latter several times slower, and this runs for every node of every parse.
+  for (const key of Object.keys(n.children)) {
+    for (const child of n.children[key]!) {
+      if (isToken(child)) {
+        if (isNaN(child.startOffset)) continue;
+        start = Math.min(start, child.startOffset);
+        end = Math.max(end, child.startOffset + child.image.length);
+      } else {
+        const s = extent(child);
+        if (s) {
+          start = Math.min(start, s.start);
+          end = Math.max(end, s.end);
+        }
       }
     }
-  };
-  visit(n);
-  return start === Infinity ? { start: 0, end: 0 } : { start, end };
+  }
+  const out = start === Infinity ? null : { start, end };
+  extents.set(n, out);
+  return out;
 }
 
 /** Decodes the body of a double-quoted string; unknown escapes keep the escaped character. */
@@ -195,10 +216,14 @@ function item(n: CstNode): A.Item | undefined {
 
 /** Builds the AST of a document from its CST and the comment tokens the lexer set aside. */
 export function toAst(cst: CstNode, comments: IToken[], textLength: number): A.Document {
-  return {
-    kind: "document",
-    items: nodes(cst, "item").map(item).filter((i): i is A.Item => !!i),
-    comments: comments.map((t) => ({ kind: "comment", text: t.image, span: tokenSpan(t) })),
-    span: { start: 0, end: textLength },
-  };
+  try {
+    return {
+      kind: "document",
+      items: nodes(cst, "item").map(item).filter((i): i is A.Item => !!i),
+      comments: comments.map((t) => ({ kind: "comment", text: t.image, span: tokenSpan(t) })),
+      span: { start: 0, end: textLength },
+    };
+  } finally {
+    extents.clear();
+  }
 }
