@@ -145,8 +145,8 @@ class Source {
 const commentText = (c: A.Comment): string => (c.text.startsWith("//") ? c.text.trimEnd() : c.text);
 
 /** An entry printed on one line; comments inside it move above it. */
-function leaf(src: Source, span: Span, text: string, flat = true): Entry {
-  return { span, flat: flat ? text : undefined, render: () => ({ hoisted: src.take(span.start, span.end), lines: [text] }) };
+function leaf(src: Source, span: Span, text: string): Entry {
+  return { span, flat: text, render: () => ({ hoisted: src.take(span.start, span.end), lines: [text] }) };
 }
 
 /**
