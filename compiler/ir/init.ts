@@ -1,0 +1,65 @@
+// Parameter initialisers: a description kept in the IR (and the manifest), turned into numbers
+// only here, with a per-parameter seeded stream, so initial weights are reproducible byte for byte.
+
+import { invariant } from "../source/diagnostic.js";
+import type { Graph, Param } from "./graph.js";
+import { sizeOf } from "./ops.js";
+import { Random } from "./random.js";
+
+/** How a parameter's initial value is drawn. */
+export type Init =
+  | { kind: "zeros" }
+  | { kind: "constant"; value: number }
+  | { kind: "normal"; mean: number; std: number }
+  | { kind: "uniform"; low: number; high: number }
+  /** U(-l, l) with l = sqrt(6 / (fan_in + fan_out)), fans from the last two dims [.., in, out] (Glorot & Bengio 2010). */
+  | { kind: "glorot_uniform" };
+
+/** The initialiser as written in the text form: `normal(mean=0, std=0.01)`. */
+export function initText(init: Init): string {
+  switch (init.kind) {
+    case "zeros":
+    case "glorot_uniform":
+      return init.kind;
+    case "constant":
+      return `constant(${init.value})`;
+    case "normal":
+      return `normal(mean=${init.mean}, std=${init.std})`;
+    case "uniform":
+      return `uniform(low=${init.low}, high=${init.high})`;
+  }
+}
+
+/** The initial value of one parameter under a seed (independent of every other parameter). */
+export function initialValue(param: Param, seed: number): Float32Array | Float64Array {
+  const shape = param.value.shape as readonly number[];
+  const n = sizeOf(shape);
+  const out = param.value.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  const init = param.init;
+  const rng = Random.derive(seed, param.value.name);
+  switch (init.kind) {
+    case "zeros":
+      break;
+    case "constant":
+      out.fill(init.value);
+      break;
+    case "normal":
+      for (let i = 0; i < n; i++) out[i] = rng.normal(init.mean, init.std);
+      break;
+    case "uniform":
+      for (let i = 0; i < n; i++) out[i] = rng.uniformIn(init.low, init.high);
+      break;
+    case "glorot_uniform": {
+      invariant(shape.length >= 2, `glorot_uniform needs a weight of rank >= 2, ${param.value.name} has [${shape.join(",")}].`);
+      const limit = Math.sqrt(6 / (shape[shape.length - 2]! + shape[shape.length - 1]!));
+      for (let i = 0; i < n; i++) out[i] = rng.uniformIn(-limit, limit);
+      break;
+    }
+  }
+  return out;
+}
+
+/** Initial values of every parameter of a graph, by name. */
+export function initialValues(graph: Graph, seed: number): Map<string, Float32Array | Float64Array> {
+  return new Map(graph.params.map((p) => [p.value.name, initialValue(p, seed)]));
+}
