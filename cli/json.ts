@@ -7,6 +7,10 @@ import { canonicalOrder } from "../compiler/spec/canonical-order.js";
 export function runJson(path: string, output: string | undefined): number {
   const result = loadSpec(path);
   if (result.diagnostics.length) process.stderr.write(formatText(result.diagnostics, result.files, useColor(process.stderr)) + "\n");
+  if (result.library) {
+    process.stderr.write(`${path}: error: this file declares no model (only fields and tasks to import), so it has no canonical JSON form.\n`);
+    return 1;
+  }
   if (!result.spec) return 1;
   const text = JSON.stringify(canonicalOrder({ $schema: "https://mssmc.dev/schemas/mssm.schema.json", ...result.spec }), null, 2) + "\n";
   if (output) writeFileSync(output, text);

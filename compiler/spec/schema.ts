@@ -94,6 +94,12 @@ function toDiagnostic(e: ErrorObject, json: unknown, map: SourceMap, fallbackFil
         const kind = String((e.data as { kind?: unknown } | undefined)?.kind ?? "");
         return error("unknown-option", `'${prop}' applies only to ${orList(owners)} ${e.instancePath.startsWith("/fields") ? "fields" : "tasks"}, not to ${kind} ones (${where}).`, at.file, at.span);
       }
+      // At the top of a .mssm model the keys are section names; JSON-only keys mean nothing there.
+      if (e.instancePath === "" && at.file.endsWith(".mssm")) {
+        const sections = ["regularize", "gates", "train"];
+        const near = suggest(prop, sections);
+        return error("unknown-option", `Unknown section '${prop}'; ${near ? `did you mean '${near}'?` : `expected ${orList(sections.map((k) => `'${k}'`))}.`}`, at.file, at.span);
+      }
       const hint = suggest(prop, allowed);
       const expected = allowed.length ? `; expected ${orList(allowed.map((k) => `'${k}'`))}` : "";
       return error("unknown-option", `Unknown option '${prop}' in ${where}${hint ? `; did you mean '${hint}'?` : `${expected}.`}`, at.file, at.span);

@@ -3,6 +3,7 @@ import type * as A from "../../grammar/ast.js";
 import { error, type Diagnostic } from "../source/diagnostic.js";
 import type { Span } from "../source/span.js";
 import { child, SourceMap } from "./source-map.js";
+import { suggest } from "./suggest.js";
 import { SPEC_FORMAT_VERSION } from "./types.js";
 
 // Lowers the AST of a model file (with the fields and tasks of the files it imports) to the
@@ -110,13 +111,19 @@ export function toJson(main: ParsedFile, imported: ParsedFile[]): { json: JsonOb
   note("/fields", model.span);
 
   // The model's tasks: all declared, or the subset it names.
-  const subset = model.entries.find((e): e is A.ModelTasks => e.kind === "model-tasks");
+  const subsets = model.entries.filter((e): e is A.ModelTasks => e.kind === "model-tasks");
+  for (const extra of subsets.slice(1)) report("duplicate-section", "'tasks' is given twice in this model.", extra.span);
+  const subset = subsets[0];
   const chosen: typeof declaredTasks = [];
   if (subset) {
     for (const n of subset.names) {
       const t = declaredTasks.find((d) => d.decl.name.text === n.text);
-      if (t) chosen.push(t);
-      else report("unknown-name", `Unknown task '${n.text}'; declare it in a tasks block.`, n.span);
+      if (chosen.includes(t!)) report("duplicate-name", `The task '${n.text}' is listed twice.`, n.span);
+      else if (t) chosen.push(t);
+      else {
+        const hint = suggest(n.text, declaredTasks.map((d) => d.decl.name.text));
+        report("unknown-name", `Unknown task '${n.text}'${hint ? `; did you mean '${hint}'?` : "; declare it in a tasks block."}`, n.span);
+      }
     }
   } else chosen.push(...declaredTasks);
   note("/tasks", subset?.span ?? model.span);
@@ -192,13 +199,21 @@ export function toJson(main: ParsedFile, imported: ParsedFile[]): { json: JsonOb
             }
             for (const n of entry.perGroup ?? []) {
               const p = child(child(pointer, "experts"), n.name.text);
+              // `g: none` leaves no trace in the JSON, so an unknown name there is caught here; the
+              // unknown-name rule catches the others.
+              if (!n.spec && groups && !groups.includes(n.name.text)) {
+                const hint = suggest(n.name.text, groups);
+                report("unknown-name", `Unknown group '${n.name.text}' at level ${levels.length + 1}; ${hint ? `did you mean '${hint}'?` : "declare it in 'groups'."}`, n.name.span);
+                continue;
+              }
               if (n.name.text in experts) report("duplicate-option", `Experts for '${n.name.text}' are given twice in this level.`, n.name.span);
               if (n.spec) experts[n.name.text] = mlp(n.spec, p, true);
               map.set(p + "#name", { file, span: n.name.span });
               if (n.spec) map.set(p, { file, span: n.span, key: n.name.span });
             }
           } else if (entry.kind === "connect") {
-            if (entry.type) level["connect"] = call(entry.type, child(pointer, "connect"), []);
+            if ("connect" in level) report("duplicate-option", "'connect' is given twice in this level.", entry.span);
+            else if (entry.type) level["connect"] = call(entry.type, child(pointer, "connect"), []);
           } else if (entry.value) {
             level[entry.key.text] = value(entry.value, child(pointer, entry.key.text), entry.key.span);
           }
@@ -216,8 +231,12 @@ export function toJson(main: ParsedFile, imported: ParsedFile[]): { json: JsonOb
         let fallback: A.TowerEntry | undefined;
         for (const entry of e.entries) {
           if (entry.kind === "connect") {
-            if (entry.type) towers["connect"] = call(entry.type, "/towers/connect", []);
-          } else if (entry.name.text === "tower" && !entry.name.quoted) fallback = entry;
+            if ("connect" in towers) report("duplicate-option", "'connect' is given twice in towers.", entry.span);
+            else if (entry.type) towers["connect"] = call(entry.type, "/towers/connect", []);
+          } else if (entry.name.text === "tower" && !entry.name.quoted) {
+            if (fallback) report("duplicate-option", "'tower' is given twice in towers.", entry.name.span);
+            else fallback = entry;
+          }
           else if (entry.spec) {
             const p = child("/towers/tasks", entry.name.text);
             if (entry.name.text in perTask) report("duplicate-option", `The tower of '${entry.name.text}' is given twice.`, entry.name.span);

@@ -44,6 +44,8 @@ export function resolveSources(connect: Connection, consumer: string, spec: Spec
   // A task's softmax gate mixes its own experts with the shared ones (CGC, PLE), at a level and
   // at the towers alike; without experts of its own that is just the shared ones (MMoE).
   if (connect.kind === "softmax_gate") return isTask ? "own_and_shared" : "all";
+  // Cross-stitch exists to mix columns: reading only its own column would mix nothing.
+  if (connect.kind === "cross_stitch") return "all";
   if (atTowers) return previous.some((p) => !p.input && p.group === consumer) ? "own" : "shared";
   return "all";
 }

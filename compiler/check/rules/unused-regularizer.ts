@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from "node:util";
+import { DEFAULT_GATE_OPTIMIZER, DEFAULT_GATES, normalizeOptimizer } from "../../spec/normalize.js";
 import type { Rule } from "../rule.js";
 import { hasL0Gates } from "./describe.js";
 
@@ -12,10 +14,11 @@ export const unusedRegularizer: Rule = {
     if (spec.regularize.l0 > 0 && !l0Gates) {
       report("warning", "l0 has no effect: the model has no L0 gates (no cssm or l0_average connection).", "/regularize/l0");
     }
-    if (map.get("/gates") && !l0Gates) {
+    // The canonical JSON writes every default out, so "set" means "set to something else".
+    if (map.get("/gates") && !l0Gates && !isDeepStrictEqual(spec.gates, DEFAULT_GATES)) {
       report("warning", "The gates section has no effect: the model has no L0 gates (no cssm or l0_average connection).", "/gates", { onKey: true });
     }
-    if (map.get("/train/gate_optimizer") && !l0Gates && !spec.select_fields) {
+    if (map.get("/train/gate_optimizer") && !l0Gates && !spec.select_fields && !isDeepStrictEqual(spec.train.gate_optimizer, normalizeOptimizer(DEFAULT_GATE_OPTIMIZER))) {
       report("warning", "'gate_optimizer' has no effect: the model has no gates (no cssm or l0_average connection and no 'select fields per group').", "/train/gate_optimizer", { onKey: true });
     }
   },

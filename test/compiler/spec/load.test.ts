@@ -107,3 +107,24 @@ describe("loadSpec", () => {
     expect(lines).toEqual(["/m/model.mssm:3:1 syntax-error Expected ')' but found '}'."]);
   });
 });
+
+describe("model entries given twice or naming nothing", () => {
+  const base = `fields { a numeric }\ntasks {\n  t binary(label: y)\n  u binary(label: z)\n}\n`;
+  it("reports them at the second occurrence", () => {
+    const { lines } = check({
+      "/m/model.mssm": `${base}model m {\n  tasks t, t\n  tasks u\n  groups shared\n  level 1 { experts { shared: mlp[4], sahred: none }, connect: dense, connect: dense }\n  towers { tower: mlp[2], tower: mlp[3], connect: dense, connect: dense }\n  trian { }\n}\n`,
+    });
+    expect(lines).toEqual([
+      "/m/model.mssm:7:12 duplicate-name The task 't' is listed twice.",
+      "/m/model.mssm:8:3 duplicate-section 'tasks' is given twice in this model.",
+      "/m/model.mssm:10:39 unknown-name Unknown group 'sahred' at level 1; did you mean 'shared'?",
+      "/m/model.mssm:10:71 duplicate-option 'connect' is given twice in this level.",
+      "/m/model.mssm:11:27 duplicate-option 'tower' is given twice in towers.",
+      "/m/model.mssm:11:58 duplicate-option 'connect' is given twice in towers.",
+    ]);
+  });
+  it("names the sections when a section name is unknown", () => {
+    const { lines } = check({ "/m/model.mssm": `${base}model m {\n  towers { tower: mlp[2] }\n  trian { epochs: 1 }\n}\n` });
+    expect(lines).toEqual(["/m/model.mssm:8:3 unknown-option Unknown section 'trian'; did you mean 'train'?"]);
+  });
+});
