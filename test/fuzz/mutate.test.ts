@@ -146,7 +146,6 @@ describe("fuzzing the zoo specs", () => {
   it(`survives ${ITERATIONS} mutants (seed ${SEED})`, () => {
     const rnd = prng(SEED);
     const failures: string[] = [];
-    let worst = { ms: 0, iteration: -1 };
     let clean = 0;
     let formatted = 0;
     for (let iteration = 0; iteration < ITERATIONS && failures.length < 5; iteration++) {
@@ -179,7 +178,6 @@ describe("fuzzing the zoo specs", () => {
         continue;
       }
       const ms = performance.now() - started;
-      if (ms > worst.ms) worst = { ms, iteration };
       if (ms > HANG_MS) failures.push(`${where}: took ${ms.toFixed(0)} ms\n--- mutant ---\n${text}`);
       if (!result.diagnostics.some((d) => d.severity === "error")) clean++;
       for (const d of result.diagnostics) {
@@ -195,8 +193,12 @@ describe("fuzzing the zoo specs", () => {
       if (parse(text, target).diagnostics.length === 0) formatted++;
       for (const p of problems) failures.push(`${where}: ${p}\n--- mutant ---\n${text}`);
     }
-    // Visible with --reporter=verbose; shows the fuzzer reaches deep stages, not only the parser.
-    console.log(`fuzz: ${ITERATIONS} mutants, ${clean} without errors, ${formatted} parsed cleanly and were formatted; slowest ${worst.ms.toFixed(1)} ms (iteration ${worst.iteration})`);
     expect(failures.slice(0, 3).join("\n\n")).toBe("");
+    // The mutants must reach the late stages (rules, the formatter), not just stop in the parser:
+    // about a fifth check clean and a third parse cleanly with the default seed.
+    if (ITERATIONS >= 100) {
+      expect(clean, "mutants that check without errors").toBeGreaterThan(ITERATIONS / 10);
+      expect(formatted, "mutants that parse cleanly").toBeGreaterThan(ITERATIONS / 5);
+    }
   });
 });
