@@ -52,6 +52,11 @@ export type Node = { [K in OpKind]: NodeOf<K> }[OpKind];
  * domain ai.mssm. `body` builds the function from primitive ops for the given inputs; it must not
  * branch on their shapes (one body is emitted for all calls) and may not use params or Calls.
  * Name the values it returns after `outputs` to avoid an extra Identity node.
+ *
+ * Differentiating a Call: take `instantiate(fn, call.inputs)`, an ordinary graph of primitives,
+ * and run the same reverse-mode rules over it, writing the backward nodes inline in the caller
+ * (the forward stays a Call, visible in Netron); or run `inlineCalls` first when a pass should
+ * only ever see primitives.
  */
 export interface FunctionDef {
   readonly name: string;
@@ -341,6 +346,8 @@ export class Builder {
   expand(x: Value, shape: Shape, name?: string): Value { return this.one("Expand", [x], { shape }, name); }
   /** data[indices] along axis */
   gather(data: Value, indices: Value, axis: number, name?: string): Value { return this.one("Gather", [data, indices], { axis }, name); }
+  /** data with updates added at rows indices (axis 0; repeats add up) */
+  scatterAdd(data: Value, indices: Value, updates: Value, name?: string): Value { return this.one("ScatterAdd", [data, indices, updates], {}, name); }
 
   private define(value: Value): void {
     invariant(!this.defined.has(value.name), `The name ${value.name} is defined twice.`);

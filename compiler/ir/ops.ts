@@ -93,6 +93,12 @@ export interface OpAttributes {
   Expand: { shape: Shape };
   /** Picks entries of `data` along `axis` by int64 `indices`: out = data.shape[:axis] + indices.shape + data.shape[axis+1:]. */
   Gather: { axis: number };
+  /**
+   * out = data, then out[indices[p], ...] += updates[p, ...] for every index position p (repeated
+   * indices add up). Inputs: data [n, ...rest], int64 indices [...i], updates [...i, ...rest].
+   * It is the gradient of Gather along axis 0 (embedding rows).
+   */
+  ScatterAdd: NoAttributes;
 
   /** Applies a local function (compiler/ir/functions.ts) by name to its inputs. */
   Call: { function: string };
@@ -107,7 +113,7 @@ export const OP_KINDS = Object.keys({
   Pow: 0, Clip: 0, Identity: 0, Cast: 0,
   Add: 0, Sub: 0, Mul: 0, Div: 0, Max: 0, Min: 0, Greater: 0, Less: 0, Equal: 0, Where: 0,
   MatMul: 0, ReduceSum: 0, ReduceMean: 0, ReduceMax: 0, Softmax: 0, LogSoftmax: 0,
-  Concat: 0, Slice: 0, Split: 0, Reshape: 0, Transpose: 0, Unsqueeze: 0, Squeeze: 0, Expand: 0, Gather: 0,
+  Concat: 0, Slice: 0, Split: 0, Reshape: 0, Transpose: 0, Unsqueeze: 0, Squeeze: 0, Expand: 0, Gather: 0, ScatterAdd: 0,
   Call: 0,
 } satisfies Record<OpKind, 0>) as OpKind[];
 

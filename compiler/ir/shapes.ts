@@ -307,6 +307,20 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     const shape = [...data.shape.slice(0, attrs.axis), ...indices.shape, ...data.shape.slice(attrs.axis + 1)];
     return [{ dtype: data.dtype, shape }];
   },
+  ScatterAdd: (_attrs, inputs) => {
+    arity("ScatterAdd", inputs, 3);
+    const [data, indices, updates] = [inputs[0]!, inputs[1]!, inputs[2]!];
+    dtypeIn("ScatterAdd", indices, ["int64"]);
+    sameDtype("ScatterAdd", [data, updates]);
+    dtypeIn("ScatterAdd", data, NUMBERS);
+    invariant(data.shape.length >= 1, "ScatterAdd: data must have rank >= 1.");
+    const want = [...indices.shape, ...data.shape.slice(1)];
+    invariant(
+      want.length === updates.shape.length && want.every((d, i) => d === updates.shape[i]),
+      `ScatterAdd: updates [${updates.shape.join(",")}] should be [${want.join(",")}] for data [${data.shape.join(",")}] and indices [${indices.shape.join(",")}].`,
+    );
+    return [data];
+  },
 };
 
 /** The output types of a primitive op applied to inputs of these types (attributes normalized). */

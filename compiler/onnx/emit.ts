@@ -174,9 +174,13 @@ class Emission implements LowerContext {
       }
     }
     flush();
-    const out = this.fresh(`${this.current}/shape`);
+    const out = this.temp("shape");
     this.add("Concat", pieces, [out], [intAttr("axis", 0)]);
     return out;
+  }
+
+  temp(suffix: string): string {
+    return this.fresh(`${this.current}/${suffix}`);
   }
 
   /** int64[1] holding a symbol's run-time size, read once from the first input that has it. */

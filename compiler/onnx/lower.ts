@@ -3,7 +3,7 @@
 // - ReduceMean/ReduceMax take `axes` as an attribute up to opset 17 and as an input from 18
 //   (ReduceSum has taken it as an input since 13);
 // - Split sizes and Squeeze/Unsqueeze axes are inputs (since 13), Clip bounds and Pow's exponent
-//   are inputs, Slice bounds are inputs: unchanged across 17..26.
+//   are inputs, Slice bounds are inputs, ScatterND has `reduction` (since 16): unchanged across 17..26.
 // Later opsets only widen type lists for the ops used here.
 
 import { create } from "@bufbuild/protobuf";
@@ -32,6 +32,8 @@ export interface LowerContext {
   add(opType: string, inputs: readonly string[], outputs: readonly string[], attributes?: readonly AttributeProto[], domain?: string): void;
   /** The name of a constant tensor: an initializer in a graph, a Constant node in a function. */
   constant(dtype: DType, shape: readonly number[], values: readonly Element[]): string;
+  /** A fresh name for an intermediate value of the node being lowered: `<its first output>/<suffix>`. */
+  temp(suffix: string): string;
   /** An int64[n] tensor with these dims; a string dim is that symbol's size at run time. */
   shapeTensor(dims: readonly Dim[]): string;
 }
@@ -44,6 +46,11 @@ export function intAttr(name: string, i: number): AttributeProto {
 /** An INTS attribute. */
 export function intsAttr(name: string, ints: readonly number[]): AttributeProto {
   return create(AttributeProtoSchema, { name, type: AT.INTS, ints: ints.map((v) => BigInt(v)) });
+}
+
+/** A STRING attribute. */
+export function stringAttr(name: string, s: string): AttributeProto {
+  return create(AttributeProtoSchema, { name, type: AT.STRING, s: new TextEncoder().encode(s) });
 }
 
 /** A FLOAT attribute. */
@@ -174,6 +181,13 @@ const LOWERINGS: { [K in OpKind]: Lowering<K> } = {
     ctx.add("Expand", [...ins, ctx.shapeTensor(dims)], outs);
   },
   Gather: withAxis("Gather"),
+  ScatterAdd: (node, ctx) => {
+    const [data, indices, updates] = node.inputs.map((v) => v.name) as [string, string, string];
+    // ScatterND indexes with a trailing dimension of coordinates: one (the row) here.
+    const rows = ctx.temp("indices");
+    ctx.add("Unsqueeze", [indices, ctx.constant("int64", [1], [node.inputs[1]!.shape.length])], [rows]);
+    ctx.add("ScatterND", [data, rows, updates], [node.outputs[0]!.name], [stringAttr("reduction", "add")]);
+  },
   Call: (node, ctx) => {
     const { ins, outs } = names(node);
     ctx.add(node.attrs.function, ins, outs, [], FUNCTION_DOMAIN);

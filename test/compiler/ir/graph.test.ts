@@ -108,6 +108,7 @@ describe("shape inference", () => {
     ["Squeeze", () => b.squeeze(b.unsqueeze(x, [1]), [1]), "float32[batch,4]"],
     ["Expand to the batch", () => b.expand(b.input("e", "float32", [1, 4]), [BATCH, 4]), "float32[batch,4]"],
     ["Gather of embedding rows", () => b.gather(b.input("table", "float32", [100, 8]), b.input("ids", "int64", [BATCH, 3]), 0), "float32[batch,3,8]"],
+    ["ScatterAdd into embedding rows", () => b.scatterAdd(b.input("rows", "float32", ["rows", 8]), b.input("rid", "int64", [BATCH, 3]), b.input("dy", "float32", [BATCH, 3, 8])), "float32[rows,8]"],
     ["Cast", () => b.cast(x, "int64"), "int64[batch,4]"],
     ["Where", () => b.where(b.input("m", "bool", [BATCH, 1]), x, b.constant(0, "float32")), "float32[batch,4]"],
   ];
@@ -137,6 +138,11 @@ describe("shape inference", () => {
     ["Slice past the end", () => b.slice(x, { axes: [1], starts: [1], ends: [5] }), "Slice: 1:5:1 is not a non-empty forward range within 0..4 on axis 1."],
     ["Concat of a symbolic axis", () => b.concat([x, x], 0), "Concat: axis 0 must have a static size, not batch."],
     ["float indices", () => b.gather(x, x, 0), "Gather: element type float32 is not one of int64."],
+    [
+      "ScatterAdd updates of the wrong shape",
+      () => b.scatterAdd(b.input("t2", "float32", [10, 8]), b.input("i2", "int64", [BATCH]), b.input("u2", "float32", [BATCH, 4])),
+      "ScatterAdd: updates [batch,4] should be [batch,8] for data [10,8] and indices [batch].",
+    ],
   ];
   for (const [title, make, message] of failures) it(`rejects ${title}`, () => expect(make).toThrow(new InvariantError(message)));
 

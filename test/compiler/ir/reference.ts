@@ -249,6 +249,15 @@ function apply(graph: Graph, node: Node, ins: RefTensor[], symbols: Map<string, 
         return [...idx.slice(0, axis), k, ...idx.slice(axis + indices.shape.length)];
       })];
     }
+    case "ScatterAdd": {
+      const [data, indices, updates] = ins as [RefTensor, RefTensor, RefTensor];
+      const out = { ...data, data: [...data.data] };
+      const row = size(data.shape.slice(1));
+      indices.data.forEach((k, p) => {
+        for (let j = 0; j < row; j++) out.data[(k as number) * row + j] = r((out.data[(k as number) * row + j] as number) + (updates.data[p * row + j] as number));
+      });
+      return [out];
+    }
     case "Call": {
       const fn = graph.functions.find((f) => f.name === node.attrs.function)!;
       const body = instantiate(fn, node.inputs);

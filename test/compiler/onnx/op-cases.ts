@@ -133,6 +133,12 @@ export const CASES: OpCase[] = [
   },
   { op: "Gather", title: "Gather along axis 1", build: (b, t) => out(b, b.gather(x(b, t, [BATCH, 4]), b.constant([3, 0, 3], "int64"), 1)) },
   {
+    op: "ScatterAdd",
+    title: "ScatterAdd of embedding-row gradients with repeated ids",
+    build: (b, t) => out(b, b.scatterAdd(x(b, t, [5, 3], "table"), b.input("ids", "int64", [BATCH, 2]), x(b, t, [BATCH, 2, 3], "dy"))),
+    feeds: () => ({ ids: { dtype: "int64", shape: [3, 2], data: [4, 0, 4, 2, 0, 4] } }),
+  },
+  {
     op: "Call",
     title: "Call of a local function",
     build: (b, t) => {
