@@ -9,8 +9,9 @@ type Child = CstNode | IToken;
 const isToken = (c: Child): c is IToken => (c as IToken).image !== undefined;
 const nodes = (n: CstNode, key: string): CstNode[] => (n.children[key] ?? []).filter((c): c is CstNode => !isToken(c));
 const tokens = (n: CstNode, key: string): IToken[] => (n.children[key] ?? []).filter(isToken).filter((t) => !isNaN(t.startOffset));
-const node = (n: CstNode, key: string): CstNode | undefined => nodes(n, key)[0];
-const token = (n: CstNode, key: string): IToken | undefined => tokens(n, key)[0];
+// `node` and `token` run for every child of every node: they search without building arrays.
+const node = (n: CstNode, key: string): CstNode | undefined => n.children[key]?.find((c): c is CstNode => !isToken(c));
+const token = (n: CstNode, key: string): IToken | undefined => n.children[key]?.find((c): c is IToken => isToken(c) && !isNaN(c.startOffset));
 
 const tokenSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset + t.image.length });
 
