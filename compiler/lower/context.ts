@@ -1,0 +1,24 @@
+// What every part of the lowering shares while it builds one graph.
+
+import type { Builder, Value } from "../ir/graph.js";
+import type { Spec } from "../spec/types.js";
+
+/** "train": stochastic gates fed by noise inputs, labels, losses; "eval": deterministic gates, predictions only. */
+export type LowerMode = "train" | "eval";
+
+/** Turns a JSON pointer of the spec into the location recorded on nodes (`mssm.mssm:12`); "" when unknown. */
+export type Locate = (pointer: string) => string;
+
+/** The state of one lowering. */
+export interface LowerContext {
+  readonly b: Builder;
+  readonly spec: Spec;
+  readonly mode: LowerMode;
+  readonly locate: Locate;
+  /** Noise inputs by gate group name (train mode; empty in eval). */
+  readonly noise: ReadonlyMap<string, Value>;
+  /** The log α params of the gate groups built so far, in order (for the L0 term). */
+  readonly logAlphas: Value[];
+  /** The dense weight matrices built so far, in order (for the L2 term). */
+  readonly weights: Value[];
+}

@@ -1,0 +1,39 @@
+// FSCM, field-level sparse connection (DESIGN §3): for group j and field f, a learned g_fj gives a
+// per-example mask w_fj = relu(tanh(g_fj · e_f)), and group j reads E_j = [w_1j e_1, ..., w_nj e_n].
+//
+// With fields of unequal widths, all n dot products are one matmul against a constant 0/1
+// segment matrix S [D, n] (S[c, f] = 1 when column c of E belongs to field f):
+//   s = (E ⊙ g_j) S,   w = relu(tanh(s)),   E_j = E ⊙ (w Sᵀ).
+// g_j [D] holds every g_fj of the group end to end; it is a gate parameter (group "gate").
+
+import type { Value } from "../ir/graph.js";
+import type { LowerContext } from "./context.js";
+
+/** Small uniform range of the FSCM vectors g (the runtime's gate optimizer moves them fast). */
+export const FIELD_SELECTION_INIT = { kind: "uniform", low: -0.1, high: 0.1 } as const;
+
+/** The field-selected input E_j [batch, D] of `group`, from E [batch, D]; params in `select/<group>`. */
+export function selectFields(ctx: LowerContext, fields: Value, group: string): Value {
+  const { b, spec } = ctx;
+  const dims = spec.fields.map((f) => f.dim);
+  const width = dims.reduce((a, d) => a + d, 0);
+  const n = dims.length;
+  const segments = new Float32Array(width * n);
+  const segmentsT = new Float32Array(n * width);
+  let column = 0;
+  dims.forEach((d, f) => {
+    for (let c = column; c < column + d; c++) {
+      segments[c * n + f] = 1;
+      segmentsT[f * width + c] = 1;
+    }
+    column += d;
+  });
+  const s = b.constant(segments, "float32", [width, n], "fields/segments");
+  const sT = b.constant(segmentsT, "float32", [n, width], "fields/segments_t");
+  return b.scope(`select/${group}`, () => {
+    const g = b.param("g", [width], FIELD_SELECTION_INIT, { group: "gate" });
+    const scores = b.matmul(b.mul(fields, g, "weighted"), s, "scores");
+    const mask = b.relu(b.tanh(scores, "tanh"), "mask");
+    return b.mul(fields, b.matmul(mask, sT, "mask_columns"), "out");
+  });
+}

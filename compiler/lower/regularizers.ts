@@ -1,0 +1,53 @@
+// The regularizers of the joint loss (DESIGN §3):
+//   L0 = Σ over every gate of P(z ≠ 0) = σ(log α − β log(−γ/ζ))   (HardConcreteL0, summed)
+//   L2 = Σ ||W||² over dense weight matrices only (expert, tower and softmax-gate weights; not
+//        biases, gates, FSCM vectors, numeric vectors, cross-stitch α or embeddings)
+//   loss = Σ_k w_k L_k + λ0 L0 + λ2 L2
+
+import type { Value } from "../ir/graph.js";
+import { HardConcreteL0 } from "../ir/hard-concrete.js";
+import type { LowerContext } from "./context.js";
+import { gateGroupOf } from "./gates.js";
+
+/** Σ of scalars, the last node named `name` (0 when there are none). */
+function sum(ctx: LowerContext, terms: readonly Value[], name: string): Value {
+  const { b } = ctx;
+  if (terms.length === 0) return b.identity(b.constant(0, "float32"), name);
+  if (terms.length === 1) return b.identity(terms[0]!, name);
+  let total = terms[0]!;
+  terms.slice(1).forEach((t, i) => (total = b.add(total, t, i === terms.length - 2 ? name : `${name}/partial${i}`)));
+  return total;
+}
+
+/** Every element's axes, for a full reduction. */
+const allAxes = (v: Value) => v.shape.map((_d, i) => i);
+
+/** `l0`: the expected number of non-zero gates (unweighted). */
+export function l0Term(ctx: LowerContext): Value {
+  const { b, spec } = ctx;
+  const beta = ctx.logAlphas.length ? b.constant(spec.gates.beta, "float32") : undefined;
+  const terms = ctx.logAlphas.map((logAlpha) => {
+    const group = gateGroupOf(logAlpha);
+    const [p] = b.call(HardConcreteL0, [logAlpha, beta!, b.constant(spec.gates.gamma, "float32"), b.constant(spec.gates.zeta, "float32")], [`${group}/l0`]);
+    return logAlpha.shape.length === 0 ? p! : b.reduceSum(p!, allAxes(p!), false, `${group}/l0_sum`);
+  });
+  return sum(ctx, terms, "l0");
+}
+
+/** `l2`: Σ ||W||² over the dense weight matrices built. */
+export function l2Term(ctx: LowerContext): Value {
+  const { b } = ctx;
+  const terms = ctx.weights.map((w) => b.reduceSum(b.mul(w, w, `l2/${w.name}/squares`), allAxes(w), false, `l2/${w.name}`));
+  return sum(ctx, terms, "l2");
+}
+
+/** `loss` = Σ_k w_k L_k + λ0 L0 + λ2 L2; terms with a zero weight are left out, unit weights not multiplied. */
+export function jointLoss(ctx: LowerContext, taskLosses: readonly { weight: number; loss: Value }[], l0: Value | undefined, l2: Value | undefined): Value {
+  const { b, spec } = ctx;
+  const weighted = (v: Value, w: number, name: string) => (w === 1 ? v : b.mul(v, b.constant(w, "float32"), name));
+  const terms: Value[] = [];
+  for (const t of taskLosses) if (t.weight !== 0) terms.push(weighted(t.loss, t.weight, `${t.loss.name}/weighted`));
+  if (l0 && spec.regularize.l0 !== 0) terms.push(weighted(l0, spec.regularize.l0, "l0/weighted"));
+  if (l2 && spec.regularize.l2 !== 0) terms.push(weighted(l2, spec.regularize.l2, "l2/weighted"));
+  return sum(ctx, terms, "loss");
+}
