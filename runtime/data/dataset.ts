@@ -1,0 +1,404 @@
+// Loads a CSV into a columnar in-memory dataset: one typed array per field and per task label.
+// The training file is read once into raw columns (categorical values interned per column,
+// numeric values transformed), split into training and validation rows, and only then are the
+// vocabularies and statistics fitted, on the training rows alone, so validation measures
+// generalisation honestly. Validation and test files reuse the fitted preprocessing.
+
+import type { Field, Spec, Task } from "../../compiler/spec/types.js";
+import { isMissing, readCsv, type ColumnUse } from "./csv.js";
+import { BadRows, DataError, badCell } from "./errors.js";
+import { labelReader } from "./labels.js";
+import { expectedNumber, fitNumeric, readNumeric, standardize, type NumericStats } from "./numeric.js";
+import { permutation, Rng, STREAM } from "./random.js";
+import { fixedVocab, hashVocab, VocabIndex, vocabFromCounts, type Vocab } from "./vocab.js";
+
+/** One encoded input field. */
+export type FieldColumn =
+  | { kind: "categorical"; ids: Int32Array }
+  /** Row r's ids are ids[offsets[r] .. offsets[r + 1]); offsets has rows + 1 entries. */
+  | { kind: "multi_hot"; offsets: Int32Array; ids: Int32Array }
+  /** Standardized values; missing ones are 0 (the training mean). */
+  | { kind: "numeric"; values: Float32Array };
+
+/** A task's labels: 0/1 (binary) or floats (regression) as Float32Array, classes (multiclass) as Int32Array. */
+export type LabelColumn = Float32Array | Int32Array;
+
+/** An encoded data set, column by column; every array is indexed by row. */
+export interface Dataset {
+  file: string;
+  rows: number;
+  /** The file line of each row, for messages about a row. */
+  lines: Int32Array;
+  /** By field name. */
+  fields: Record<string, FieldColumn>;
+  /** By task name; empty when labels were not read. */
+  labels: Record<string, LabelColumn>;
+}
+
+/** What was fitted on the training rows for one field; plain JSON, for checkpoints and export. */
+export type FieldState = { kind: "categorical" | "multi_hot"; vocab: Vocab } | { kind: "numeric"; stats: NumericStats };
+
+/** Everything fitted on the training rows: apply it to any later file with `loadData`. */
+export interface Preprocessing {
+  fields: Record<string, FieldState>;
+}
+
+/** What loading a file did that the user should hear about. */
+export interface LoadReport {
+  file: string;
+  /** Rows loaded (bad rows excluded). */
+  rows: number;
+  /** Rows skipped as bad (only with skipBadRows). */
+  badRows: number;
+  /** The messages of the first few skipped rows. */
+  firstBadRows: string[];
+  /** Per field: missing cells filled in (numeric: the training mean; categorical: id 0). */
+  imputed: Record<string, number>;
+  /** Per categorical or multi-hot field: present values with no id of their own (mapped to id 0). */
+  unknown: Record<string, number>;
+}
+
+export interface LoadOptions {
+  /** Skip and count rows that cannot be encoded instead of stopping at the first (default false). */
+  skipBadRows?: boolean;
+  /** Read task labels (default true); false for files to predict on, which need no label columns. */
+  labels?: boolean;
+}
+
+export interface TrainingLoadOptions extends LoadOptions {
+  /** The fraction of rows held out for validation, chosen at random with `seed` (default 0). */
+  validFraction?: number;
+  /** Seed of the validation split (default 0). */
+  seed?: number;
+}
+
+/** The training (and validation) data of a training file, with the preprocessing fitted on it. */
+export interface TrainingData {
+  train: Dataset;
+  /** Absent when validFraction is 0. */
+  valid: Dataset | undefined;
+  preprocessing: Preprocessing;
+  report: LoadReport;
+}
+
+/** Loads the training file: reads it, splits off validation rows, fits the preprocessing on the rest. */
+export async function loadTrainingData(spec: Spec, file: string, options: TrainingLoadOptions = {}): Promise<TrainingData> {
+  const fraction = options.validFraction ?? 0;
+  if (!(fraction >= 0 && fraction < 1)) throw new DataError(`the validation fraction must be at least 0 and below 1, got ${fraction}`, "bad-option");
+  const raw = await readRaw(spec, file, options);
+  const n = raw.lines.length;
+  if (n === 0) throw new DataError(`${file}: no data rows to train on${raw.badRows.count > 0 ? ` (all ${raw.badRows.count} were bad)` : ""}`, "no-rows");
+
+  let trainRows: Int32Array | undefined;
+  let validRows: Int32Array | undefined;
+  if (fraction > 0) {
+    const order = permutation(n, new Rng(options.seed ?? 0, STREAM.validSplit));
+    const nValid = Math.round(n * fraction);
+    if (nValid === n) throw new DataError(`${file}: a validation fraction of ${fraction} leaves none of its ${n} rows to train on`, "no-rows");
+    // Each part keeps file order: the split decides membership, the batch iterator the order.
+    validRows = order.slice(0, nValid).sort();
+    trainRows = order.slice(nValid).sort();
+  }
+  const preprocessing = fit(spec, raw, trainRows);
+  return {
+    train: encode(spec, raw, preprocessing, trainRows),
+    valid: validRows ? encode(spec, raw, preprocessing, validRows) : undefined,
+    preprocessing,
+    report: report(spec, raw, preprocessing),
+  };
+}
+
+/** Loads a validation, test or prediction file with the preprocessing fitted on the training file. */
+export async function loadData(spec: Spec, file: string, preprocessing: Preprocessing, options: LoadOptions = {}): Promise<{ data: Dataset; report: LoadReport }> {
+  const raw = await readRaw(spec, file, options);
+  return { data: encode(spec, raw, preprocessing, undefined), report: report(spec, raw, preprocessing) };
+}
+
+/** The report as lines for the terminal. */
+export function formatLoadReport(r: LoadReport): string[] {
+  const lines = [`${r.file}: ${r.rows} rows${r.badRows > 0 ? `, ${r.badRows} bad rows skipped` : ""}`];
+  for (const m of r.firstBadRows) lines.push(`  skipped ${m}`);
+  if (r.badRows > r.firstBadRows.length) lines.push(`  ... and ${r.badRows - r.firstBadRows.length} more`);
+  const list = (counts: Record<string, number>): string =>
+    Object.entries(counts)
+      .filter(([, c]) => c > 0)
+      .map(([f, c]) => `${f} ${c}`)
+      .join(", ");
+  const imputed = list(r.imputed);
+  if (imputed) lines.push(`  missing values filled in: ${imputed}`);
+  const unknown = list(r.unknown);
+  if (unknown) lines.push(`  values not in the training vocabulary: ${unknown}`);
+  return lines;
+}
+
+// ---- raw columns ------------------------------------------------------------------------------
+
+/** A growable Int32Array. */
+class Ints {
+  data = new Int32Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = x;
+  }
+  done(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** A growable Float64Array. */
+class Floats {
+  data = new Float64Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = x;
+  }
+  done(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** The distinct values of one column, each with a local code in order of first appearance. */
+class Dictionary {
+  readonly values: string[] = [];
+  private readonly codes = new Map<string, number>();
+  code(value: string): number {
+    let c = this.codes.get(value);
+    if (c === undefined) {
+      c = this.values.length;
+      this.codes.set(value, c);
+      this.values.push(value);
+    }
+    return c;
+  }
+}
+
+/** A field as read, before fitting: local codes (-1 = missing) or transformed numbers (NaN = missing). */
+type RawField =
+  | { kind: "categorical"; dict: Dictionary; codes: Int32Array }
+  | { kind: "multi_hot"; dict: Dictionary; offsets: Int32Array; codes: Int32Array }
+  | { kind: "numeric"; values: Float64Array };
+
+interface RawTable {
+  file: string;
+  lines: Int32Array;
+  fields: Map<string, RawField>;
+  labels: Map<string, LabelColumn>;
+  missing: Map<string, number>;
+  badRows: BadRows;
+}
+
+/** Reads every row of `file` into raw columns, sending unreadable rows to the bad-row policy. */
+async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
+  const withLabels = options.labels ?? true;
+  const tasks: Task[] = withLabels ? spec.tasks : [];
+  const columns: ColumnUse[] = [
+    ...spec.fields.map((f) => ({ column: f.column, usedBy: `field "${f.name}"` })),
+    ...tasks.map((t) => ({ column: t.label, usedBy: `the label of task "${t.name}"` })),
+  ];
+  const badRows = new BadRows(options.skipBadRows ?? false);
+  const readers = tasks.map(labelReader);
+  const nf = spec.fields.length;
+
+  // Per field, the growing column; per row, values are staged first so a bad row adds nothing.
+  const dicts = spec.fields.map((f) => (f.kind === "numeric" ? undefined : new Dictionary()));
+  const codes = spec.fields.map(() => new Ints());
+  const offsets = spec.fields.map((f) => {
+    const o = new Ints();
+    if (f.kind === "multi_hot") o.push(0);
+    return o;
+  });
+  const numbers = spec.fields.map(() => new Floats());
+  const labels = tasks.map(() => new Floats());
+  const lines = new Ints();
+  const missing = new Map(spec.fields.map((f) => [f.name, 0]));
+
+  const staged = new Float64Array(nf + tasks.length);
+  const tokens: number[][] = spec.fields.map(() => []);
+  for await (const row of readCsv(file, columns, badRows)) {
+    let bad: string | undefined;
+    for (let i = 0; i < nf && !bad; i++) {
+      const f = spec.fields[i]!;
+      const cell = row.cells[i]!;
+      if (f.kind === "numeric") {
+        const x = isMissing(cell) ? NaN : readNumeric(cell, f.transform);
+        if (x === undefined) bad = badCell(file, row.line, f.column, expectedNumber(f.transform), cell);
+        else staged[i] = x;
+      } else if (f.kind === "categorical") {
+        staged[i] = isMissing(cell) ? -1 : dicts[i]!.code(cell);
+      } else {
+        const list = tokens[i]!;
+        list.length = 0;
+        staged[i] = isMissing(cell) ? -1 : 0;
+        if (!isMissing(cell)) {
+          for (const t of cell.split(f.separator)) {
+            const token = t.trim();
+            if (!isMissing(token)) list.push(dicts[i]!.code(token));
+          }
+        }
+      }
+    }
+    for (let k = 0; k < tasks.length && !bad; k++) {
+      const cell = row.cells[nf + k]!;
+      const y = readers[k]!.read(cell);
+      if (y === undefined) bad = badCell(file, row.line, tasks[k]!.label, readers[k]!.expected, cell);
+      else staged[nf + k] = y;
+    }
+    if (bad) {
+      badRows.report(bad);
+      continue;
+    }
+    lines.push(row.line);
+    for (let i = 0; i < nf; i++) {
+      const f = spec.fields[i]!;
+      const v = staged[i]!;
+      if (f.kind === "numeric") {
+        numbers[i]!.push(v);
+        if (Number.isNaN(v)) missing.set(f.name, missing.get(f.name)! + 1);
+      } else {
+        if (v < 0) missing.set(f.name, missing.get(f.name)! + 1);
+        if (f.kind === "categorical") codes[i]!.push(v);
+        else {
+          for (const c of tokens[i]!) codes[i]!.push(c);
+          offsets[i]!.push(codes[i]!.length);
+        }
+      }
+    }
+    for (let k = 0; k < tasks.length; k++) labels[k]!.push(staged[nf + k]!);
+  }
+
+  const fields = new Map<string, RawField>();
+  spec.fields.forEach((f, i) => {
+    if (f.kind === "numeric") fields.set(f.name, { kind: "numeric", values: numbers[i]!.done() });
+    else if (f.kind === "categorical") fields.set(f.name, { kind: "categorical", dict: dicts[i]!, codes: codes[i]!.done() });
+    else fields.set(f.name, { kind: "multi_hot", dict: dicts[i]!, offsets: offsets[i]!.done(), codes: codes[i]!.done() });
+  });
+  const labelColumns = new Map<string, LabelColumn>();
+  tasks.forEach((t, k) => {
+    const values = labels[k]!.done();
+    labelColumns.set(t.name, t.kind === "multiclass" ? Int32Array.from(values) : Float32Array.from(values));
+  });
+  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows };
+}
+
+// ---- fitting and encoding ---------------------------------------------------------------------
+
+/** Fits each field's vocabulary or statistics on the training rows (all rows when `rows` is absent). */
+function fit(spec: Spec, raw: RawTable, rows: Int32Array | undefined): Preprocessing {
+  const fields: Record<string, FieldState> = {};
+  for (const f of spec.fields) {
+    const col = raw.fields.get(f.name)!;
+    if (col.kind === "numeric") {
+      fields[f.name] = { kind: "numeric", stats: fitNumeric(col.values, (f as Extract<Field, { kind: "numeric" }>).transform, rows) };
+      continue;
+    }
+    const g = f as Exclude<Field, { kind: "numeric" }>;
+    let vocab: Vocab;
+    if (g.hash_buckets !== undefined) vocab = hashVocab(g.hash_buckets);
+    else if (g.vocabulary !== undefined) vocab = fixedVocab(g.vocabulary);
+    else {
+      const perCode = new Int32Array(col.dict.values.length);
+      const count = (r: number): void => {
+        if (col.kind === "categorical") {
+          const c = col.codes[r]!;
+          if (c >= 0) perCode[c]!++;
+        } else {
+          for (let j = col.offsets[r]!; j < col.offsets[r + 1]!; j++) perCode[col.codes[j]!]!++;
+        }
+      };
+      if (rows) for (const r of rows) count(r);
+      else for (let r = 0; r < raw.lines.length; r++) count(r);
+      const counts = new Map<string, number>();
+      col.dict.values.forEach((v, c) => {
+        if (perCode[c]! > 0) counts.set(v, perCode[c]!);
+      });
+      vocab = vocabFromCounts(counts, g.min_count ?? 1);
+    }
+    fields[f.name] = { kind: g.kind, vocab };
+  }
+  return { fields };
+}
+
+/** The id of each local code of a column under the fitted vocabulary. */
+function codeIds(dict: Dictionary, vocab: Vocab): Int32Array {
+  const index = new VocabIndex(vocab);
+  return Int32Array.from(dict.values, (v) => index.id(v));
+}
+
+/** Encodes the rows `rows` (all when absent) of a raw table with fitted preprocessing. */
+function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array | undefined): Dataset {
+  const n = rows ? rows.length : raw.lines.length;
+  const at = (k: number): number => (rows ? rows[k]! : k);
+  const fields: Record<string, FieldColumn> = {};
+  for (const f of spec.fields) {
+    const col = raw.fields.get(f.name)!;
+    const state = prep.fields[f.name];
+    if (!state || state.kind !== (col.kind === "numeric" ? "numeric" : f.kind)) {
+      throw new DataError(`the preprocessing has no ${f.kind} state for field "${f.name}"; was it fitted for another spec?`, "preprocessing-mismatch");
+    }
+    if (col.kind === "numeric") {
+      const stats = (state as { stats: NumericStats }).stats;
+      const values = new Float32Array(n);
+      for (let k = 0; k < n; k++) values[k] = standardize(col.values[at(k)]!, stats);
+      fields[f.name] = { kind: "numeric", values };
+    } else if (col.kind === "categorical") {
+      const map = codeIds(col.dict, (state as { vocab: Vocab }).vocab);
+      const ids = new Int32Array(n);
+      for (let k = 0; k < n; k++) {
+        const c = col.codes[at(k)]!;
+        ids[k] = c < 0 ? 0 : map[c]!;
+      }
+      fields[f.name] = { kind: "categorical", ids };
+    } else {
+      const map = codeIds(col.dict, (state as { vocab: Vocab }).vocab);
+      const offsets = new Int32Array(n + 1);
+      for (let k = 0; k < n; k++) offsets[k + 1] = offsets[k]! + col.offsets[at(k) + 1]! - col.offsets[at(k)]!;
+      const ids = new Int32Array(offsets[n]!);
+      for (let k = 0; k < n; k++) {
+        const from = col.offsets[at(k)]!;
+        for (let j = 0; j < offsets[k + 1]! - offsets[k]!; j++) ids[offsets[k]! + j] = map[col.codes[from + j]!]!;
+      }
+      fields[f.name] = { kind: "multi_hot", offsets, ids };
+    }
+  }
+  const labels: Record<string, LabelColumn> = {};
+  for (const [name, column] of raw.labels) {
+    const out = column instanceof Int32Array ? new Int32Array(n) : new Float32Array(n);
+    for (let k = 0; k < n; k++) out[k] = column[at(k)]!;
+    labels[name] = out;
+  }
+  const lines = new Int32Array(n);
+  for (let k = 0; k < n; k++) lines[k] = raw.lines[at(k)]!;
+  return { file: raw.file, rows: n, lines, fields, labels };
+}
+
+/** The load report of a raw table under fitted preprocessing (over all rows of the file). */
+function report(spec: Spec, raw: RawTable, prep: Preprocessing): LoadReport {
+  const unknown: Record<string, number> = {};
+  for (const f of spec.fields) {
+    const col = raw.fields.get(f.name)!;
+    if (col.kind === "numeric") continue;
+    const index = new VocabIndex((prep.fields[f.name] as { vocab: Vocab }).vocab);
+    const isUnknown = col.dict.values.map((v) => index.unknown(v));
+    let count = 0;
+    for (const c of col.codes) if (c >= 0 && isUnknown[c]) count++;
+    unknown[f.name] = count;
+  }
+  return {
+    file: raw.file,
+    rows: raw.lines.length,
+    badRows: raw.badRows.count,
+    firstBadRows: [...raw.badRows.first],
+    imputed: Object.fromEntries(raw.missing),
+    unknown,
+  };
+}
