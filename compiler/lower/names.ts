@@ -72,7 +72,10 @@ export function towerPointer(task: string): string {
   return child("/towers/tasks", task);
 }
 
-/** JSON pointer of the connection into a stage (1..L a level, L+1 the towers). */
+/**
+ * JSON pointer of the connection into a stage (1..L a level, L+1 the towers): its kind, which is
+ * where it is written (a default connection falls back to its level or the towers).
+ */
 export function connectPointer(stage: number, levels: number): string {
-  return stage > levels ? "/towers/connect" : child(child("/levels", stage - 1), "connect");
+  return `${stage > levels ? "/towers/connect" : child(child("/levels", stage - 1), "connect")}/kind`;
 }

@@ -8,6 +8,8 @@ import type { ConnectionLowering, SourceValue } from "./types.js";
 
 /** Weight of a consumer's own column(s) at initialisation. */
 export const CROSS_STITCH_OWN = 0.9;
+/** Weight of the other columns together at initialisation (written out: 1 - 0.9 is not 0.1 in floats). */
+export const CROSS_STITCH_OTHERS = 0.1;
 
 /**
  * Initial α of each source: 0.9 shared by the consumer's own sources and 0.1 by the others;
@@ -17,7 +19,7 @@ export function crossStitchInit(ownGroup: string, sources: readonly { group: str
   const own = sources.filter((s) => s.group === ownGroup).length;
   const others = sources.length - own;
   if (own === 0 || others === 0) return sources.map(() => 1 / sources.length);
-  return sources.map((s) => (s.group === ownGroup ? CROSS_STITCH_OWN / own : (1 - CROSS_STITCH_OWN) / others));
+  return sources.map((s) => (s.group === ownGroup ? CROSS_STITCH_OWN / own : CROSS_STITCH_OTHERS / others));
 }
 
 /** The cross_stitch connection: params `cross_stitch/<source>/alpha` [1]. */

@@ -15,12 +15,14 @@ import type { ConnectionLowering } from "./types.js";
 export const cssm: ConnectionLowering = (ctx, consumer, sources) => {
   const { b } = ctx;
   const input = concatSources(ctx, sources);
-  const firstLayerMask = (out: number) => {
+  // The experts build their masks in their own scopes; the gates still come from this connection.
+  const where = ctx.locate(consumer.connectPointer);
+  const firstLayerMask = (out: number) => b.at(where, () => {
     const blocks = sources.map((s) => {
       const z = l0Gate(ctx, s.name, cssmGateShape(consumer.connect, s.width, out));
       return consumer.connect.granularity === "weight" ? z : b.expand(z, [s.width, out], `gates/${s.name}/mask`);
     });
     return blocks.length === 1 ? blocks[0]! : b.concat(blocks, 0, "gate_mask");
-  };
+  });
   return { ...input, firstLayerMask };
 };

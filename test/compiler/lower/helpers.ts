@@ -13,20 +13,21 @@ import { loadSpec } from "../../../compiler/spec/load.js";
 import type { Spec } from "../../../compiler/spec/types.js";
 import { refTensor, type RefTensor } from "../ir/reference.js";
 
-/** A checked spec and its locator. */
+/** A checked spec, its locator, and the codes of its warnings. */
 export interface Loaded {
   spec: Spec;
   locate: Locate;
+  warnings: string[];
 }
 
-/** Loads a spec written in the test as the file `name`; fails on any diagnostic. */
+/** Loads a spec written in the test as the file `name`; fails on any error. */
 export function specFromText(text: string, name = "test.mssm"): Loaded {
   const r = loadSpec(name, (p) => {
     if (p !== name) throw new Error(`no file ${p}`);
     return text;
   });
-  expect(r.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
-  return { spec: r.spec!, locate: sourceLocator(r.map, r.files) };
+  expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code}: ${d.message}`)).toEqual([]);
+  return { spec: r.spec!, locate: sourceLocator(r.map, r.files), warnings: r.diagnostics.map((d) => d.code) };
 }
 
 /** The zoo specs that hold a model, sorted. */
@@ -48,7 +49,7 @@ export const ZOO = [
 export function zooSpec(file: string): Loaded {
   const r = loadSpec(join(packageRoot(), "specs", "zoo", file));
   expect(r.spec, `${file}: ${r.diagnostics.map((d) => d.message).join("; ")}`).toBeDefined();
-  return { spec: r.spec!, locate: sourceLocator(r.map, r.files) };
+  return { spec: r.spec!, locate: sourceLocator(r.map, r.files), warnings: r.diagnostics.map((d) => d.code) };
 }
 
 /** Sizes of the symbolic dimensions in the feeds. */
