@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { accuracy, auc, logLoss, multiclassLogLoss, rmse } from "../../runtime/metrics.js";
+
+/** AUC by definition: the fraction of (positive, negative) pairs ranked correctly, ties half. */
+function pairwiseAuc(scores: number[], labels: number[]): number {
+  let good = 0;
+  let pairs = 0;
+  for (let i = 0; i < scores.length; i++) {
+    for (let j = 0; j < scores.length; j++) {
+      if (labels[i] !== 1 || labels[j] !== 0) continue;
+      pairs++;
+      good += scores[i]! > scores[j]! ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+    }
+  }
+  return good / pairs;
+}
+
+describe("metrics", () => {
+  it("AUC equals the pairwise definition, ties included", () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let trial = 0; trial < 20; trial++) {
+      const n = 50 + trial * 7;
+      // Rounded scores make ties common.
+      const scores = Array.from({ length: n }, () => Math.round(rand() * 10) / 10);
+      const labels = scores.map((s) => (rand() < 0.3 + 0.4 * s ? 1 : 0));
+      expect(auc(scores, labels)).toBeCloseTo(pairwiseAuc(scores, labels), 12);
+    }
+  });
+
+  it("AUC is 1 for a perfect ranking, 0.5 for constant scores, NaN with one class", () => {
+    expect(auc([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1])).toBe(1);
+    expect(auc([0.5, 0.5, 0.5], [0, 1, 0])).toBe(0.5);
+    expect(auc([0.1, 0.2], [1, 1])).toBeNaN();
+  });
+
+  it("log loss, RMSE and accuracy on known numbers", () => {
+    expect(logLoss([0.8, 0.3], [1, 0])).toBeCloseTo(-(Math.log(0.8) + Math.log(0.7)) / 2, 12);
+    expect(logLoss([0, 1], [1, 0])).toBeCloseTo(-Math.log(1e-7), 6);
+    expect(rmse([1, 2, 3], [1, 4, 3])).toBeCloseTo(Math.sqrt(4 / 3), 12);
+    expect(accuracy([0.1, 0.9, 0.7, 0.3, 0.2, 0.8], [1, 1, 0], 2)).toBeCloseTo(1 / 3, 12);
+    expect(multiclassLogLoss([0.25, 0.75, 0.5, 0.5], [1, 0], 2)).toBeCloseTo(-(Math.log(0.75) + Math.log(0.5)) / 2, 12);
+  });
+});
