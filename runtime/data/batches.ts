@@ -4,6 +4,7 @@
 // among them (`index`, int64 for ONNX Gather). A step then costs O(batch), whatever the
 // vocabulary size.
 
+import { invariant } from "../../compiler/source/diagnostic.js";
 import type { Spec } from "../../compiler/spec/types.js";
 import type { Dataset } from "./dataset.js";
 import { permutation, Rng, STREAM } from "./random.js";
@@ -67,10 +68,11 @@ export function* batches(spec: Spec, data: Dataset, options: BatchOptions): Gene
   const { batchSize } = options;
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   const order =
-    options.shuffle ?? true ? permutation(data.rows, new Rng(options.seed ?? 0, STREAM.shuffle, options.epoch ?? 0)) : Int32Array.from({ length: data.rows }, (_, i) => i);
+    (options.shuffle ?? true) ? permutation(data.rows, new Rng(options.seed ?? 0, STREAM.shuffle, options.epoch ?? 0)) : Int32Array.from({ length: data.rows }, (_, i) => i);
   const numeric = numericFields(spec).map((name) => {
-    const col = data.fields[name]!;
-    return col.kind === "numeric" ? col.values : new Float32Array(0);
+    const col = data.fields[name];
+    invariant(col?.kind === "numeric", `the dataset has no numeric column for field "${name}"`);
+    return col.values;
   });
   const count = batchCount(data.rows, batchSize, options.dropLast ?? false);
   for (let b = 0; b < count; b++) {
@@ -79,7 +81,8 @@ export function* batches(spec: Spec, data: Dataset, options: BatchOptions): Gene
 
     const embeddings: Record<string, EmbeddingLookup> = {};
     for (const f of spec.fields) {
-      const col = data.fields[f.name]!;
+      const col = data.fields[f.name];
+      invariant(col !== undefined && col.kind === f.kind, `the dataset has no ${f.kind} column for field "${f.name}"`);
       if (col.kind === "categorical") {
         const ids = new Int32Array(size);
         for (let k = 0; k < size; k++) ids[k] = col.ids[rows[k]!]!;

@@ -72,7 +72,7 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
       const line = lastEnd - inner;
       if (header === undefined) {
         header = record;
-        picks = pickColumns(file, header, columns);
+        picks = pickColumns(`${file}:${line}`, header, columns);
         continue;
       }
       if (record.length !== header.length) {
@@ -88,12 +88,15 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
     }
     if (isFsError(e)) throw new DataError(`${file}: cannot read the file (${e.code})`, "unreadable-file");
     throw e;
+  } finally {
+    // A reader that stops early (a bad row, a missing column) must not leave the file open.
+    input.destroy();
   }
   if (header === undefined) throw new DataError(`${file}: the file is empty; expected a header line naming the columns`, "empty-file");
 }
 
-/** Where each requested column sits in the header; throws one DataError naming every missing column. */
-function pickColumns(file: string, header: readonly string[], columns: readonly ColumnUse[]): number[] {
+/** Where each requested column sits in the header (at `where`, file:line); throws one DataError naming every missing column. */
+function pickColumns(where: string, header: readonly string[], columns: readonly ColumnUse[]): number[] {
   const missing: string[] = [];
   const picks = columns.map(({ column, usedBy }) => {
     const at = header.indexOf(column);
@@ -101,13 +104,13 @@ function pickColumns(file: string, header: readonly string[], columns: readonly 
       const near = suggest(column, header);
       missing.push(`"${column}" (read by ${usedBy}${near ? `; did you mean "${near}"?` : ""})`);
     } else if (header.indexOf(column, at + 1) >= 0) {
-      throw new DataError(`${file}:1: the header names column "${column}" twice (columns ${at + 1} and ${header.indexOf(column, at + 1) + 1}); ${usedBy} reads it`, "duplicate-column");
+      throw new DataError(`${where}: the header names column "${column}" twice (columns ${at + 1} and ${header.indexOf(column, at + 1) + 1}); ${usedBy} reads it`, "duplicate-column");
     }
     return at;
   });
   if (missing.length > 0) {
     const noun = missing.length === 1 ? "column" : "columns";
-    throw new DataError(`${file}:1: missing ${noun} ${missing.join(", ")}. The header has: ${header.join(", ")}`, "missing-column");
+    throw new DataError(`${where}: missing ${noun} ${missing.join(", ")}. The header has: ${header.join(", ")}`, "missing-column");
   }
   return picks;
 }

@@ -342,7 +342,7 @@ function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array
   for (const f of spec.fields) {
     const col = raw.fields.get(f.name)!;
     const state = prep.fields[f.name];
-    if (!state || state.kind !== (col.kind === "numeric" ? "numeric" : f.kind)) {
+    if (!state || state.kind !== f.kind) {
       throw new DataError(`the preprocessing has no ${f.kind} state for field "${f.name}"; was it fitted for another spec?`, "preprocessing-mismatch");
     }
     if (col.kind === "numeric") {

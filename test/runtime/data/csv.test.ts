@@ -58,6 +58,11 @@ describe("readCsv", () => {
     );
   });
 
+  it("blames the header at its own line when blank lines precede it", async () => {
+    const f = tempFile("\n\nage\n1\n");
+    expect((await failure(f, ["agee"])).message).toBe(`${f}:3: missing column "agee" (read by field "agee"; did you mean "age"?). The header has: age`);
+  });
+
   it("rejects a header that names a needed column twice", async () => {
     const f = tempFile("a,b,a\n1,2,3\n");
     expect((await failure(f, ["a"])).message).toBe(`${f}:1: the header names column "a" twice (columns 1 and 3); field "a" reads it`);
