@@ -1,0 +1,14 @@
+// y = concat(x_1, ..., x_n) along axis  =>  dx_i = the i-th piece of dy, cut by one Split
+import { once } from "../helpers.js";
+import type { GradRule } from "../rule.js";
+
+/** Gradient of Concat. */
+export const Concat: GradRule<"Concat"> = {
+  keeps: {},
+  grad: ({ b, dy, inputs, attrs }) => {
+    if (inputs.length === 1) return [() => dy];
+    // Shape inference guarantees static sizes along the axis when there are several inputs.
+    const pieces = once(() => b.split(dy, attrs.axis, inputs.map((t) => t.shape[attrs.axis] as number)));
+    return inputs.map((_t, i) => () => pieces()[i]);
+  },
+};
