@@ -16,7 +16,8 @@ import type { ConsumerInput, SourceValue } from "./connections/types.js";
 import type { Locate, LowerContext, LowerMode } from "./context.js";
 import { selectFields } from "./field-selection.js";
 import { concatFields, declareInputs, embedFields } from "./inputs.js";
-import { lossName, prediction, taskLoss } from "./losses.js";
+import { gateGroupOf } from "./gates.js";
+import { prediction, taskLoss } from "./losses.js";
 import { expertLayers, mlp } from "./mlp.js";
 import { expertName, expertOutputName, SHARED_INPUT, selectedInputName, taskPointer } from "./names.js";
 import { planLowering, type ConsumerPlan, type Query } from "./plan.js";
@@ -102,9 +103,11 @@ export function lowerSpec(spec: Spec, options: LowerOptions): Graph {
     const l2 = spec.regularize.l2 !== 0 ? b.at(locate("/regularize"), () => l2Term(ctx)) : undefined;
     b.output(b.at(locate("/regularize"), () => jointLoss(ctx, losses, l0, l2)));
     for (const l of losses) b.output(l.loss);
-    invariant(losses.every((l, k) => l.loss.name === lossName(spec.tasks[k]!.name)), "Task losses are misnamed.");
     b.output(l0);
   }
   for (const h of heads) b.output(h.pred);
+  // Every planned gate group was built (so every noise input is read), in the planned order.
+  const built = ctx.logAlphas.map(gateGroupOf).join("\n");
+  invariant(built === plan.gateGroups.map((g) => g.name).join("\n"), `The gate groups built differ from the plan:\n${built}`);
   return b.finish();
 }
