@@ -37,6 +37,8 @@ function fromOrt(t: Tensor): RefTensor {
 
 /** An ORT session that takes and returns RefTensors. */
 export interface Model {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
   run(feeds: Record<string, RefTensor>): Promise<Record<string, RefTensor>>;
   release(): Promise<void>;
 }
@@ -45,6 +47,8 @@ export interface Model {
 export async function openModel(bytes: Uint8Array): Promise<Model> {
   const session: InferenceSession = await loadModel(bytes);
   return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
     run: async (feeds) => {
       const results = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(v)])));
       return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, fromOrt(v)]));

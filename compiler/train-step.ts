@@ -1,0 +1,152 @@
+// One training step as a pure function (DESIGN §4): the forward graph, its backward pass and the
+// optimizer updates in one graph. Parameters become inputs (emit with params: "inputs"), next to
+// their optimizer state, the step count and one learning rate per group; the outputs are the
+// forward outputs, then the next value of every parameter, state tensor, embedding row block and
+// row state. The runtime feeds each `<x>/next` back as `<x>` on the next step.
+//
+// Groups: params of group "dense" use train.optimizer, "gate" train.gate_optimizer; the gathered
+// embedding rows (inputs `emb/<field>/rows`, [rows_<field>, dim]) use train.embedding_optimizer,
+// row-wise (compiler/optim/rows.ts).
+
+import { grad } from "./autodiff/grad.js";
+import { Builder, type Graph, type Value } from "./ir/graph.js";
+import { isFloat, type DType, type Shape } from "./ir/ops.js";
+import { OPTIMIZERS } from "./optim/index.js";
+import type { OptimizerRule, StateSpec, StepScalars, UpdateInputs, UpdateNames, UpdateOutputs } from "./optim/optimizer.js";
+import { rowOptimizer } from "./optim/rows.js";
+import { invariant } from "./source/diagnostic.js";
+import type { Optimizer, Train } from "./spec/types.js";
+
+/** The gathered rows of one field's embedding table: `emb/<field>/rows`. */
+export const ROWS_INPUT = /^emb\/(.+)\/rows$/;
+
+/** The parameter groups and the `train` setting that holds each one's optimizer. */
+export const GROUP_OPTIMIZER = { dense: "optimizer", gate: "gate_optimizer", embedding: "embedding_optimizer" } as const;
+
+/** A parameter group: dense weights, gate parameters, embedding rows. */
+export type Group = keyof typeof GROUP_OPTIMIZER;
+
+/** How to build the step. */
+export interface TrainStepOptions {
+  /** The optimizers, as in a checked spec's `train` section. */
+  readonly train: Pick<Train, "optimizer" | "gate_optimizer" | "embedding_optimizer">;
+  /** Also output d loss / d each param and rows block (`grad/<name>`) after the forward outputs. */
+  readonly gradients?: boolean;
+}
+
+/**
+ * What a tensor of the step is for:
+ * - inputs: "data" (a forward input: features, labels, indices, gate noise), "rows" (gathered
+ *   embedding rows), "param", "state" (optimizer state of a param or rows), "step" (t, 1-based),
+ *   "lr" (one per group);
+ * - outputs: "output" (a forward output: loss, task losses, predictions), "gradient", "next"
+ *   (the next value of the input named in `of`).
+ */
+export type TrainStepRole = "data" | "rows" | "param" | "state" | "step" | "lr" | "output" | "gradient" | "next";
+
+/** One input or output of the step, for the artifact's manifest. */
+export interface TrainStepTensor {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly role: TrainStepRole;
+  /** param, rows, state, lr, gradient, next: the group whose optimizer updates it. */
+  readonly group?: Group;
+  /** state: the param or rows it belongs to; gradient: the param or rows; next: the input it replaces. */
+  readonly of?: string;
+  /** state: its kind (`adam_m`, `adam_v`, `momentum`, `adagrad_sum`). */
+  readonly state?: string;
+  /** state: the value every element starts at. */
+  readonly init?: number;
+}
+
+/** The step graph and its interface, inputs in emitted order (declared inputs, then params). */
+export interface TrainStep {
+  readonly graph: Graph;
+  readonly inputs: readonly TrainStepTensor[];
+  readonly outputs: readonly TrainStepTensor[];
+  /** The forward values the backward reads (kept from forward to backward), by name. */
+  readonly saved: readonly string[];
+}
+
+const type = (v: Value) => ({ name: v.name, dtype: v.dtype, shape: v.shape });
+
+/** A tensor the optimizer updates: a param or a block of embedding rows. */
+interface Trained {
+  readonly value: Value;
+  readonly group: Group;
+  readonly optimizer: Optimizer;
+  readonly rule: OptimizerRule;
+  readonly state: readonly StateSpec[];
+}
+
+/** Builds the training step for a train-mode forward graph whose scalar output "loss" is minimized. */
+export function buildTrainStep(forward: Graph, options: TrainStepOptions): TrainStep {
+  const loss = forward.outputs.find((o) => o.name === "loss");
+  invariant(loss !== undefined, `Graph ${forward.name} has no output named loss.`);
+  const optimizerOf = (group: Group) => options.train[GROUP_OPTIMIZER[group]];
+  const trained: Trained[] = [
+    ...forward.params.map((p): Trained => {
+      const group = p.group;
+      invariant(group === "dense" || group === "gate", `Param %${p.value.name} is in group ${group}; a training step knows dense and gate.`);
+      const optimizer = optimizerOf(group);
+      const rule = OPTIMIZERS[optimizer.kind];
+      return { value: p.value, group, optimizer, rule, state: rule.state(optimizer) };
+    }),
+    ...forward.inputs
+      .filter((v) => ROWS_INPUT.test(v.name))
+      .map((v): Trained => {
+        invariant(isFloat(v.dtype) && v.shape.length === 2, `Embedding rows %${v.name} must be a float [rows, dim] tensor.`);
+        const optimizer = optimizerOf("embedding");
+        const rule = rowOptimizer(optimizer);
+        return { value: v, group: "embedding", optimizer, rule, state: rule.state(optimizer) };
+      }),
+  ];
+
+  const differentiated = grad(forward, loss, trained.map((t) => t.value));
+  const b = Builder.extend(differentiated.graph);
+  const dtype = loss.dtype;
+  const step = b.input("step", dtype, []);
+  const lr = Object.fromEntries((Object.keys(GROUP_OPTIMIZER) as Group[]).map((g) => [g, b.input(`lr/${g}`, dtype, [])])) as Record<Group, Value>;
+  const stateInputs = trained.map((t) => t.state.map((s) => b.input(`${t.value.name}/${s.name}`, t.value.dtype, t.value.shape)));
+
+  // Each group's shared scalars (bias corrections, ...) are built once, before its first update.
+  const updaters = new Map<Group, (x: UpdateInputs, names: UpdateNames) => UpdateOutputs>();
+  const updaterOf = (t: Trained) => {
+    const scalars: StepScalars = { lr: lr[t.group], step };
+    if (!updaters.has(t.group)) updaters.set(t.group, b.scope(`optim/${t.group}`, () => t.rule.begin(b, t.optimizer, scalars)));
+    return updaters.get(t.group)!;
+  };
+
+  const outputs: TrainStepTensor[] = forward.outputs.map((o) => ({ ...type(o), role: "output" }));
+  if (options.gradients) {
+    trained.forEach((t, i) => {
+      const g = b.output(differentiated.gradients[i]!);
+      outputs.push({ ...type(g), role: "gradient", group: t.group, of: t.value.name });
+    });
+  }
+  trained.forEach((t, i) => {
+    const update = updaterOf(t);
+    const next = b.scope(t.value.name, () =>
+      update({ param: t.value, grad: differentiated.gradients[i]!, state: stateInputs[i]! }, { param: "next", state: t.state.map((s) => `${s.name}/next`) }),
+    );
+    [next.param, ...next.state].forEach((v, k) => {
+      b.output(v);
+      outputs.push({ ...type(v), role: "next", group: t.group, of: k === 0 ? t.value.name : stateInputs[i]![k - 1]!.name });
+    });
+  });
+
+  const graph = b.finish();
+  const roleOf = new Map<Value, TrainStepTensor>();
+  roleOf.set(step, { ...type(step), role: "step" });
+  for (const [g, v] of Object.entries(lr)) roleOf.set(v, { ...type(v), role: "lr", group: g as Group });
+  trained.forEach((t, i) => {
+    roleOf.set(t.value, { ...type(t.value), role: t.group === "embedding" ? "rows" : "param", group: t.group });
+    t.state.forEach((s, k) => {
+      const v = stateInputs[i]![k]!;
+      roleOf.set(v, { ...type(v), role: "state", group: t.group, of: t.value.name, state: s.name, init: s.init });
+    });
+  });
+  const inputs = [...graph.inputs, ...graph.params.map((p) => p.value)].map((v) => roleOf.get(v) ?? { ...type(v), role: "data" as const });
+  return { graph, inputs, outputs, saved: differentiated.saved.map((v) => v.name) };
+}
