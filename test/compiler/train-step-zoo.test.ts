@@ -1,0 +1,121 @@
+// buildTrainStep over every zoo model as the spec lowering builds it:
+// - the float32 step emits, loads in onnxruntime and runs once; its loss is the forward graph's,
+//   every output is finite, and every parameter and gathered row moves;
+// - the same model converted to float64: the step's gradients match central differences of
+//   "loss" (both in onnxruntime) on a few sampled elements of every parameter and rows input.
+
+import { describe, expect, it } from "vitest";
+import { Builder, type Graph, type Value } from "../../compiler/ir/graph.js";
+import type { PrimitiveOpKind } from "../../compiler/ir/shapes.js";
+import { lowerSpec } from "../../compiler/lower/lower-spec.js";
+import { emitModel } from "../../compiler/onnx/emit.js";
+import { Random } from "../../compiler/ir/random.js";
+import { buildTrainStep, type TrainStep } from "../../compiler/train-step.js";
+import { openModel, type Model } from "./autodiff/gradcheck.js";
+import type { RefTensor } from "./ir/reference.js";
+import { paramFeeds, randomFeeds, ZOO, zooSpec } from "./lower/helpers.js";
+
+/** The same graph with every float32 value, param, constant and cast in float64. */
+function toFloat64(graph: Graph): Graph {
+  const b = new Builder(graph.name, graph.doc);
+  const wide = <T extends { dtype: string }>(t: T) => (t.dtype === "float32" ? "float64" : t.dtype) as never;
+  const map = new Map<Value, Value>();
+  for (const v of graph.inputs) map.set(v, b.input(v.name, wide(v), v.shape));
+  for (const p of graph.params) map.set(p.value, b.param(p.value.name, p.value.shape as number[], p.init, { dtype: "float64", group: p.group }));
+  for (const c of graph.constants) {
+    const data = c.data instanceof Float32Array ? Float64Array.from(c.data) : c.data;
+    map.set(c.value, b.constant(data, wide(c.value), c.value.shape, c.value.name.split("#")[1]));
+  }
+  for (const n of graph.nodes) {
+    const ins = n.inputs.map((v) => map.get(v)!);
+    const names = n.outputs.map((o) => o.name);
+    const outs =
+      n.op === "Call"
+        ? b.call(graph.functions.find((f) => f.name === n.attrs.function)!, ins, names)
+        : b.node(n.op as PrimitiveOpKind, ins, (n.op === "Cast" ? { to: wide({ dtype: n.attrs.to }) } : n.attrs) as never, names);
+    n.outputs.forEach((o, i) => map.set(o, outs[i]!));
+  }
+  for (const o of graph.outputs) b.output(map.get(o)!);
+  return b.finish();
+}
+
+/** Feeds for a step: random data and rows, initial params, state at its initial value, t = 1, lr = 0.01. */
+function stepFeeds(forward: Graph, step: TrainStep, spec: Parameters<typeof randomFeeds>[1]): Record<string, RefTensor> {
+  const feeds: Record<string, RefTensor> = { ...randomFeeds(forward, spec), ...paramFeeds(forward, 1) };
+  for (const t of step.inputs) {
+    const dtype = t.dtype as "float32" | "float64";
+    if (feeds[t.name]) feeds[t.name] = { ...feeds[t.name]!, dtype: t.dtype };
+    if (t.role === "step") feeds[t.name] = { dtype, shape: [], data: [1] };
+    if (t.role === "lr") feeds[t.name] = { dtype, shape: [], data: [0.01] };
+    if (t.role === "state") feeds[t.name] = { ...feeds[t.of!]!, dtype, data: feeds[t.of!]!.data.map(() => t.init!) };
+  }
+  return feeds;
+}
+
+async function lossAt(model: Model, feeds: Record<string, RefTensor>, name: string, i: number, value: number): Promise<number> {
+  const data = [...feeds[name]!.data];
+  data[i] = value;
+  return (await model.run({ ...feeds, [name]: { ...feeds[name]!, data } }))["loss"]!.data[0] as number;
+}
+
+describe("a training step for every zoo model", () => {
+  const errors: string[] = [];
+  for (const file of ZOO) {
+    it(`${file}: runs once in float32`, async () => {
+      const { spec } = zooSpec(file);
+      const forward = lowerSpec(spec, { mode: "train" });
+      const step = buildTrainStep(forward, { train: spec.train });
+      const feeds = stepFeeds(forward, step, spec);
+      const model = await openModel(emitModel(step.graph, { params: "inputs" }));
+      const forwardModel = await openModel(emitModel(forward, { params: "inputs" }));
+      const out = await model.run(feeds);
+      const reference = await forwardModel.run(feeds);
+      await model.release();
+      await forwardModel.release();
+      expect(out["loss"]!.data[0]).toBeCloseTo(reference["loss"]!.data[0] as number, 5);
+      for (const o of step.outputs) expect((out[o.name]!.data as number[]).every(Number.isFinite), o.name).toBe(true);
+      for (const o of step.outputs.filter((o) => o.role === "next" && step.inputs.find((t) => t.name === o.of)!.role !== "state")) {
+        const before = feeds[o.of!]!.data as number[];
+        expect((out[o.name]!.data as number[]).some((v, i) => v !== before[i]), o.of).toBe(true);
+      }
+    });
+
+    it(`${file}: gradients match central differences in float64`, async () => {
+      const { spec } = zooSpec(file);
+      const forward = toFloat64(lowerSpec(spec, { mode: "train" }));
+      const step = buildTrainStep(forward, { train: spec.train, gradients: true });
+      const feeds = stepFeeds(forward, step, spec);
+      const rng = Random.derive(2, file);
+      // Zero-initialised biases behind closed gates put ReLUs exactly at their kink; move them off it.
+      for (const p of forward.params) {
+        const f = feeds[p.value.name]!;
+        if (f.data.every((v) => v === 0)) feeds[p.value.name] = { ...f, data: f.data.map(() => rng.normal(0, 0.1)) };
+      }
+      const model = await openModel(emitModel(step.graph, { params: "inputs" }));
+      const forwardModel = await openModel(emitModel(forward, { params: "inputs" }));
+      try {
+        const out = await model.run(feeds);
+        let worst = 0;
+        for (const g of step.outputs.filter((o) => o.role === "gradient")) {
+          const analytic = out[g.name]!.data as number[];
+          // Relative to the gradient's scale, with a floor well above the differences' rounding noise (~1e-10).
+          const scale = Math.max(...analytic.map(Math.abs), 1e-4);
+          for (let k = 0; k < 3; k++) {
+            const i = Math.floor(rng.uniform() * analytic.length);
+            const x0 = feeds[g.of!]!.data[i] as number;
+            const h = 1e-6 * Math.max(1, Math.abs(x0));
+            const numeric = ((await lossAt(forwardModel, feeds, g.of!, i, x0 + h)) - (await lossAt(forwardModel, feeds, g.of!, i, x0 - h))) / (2 * h);
+            const error = Math.abs(analytic[i]! - numeric) / scale;
+            worst = Math.max(worst, error);
+            expect(error, `${g.of}[${i}]: ${analytic[i]} vs ${numeric}`).toBeLessThan(1e-5);
+          }
+        }
+        errors.push(`${worst.toExponential(1)} ${file}`);
+      } finally {
+        await model.release();
+        await forwardModel.release();
+      }
+    });
+  }
+  it("prints the errors", () => console.log(["max error of sampled gradient entries, |analytic - numeric| / max(max|analytic|, 1e-4):", ...errors].join("\n")));
+});
