@@ -6,7 +6,9 @@
 //
 // Groups: params of group "dense" use train.optimizer, "gate" train.gate_optimizer; the gathered
 // embedding rows (inputs `emb/<field>/rows`, [rows_<field>, dim]) use train.embedding_optimizer,
-// row-wise (compiler/optim/rows.ts).
+// row-wise (compiler/optim/rows.ts). `step` and the learning rates `lr/<group>` are scalars of the
+// loss's element type (float32 in every lowered model); all three rates are inputs even when a
+// group is empty, so the runtime's interface does not depend on the model.
 
 import { grad } from "./autodiff/grad.js";
 import { Builder, type Graph, type Value } from "./ir/graph.js";
@@ -69,7 +71,7 @@ export interface TrainStep {
   readonly saved: readonly string[];
 }
 
-const type = (v: Value) => ({ name: v.name, dtype: v.dtype, shape: v.shape });
+const typed = (v: Value) => ({ name: v.name, dtype: v.dtype, shape: v.shape });
 
 /** A tensor the optimizer updates: a param or a block of embedding rows. */
 interface Trained {
@@ -118,11 +120,11 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
     return updaters.get(t.group)!;
   };
 
-  const outputs: TrainStepTensor[] = forward.outputs.map((o) => ({ ...type(o), role: "output" }));
+  const outputs: TrainStepTensor[] = forward.outputs.map((o) => ({ ...typed(o), role: "output" }));
   if (options.gradients) {
     trained.forEach((t, i) => {
       const g = b.output(differentiated.gradients[i]!);
-      outputs.push({ ...type(g), role: "gradient", group: t.group, of: t.value.name });
+      outputs.push({ ...typed(g), role: "gradient", group: t.group, of: t.value.name });
     });
   }
   trained.forEach((t, i) => {
@@ -132,21 +134,21 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
     );
     [next.param, ...next.state].forEach((v, k) => {
       b.output(v);
-      outputs.push({ ...type(v), role: "next", group: t.group, of: k === 0 ? t.value.name : stateInputs[i]![k - 1]!.name });
+      outputs.push({ ...typed(v), role: "next", group: t.group, of: k === 0 ? t.value.name : stateInputs[i]![k - 1]!.name });
     });
   });
 
   const graph = b.finish();
   const roleOf = new Map<Value, TrainStepTensor>();
-  roleOf.set(step, { ...type(step), role: "step" });
-  for (const [g, v] of Object.entries(lr)) roleOf.set(v, { ...type(v), role: "lr", group: g as Group });
+  roleOf.set(step, { ...typed(step), role: "step" });
+  for (const [g, v] of Object.entries(lr)) roleOf.set(v, { ...typed(v), role: "lr", group: g as Group });
   trained.forEach((t, i) => {
-    roleOf.set(t.value, { ...type(t.value), role: t.group === "embedding" ? "rows" : "param", group: t.group });
+    roleOf.set(t.value, { ...typed(t.value), role: t.group === "embedding" ? "rows" : "param", group: t.group });
     t.state.forEach((s, k) => {
       const v = stateInputs[i]![k]!;
-      roleOf.set(v, { ...type(v), role: "state", group: t.group, of: t.value.name, state: s.name, init: s.init });
+      roleOf.set(v, { ...typed(v), role: "state", group: t.group, of: t.value.name, state: s.name, init: s.init });
     });
   });
-  const inputs = [...graph.inputs, ...graph.params.map((p) => p.value)].map((v) => roleOf.get(v) ?? { ...type(v), role: "data" as const });
+  const inputs = [...graph.inputs, ...graph.params.map((p) => p.value)].map((v) => roleOf.get(v) ?? { ...typed(v), role: "data" as const });
   return { graph, inputs, outputs, saved: differentiated.saved.map((v) => v.name) };
 }

@@ -134,7 +134,7 @@ function backprop(b: Builder, level: Level, seeds: ReadonlyMap<Value, Value>, wr
         dy: filled[0]!,
         dys: filled,
         needs,
-        ...(fn ? { fn } : {}),
+        fn,
         x: (i) => {
           invariant(allows(rule.keeps.inputs, i) && i < n.inputs.length, `The gradient rule of ${n.op} reads input ${i} without keeping it.`);
           return level.forward(n.inputs[i]!);
@@ -151,7 +151,9 @@ function backprop(b: Builder, level: Level, seeds: ReadonlyMap<Value, Value>, wr
         const g = needs[i] ? grads[i]?.() : undefined;
         if (!g) return;
         const part = fitTo(b, g, v, `The gradient rule of ${n.op} (%${n.outputs[0]!.name}) for input ${i} (%${v.name})`);
-        pending.set(v, [...(pending.get(v) ?? []), part]);
+        const parts = pending.get(v);
+        if (parts) parts.push(part);
+        else pending.set(v, [part]);
       });
     });
   }

@@ -13,6 +13,7 @@ import { normalizeOptimizer } from "../../compiler/spec/normalize.js";
 import { buildTrainStep, type TrainStep, type TrainStepOptions } from "../../compiler/train-step.js";
 import { numericGradient, openModel, relativeError } from "./autodiff/gradcheck.js";
 import type { RefTensor } from "./ir/reference.js";
+import { runModel } from "./onnx/ort.js";
 
 const DIM = 3;
 const HIDDEN = 4;
@@ -103,6 +104,27 @@ describe("buildTrainStep", () => {
     expect(model.outputNames).toEqual(step.outputs.map((t) => t.name));
     await model.release();
     expect(step.saved).toEqual(["emb/item/index", "noise/hidden", "hidden/weight", "hidden/log_alpha", "out/weight", "input", "hidden/out", "hidden/gate", "mul", "sub"]);
+  });
+
+  it("a model without embedding rows and with SGD still takes step and every learning rate", async () => {
+    const b = new Builder("linear");
+    const x = b.input("x", "float32", [BATCH, 2]);
+    const w = b.param("w", [2, 1], { kind: "constant", value: 0.5 });
+    b.output(b.reduceSum(b.matmul(x, w), [0, 1], false, "loss"));
+    const sgd = normalizeOptimizer({ kind: "sgd", lr: 0.1 });
+    const step = buildTrainStep(b.finish(), { train: { optimizer: sgd, gate_optimizer: sgd, embedding_optimizer: sgd } });
+    expect(step.inputs.map((t) => `${t.role} ${t.name}`)).toEqual(["data x", "step step", "lr lr/dense", "lr lr/gate", "lr lr/embedding", "param w"]);
+    const scalar = (v: number): RefTensor => ({ dtype: "float32", shape: [], data: [v] });
+    const out = await runModel(emitModel(step.graph, { params: "inputs" }), {
+      x: { dtype: "float32", shape: [2, 2], data: [1, 2, 3, 4] },
+      step: scalar(1),
+      "lr/dense": scalar(0.1),
+      "lr/gate": scalar(0),
+      "lr/embedding": scalar(0),
+      w: { dtype: "float32", shape: [2, 1], data: [0.5, 0.5] },
+    });
+    // d loss / d w = column sums of x = [4, 6]; w' = w - 0.1 [4, 6].
+    expect(out["w/next"]!.data.map((v) => Number((v as number).toFixed(6)))).toEqual([0.1, -0.1]);
   });
 
   it("its gradients match central differences of loss (float64, in onnxruntime)", async () => {
