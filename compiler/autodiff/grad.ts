@@ -133,7 +133,6 @@ function backprop(b: Builder, level: Level, seeds: ReadonlyMap<Value, Value>, wr
         outputs: n.outputs,
         dy: filled[0]!,
         dys: filled,
-        needs,
         fn,
         x: (i) => {
           invariant(allows(rule.keeps.inputs, i) && i < n.inputs.length, `The gradient rule of ${n.op} reads input ${i} without keeping it.`);

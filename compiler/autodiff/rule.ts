@@ -35,13 +35,11 @@ export interface GradContext<K extends OpKind> {
   readonly dy: Value;
   /** The gradients w.r.t. every output, in order (zeros where the loss does not depend on one). */
   readonly dys: readonly Value[];
-  /** Which inputs need a gradient. Rules may ignore it; Call uses it to differentiate its body. */
-  readonly needs: readonly boolean[];
   /** Call only: the function applied. */
   readonly fn?: FunctionDef;
   /**
    * Call only: runs the same reverse pass over `body` (the function instantiated for this node's
-   * inputs) and returns one gradient per body input, in the caller's graph.
+   * inputs) and returns one gradient per body input (for the inputs that need one), in the caller's graph.
    */
   differentiate(body: Graph): readonly (Value | undefined)[];
 }
