@@ -1,5 +1,5 @@
-import { chmodSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
 import { formatSource } from "../grammar/print.js";
 import { error, type Diagnostic } from "../compiler/source/diagnostic.js";
 import { sourceFile, type SourceFile } from "../compiler/source/source-file.js";
@@ -56,28 +56,12 @@ export function runFmt(paths: string[], options: FmtOptions): number {
   return problems.some((d) => d.severity === "error") || unformatted.length || writeFailed ? 1 : 0;
 }
 
-/**
- * Replaces a file's contents through a temporary file in the same folder and a rename, so a
- * crash leaves either the old text or the new one, never a truncated file. A symbolic link is
- * followed, so the link stays a link; the file's permissions are kept. Returns why it failed.
- */
+/** Writes through compiler/fs/atomic-write.ts; returns why it failed, if it did. */
 function writeAtomically(path: string, text: string): string | undefined {
-  let temp: string | undefined;
   try {
-    const target = realpathSync(path);
-    temp = join(dirname(target), `.${basename(target)}.${process.pid}.fmt.tmp`);
-    writeFileSync(temp, text, { flush: true });
-    chmodSync(temp, statSync(target).mode & 0o7777);
-    renameSync(temp, target);
+    writeFileAtomic(path, text);
     return undefined;
   } catch (e) {
-    if (temp) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // The temporary file was never created.
-      }
-    }
     return e instanceof Error ? e.message : String(e);
   }
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { compilerVersion } from "../compiler/package-root.js";
 import { InvariantError } from "../compiler/source/diagnostic.js";
 import { runCheck } from "./check.js";
+import { OPSETS, runCompile } from "./compile.js";
 import { runFmt } from "./fmt.js";
 import { runJson } from "./json.js";
 
@@ -46,6 +47,16 @@ program
   .option("-o, --output <file>", "write to a file instead of standard output")
   .action((spec: string, opts: { output?: string }) => {
     exitCode = runJson(spec, opts.output);
+  });
+
+program
+  .command("compile")
+  .description("Compile a spec into an artifact folder: manifest.json, train.onnx (one training step) and eval.onnx.")
+  .argument("<spec>", ".mssm or .json spec file")
+  .requiredOption("-o, --out <dir>", "the artifact folder to write")
+  .addOption(new Option("--opset <n>", "ONNX opset of the default domain").choices(OPSETS.map(String)).default("17"))
+  .action((spec: string, opts: { out: string; opset: string }) => {
+    exitCode = runCompile(spec, { out: opts.out, opset: Number(opts.opset) });
   });
 
 try {
