@@ -100,6 +100,12 @@ export interface OpAttributes {
    */
   ScatterAdd: NoAttributes;
 
+  /**
+   * Maps each string of the input to an int64: values[i] where it equals keys[i], else
+   * defaultValue (ONNX ai.onnx.ml LabelEncoder; the exported model's vocabulary lookup).
+   */
+  LabelEncoder: { keys: readonly string[]; values: readonly number[]; defaultValue: number };
+
   /** Applies a local function (compiler/ir/functions.ts) by name to its inputs. */
   Call: { function: string };
 }
@@ -114,7 +120,7 @@ export const OP_KINDS = Object.keys({
   Add: 0, Sub: 0, Mul: 0, Div: 0, Max: 0, Min: 0, Greater: 0, Less: 0, Equal: 0, Where: 0,
   MatMul: 0, ReduceSum: 0, ReduceMean: 0, ReduceMax: 0, Softmax: 0, LogSoftmax: 0,
   Concat: 0, Slice: 0, Split: 0, Reshape: 0, Transpose: 0, Unsqueeze: 0, Squeeze: 0, Expand: 0, Gather: 0, ScatterAdd: 0,
-  Call: 0,
+  LabelEncoder: 0, Call: 0,
 } satisfies Record<OpKind, 0>) as OpKind[];
 
 /** True for the floating-point element types. */

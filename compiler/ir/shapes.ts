@@ -321,6 +321,15 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     );
     return [data];
   },
+  LabelEncoder: (attrs, inputs) => {
+    arity("LabelEncoder", inputs, 1);
+    dtypeIn("LabelEncoder", inputs[0]!, ["string"]);
+    invariant(
+      attrs.keys.length === attrs.values.length && new Set(attrs.keys).size === attrs.keys.length && attrs.values.every(Number.isSafeInteger),
+      "LabelEncoder: keys must be distinct and match the integer values one to one.",
+    );
+    return [{ dtype: "int64", shape: inputs[0]!.shape }];
+  },
 };
 
 /** The output types of a primitive op applied to inputs of these types (attributes normalized). */

@@ -35,7 +35,7 @@ import {
   type TensorProto,
   type ValueInfoProto,
 } from "./gen/onnx-subset_pb.js";
-import { DATA_TYPE, FUNCTION_DOMAIN, intAttr, lowerNode, type LowerContext } from "./lower.js";
+import { DATA_TYPE, FUNCTION_DOMAIN, intAttr, lowerNode, ML_DOMAIN, ML_OPSET, type LowerContext } from "./lower.js";
 
 /** The default opset: loads in onnxruntime >= 1.13 and passes Debian's onnx 1.12 checker. */
 export const DEFAULT_OPSET = 17;
@@ -272,6 +272,7 @@ export function toModelProto(graph: Graph, options: EmitOptions = {}): ModelProt
   });
   const opsetImport = [create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(opset) })];
   if (graph.functions.length) opsetImport.push(create(OperatorSetIdProtoSchema, { domain: FUNCTION_DOMAIN, version: 1n }));
+  if (graph.nodes.some((n) => n.op === "LabelEncoder")) opsetImport.push(create(OperatorSetIdProtoSchema, { domain: ML_DOMAIN, version: BigInt(ML_OPSET) }));
   return create(ModelProtoSchema, {
     irVersion: BigInt(irVersion),
     opsetImport,

@@ -16,6 +16,14 @@ import { AttributeProtoSchema, AttributeProto_AttributeType as AT, TensorProto_D
 /** The domain of mssmc's local functions. */
 export const FUNCTION_DOMAIN = "ai.mssm";
 
+/**
+ * ONNX's traditional-ML domain (LabelEncoder) and the version imported: 2 is the first with
+ * keys_strings/values_int64s (LabelEncoder-2 stays current through ai.onnx.ml 3), so models load in
+ * onnxruntime >= 1.x and pass Debian's onnx 1.12 checker (which knows ai.onnx.ml <= 3).
+ */
+export const ML_DOMAIN = "ai.onnx.ml";
+export const ML_OPSET = 2;
+
 /** ONNX element type codes. */
 export const DATA_TYPE: Record<DType, DT> = {
   float32: DT.FLOAT,
@@ -51,6 +59,12 @@ export function intsAttr(name: string, ints: readonly number[]): AttributeProto 
 /** A STRING attribute. */
 export function stringAttr(name: string, s: string): AttributeProto {
   return create(AttributeProtoSchema, { name, type: AT.STRING, s: new TextEncoder().encode(s) });
+}
+
+/** A STRINGS attribute (UTF-8). */
+export function stringsAttr(name: string, strings: readonly string[]): AttributeProto {
+  const encoder = new TextEncoder();
+  return create(AttributeProtoSchema, { name, type: AT.STRINGS, strings: strings.map((v) => encoder.encode(v)) });
 }
 
 /** A FLOAT attribute. */
@@ -187,6 +201,11 @@ const LOWERINGS: { [K in OpKind]: Lowering<K> } = {
     const rows = ctx.temp("indices");
     ctx.add("Unsqueeze", [indices, ctx.constant("int64", [1], [node.inputs[1]!.shape.length])], [rows]);
     ctx.add("ScatterND", [data, rows, updates], [node.outputs[0]!.name], [stringAttr("reduction", "add")]);
+  },
+  LabelEncoder: (node, ctx) => {
+    const { ins, outs } = names(node);
+    const { keys, values, defaultValue } = node.attrs;
+    ctx.add("LabelEncoder", ins, outs, [stringsAttr("keys_strings", keys), intsAttr("values_int64s", values), intAttr("default_int64", defaultValue)], ML_DOMAIN);
   },
   Call: (node, ctx) => {
     const { ins, outs } = names(node);

@@ -1,6 +1,6 @@
 // The gradient rules, one per op kind, in an exhaustive record: adding an op kind to
 // compiler/ir/ops.ts without deciding its gradient fails to compile here.
-// Comparisons have bool outputs, so no gradient flows through them.
+// Comparisons have bool outputs and LabelEncoder int64 ones, so no gradient flows through them.
 
 import type { OpKind } from "../../ir/ops.js";
 import type { RuleEntry } from "../rule.js";
@@ -87,5 +87,6 @@ export const GRAD_RULES: { readonly [K in OpKind]: RuleEntry<K> } = {
   Expand,
   Gather,
   ScatterAdd,
+  LabelEncoder: "not-differentiable",
   Call,
 };

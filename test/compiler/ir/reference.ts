@@ -258,6 +258,10 @@ function apply(graph: Graph, node: Node, ins: RefTensor[], symbols: Map<string, 
       });
       return [out];
     }
+    case "LabelEncoder": {
+      const ids = new Map(node.attrs.keys.map((k, i) => [k, node.attrs.values[i]!]));
+      return [{ dtype: "int64", shape: x.shape, data: x.data.map((v) => ids.get(v as string) ?? node.attrs.defaultValue) }];
+    }
     case "Call": {
       const fn = graph.functions.find((f) => f.name === node.attrs.function)!;
       const body = instantiate(fn, node.inputs);

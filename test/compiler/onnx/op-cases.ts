@@ -139,6 +139,12 @@ export const CASES: OpCase[] = [
     feeds: () => ({ ids: { dtype: "int64", shape: [3, 2], data: [4, 0, 4, 2, 0, 4] } }),
   },
   {
+    op: "LabelEncoder",
+    title: "LabelEncoder of strings to vocabulary ids, unknown to the default",
+    build: (b) => out(b, b.node("LabelEncoder", [b.input("s", "string", [BATCH, 2])], { keys: ["a", "b c", "é", ""], values: [1, 2, 3, 0], defaultValue: 0 })[0]!),
+    feeds: () => ({ s: { dtype: "string", shape: [3, 2], data: ["a", "zz", "é", "b c", "", "A"] } }),
+  },
+  {
     op: "Call",
     title: "Call of a local function",
     build: (b, t) => {
