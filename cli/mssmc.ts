@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { compilerVersion } from "../compiler/package-root.js";
 import { InvariantError } from "../compiler/source/diagnostic.js";
 import { runCheck } from "./check.js";
 import { OPSETS, runCompile } from "./compile.js";
 import { runFmt } from "./fmt.js";
+import { runEval } from "./eval.js";
 import { runJson } from "./json.js";
+import { runPredict } from "./predict.js";
+import { runTrain } from "./train.js";
 
 // The command-line entry point: argument parsing only; each command lives in its own file and
 // returns an exit code. Usage errors exit with 2, user errors with 1, internal errors with 70.
@@ -57,6 +60,71 @@ program
   .addOption(new Option("--opset <n>", "ONNX opset of the default domain").choices(OPSETS.map(String)).default("17"))
   .action((spec: string, opts: { out: string; opset: string }) => {
     exitCode = runCompile(spec, { out: opts.out, opset: Number(opts.opset) });
+  });
+
+/** Parses a command-line number, or fails as a usage error. */
+function numberOption(kind: "integer" | "positive integer" | "number" | "fraction") {
+  return (text: string): number => {
+    const x = Number(text);
+    const ok =
+      text.trim() !== "" &&
+      Number.isFinite(x) &&
+      (kind === "number" ? x > 0 : kind === "fraction" ? x > 0 && x < 1 : Number.isInteger(x) && (kind === "integer" ? x >= 0 : x > 0));
+    if (!ok) throw new InvalidArgumentError(`expected a ${kind === "number" ? "positive number" : kind === "fraction" ? "fraction between 0 and 1" : kind === "integer" ? "non-negative integer" : kind}, got "${text}"`);
+    return x;
+  };
+}
+
+const deviceOption = () => new Option("--device <device>", "where onnxruntime runs").choices(["cpu", "cuda"]).default("cpu");
+const threadsOption = () => new Option("--threads <n>", "onnxruntime intra-op threads (0: onnxruntime chooses; a fixed number keeps runs bit-reproducible)").argParser(numberOption("integer")).default(1);
+
+program
+  .command("train")
+  .description("Compile a spec into RUN_DIR/artifact and train it on a CSV file: checkpoints, metrics.jsonl and preprocessing.json go to RUN_DIR.")
+  .argument("<spec>", ".mssm or .json spec file")
+  .requiredOption("--data <file>", "training CSV (with a header row)")
+  .option("--valid <file>", "validation CSV")
+  .option("--valid-fraction <f>", "hold out this fraction of the training rows (seeded random split) for validation", numberOption("fraction"))
+  .requiredOption("--out <dir>", "the run folder")
+  .option("--epochs <n>", "override train.epochs", numberOption("positive integer"))
+  .option("--batch <n>", "override train.batch", numberOption("positive integer"))
+  .option("--lr <x>", "override the dense optimizer's learning rate (optimizer.lr)", numberOption("number"))
+  .option("--seed <n>", "override train.seed", numberOption("integer"))
+  .addOption(threadsOption())
+  .addOption(deviceOption())
+  .option("--skip-bad-rows", "skip and count rows that cannot be read instead of stopping at the first")
+  .option("--resume", "continue the run in --out from its last checkpoint")
+  .addOption(new Option("--stop-at-step <n>", "stop after this many steps in all (then --resume)").argParser(numberOption("positive integer")).hideHelp())
+  .action(async (spec: string, opts: { data: string; valid?: string; validFraction?: number; out: string; epochs?: number; batch?: number; lr?: number; seed?: number; threads: number; device: "cpu" | "cuda"; skipBadRows?: boolean; resume?: boolean; stopAtStep?: number }) => {
+    exitCode = await runTrain(spec, { ...opts, skipBadRows: !!opts.skipBadRows, resume: !!opts.resume });
+  });
+
+program
+  .command("eval")
+  .description("Evaluate a trained run on a labelled CSV file: each task's metrics.")
+  .argument("<run>", "the run folder written by mssmc train")
+  .requiredOption("--data <file>", "labelled CSV")
+  .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+  .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
+  .addOption(threadsOption())
+  .addOption(deviceOption())
+  .option("--skip-bad-rows", "skip and count rows that cannot be read")
+  .action(async (run: string, opts: { data: string; format: "text" | "json"; checkpoint: "best" | "last"; threads: number; device: "cpu" | "cuda"; skipBadRows?: boolean }) => {
+    exitCode = await runEval(run, { ...opts, skipBadRows: !!opts.skipBadRows });
+  });
+
+program
+  .command("predict")
+  .description("Score a CSV file with a trained run: one column per task, rows in input order.")
+  .argument("<run>", "the run folder written by mssmc train")
+  .requiredOption("--data <file>", "CSV with the input columns (labels not needed)")
+  .option("-o, --output <file>", "write the scores CSV here instead of standard output")
+  .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
+  .addOption(threadsOption())
+  .addOption(deviceOption())
+  .option("--skip-bad-rows", "skip and count rows that cannot be read (they get no score row)")
+  .action(async (run: string, opts: { data: string; output?: string; checkpoint: "best" | "last"; threads: number; device: "cpu" | "cuda"; skipBadRows?: boolean }) => {
+    exitCode = await runPredict(run, { ...opts, skipBadRows: !!opts.skipBadRows });
   });
 
 try {

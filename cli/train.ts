@@ -1,0 +1,102 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compileSpec } from "../compiler/compile.js";
+import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
+import { sourceLocator } from "../compiler/lower/locate.js";
+import { loadSpec } from "../compiler/spec/load.js";
+import type { Spec } from "../compiler/spec/types.js";
+import { checkpointPath } from "../runtime/checkpoint.js";
+import { formatLoadReport, loadData, loadTrainingData } from "../runtime/data/dataset.js";
+import { UserError } from "../runtime/errors.js";
+import type { Device } from "../runtime/session.js";
+import { train } from "../runtime/train.js";
+import { formatText, useColor } from "./report.js";
+import { reportUserErrors } from "./user-errors.js";
+
+export interface TrainCommandOptions {
+  data: string;
+  valid?: string;
+  validFraction?: number;
+  out: string;
+  epochs?: number;
+  batch?: number;
+  /** Overrides the learning rate of the dense optimizer (`optimizer.lr`); gate and embedding rates keep theirs. */
+  lr?: number;
+  seed?: number;
+  threads: number;
+  device: Device;
+  skipBadRows: boolean;
+  resume: boolean;
+  /** Stop after this many steps in all (the last checkpoint is written; continue with --resume). */
+  stopAtStep?: number;
+}
+
+/** The spec with the command line's training overrides applied; they are part of the run's spec (and its hash). */
+export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed">): Spec {
+  const out = structuredClone(spec);
+  if (o.epochs !== undefined) out.train.epochs = o.epochs;
+  if (o.batch !== undefined) out.train.batch = o.batch;
+  if (o.seed !== undefined) out.train.seed = o.seed;
+  if (o.lr !== undefined) out.train.optimizer.lr = o.lr;
+  return out;
+}
+
+/** `mssmc train SPEC --data FILE --out RUN_DIR`: compiles the spec into RUN_DIR/artifact and trains it. */
+export function runTrain(path: string, o: TrainCommandOptions): Promise<number> {
+  return reportUserErrors(async () => {
+    const loaded = loadSpec(path);
+    if (loaded.diagnostics.length) process.stderr.write(formatText(loaded.diagnostics, loaded.files, useColor(process.stderr)) + "\n");
+    if (loaded.library) {
+      process.stderr.write(`${path}: error: this file declares no model (only fields and tasks to import); there is nothing to train.\n`);
+      return 1;
+    }
+    if (!loaded.spec) return 1;
+    const spec = withOverrides(loaded.spec, o);
+    const artifact = compileSpec(spec, { locate: sourceLocator(loaded.map, loaded.files) });
+    const artifactDir = join(o.out, "artifact");
+    if (o.resume) {
+      const old = join(artifactDir, "manifest.json");
+      if (!existsSync(old) || !existsSync(checkpointPath(o.out, "last"))) throw new UserError(`--resume: ${o.out} holds no run to resume (no artifact/manifest.json or checkpoints/last.ckpt).`, "missing-checkpoint");
+      const hash = (JSON.parse(readFileSync(old, "utf8")) as { spec_hash: string }).spec_hash;
+      if (hash !== artifact.manifest.spec_hash) {
+        throw new UserError(`--resume: the run in ${o.out} was trained from another spec or other settings (${hash}); this spec and options give ${artifact.manifest.spec_hash}.`, "checkpoint-mismatch");
+      }
+    } else if (existsSync(checkpointPath(o.out, "last"))) {
+      throw new UserError(`${o.out} already holds a trained run; continue it with --resume or choose another --out.`, "run-exists");
+    }
+    mkdirSync(artifactDir, { recursive: true });
+    for (const [name, bytes] of Object.entries(artifact.files)) writeFileAtomic(join(artifactDir, name), bytes);
+
+    if (o.valid !== undefined && o.validFraction !== undefined) throw new UserError("give either --valid FILE or --valid-fraction F, not both.", "bad-option");
+    const skipBadRows = o.skipBadRows;
+    const loadedData = await loadTrainingData(spec, o.data, { validFraction: o.validFraction ?? 0, seed: spec.train.seed, skipBadRows });
+    for (const line of formatLoadReport(loadedData.report)) process.stderr.write(line + "\n");
+    let valid = loadedData.valid;
+    if (o.valid !== undefined) {
+      const v = await loadData(spec, o.valid, loadedData.preprocessing, { skipBadRows });
+      for (const line of formatLoadReport(v.report)) process.stderr.write(line + "\n");
+      valid = v.data;
+    }
+    if (!valid) process.stderr.write("no validation data (--valid or --valid-fraction): no early stopping, the last epoch is the best\n");
+    else if (o.validFraction !== undefined) process.stderr.write(`validation: ${valid.rows} rows held out at random (seed ${spec.train.seed}), training on ${loadedData.train.rows}\n`);
+    writeFileAtomic(join(o.out, "preprocessing.json"), JSON.stringify(loadedData.preprocessing, null, 2) + "\n");
+
+    const result = await train(
+      { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
+      { train: loadedData.train, valid, preprocessing: loadedData.preprocessing },
+      {
+        runDir: o.out,
+        device: o.device,
+        threads: o.threads,
+        resume: o.resume,
+        ...(o.stopAtStep !== undefined ? { stopAtStep: o.stopAtStep } : {}),
+        ...(process.stderr.isTTY ? { tty: process.stderr } : {}),
+      },
+    );
+    if (result.status !== "stopped") {
+      const best = result.state.best;
+      process.stdout.write(`trained ${spec.model}: ${result.state.progress.step} steps; ${best ? `best epoch ${best.epoch} (validation score ${best.score.toFixed(4)})` : "no validation"}; checkpoints in ${join(o.out, "checkpoints")}\n`);
+    }
+    return 0;
+  });
+}

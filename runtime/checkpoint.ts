@@ -1,0 +1,226 @@
+// Checkpoints: everything a run needs to continue bit for bit, in one file.
+//
+// Layout (little-endian):
+//   8 bytes  magic "MSSMCKP1"
+//   4 bytes  uint32, length H of the header
+//   H bytes  header, UTF-8 JSON: format, spec_hash, seed, progress, best, rng, preprocessing,
+//            the list of tensors (name, kind, shape) in block order, and `sha256`
+//   blocks   each tensor's float32 values, raw, in the header's order
+// `sha256` is the hex SHA-256 of the header JSON written without it followed by every block, so
+// a flipped bit anywhere is caught. Files are written through a temporary file and a rename
+// (compiler/fs/atomic-write.ts): a crash mid-write leaves the previous checkpoint intact.
+//
+// The random streams need no saved state: gate noise of step t is drawn from
+// Rng(seed, STREAM.gateNoise, t) and the order of epoch e from Rng(seed, STREAM.shuffle, e), so
+// (seed, epoch, step) is the whole RNG state.
+
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { endianness } from "node:os";
+import { join } from "node:path";
+import type { Manifest } from "../compiler/compile.js";
+import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
+import { invariant } from "../compiler/source/diagnostic.js";
+import type { Preprocessing } from "./data/dataset.js";
+import { STREAM } from "./data/random.js";
+import { EmbeddingStore, tableRows, type StoredTable } from "./embeddings/store.js";
+import { UserError } from "./errors.js";
+import type { TrainedModel } from "./trained-model.js";
+
+const MAGIC = "MSSMCKP1";
+/** Version of the checkpoint header. */
+export const CHECKPOINT_FORMAT = 1;
+
+/** Where a run stands: `epoch` is the current epoch (0-based), `batch` the batches done in it, `step` the steps done in all. */
+export interface Progress {
+  epoch: number;
+  batch: number;
+  step: number;
+}
+
+/** The best validation result so far. */
+export interface Best {
+  score: number;
+  epoch: number;
+  step: number;
+}
+
+/** The mutable state of a training run. */
+export interface TrainState {
+  /** Dense and gate parameters by name. */
+  params: Map<string, Float32Array>;
+  /** Optimizer state of the dense and gate parameters, by train.onnx input name. */
+  states: Map<string, Float32Array>;
+  store: EmbeddingStore;
+  progress: Progress;
+  best: Best | null;
+  /** Epochs in a row without a better validation score (for patience). */
+  stale: number;
+}
+
+/** A checkpoint in memory. */
+export interface Checkpoint {
+  specHash: string;
+  seed: number;
+  preprocessing: Preprocessing;
+  state: TrainState;
+}
+
+interface TensorEntry {
+  name: string;
+  kind: "param" | "state" | "table" | "table_state";
+  shape: number[];
+  /** table and table_state: the field; table_state: the state kind. */
+  field?: string;
+  state?: string;
+}
+
+interface Header {
+  format: number;
+  spec_hash: string;
+  seed: number;
+  progress: Progress;
+  best: Best | null;
+  stale: number;
+  rng: { gate_noise: string; shuffle: string };
+  preprocessing: Preprocessing;
+  tensors: TensorEntry[];
+  sha256?: string;
+}
+
+/** The checkpoint file of a run: `best` or `last`. */
+export function checkpointPath(runDir: string, which: "best" | "last"): string {
+  return join(runDir, "checkpoints", `${which}.ckpt`);
+}
+
+/** Serializes a checkpoint into one buffer. */
+export function encodeCheckpoint(c: Checkpoint): Buffer {
+  invariant(endianness() === "LE", "checkpoints are written as little-endian float32; this machine is big-endian");
+  const tensors: TensorEntry[] = [];
+  const blocks: Float32Array[] = [];
+  for (const [name, v] of c.state.params) {
+    tensors.push({ name, kind: "param", shape: [v.length] });
+    blocks.push(v);
+  }
+  for (const [name, v] of c.state.states) {
+    tensors.push({ name, kind: "state", shape: [v.length] });
+    blocks.push(v);
+  }
+  for (const t of c.state.store.tables.values()) {
+    tensors.push({ name: `emb/${t.field}`, kind: "table", field: t.field, shape: [t.rows, t.dim] });
+    blocks.push(t.data);
+    for (const [kind, v] of t.states) {
+      tensors.push({ name: `emb/${t.field}/${kind}`, kind: "table_state", field: t.field, state: kind, shape: [t.rows, t.dim] });
+      blocks.push(v);
+    }
+  }
+  const header: Header = {
+    format: CHECKPOINT_FORMAT,
+    spec_hash: c.specHash,
+    seed: c.seed,
+    progress: c.state.progress,
+    best: c.state.best,
+    stale: c.state.stale,
+    rng: { gate_noise: `Rng(seed, ${STREAM.gateNoise}, step)`, shuffle: `Rng(seed, ${STREAM.shuffle}, epoch)` },
+    preprocessing: c.preprocessing,
+    tensors,
+  };
+  const core = Buffer.from(JSON.stringify(header), "utf8");
+  const blockBytes = blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  const hash = createHash("sha256").update(core);
+  for (const b of blockBytes) hash.update(b);
+  header.sha256 = hash.digest("hex");
+  const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
+  const prefix = Buffer.alloc(12);
+  prefix.write(MAGIC, 0, "latin1");
+  prefix.writeUInt32LE(headerBytes.length, 8);
+  return Buffer.concat([prefix, headerBytes, ...blockBytes]);
+}
+
+/** Writes a checkpoint atomically. */
+export function writeCheckpoint(path: string, c: Checkpoint): void {
+  writeFileAtomic(path, encodeCheckpoint(c));
+}
+
+/** Parses and verifies a checkpoint buffer; `file` names it in messages. */
+export function decodeCheckpoint(bytes: Buffer, file: string): Checkpoint {
+  const corrupt = (why: string): UserError => new UserError(`${file}: the checkpoint is corrupt (${why}); delete it or train again.`, "corrupt-checkpoint");
+  if (bytes.length < 12 || bytes.toString("latin1", 0, 8) !== MAGIC) throw corrupt("it does not start with an mssmc checkpoint header");
+  const headerLength = bytes.readUInt32LE(8);
+  if (12 + headerLength > bytes.length) throw corrupt(`truncated: ${bytes.length} bytes, the header alone needs ${12 + headerLength}`);
+  let header: Header;
+  try {
+    header = JSON.parse(bytes.toString("utf8", 12, 12 + headerLength)) as Header;
+  } catch {
+    throw corrupt("its header is not valid JSON");
+  }
+  if (header.format !== CHECKPOINT_FORMAT) throw new UserError(`${file}: checkpoint format ${header.format} is not supported (this mssmc reads format ${CHECKPOINT_FORMAT}).`, "checkpoint-format");
+  const sizes = header.tensors.map((t) => t.shape.reduce((a, b) => a * b, 1) * 4);
+  const expected = 12 + headerLength + sizes.reduce((a, b) => a + b, 0);
+  if (bytes.length !== expected) throw corrupt(bytes.length < expected ? `truncated: ${bytes.length} of ${expected} bytes` : `${bytes.length - expected} bytes too many`);
+  const { sha256, ...core } = header;
+  const hash = createHash("sha256").update(Buffer.from(JSON.stringify(core), "utf8")).update(bytes.subarray(12 + headerLength));
+  if (hash.digest("hex") !== sha256) throw corrupt("its SHA-256 does not match its contents");
+
+  let at = 12 + headerLength;
+  const params = new Map<string, Float32Array>();
+  const states = new Map<string, Float32Array>();
+  const tables = new Map<string, StoredTable>();
+  header.tensors.forEach((t, i) => {
+    // A copy, so the values are aligned and independent of the file buffer.
+    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + sizes[i]!));
+    at += sizes[i]!;
+    if (t.kind === "param") params.set(t.name, values);
+    else if (t.kind === "state") states.set(t.name, values);
+    else if (t.kind === "table") tables.set(t.field!, { field: t.field!, rows: t.shape[0]!, dim: t.shape[1]!, data: values, states: new Map() });
+    else tables.get(t.field!)!.states.set(t.state!, values);
+  });
+  return {
+    specHash: header.spec_hash,
+    seed: header.seed,
+    preprocessing: header.preprocessing,
+    state: { params, states, store: new EmbeddingStore(tables.values()), progress: header.progress, best: header.best, stale: header.stale },
+  };
+}
+
+/** Reads and verifies a checkpoint, and checks that it fits the compiled model `manifest`. */
+export function readCheckpoint(path: string, manifest: Manifest): Checkpoint {
+  if (!existsSync(path)) throw new UserError(`${path}: no such checkpoint; was this run folder trained?`, "missing-checkpoint");
+  const c = decodeCheckpoint(readFileSync(path), path);
+  const mismatch = (why: string): UserError => new UserError(`${path}: the checkpoint does not match the model in this run folder: ${why}.`, "checkpoint-mismatch");
+  if (c.specHash !== manifest.spec_hash) throw mismatch(`it was trained from spec ${c.specHash}, the model is ${manifest.spec_hash}`);
+  for (const p of manifest.params) {
+    const v = c.state.params.get(p.name);
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    if (!v) throw mismatch(`parameter ${p.name} is missing`);
+    if (v.length !== n) throw mismatch(`parameter ${p.name} has ${v.length} values, the model needs [${p.shape.join(", ")}]`);
+  }
+  for (const input of manifest.graphs.train.inputs) {
+    if (input.role !== "state" || !c.state.params.has(input.of ?? "")) continue;
+    const v = c.state.states.get(input.name);
+    if (!v || v.length !== c.state.params.get(input.of!)!.length) throw mismatch(`optimizer state ${input.name} is missing or has the wrong size`);
+  }
+  for (const t of manifest.tables) {
+    const stored = c.state.store.tables.get(t.field);
+    const rows = tableRows(c.preprocessing, t.field);
+    if (!stored) throw mismatch(`the embedding table of field "${t.field}" is missing`);
+    if (stored.dim !== t.dim || stored.rows !== rows) throw mismatch(`the embedding table of field "${t.field}" is [${stored.rows}, ${stored.dim}], the model needs [${rows}, ${t.dim}]`);
+  }
+  return c;
+}
+
+/** The compiled manifest of a run folder. */
+export function readRunManifest(runDir: string): Manifest {
+  const path = join(runDir, "artifact", "manifest.json");
+  if (!existsSync(path)) throw new UserError(`${runDir}: not a run folder (no artifact/manifest.json); train one with \`mssmc train SPEC --data FILE --out ${runDir}\`.`, "not-a-run");
+  return JSON.parse(readFileSync(path, "utf8")) as Manifest;
+}
+
+/** The trained model of a run folder, from its `best` (default) or `last` checkpoint. */
+export function loadTrainedModel(runDir: string, which: "best" | "last" = "best"): TrainedModel {
+  const manifest = readRunManifest(runDir);
+  const c = readCheckpoint(checkpointPath(runDir, which), manifest);
+  const tables = new Map([...c.state.store.tables.values()].map((t) => [t.field, { rows: t.rows, dim: t.dim, data: t.data }]));
+  const params = new Map(manifest.params.map((p) => [p.name, c.state.params.get(p.name)!]));
+  return { manifest, params, tables, preprocessing: c.preprocessing };
+}

@@ -1,0 +1,128 @@
+// Forward passes over a whole data set with eval.onnx (deterministic gates) and the per-task
+// metrics computed from them. Used by the training loop (validation), `mssmc eval` and
+// `mssmc predict`, so the three agree on every number.
+
+import * as ort from "onnxruntime-node";
+import type { Manifest } from "../compiler/compile.js";
+import { invariant } from "../compiler/source/diagnostic.js";
+import type { Spec, Task } from "../compiler/spec/types.js";
+import { batches, type Batch } from "./data/batches.js";
+import type { Dataset } from "./data/dataset.js";
+import { accuracy, auc, logLoss, multiclassLogLoss, rmse } from "./metrics.js";
+import type { EmbeddingTable } from "./trained-model.js";
+
+/** The weights a forward pass needs: dense params by name and embedding tables by field. */
+export interface Weights {
+  params: ReadonlyMap<string, Float32Array>;
+  tables: ReadonlyMap<string, EmbeddingTable>;
+}
+
+/** Rows per eval.onnx run: large enough to amortise the call, small enough to stay in cache. */
+export const EVAL_BATCH = 4096;
+
+/** Per task, its predictions in data-set row order: [rows] (binary, regression) or [rows, classes]. */
+export type Predictions = Record<string, Float32Array>;
+
+/** The feeds that describe a batch's data (embedding index/weight, numeric), shared by both graphs. */
+export function dataFeed(name: string, batch: Batch, numericCount: number): ort.Tensor | undefined {
+  if (name === "numeric") return new ort.Tensor("float32", batch.numeric, [batch.size, numericCount]);
+  const m = /^emb\/(.+)\/(index|weight)$/.exec(name);
+  if (!m) return undefined;
+  const lookup = batch.embeddings[m[1]!];
+  invariant(lookup !== undefined, `the batch has no embedding lookup for field "${m[1]}"`);
+  const multi = lookup.weights !== undefined;
+  const shape = multi ? [batch.size, lookup.width] : [batch.size];
+  if (m[2] === "index") return new ort.Tensor("int64", lookup.index, shape);
+  invariant(lookup.weights !== undefined, `field "${m[1]}" has no pooling weights`);
+  return new ort.Tensor("float32", lookup.weights, shape);
+}
+
+/** The rows `ids` of a table, copied into one [ids.length, dim] block. */
+function gatherRows(table: EmbeddingTable, ids: Int32Array): Float32Array {
+  const d = table.dim;
+  const out = new Float32Array(ids.length * d);
+  for (let k = 0; k < ids.length; k++) out.set(table.data.subarray(ids[k]! * d, ids[k]! * d + d), k * d);
+  return out;
+}
+
+/** Runs eval.onnx over every row of `data`, in file order. */
+export async function predictDataset(session: ort.InferenceSession, manifest: Manifest, weights: Weights, data: Dataset, batchSize = EVAL_BATCH): Promise<Predictions> {
+  const spec = manifest.spec;
+  const numericCount = spec.fields.filter((f) => f.kind === "numeric").length;
+  const out: Predictions = {};
+  for (const t of spec.tasks) out[t.name] = new Float32Array(data.rows * (t.kind === "multiclass" ? t.classes : 1));
+  // The parameter tensors are views on the weights, built once for the whole pass.
+  const paramFeeds: Record<string, ort.Tensor> = {};
+  for (const input of manifest.graphs.eval.inputs) {
+    if (input.role !== "param") continue;
+    const value = weights.params.get(input.name);
+    invariant(value !== undefined, `no value for parameter ${input.name}`);
+    paramFeeds[input.name] = new ort.Tensor("float32", value, input.shape as number[]);
+  }
+  const tableOf = new Map(manifest.tables.map((t) => [t.rows, t]));
+  let at = 0;
+  for (const batch of batches(spec, data, { batchSize, shuffle: false })) {
+    const feeds: Record<string, ort.Tensor> = { ...paramFeeds };
+    for (const input of manifest.graphs.eval.inputs) {
+      if (input.role === "param") continue;
+      const t = tableOf.get(input.name);
+      if (t) {
+        const lookup = batch.embeddings[t.field]!;
+        const table = weights.tables.get(t.field);
+        invariant(table !== undefined, `no embedding table for field "${t.field}"`);
+        feeds[input.name] = new ort.Tensor("float32", gatherRows(table, lookup.unique), [lookup.unique.length, t.dim]);
+        continue;
+      }
+      const feed = dataFeed(input.name, batch, numericCount);
+      invariant(feed !== undefined, `eval.onnx input ${input.name} has no feed`);
+      feeds[input.name] = feed;
+    }
+    const result = await session.run(feeds);
+    for (const t of spec.tasks) {
+      const width = t.kind === "multiclass" ? t.classes : 1;
+      out[t.name]!.set(result[`pred/${t.name}`]!.data as Float32Array, at * width);
+    }
+    at += batch.size;
+  }
+  return out;
+}
+
+/** One task's metrics: binary auc + logloss, regression rmse, multiclass accuracy + logloss. */
+export type TaskMetrics = { auc: number; logloss: number } | { rmse: number } | { accuracy: number; logloss: number };
+
+/** Metrics of each task from predictions and the data set's labels. */
+export function taskMetrics(spec: Spec, predictions: Predictions, data: Dataset): Record<string, TaskMetrics> {
+  const out: Record<string, TaskMetrics> = {};
+  for (const t of spec.tasks) {
+    const p = predictions[t.name]!;
+    const y = data.labels[t.name];
+    invariant(y !== undefined, `the data set has no labels for task "${t.name}"`);
+    if (t.kind === "binary") out[t.name] = { auc: auc(p, y), logloss: logLoss(p, y) };
+    else if (t.kind === "regression") out[t.name] = { rmse: rmse(p, y) };
+    else out[t.name] = { accuracy: accuracy(p, y, t.classes), logloss: multiclassLogLoss(p, y, t.classes) };
+  }
+  return out;
+}
+
+/** The number early stopping maximises: the mean over tasks of AUC, −RMSE or accuracy. */
+export function selectionScore(metrics: Record<string, TaskMetrics>): number {
+  const values = Object.values(metrics).map((m) => ("auc" in m ? m.auc : "rmse" in m ? -m.rmse : m.accuracy));
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The metric names of a task kind, in table order. */
+function metricNames(task: Task): string[] {
+  return task.kind === "binary" ? ["auc", "logloss"] : task.kind === "regression" ? ["rmse"] : ["accuracy", "logloss"];
+}
+
+/** A fixed-width table: one row per task, its metrics as `name value` pairs. */
+export function formatMetricsTable(spec: Spec, metrics: Record<string, TaskMetrics>): string[] {
+  const width = Math.max(4, ...spec.tasks.map((t) => t.name.length));
+  const lines = [`${"task".padEnd(width)}  metrics`];
+  for (const t of spec.tasks) {
+    const m = metrics[t.name] as Record<string, number> | undefined;
+    if (!m) continue;
+    lines.push(`${t.name.padEnd(width)}  ${metricNames(t).map((k) => `${k} ${m[k]!.toFixed(4)}`).join("  ")}`);
+  }
+  return lines;
+}
