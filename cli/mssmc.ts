@@ -6,6 +6,7 @@ import { runCheck } from "./check.js";
 import { OPSETS, runCompile } from "./compile.js";
 import { runFmt } from "./fmt.js";
 import { runEval } from "./eval.js";
+import { runExport } from "./export.js";
 import { runJson } from "./json.js";
 import { runPredict } from "./predict.js";
 import { runTrain } from "./train.js";
@@ -125,6 +126,17 @@ program
   .option("--skip-bad-rows", "skip and count rows that cannot be read (they get no score row)")
   .action(async (run: string, opts: { data: string; output?: string; checkpoint: "best" | "last"; threads: number; device: "cpu" | "cuda"; skipBadRows?: boolean }) => {
     exitCode = await runPredict(run, { ...opts, skipBadRows: !!opts.skipBadRows });
+  });
+
+program
+  .command("export")
+  .description("Export a trained run as one self-contained ONNX model: raw columns in (strings, floats with NaN for missing), one score output per task.")
+  .argument("<run>", "the run folder written by mssmc train")
+  .requiredOption("-o, --output <file>", "the .onnx file to write")
+  .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
+  .addOption(new Option("--opset <n>", "ONNX opset of the default domain").choices(OPSETS.map(String)).default("17"))
+  .action(async (run: string, opts: { output: string; checkpoint: "best" | "last"; opset: string }) => {
+    exitCode = await runExport(run, { output: opts.output, checkpoint: opts.checkpoint, opset: Number(opts.opset) });
   });
 
 try {

@@ -1,0 +1,276 @@
+// A trained model -> one self-contained inference ONNX model (DESIGN §4): raw columns in, one score
+// per task out, so a server in any language needs nothing but an ONNX runtime.
+//
+//   inputs   one per source column, named after it: tensor(string) [batch] for categorical fields,
+//            float32 [batch] for numeric fields (NaN = missing)
+//   inside   vocabulary lookup (ai.onnx.ml LabelEncoder, unknown and missing -> id 0) and a Gather
+//            from the embedding table (an initializer); numeric: transform (log1p x = Log(1 + x)),
+//            z = (x - mean) / std, missing -> 0 (the training mean); then the eval-mode forward of
+//            compiler/lower with the trained params as initializers and every deterministic L0
+//            gate folded into a constant z = min(1, max(0, σ(log α)(ζ − γ) + γ))
+//   outputs  one per task, named after it: binary probability [batch], regression value [batch],
+//            multiclass probabilities [batch, classes]
+//
+// Categorical inputs are compared as given: feed the values the way the runtime reads CSV cells
+// (trimmed; "" and "?" mean missing). Two kinds of field cannot be exported, and are refused
+// with a UserError rather than approximated:
+// - hashed categorical fields (`hash_buckets`): the runtime hashes with FNV-1a over UTF-8 bytes,
+//   and ONNX has no op that hashes a string or exposes its bytes, so no graph reproduces the bucket
+//   of an unseen value;
+// - multi_hot fields: splitting a string needs StringSplit (opset 20, beyond the default 17 and
+//   Debian's checker) and trimming tokens has no op at all.
+
+import type { Graph, Value } from "../compiler/ir/graph.js";
+import { Builder } from "../compiler/ir/graph.js";
+import { HardConcreteGate } from "../compiler/ir/hard-concrete.js";
+import { BATCH, sizeOf } from "../compiler/ir/ops.js";
+import type { PrimitiveOpKind } from "../compiler/ir/shapes.js";
+import type { TensorData } from "../compiler/ir/tensor.js";
+import { lowerSpec } from "../compiler/lower/lower-spec.js";
+import { predictionName } from "../compiler/lower/losses.js";
+import { DEFAULT_OPSET, emitModel } from "../compiler/onnx/emit.js";
+import { invariant } from "../compiler/source/diagnostic.js";
+import type { Field, Spec } from "../compiler/spec/types.js";
+import { isMissing } from "./data/csv.js";
+import type { FieldState } from "./data/dataset.js";
+import type { NumericStats } from "./data/numeric.js";
+import { vocabRows, type Vocab } from "./data/vocab.js";
+import { UserError } from "./errors.js";
+import type { TrainedModel } from "./trained-model.js";
+
+/** How to export. */
+export interface ExportOptions {
+  /** Opset of the default ONNX domain (default 17). */
+  opset?: number;
+}
+
+/** One input of the exported model. */
+export interface ExportedInput {
+  /** The source column, which is also the input's name. */
+  name: string;
+  dtype: "string" | "float32";
+  /** The fields that read it. */
+  fields: string[];
+}
+
+/** One output of the exported model. */
+export interface ExportedOutput {
+  /** The task, which is also the output's name. */
+  name: string;
+  kind: "binary" | "regression" | "multiclass";
+  shape: (number | string)[];
+}
+
+/** What an export produced and what it did. */
+export interface ExportResult {
+  /** The .onnx bytes. */
+  bytes: Uint8Array;
+  /** The IR graph the bytes were emitted from (for tests and golden forms). */
+  graph: Graph;
+  inputs: ExportedInput[];
+  outputs: ExportedOutput[];
+  /** Numbers held as initializers: dense weights and embedding tables. */
+  params: number;
+  /** L0 gates folded into constants, and how many of them are exactly 0 (closed). */
+  gates: { total: number; closed: number };
+}
+
+/** The largest finite float32: standardized values are clamped to it, as the runtime does. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Why a field cannot be exported, or undefined when it can. */
+function unexportable(field: Field, state: FieldState | undefined): string | undefined {
+  if (field.kind === "multi_hot") {
+    return `field "${field.name}" is multi_hot; the exported model cannot split and trim its lists in ONNX (StringSplit needs opset 20 and nothing trims tokens), so multi_hot fields are not exported`;
+  }
+  if (state?.kind !== field.kind) return `the preprocessing has no ${field.kind} state for field "${field.name}"; was it fitted for another spec?`;
+  if (state.kind !== "numeric" && state.vocab.kind === "hash") {
+    return `field "${field.name}" is hashed (hash_buckets: ${state.vocab.buckets}); ONNX has no string hash, so the exported model could not place unseen values in their FNV-1a buckets. Give the field a vocabulary (min_count or vocabulary: [...]) to export it`;
+  }
+  return undefined;
+}
+
+/** Refuses a model the export cannot reproduce exactly, with every reason at once. */
+function checkExportable(model: TrainedModel): void {
+  const spec = model.manifest.spec;
+  const problems: string[] = [];
+  for (const f of spec.fields) {
+    const why = unexportable(f, model.preprocessing.fields[f.name]);
+    if (why) problems.push(why);
+  }
+  // One input per column, so a column has one element type.
+  const kinds = new Map<string, Field>();
+  for (const f of spec.fields) {
+    const other = kinds.get(f.column);
+    if (other && (other.kind === "numeric") !== (f.kind === "numeric")) {
+      problems.push(`column "${f.column}" is read as ${other.kind} by field "${other.name}" and as ${f.kind} by field "${f.name}"; an exported input has one element type`);
+    }
+    if (!other) kinds.set(f.column, f);
+  }
+  for (const t of spec.tasks) if (kinds.has(t.name)) problems.push(`task "${t.name}" has the name of an input column; the exported model names its outputs after tasks and its inputs after columns`);
+  if (problems.length) throw new UserError(`cannot export model ${spec.model}:\n  ${problems.join("\n  ")}`, "export-unsupported");
+}
+
+/** The trained values of a param, checked against its declared size. */
+function paramData(model: TrainedModel, name: string, size: number): Float32Array {
+  const data = model.params.get(name);
+  if (!data || data.length !== size) {
+    throw new UserError(`the trained model has ${data ? `${data.length} values` : "no values"} for param ${name}, which needs ${size}; it does not match its manifest`, "export-model-mismatch");
+  }
+  return data;
+}
+
+/** Deterministic hard-concrete gates in float32 steps, as HardConcreteGate computes them: z = min(1, max(0, σ(log α)(ζ − γ) + γ)). */
+export function foldGate(logAlpha: Float32Array, gamma: number, zeta: number): Float32Array {
+  const f = Math.fround;
+  const width = f(f(zeta) - f(gamma));
+  return logAlpha.map((a) => {
+    const s = f(1 / (1 + Math.exp(-a)));
+    return Math.min(1, Math.max(0, f(f(s * width) + f(gamma))));
+  });
+}
+
+/** The id of each vocabulary value as LabelEncoder keys; missing markers stay unknown (id 0), as the runtime reads them. */
+function lookupTable(vocab: Extract<Vocab, { kind: "values" }>): { keys: string[]; values: number[] } {
+  const keys: string[] = [];
+  const values: number[] = [];
+  vocab.values.forEach((v, i) => {
+    if (isMissing(v)) return;
+    keys.push(v);
+    values.push(i + 1);
+  });
+  // onnxruntime rejects a LabelEncoder without keys; "" is missing, so it maps to 0 anyway.
+  if (keys.length === 0) return { keys: [""], values: [0] };
+  return { keys, values };
+}
+
+/** x -> z = clip((t(x) - mean) / std) with NaN (missing, or outside log1p's domain) -> 0, as [batch, 1]. */
+function standardized(b: Builder, x: Value, stats: NumericStats): Value {
+  const t = stats.transform === "log1p" ? b.log(b.add(x, b.constant(1, "float32"), "one_plus_x"), "log1p") : x;
+  const z = b.div(b.sub(t, b.constant(stats.mean, "float32"), "centered"), b.constant(stats.std, "float32"), "scaled");
+  const clamped = b.clip(z, -FLOAT32_MAX, FLOAT32_MAX, "clamped");
+  // NaN is the one value not equal to itself.
+  const present = b.equal(clamped, clamped, "present");
+  return b.unsqueeze(b.where(present, clamped, b.constant(0, "float32"), "value"), [1], "column");
+}
+
+/** Exports a trained model as one self-contained inference ONNX model; throws UserError for what cannot be exported. */
+export function exportModel(model: TrainedModel, options: ExportOptions = {}): ExportResult {
+  checkExportable(model);
+  const spec: Spec = model.manifest.spec;
+  const forward = lowerSpec(spec, { mode: "eval" });
+  const b = new Builder(spec.model, `${spec.model}: exported inference model (raw columns in, per-task scores out)`);
+  const paramValues = new Map<string, TensorData>();
+
+  // Raw inputs, one per column, in order of first use by a field.
+  const columns = new Map<string, Value>();
+  const inputs: ExportedInput[] = [];
+  for (const f of spec.fields) {
+    const known = inputs.find((i) => i.name === f.column);
+    if (known) {
+      known.fields.push(f.name);
+      continue;
+    }
+    const dtype = f.kind === "numeric" ? "float32" : "string";
+    columns.set(f.column, b.input(f.column, dtype, [BATCH]));
+    inputs.push({ name: f.column, dtype, fields: [f.name] });
+  }
+
+  // Preprocessing: what replaces each input of the eval graph.
+  const replaced = new Map<string, Value>();
+  const numeric: Value[] = [];
+  for (const f of spec.fields) {
+    const state = model.preprocessing.fields[f.name]!;
+    const column = columns.get(f.column)!;
+    if (state.kind === "numeric") {
+      numeric.push(b.scope(`preprocess/${f.name}`, () => standardized(b, column, state.stats)));
+      continue;
+    }
+    invariant(state.vocab.kind === "values", `field ${f.name} passed the export check with a hashed vocabulary`);
+    const { keys, values } = lookupTable(state.vocab);
+    const ids = b.node("LabelEncoder", [column], { keys, values, defaultValue: 0 }, [`preprocess/${f.name}/id`])[0]!;
+    const table = model.tables.get(f.name);
+    const rows = vocabRows(state.vocab);
+    if (!table || table.rows !== rows || table.dim !== f.dim || table.data.length !== rows * f.dim) {
+      throw new UserError(`the embedding table of field "${f.name}" is not ${rows} x ${f.dim} as its vocabulary and spec say; the trained model does not match its preprocessing`, "export-model-mismatch");
+    }
+    const tableName = `emb/${f.name}/table`;
+    paramValues.set(tableName, table.data);
+    replaced.set(`emb/${f.name}/rows`, b.param(tableName, [rows, f.dim], { kind: "zeros" }, { group: "embedding" }));
+    replaced.set(`emb/${f.name}/index`, ids);
+  }
+  if (numeric.length) replaced.set("numeric", numeric.length === 1 ? numeric[0]! : b.concat(numeric, 1, "preprocess/numeric"));
+
+  // Which eval values the predictions need: gate Calls become constants, so their inputs are not needed.
+  const isGate = (n: Graph["nodes"][number]) => n.op === "Call" && n.attrs.function === HardConcreteGate.name;
+  const live = new Set<Value>(forward.outputs);
+  for (let i = forward.nodes.length - 1; i >= 0; i--) {
+    const n = forward.nodes[i]!;
+    if (!n.outputs.some((o) => live.has(o)) || isGate(n)) continue;
+    for (const v of n.inputs) live.add(v);
+  }
+
+  // The forward, with params and constants declared on first use.
+  const mapped = new Map<Value, Value>();
+  const params = new Map(forward.params.map((p) => [p.value, p]));
+  const constants = new Map(forward.constants.map((c) => [c.value, c]));
+  const constantNumber = (v: Value): number => {
+    const c = constants.get(v);
+    invariant(c !== undefined && c.data.length === 1, `gate input ${v.name} is not a scalar constant`);
+    return Number(c.data[0]);
+  };
+  const get = (v: Value): Value => {
+    const known = mapped.get(v) ?? replaced.get(v.name);
+    if (known) return known;
+    const p = params.get(v);
+    const c = constants.get(v);
+    let out: Value;
+    if (p) {
+      const shape = p.value.shape as readonly number[];
+      paramValues.set(v.name, paramData(model, v.name, sizeOf(shape)));
+      out = b.at(p.doc, () => b.param(v.name, shape, p.init, { group: p.group }));
+    } else {
+      invariant(c !== undefined, `export: %${v.name} is neither built nor replaced`);
+      out = b.constant(c.data, c.value.dtype, c.value.shape, c.value.name.split("#")[1]);
+    }
+    mapped.set(v, out);
+    return out;
+  };
+  let gates = 0;
+  let closed = 0;
+  for (const n of forward.nodes) {
+    if (!n.outputs.some((o) => live.has(o))) continue;
+    b.at(n.doc, () => {
+      const names = n.outputs.map((o) => o.name);
+      if (isGate(n)) {
+        const [logAlpha, gamma, zeta] = n.inputs as [Value, Value, Value];
+        const shape = logAlpha.shape as readonly number[];
+        const z = foldGate(paramData(model, logAlpha.name, sizeOf(shape)), constantNumber(gamma), constantNumber(zeta));
+        gates += z.length;
+        closed += z.filter((v) => v === 0).length;
+        mapped.set(n.outputs[0]!, b.constant(z, "float32", shape, names[0]));
+        return;
+      }
+      invariant(n.op !== "Call", `export: no folding for function ${n.op === "Call" ? n.attrs.function : ""}`);
+      const outs = b.node(n.op as PrimitiveOpKind, n.inputs.map(get), n.attrs as never, names);
+      n.outputs.forEach((o, i) => mapped.set(o, outs[i]!));
+    });
+  }
+
+  const outputs: ExportedOutput[] = spec.tasks.map((t) => {
+    const pred = forward.outputs.find((o) => o.name === predictionName(t.name));
+    invariant(pred !== undefined, `the eval graph has no prediction for task ${t.name}`);
+    const out = b.output(get(pred), t.name);
+    return { name: t.name, kind: t.kind, shape: [...out.shape] };
+  });
+  const graph = b.finish();
+  const bytes = emitModel(graph, { opset: options.opset ?? DEFAULT_OPSET, params: "initializers", paramValues });
+  return {
+    bytes,
+    graph,
+    inputs,
+    outputs,
+    params: graph.params.reduce((a, p) => a + sizeOf(p.value.shape as readonly number[]), 0),
+    gates: { total: gates, closed },
+  };
+}

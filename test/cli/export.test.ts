@@ -1,0 +1,76 @@
+// `mssmc export` end to end: train a small run, export it, and check the exported model against
+// `mssmc predict` on raw Adult test rows.
+
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { describe, expect, it } from "vitest";
+import { packageRoot } from "../../compiler/package-root.js";
+
+const root = packageRoot();
+const cli = join(root, "dist", "cli", "mssmc.js");
+const adult = join(root, "..", "shared", "data", "adult");
+const mssmc = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+
+describe("mssmc export", () => {
+  it("writes a model whose scores on raw columns equal mssmc predict's within 1e-5", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mssmc-export-cli-"));
+    try {
+      const train = join(dir, "train.csv");
+      const test = join(dir, "test.csv");
+      writeFileSync(train, readFileSync(join(adult, "adult.data"), "utf8").split("\n").slice(0, 1501).join("\n") + "\n");
+      const testLines = readFileSync(join(adult, "adult.test"), "utf8").split("\n").slice(0, 501);
+      writeFileSync(test, testLines.join("\n") + "\n");
+      const run = join(dir, "run");
+      const trained = mssmc("train", join(root, "specs", "zoo", "mssm.mssm"), "--data", train, "--out", run, "--epochs", "1");
+      expect(trained.status, trained.stderr).toBe(0);
+
+      const model = join(dir, "out", "model.onnx");
+      const exported = mssmc("export", run, "-o", model);
+      expect(exported.stderr).toBe("");
+      expect(exported.status).toBe(0);
+      expect(exported.stdout).toMatch(/^exported adult_mssm to .*model\.onnx \([\d.]+ KiB, [\d,]+ numbers, opset 17\)\n  inputs: age \(float32\), workclass \(string\), /);
+      expect(exported.stdout).toContain("\n  outputs: income (binary), never_married (binary)\n  L0 gates folded: 768, ");
+
+      const scores = join(dir, "pred.csv");
+      expect(mssmc("predict", run, "--data", test, "-o", scores).status).toBe(0);
+      const predicted = readFileSync(scores, "utf8").trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
+
+      // Raw cells as a server would send them: trimmed strings, numbers with NaN for missing.
+      const header = testLines[0]!.split(",").map((c) => c.trim());
+      const rows = testLines.slice(1).map((l) => l.split(",").map((c) => c.trim()));
+      const session = await ort.InferenceSession.create(readFileSync(model));
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const name of session.inputNames) {
+        const k = header.indexOf(name);
+        const cells = rows.map((r) => r[k]!);
+        const numeric = /^(age|fnlwgt|education-num|capital-gain|capital-loss|hours-per-week)$/.test(name);
+        feeds[name] = numeric ? new ort.Tensor("float32", Float32Array.from(cells, (c) => (c === "?" ? NaN : Number(c))), [cells.length]) : new ort.Tensor("string", cells, [cells.length]);
+      }
+      const out = await session.run(feeds);
+      expect(session.outputNames).toEqual(["income", "never_married"]);
+      session.outputNames.forEach((task, t) => {
+        const got = out[task]!.data as Float32Array;
+        expect(got.length).toBe(500);
+        predicted.forEach((row, i) => expect(Math.abs(got[i]! - row[t]!)).toBeLessThanOrEqual(1e-5));
+      });
+      await session.release();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reports a missing run folder as a user error and writes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mssmc-export-cli-"));
+    try {
+      const r = mssmc("export", join(dir, "nope"), "-o", join(dir, "m.onnx"));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^mssmc: error: /);
+      expect(existsSync(join(dir, "m.onnx"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,274 @@
+// The exported model against the runtime: fed raw Adult columns it must give the scores eval.onnx
+// gives on the runtime's preprocessed batches, for every zoo model (untrained weights with L0 gates
+// spread so that some are closed, some open and some in between).
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileSpec } from "../../compiler/compile.js";
+import { initialValue } from "../../compiler/ir/init.js";
+import { Random } from "../../compiler/ir/random.js";
+import { packageRoot } from "../../compiler/package-root.js";
+import { loadSpec } from "../../compiler/spec/load.js";
+import type { Spec } from "../../compiler/spec/types.js";
+import { batches } from "../../runtime/data/batches.js";
+import { readCsv } from "../../runtime/data/csv.js";
+import { loadData, loadTrainingData, type Preprocessing } from "../../runtime/data/dataset.js";
+import { BadRows } from "../../runtime/data/errors.js";
+import { vocabRows } from "../../runtime/data/vocab.js";
+import { UserError } from "../../runtime/errors.js";
+import { exportModel, foldGate } from "../../runtime/export.js";
+import type { EmbeddingTable, TrainedModel } from "../../runtime/trained-model.js";
+
+const root = packageRoot();
+const zooDir = join(root, "specs", "zoo");
+const adult = join(root, "..", "shared", "data", "adult");
+const zoo = readdirSync(zooDir).filter((f) => f.endsWith(".mssm") && f !== "adult.mssm").sort();
+const PYTHON = "/usr/bin/python3";
+const hasOnnx = spawnSync(PYTHON, ["-c", "import onnx"]).status === 0;
+
+function specOf(path: string): Spec {
+  const r = loadSpec(path);
+  if (!r.spec) throw new Error(`${path} does not check: ${r.diagnostics.map((d) => d.message).join("; ")}`);
+  return r.spec;
+}
+
+/** A model with initial dense weights, log α drawn from N(0, 3²) (closed, open and partial gates) and random tables. */
+function modelOf(spec: Spec, preprocessing: Preprocessing, seed = 3): TrainedModel {
+  const manifest = compileSpec(spec).manifest;
+  const params = new Map<string, Float32Array>();
+  for (const p of manifest.params) {
+    const value = { name: p.name, dtype: p.dtype, shape: p.shape };
+    const data = initialValue({ value, init: p.init, group: p.group, doc: p.doc }, seed) as Float32Array;
+    if (p.group === "gate") {
+      const rng = Random.derive(seed, `spread/${p.name}`);
+      for (let i = 0; i < data.length; i++) data[i] = rng.normal(0, 3);
+    }
+    params.set(p.name, data);
+  }
+  const tables = new Map<string, EmbeddingTable>();
+  for (const t of manifest.tables) {
+    const state = preprocessing.fields[t.field]!;
+    const rows = state.kind === "numeric" ? 0 : vocabRows(state.vocab);
+    const rng = Random.derive(seed, `table/${t.field}`);
+    tables.set(t.field, { rows, dim: t.dim, data: Float32Array.from({ length: rows * t.dim }, () => rng.normal(0, 0.5)) });
+  }
+  return { manifest, params, tables, preprocessing };
+}
+
+/** The scores of eval.onnx on the runtime's encoding of `csv`, per task. */
+async function runtimeScores(model: TrainedModel, csv: string): Promise<Record<string, Float32Array>> {
+  const spec = model.manifest.spec;
+  const { data } = await loadData(spec, csv, model.preprocessing, { labels: false });
+  const [batch] = [...batches(spec, data, { batchSize: data.rows, shuffle: false })];
+  const numericCount = spec.fields.filter((f) => f.kind === "numeric").length;
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const info of model.manifest.graphs.eval.inputs) {
+    const m = /^emb\/(.+)\/(rows|index)$/.exec(info.name);
+    if (info.role === "param") feeds[info.name] = new ort.Tensor("float32", model.params.get(info.name)!, info.shape as number[]);
+    else if (info.name === "numeric") feeds[info.name] = new ort.Tensor("float32", batch!.numeric, [batch!.size, numericCount]);
+    else if (m?.[2] === "index") feeds[info.name] = new ort.Tensor("int64", batch!.embeddings[m[1]!]!.index, [batch!.size]);
+    else if (m?.[2] === "rows") {
+      const { unique } = batch!.embeddings[m[1]!]!;
+      const table = model.tables.get(m[1]!)!;
+      const rows = new Float32Array(unique.length * table.dim);
+      unique.forEach((r, k) => rows.set(table.data.subarray(r * table.dim, (r + 1) * table.dim), k * table.dim));
+      feeds[info.name] = new ort.Tensor("float32", rows, [unique.length, table.dim]);
+    } else throw new Error(`no feed for eval input ${info.name}`);
+  }
+  const session = await ort.InferenceSession.create(compileSpec(spec).files["eval.onnx"]);
+  const out = await session.run(feeds);
+  await session.release();
+  return Object.fromEntries(spec.tasks.map((t) => [t.name, out[`pred/${t.name}`]!.data as Float32Array]));
+}
+
+/** The exported model's scores on the raw cells of `csv` (trimmed, as the runtime reads them; missing numbers as NaN). */
+async function exportedScores(bytes: Uint8Array, spec: Spec, csv: string): Promise<Record<string, Float32Array>> {
+  const columns = [...new Set(spec.fields.map((f) => f.column))];
+  const numeric = new Set(spec.fields.filter((f) => f.kind === "numeric").map((f) => f.column));
+  const cells: string[][] = columns.map(() => []);
+  for await (const row of readCsv(csv, columns.map((c) => ({ column: c, usedBy: c })), new BadRows(false))) row.cells.forEach((c, i) => cells[i]!.push(c));
+  const feeds: Record<string, ort.Tensor> = {};
+  columns.forEach((c, i) => {
+    const values = cells[i]!;
+    feeds[c] = numeric.has(c)
+      ? new ort.Tensor("float32", Float32Array.from(values, (v) => (v === "" || v === "?" ? NaN : Number(v))), [values.length])
+      : new ort.Tensor("string", values, [values.length]);
+  });
+  const session = await ort.InferenceSession.create(bytes);
+  const out = await session.run(feeds);
+  await session.release();
+  return Object.fromEntries(spec.tasks.map((t) => [t.name, out[t.name]!.data as Float32Array]));
+}
+
+function maxDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+let dir: string;
+let preprocessing: Preprocessing;
+let testCsv: string;
+let oddCsv: string;
+const sizes: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "mssmc-export-"));
+  preprocessing = (await loadTrainingData(specOf(join(zooDir, "mssm.mssm")), join(adult, "adult.data"))).preprocessing;
+  const lines = readFileSync(join(adult, "adult.test"), "utf8").split("\n");
+  testCsv = join(dir, "test.csv");
+  writeFileSync(testCsv, lines.slice(0, 2001).join("\n") + "\n");
+  // Unknown categories, missing categories ("?" and ""), missing numbers.
+  oddCsv = join(dir, "odd.csv");
+  writeFileSync(
+    oddCsv,
+    [
+      lines[0],
+      "25, Martian, 226802, 11th, 7, Never-married, Machine-op-inspct, Own-child, Black, Male, 0, 0, 40, Atlantis, <=50K.",
+      "?, Private, , HS-grad, ?, Married-civ-spouse, Farming-fishing, Husband, White, Male, , 0, ?, United-States, <=50K.",
+      "28, ?, 336951, , 12, Married-civ-spouse, ?, Husband, ?, , 0, 0, 40, ?, >50K.",
+    ].join("\n") + "\n",
+  );
+});
+
+afterAll(() => {
+  if (sizes.length) console.log(["exported zoo models (untrained weights): bytes, nodes, initializer numbers, gates closed/total", ...sizes].join("\n"));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("mssmc export: the self-contained model", () => {
+  for (const file of zoo) {
+    it(`${basename(file, ".mssm")}: raw columns give eval.onnx's scores on 2,000 Adult test rows within 1e-5`, async () => {
+      const spec = specOf(join(zooDir, file));
+      const model = modelOf(spec, preprocessing);
+      const exported = exportModel(model);
+      const expected = await runtimeScores(model, testCsv);
+      const actual = await exportedScores(exported.bytes, spec, testCsv);
+      for (const t of spec.tasks) {
+        expect(actual[t.name]!.length).toBe(2000);
+        expect(maxDifference(actual[t.name]!, expected[t.name]!)).toBeLessThanOrEqual(1e-5);
+      }
+      const g = exported.gates;
+      sizes.push(`  ${basename(file, ".mssm").padEnd(14)} ${String(exported.bytes.length).padStart(8)} B ${String(exported.graph.nodes.length).padStart(5)} nodes ${String(exported.params).padStart(7)} numbers  gates ${g.closed}/${g.total}`);
+    });
+  }
+
+  it("names inputs after columns and outputs after tasks, with the documented types", () => {
+    const spec = specOf(join(zooDir, "mmoe.mssm"));
+    const exported = exportModel(modelOf(spec, preprocessing));
+    expect(exported.inputs.map((i) => `${i.name}:${i.dtype}`)).toEqual([
+      "age:float32", "workclass:string", "fnlwgt:float32", "education:string", "education-num:float32", "occupation:string", "relationship:string",
+      "race:string", "sex:string", "capital-gain:float32", "capital-loss:float32", "hours-per-week:float32", "native-country:string",
+    ]);
+    expect(exported.outputs).toEqual([
+      { name: "income", kind: "binary", shape: ["batch"] },
+      { name: "never_married", kind: "binary", shape: ["batch"] },
+    ]);
+    expect(exported.graph.inputs.map((v) => v.name)).toEqual(exported.inputs.map((i) => i.name));
+    expect(exported.graph.outputs.map((v) => v.name)).toEqual(["income", "never_married"]);
+    // No gates in MMoE; the tables are initializers named after their fields.
+    expect(exported.gates).toEqual({ total: 0, closed: 0 });
+    expect(exported.graph.params.filter((p) => p.group === "embedding").map((p) => p.value.name)).toEqual(
+      ["workclass", "education", "occupation", "relationship", "race", "sex", "native-country"].map((f) => `emb/${f}/table`),
+    );
+  });
+
+  it("treats unknown categories and missing values as the runtime does (MSSM)", async () => {
+    const spec = specOf(join(zooDir, "mssm.mssm"));
+    const model = modelOf(spec, preprocessing);
+    const { report } = await loadData(spec, oddCsv, preprocessing, { labels: false });
+    // The rows do exercise what they are meant to.
+    expect(report.unknown["workclass"]).toBe(1);
+    expect(report.unknown["native-country"]).toBe(1);
+    expect(report.imputed).toMatchObject({ age: 1, fnlwgt: 1, "education-num": 1, "capital-gain": 1, "hours-per-week": 1, workclass: 1, education: 1, sex: 1 });
+    const expected = await runtimeScores(model, oddCsv);
+    const actual = await exportedScores(exportModel(model).bytes, spec, oddCsv);
+    for (const t of spec.tasks) expect(maxDifference(actual[t.name]!, expected[t.name]!)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it("folds the MSSM gates: constants in place of HardConcreteGate calls, no log α left", () => {
+    const spec = specOf(join(zooDir, "mssm.mssm"));
+    const model = modelOf(spec, preprocessing);
+    const exported = exportModel(model);
+    expect(exported.graph.functions).toEqual([]);
+    expect(exported.graph.nodes.some((n) => n.op === "Call")).toBe(false);
+    expect(exported.graph.params.some((p) => p.value.name.endsWith("/log_alpha"))).toBe(false);
+    const total = model.manifest.params.filter((p) => p.name.endsWith("/log_alpha")).reduce((a, p) => a + p.shape.reduce((x, d) => x * d, 1), 0);
+    expect(exported.gates.total).toBe(total);
+    expect(exported.gates.closed).toBeGreaterThan(0);
+    expect(exported.gates.closed).toBeLessThan(total);
+  });
+
+  it("computes gates as HardConcreteGate: closed below log α ≈ -2.4, open above ≈ 2.4", () => {
+    expect(Array.from(foldGate(Float32Array.from([-10, -2.4, 0, 2.4, 10]), -0.1, 1.1))).toEqual([0, 0, Math.fround(0.5), 1, 1]);
+    expect(foldGate(Float32Array.from([-2.3]), -0.1, 1.1)[0]).toBeGreaterThan(0);
+  });
+
+  it("is deterministic: two exports are byte-identical", () => {
+    const spec = specOf(join(zooDir, "mssm.mssm"));
+    expect(Buffer.from(exportModel(modelOf(spec, preprocessing)).bytes).equals(Buffer.from(exportModel(modelOf(spec, preprocessing)).bytes))).toBe(true);
+  });
+
+  it("refuses hashed and multi_hot fields and mixed-kind columns, naming each", () => {
+    const path = join(dir, "refused.mssm");
+    writeFileSync(
+      path,
+      `fields {\n  a categorical(hash_buckets: 100)\n  b multi_hot(separator: "|")\n  c numeric\n  c_id categorical(column: c)\n}\ntasks { t binary(label: y) }\nmodel m { towers { tower: mlp[4] relu } }\n`,
+    );
+    const spec = specOf(path);
+    const prep: Preprocessing = {
+      fields: {
+        a: { kind: "categorical", vocab: { kind: "hash", hash: "fnv1a32-utf8", buckets: 100 } },
+        b: { kind: "multi_hot", vocab: { kind: "values", values: ["x"] } },
+        c: { kind: "numeric", stats: { transform: "none", mean: 0, std: 1, count: 1 } },
+        c_id: { kind: "categorical", vocab: { kind: "values", values: ["1"] } },
+      },
+    };
+    const model: TrainedModel = { manifest: compileSpec(spec).manifest, params: new Map(), tables: new Map(), preprocessing: prep };
+    let error: unknown;
+    try {
+      exportModel(model);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe("export-unsupported");
+    expect((error as UserError).message).toBe(
+      [
+        "cannot export model m:",
+        `  field "a" is hashed (hash_buckets: 100); ONNX has no string hash, so the exported model could not place unseen values in their FNV-1a buckets. Give the field a vocabulary (min_count or vocabulary: [...]) to export it`,
+        `  field "b" is multi_hot; the exported model cannot split and trim its lists in ONNX (StringSplit needs opset 20 and nothing trims tokens), so multi_hot fields are not exported`,
+        `  column "c" is read as numeric by field "c" and as categorical by field "c_id"; an exported input has one element type`,
+      ].join("\n"),
+    );
+  });
+
+  it("refuses a model whose weights do not match its manifest", () => {
+    const spec = specOf(join(zooDir, "shared-bottom.mssm"));
+    const model = modelOf(spec, preprocessing);
+    model.tables.set("race", { rows: 2, dim: 8, data: new Float32Array(16) });
+    expect(() => exportModel(model)).toThrow(/^the embedding table of field "race" is not 6 x 8 as its vocabulary and spec say/);
+    const other = modelOf(spec, preprocessing);
+    other.params.delete("towers/income/out/bias");
+    expect(() => exportModel(other)).toThrow("the trained model has no values for param towers/income/out/bias, which needs 1; it does not match its manifest");
+  });
+});
+
+describe.skipIf(!hasOnnx && !process.env["CI"])("Debian's ONNX checker", () => {
+  it("accepts every exported zoo model with full_check", () => {
+    const paths = zoo.map((file) => {
+      const path = join(dir, `${basename(file, ".mssm")}.onnx`);
+      writeFileSync(path, exportModel(modelOf(specOf(join(zooDir, file)), preprocessing)).bytes);
+      return path;
+    });
+    const script = "import sys, onnx\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\nprint('ok', len(sys.argv) - 1)\n";
+    const run = spawnSync(PYTHON, ["-c", script, ...paths], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe(`ok ${paths.length}\n`);
+  });
+});
