@@ -6,15 +6,20 @@
 //   s = (E ⊙ g_j) S,   w = relu(tanh(s)),   E_j = E ⊙ (w Sᵀ).
 // g_j [D] holds every g_fj of the group end to end; it is a gate parameter (group "gate").
 
-import type { Value } from "../ir/graph.js";
+import type { Builder, Value } from "../ir/graph.js";
 import type { LowerContext } from "./context.js";
 
 /** Small uniform range of the FSCM vectors g (the runtime's gate optimizer moves them fast). */
 export const FIELD_SELECTION_INIT = { kind: "uniform", low: -0.1, high: 0.1 } as const;
 
-/** The field-selected input E_j [batch, D] of `group`, from E [batch, D]; params in `select/<group>`. */
-export function selectFields(ctx: LowerContext, fields: Value, group: string): Value {
+/** The segment matrices S and Sᵀ of each graph being built (they depend on the fields only). */
+const segmentsOf = new WeakMap<Builder, { s: Value; sT: Value }>();
+
+/** S [D, n] and Sᵀ [n, D] for `b`'s graph, built on its first field-selected group. */
+function segmentMatrices(ctx: LowerContext): { s: Value; sT: Value } {
   const { b, spec } = ctx;
+  const built = segmentsOf.get(b);
+  if (built) return built;
   const dims = spec.fields.map((f) => f.dim);
   const width = dims.reduce((a, d) => a + d, 0);
   const n = dims.length;
@@ -28,8 +33,17 @@ export function selectFields(ctx: LowerContext, fields: Value, group: string): V
     }
     column += d;
   });
-  const s = b.constant(segments, "float32", [width, n], "fields/segments");
-  const sT = b.constant(segmentsT, "float32", [n, width], "fields/segments_t");
+  const matrices = { s: b.constant(segments, "float32", [width, n], "fields/segments"), sT: b.constant(segmentsT, "float32", [n, width], "fields/segments_t") };
+  segmentsOf.set(b, matrices);
+  return matrices;
+}
+
+/** The field-selected input E_j [batch, D] of `group`, from E [batch, D]; params in `select/<group>`. */
+export function selectFields(ctx: LowerContext, fields: Value, group: string): Value {
+  const { b, spec } = ctx;
+  const width = spec.fields.reduce((a, f) => a + f.dim, 0);
+  // Built once per graph: a 500-field spec's S has millions of elements.
+  const { s, sT } = segmentMatrices(ctx);
   return b.scope(`select/${group}`, () => {
     const g = b.param("g", [width], FIELD_SELECTION_INIT, { group: "gate" });
     const scores = b.matmul(b.mul(fields, g, "weighted"), s, "scores");
