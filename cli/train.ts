@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec } from "../compiler/compile.js";
-import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
 import { sourceLocator } from "../compiler/lower/locate.js";
 import { loadSpec } from "../compiler/spec/load.js";
 import type { Spec } from "../compiler/spec/types.js";
@@ -64,8 +63,6 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
     } else if (existsSync(checkpointPath(o.out, "last"))) {
       throw new UserError(`${o.out} already holds a trained run; continue it with --resume or choose another --out.`, "run-exists");
     }
-    mkdirSync(artifactDir, { recursive: true });
-    for (const [name, bytes] of Object.entries(artifact.files)) writeFileAtomic(join(artifactDir, name), bytes);
 
     if (o.valid !== undefined && o.validFraction !== undefined) throw new UserError("give either --valid FILE or --valid-fraction F, not both.", "bad-option");
     const skipBadRows = o.skipBadRows;
@@ -79,7 +76,6 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
     }
     if (!valid) process.stderr.write("no validation data (--valid or --valid-fraction): no early stopping, the last epoch is the best\n");
     else if (o.validFraction !== undefined) process.stderr.write(`validation: ${valid.rows} rows held out at random (seed ${spec.train.seed}), training on ${loadedData.train.rows}\n`);
-    writeFileAtomic(join(o.out, "preprocessing.json"), JSON.stringify(loadedData.preprocessing, null, 2) + "\n");
 
     const result = await train(
       { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },

@@ -10,10 +10,11 @@
 // bit for bit (measured in test/runtime/train.test.ts); a different thread count may change the
 // last bits of reductions (a MatMul's partial sums), so `--threads` is part of reproducing a run.
 
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import type { Manifest, TensorInfo } from "../compiler/compile.js";
+import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
 import { initialValue } from "../compiler/ir/init.js";
 import type { Param } from "../compiler/ir/graph.js";
 import { invariant } from "../compiler/source/diagnostic.js";
@@ -46,7 +47,7 @@ export interface RunData {
 }
 
 export interface TrainOptions {
-  /** The run folder: checkpoints/ and metrics.jsonl are written here. */
+  /** The run folder: artifact/, preprocessing.json (unless resuming), checkpoints/ and metrics.jsonl are written here. */
   runDir: string;
   device: Device;
   /** onnxruntime intra-op threads (0: onnxruntime chooses, which is not reproducible across machines). */
@@ -141,6 +142,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   const seed = settings.seed;
   const log = options.log ?? ((line: string) => process.stdout.write(line + "\n"));
   mkdirSync(join(options.runDir, "checkpoints"), { recursive: true });
+  if (!options.resume) writeRunFiles(options.runDir, model, data.preprocessing);
   const metricsPath = join(options.runDir, "metrics.jsonl");
 
   let state: TrainState;
@@ -229,7 +231,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       const loss = (result["loss"]!.data as Float32Array)[0]!;
       if (!Number.isFinite(loss)) {
         bar?.clear();
-        const kept = state.progress.step > 0 || options.resume ? `the last good checkpoint is ${checkpointPath(options.runDir, "last")}` : "no checkpoint was written yet";
+        const last = checkpointPath(options.runDir, "last");
+        const kept = existsSync(last) ? `the last good checkpoint is ${last}` : "no checkpoint was written yet";
         throw new UserError(
           `training diverged: the loss is ${loss} at step ${t} (epoch ${epoch + 1}); ${kept}. Try a lower learning rate (--lr) or stronger regularization.`,
           "diverged",
@@ -317,6 +320,16 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     }
   }
   return { status: "done", state, history };
+}
+
+/** The run folder's artifact/ (the compiled graphs and manifest) and preprocessing.json, which evaluation, prediction and export read. */
+export function writeRunFiles(runDir: string, model: CompiledModel, preprocessing: Preprocessing): void {
+  const artifactDir = join(runDir, "artifact");
+  mkdirSync(artifactDir, { recursive: true });
+  writeFileAtomic(join(artifactDir, "manifest.json"), JSON.stringify(model.manifest, null, 2) + "\n");
+  writeFileAtomic(join(artifactDir, "train.onnx"), model.train);
+  writeFileAtomic(join(artifactDir, "eval.onnx"), model.eval);
+  writeFileAtomic(join(runDir, "preprocessing.json"), JSON.stringify(preprocessing, null, 2) + "\n");
 }
 
 /** The feed of a `data` input of train.onnx: labels, gate noise or the batch's features. */

@@ -1,0 +1,54 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { packageRoot } from "../../compiler/package-root.js";
+import { SMALL_SPEC, smallCsv, tempDir, writeTemp } from "./helpers.js";
+
+// These run the built CLI (npm test compiles with tsc before vitest).
+const cli = join(packageRoot(), "dist", "cli", "mssmc.js");
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+
+describe("mssmc train, eval, predict", () => {
+  const spec = writeTemp("small.mssm", SMALL_SPEC);
+  const data = writeTemp("train.csv", smallCsv(400));
+  const runDir = join(tempDir(), "run");
+
+  it("trains into a run folder, evaluates, predicts in input order, and refuses what it cannot do", () => {
+    const t = run("train", spec, "--data", data, "--valid-fraction", "0.2", "--out", runDir, "--epochs", "2");
+    expect(t.stderr).toContain("validation: 80 rows held out at random (seed 5), training on 320");
+    expect(t.status).toBe(0);
+    expect(t.stdout).toMatch(/^epoch 1\/2  step 10  loss /m);
+    expect(t.stdout).toMatch(/^trained small: 20 steps; best epoch \d/m);
+    expect(readFileSync(join(runDir, "metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+
+    const e = run("eval", runDir, "--data", data, "--format", "json");
+    expect(e.status).toBe(0);
+    const report = JSON.parse(e.stdout);
+    expect(report.rows).toBe(400);
+    expect(Object.keys(report.metrics)).toEqual(["y", "r"]);
+    expect(report.metrics.y.auc).toBeGreaterThan(0.9);
+    expect(run("eval", runDir, "--data", data).stdout).toMatch(/^task  metrics\ny     auc 0\.\d{4}  logloss \d\.\d{4}\nr     rmse \d\.\d{4}\n$/);
+
+    const input = writeTemp("in.csv", "x,c\n2,a\n-2,b\n0.5,zzz\n");
+    const out = join(tempDir(), "scores.csv");
+    const p = run("predict", runDir, "--data", input, "-o", out);
+    expect(p.status).toBe(0);
+    const lines = readFileSync(out, "utf8").trim().split("\n");
+    expect(lines[0]).toBe("y,r");
+    expect(lines).toHaveLength(4);
+    const y = lines.slice(1).map((l) => Number(l.split(",")[0]));
+    expect(y[0]).toBeGreaterThan(0.5);
+    expect(y[1]).toBeLessThan(0.5);
+
+    // A second train into the same folder without --resume, and a bad file, are user errors: exit 1, no stack trace.
+    const again = run("train", spec, "--data", data, "--out", runDir);
+    expect([again.status, again.stderr.trim()]).toEqual([1, `mssmc: error: ${runDir} already holds a trained run; continue it with --resume or choose another --out.`]);
+    const bad = run("eval", runDir, "--data", writeTemp("bad.csv", "x,c,y,r\nfoo,a,1,0\n"));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^mssmc: error: .*bad\.csv:2:x: expected a number, found "foo"\n$/);
+    const none = run("eval", join(tempDir(), "nothing"), "--data", data);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/not a run folder \(no artifact\/manifest\.json\)/);
+  });
+});
