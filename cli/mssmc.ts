@@ -135,8 +135,9 @@ program
   .requiredOption("-o, --output <file>", "the .onnx file to write")
   .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
   .addOption(new Option("--opset <n>", "ONNX opset of the default domain").choices(OPSETS.map(String)).default("17"))
-  .action(async (run: string, opts: { output: string; checkpoint: "best" | "last"; opset: string }) => {
-    exitCode = await runExport(run, { output: opts.output, checkpoint: opts.checkpoint, opset: Number(opts.opset) });
+  .option("--no-prune", "keep what closed L0 gates cut (by default it is removed)")
+  .action(async (run: string, opts: { output: string; checkpoint: "best" | "last"; opset: string; prune: boolean }) => {
+    exitCode = await runExport(run, { output: opts.output, checkpoint: opts.checkpoint, opset: Number(opts.opset), prune: opts.prune });
   });
 
 try {

@@ -36,12 +36,15 @@ import type { FieldState } from "./data/dataset.js";
 import type { NumericStats } from "./data/numeric.js";
 import { vocabRows, type Vocab } from "./data/vocab.js";
 import { UserError } from "./errors.js";
+import { pruneGraph, type PruneReport } from "./prune.js";
 import type { TrainedModel } from "./trained-model.js";
 
 /** How to export. */
 export interface ExportOptions {
   /** Opset of the default ONNX domain (default 17). */
   opset?: number;
+  /** Remove what the folded gates close (runtime/prune.ts); default true. */
+  prune?: boolean;
 }
 
 /** One input of the exported model. */
@@ -73,6 +76,8 @@ export interface ExportResult {
   params: number;
   /** L0 gates folded into constants, and how many of them are exactly 0 (closed). */
   gates: { total: number; closed: number };
+  /** What pruning removed (absent with prune: false). */
+  pruned?: PruneReport;
 }
 
 /** The largest finite float32: standardized values are clamped to it, as the runtime does. */
@@ -263,7 +268,9 @@ export function exportModel(model: TrainedModel, options: ExportOptions = {}): E
     const out = b.output(get(pred), t.name);
     return { name: t.name, kind: t.kind, shape: [...out.shape] };
   });
-  const graph = b.finish();
+  const unpruned = b.finish();
+  const pruned = options.prune ?? true ? pruneGraph(unpruned, paramValues) : undefined;
+  const graph = pruned?.graph ?? unpruned;
   const bytes = emitModel(graph, { opset: options.opset ?? DEFAULT_OPSET, params: "initializers", paramValues });
   return {
     bytes,
@@ -272,5 +279,6 @@ export function exportModel(model: TrainedModel, options: ExportOptions = {}): E
     outputs,
     params: graph.params.reduce((a, p) => a + sizeOf(p.value.shape as readonly number[]), 0),
     gates: { total: gates, closed },
+    ...(pruned ? { pruned: pruned.report } : {}),
   };
 }

@@ -209,6 +209,31 @@ describe("mssmc export: the self-contained model", () => {
     expect(foldGate(Float32Array.from([-2.3]), -0.1, 1.1)[0]).toBeGreaterThan(0);
   });
 
+  it("prunes what closed gates cut (MSSM, income's level-1 expert reads only its own input): fewer params and nodes, same scores", async () => {
+    const spec = specOf(join(zooDir, "mssm.mssm"));
+    const model = modelOf(spec, preprocessing);
+    // Close every gate of income's first layer except those reading its own field-selected input.
+    const closedGates = model.manifest.params.filter((p) => p.name.startsWith("level1/income/") && p.name.endsWith("/log_alpha") && !p.name.includes("/gates/input/income/"));
+    expect(closedGates.map((p) => p.name)).toEqual(["level1/income/expert0/gates/input/never_married/log_alpha", "level1/income/expert0/gates/input/shared/log_alpha"]);
+    for (const p of closedGates) model.params.get(p.name)!.fill(-10);
+    const pruned = exportModel(model);
+    const full = exportModel(model, { prune: false });
+    expect(full.pruned).toBeUndefined();
+    expect(pruned.pruned!.blocks).toBe(2);
+    expect(pruned.pruned!.params.before).toBe(full.params);
+    expect(pruned.pruned!.params.after).toBe(pruned.params);
+    // income's level-1 weight loses the two closed blocks' rows (2 x 104 x 64).
+    expect(full.params - pruned.params).toBe(2 * 104 * 64);
+    expect(pruned.graph.nodes.length).toBeLessThan(full.graph.nodes.length);
+    const a = await exportedScores(pruned.bytes, spec, testCsv);
+    const b = await exportedScores(full.bytes, spec, testCsv);
+    const expected = await runtimeScores(model, testCsv);
+    for (const t of spec.tasks) {
+      expect(maxDifference(a[t.name]!, b[t.name]!)).toBeLessThanOrEqual(1e-5);
+      expect(maxDifference(a[t.name]!, expected[t.name]!)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it("is deterministic: two exports are byte-identical", () => {
     const spec = specOf(join(zooDir, "mssm.mssm"));
     expect(Buffer.from(exportModel(modelOf(spec, preprocessing)).bytes).equals(Buffer.from(exportModel(modelOf(spec, preprocessing)).bytes))).toBe(true);
