@@ -7,8 +7,10 @@
 // of step t from Rng(seed, STREAM.gateNoise, t), initial weights from streams derived by name, and
 // onnxruntime runs with a fixed number of intra-op threads. ORT's CPU kernels split work into
 // fixed per-thread ranges and sum in a fixed order, so with the same thread count a run repeats
-// bit for bit (measured in test/runtime/train.test.ts); a different thread count may change the
-// last bits of reductions (a MatMul's partial sums), so `--threads` is part of reproducing a run.
+// bit for bit (test/runtime/train.test.ts; measured on the MSSM zoo model on Adult with 2 threads
+// twice: byte-identical checkpoints, and here also identical to 1 thread). A different thread count
+// may in general change the last bits of reductions split across threads, so record `--threads`
+// with a run you mean to reproduce.
 
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
