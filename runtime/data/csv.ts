@@ -3,6 +3,7 @@
 // line 1) and the names of the columns, and it checks the header against what the spec reads.
 
 import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
 import { CsvError, parse } from "csv-parse";
 import { suggest } from "../../compiler/spec/suggest.js";
 import { BadRows, DataError } from "./errors.js";
@@ -34,7 +35,10 @@ export function isMissing(cell: string): boolean {
  * goes to `badRows`.
  */
 export async function* readCsv(file: string, columns: readonly ColumnUse[], badRows: BadRows): AsyncGenerator<CsvRow> {
-  const input = createReadStream(file);
+  // A .gz file (the bundled Adult copy) is decompressed on the fly.
+  const raw = createReadStream(file);
+  const input = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+  raw.on("error", (e: Error) => input.destroy(e));
   const parser = input.pipe(
     parse({
       bom: true,
@@ -52,7 +56,7 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
     }),
   );
   // pipe() does not forward the source's errors (a missing file); the parser must fail with them.
-  input.on("error", (e) => parser.destroy(e));
+  input.on("error", (e: Error) => parser.destroy(e));
 
   let header: string[] | undefined;
   let picks: number[] = [];
@@ -87,6 +91,10 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
       throw new DataError(`${file}:${line}: ${describeCsvError(e)}`, "malformed-csv");
     }
     if (isFsError(e)) throw new DataError(`${file}: cannot read the file (${e.code})`, "unreadable-file");
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("Z_")) {
+      throw new DataError(`${file}: cannot decompress the file (${(e as Error).message}); the .gz file is truncated or corrupt`, "unreadable-file");
+    }
     throw e;
   } finally {
     // A reader that stops early (a bad row, a missing column) must not leave the file open.
