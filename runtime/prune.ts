@@ -6,6 +6,7 @@
 //    `W ⊙ mask(z)` becomes one gated weight, with the closed cells' and blocks' entries exactly 0.
 // 2. Cut blocks: in `x W` with x = Concat(sources) and W known, a source whose rows of W are all 0
 //    contributes nothing; it leaves the Concat and its rows leave W.
+//    Likewise a + x ⊙ 0 (a closed term of an l0_average sum) becomes a.
 // 3. Sweep: nodes, params and constants that no output needs any more go (an expert that only fed
 //    closed blocks, a field-selected input nothing reads).
 
@@ -19,7 +20,7 @@ export interface PruneReport {
   /** Initializer numbers (weights, tables) before and after. */
   params: { before: number; after: number };
   nodes: { before: number; after: number };
-  /** Sources cut from a layer's input because their whole block of weights is closed. */
+  /** Sources cut because closed gates zeroed them: a layer's input block, or a term of a gated sum. */
   blocks: number;
 }
 
@@ -126,11 +127,23 @@ export function pruneGraph(graph: Graph, values: Map<string, TensorData>): { gra
     return c ? { data: c.data as Float32Array, shape: v.shape } : undefined;
   };
   const concats = new Map<string, NodeOf<"Concat">>();
+  // Terms x ⊙ 0 of a gated sum (l0_average with a closed gate), by output name.
+  const zeros = new Set<string>();
   let blocks = 0;
   const rewritten = rebuild(graph, values, (node, b, get) => {
     const inputs = node.inputs.map(get);
     if (node.op === "Concat") concats.set(node.outputs[0]!.name, node as NodeOf<"Concat">);
     const all = inputs.map((v) => known(v, b));
+    const sameShape = (v: Value) => v.shape.join(",") === node.outputs[0]!.shape.join(",");
+    if (node.op === "Mul" && all.some((k) => k !== undefined && k.data.every((x) => x === 0)) && all.some((k) => k === undefined)) {
+      zeros.add(node.outputs[0]!.name);
+    }
+    // a + x ⊙ 0 = a: the closed term, and whatever only fed it, goes.
+    const zeroAt = node.op === "Add" ? node.inputs.findIndex((v) => zeros.has(v.name)) : -1;
+    if (zeroAt >= 0 && sameShape(node.inputs[1 - zeroAt]!)) {
+      blocks++;
+      return [b.identity(inputs[1 - zeroAt]!, node.outputs[0]!.name)];
+    }
     if (all.every((k) => k !== undefined)) {
       const data = fold(node, all as { data: Float32Array; shape: readonly number[] }[]);
       if (data) {

@@ -234,6 +234,21 @@ describe("mssmc export: the self-contained model", () => {
     }
   });
 
+  it("prunes a closed l0_average term (SNR-Aver): the shared level-1 expert nobody reads any more goes", async () => {
+    const spec = specOf(join(zooDir, "snr-aver.mssm"));
+    const model = modelOf(spec, preprocessing);
+    for (const name of ["level2/income/gates/shared/expert0/log_alpha", "level2/never_married/gates/shared/expert0/log_alpha"]) model.params.get(name)![0] = -10;
+    for (const name of model.manifest.params.filter((p) => p.name.endsWith("/log_alpha") && !p.name.includes("/shared/")).map((p) => p.name)) model.params.get(name)![0] = 10;
+    const pruned = exportModel(model);
+    const full = exportModel(model, { prune: false });
+    expect(pruned.pruned!.blocks).toBe(2);
+    expect(pruned.graph.params.some((p) => p.value.name.startsWith("level1/shared/"))).toBe(false);
+    expect(full.params - pruned.params).toBe(104 * 64 + 64);
+    const a = await exportedScores(pruned.bytes, spec, testCsv);
+    const expected = await runtimeScores(model, testCsv);
+    for (const t of spec.tasks) expect(maxDifference(a[t.name]!, expected[t.name]!)).toBeLessThanOrEqual(1e-5);
+  });
+
   it("is deterministic: two exports are byte-identical", () => {
     const spec = specOf(join(zooDir, "mssm.mssm"));
     expect(Buffer.from(exportModel(modelOf(spec, preprocessing)).bytes).equals(Buffer.from(exportModel(modelOf(spec, preprocessing)).bytes))).toBe(true);
