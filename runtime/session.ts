@@ -15,6 +15,8 @@ export interface SessionOptions {
   device: Device;
   /** Intra-op threads; 0 lets onnxruntime choose. */
   threads: number;
+  /** Write onnxruntime's profile (Chrome trace JSON) to files starting with this path (for benchmarks). */
+  profile?: string;
 }
 
 /** Where onnxruntime-node keeps its native libraries for this platform. */
@@ -49,6 +51,10 @@ export async function openSession(model: Uint8Array, options: SessionOptions): P
     logSeverityLevel: 3,
   };
   if (options.threads > 0) sessionOptions.intraOpNumThreads = options.threads;
+  if (options.profile !== undefined) {
+    sessionOptions.enableProfiling = true;
+    sessionOptions.profileFilePrefix = options.profile;
+  }
   try {
     return await ort.InferenceSession.create(model, sessionOptions);
   } catch (e) {

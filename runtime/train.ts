@@ -14,25 +14,21 @@
 
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
-import type { Manifest, TensorInfo } from "../compiler/compile.js";
+import type { Manifest } from "../compiler/compile.js";
 import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
 import { initialValue } from "../compiler/ir/init.js";
 import type { Param } from "../compiler/ir/graph.js";
-import { invariant } from "../compiler/source/diagnostic.js";
-import type { Optimizer, Task, Train } from "../compiler/spec/types.js";
 import { checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type TrainState } from "./checkpoint.js";
-import { batchCount, batches, numericFields, type Batch } from "./data/batches.js";
+import { batchCount, batches } from "./data/batches.js";
 import type { Dataset, Preprocessing } from "./data/dataset.js";
-import { Rng, STREAM } from "./data/random.js";
 import { EmbeddingStore } from "./embeddings/store.js";
 import { UserError } from "./errors.js";
-import { dataFeed, formatMetricsTable, predictDataset, selectionScore, taskMetrics, type TaskMetrics } from "./evaluate.js";
+import { formatMetricsTable, predictDataset, selectionScore, taskMetrics, type TaskMetrics } from "./evaluate.js";
 import { ProgressBar } from "./progress.js";
 import { openSession, type Device } from "./session.js";
+import { StepRunner } from "./step.js";
 
-/** Gate noise is drawn from U(NOISE_EPS, 1 − NOISE_EPS), so log u and log(1 − u) stay finite. */
-export const NOISE_EPS = 1e-6;
+export { gateNoise, learningRate, NOISE_EPS } from "./step.js";
 
 /** The compiled graphs and their manifest. */
 export interface CompiledModel {
@@ -86,25 +82,6 @@ export interface TrainResult {
   history: EpochRecord[];
 }
 
-/** The learning rate of a group's optimizer at step t (1-based): linear warmup, then constant, cosine or linear decay to 0. */
-export function learningRate(base: number, train: Train, t: number, totalSteps: number): number {
-  const warmup = train.warmup_steps;
-  if (warmup > 0 && t <= warmup) return (base * t) / warmup;
-  if (train.schedule === "constant") return base;
-  const span = Math.max(1, totalSteps - warmup);
-  const progress = Math.min(1, Math.max(0, (t - warmup) / span));
-  // cosine: lr · ½(1 + cos(π · progress)); linear: lr · (1 − progress)
-  return train.schedule === "cosine" ? base * 0.5 * (1 + Math.cos(Math.PI * progress)) : base * (1 - progress);
-}
-
-/** The optimizer settings of a parameter group. */
-function optimizerOf(train: Train, group: string): Optimizer {
-  if (group === "dense") return train.optimizer;
-  if (group === "gate") return train.gate_optimizer;
-  invariant(group === "embedding", `unknown parameter group "${group}"`);
-  return train.embedding_optimizer;
-}
-
 /** A fresh training state: parameters from the manifest's initialisers, optimizer states at their init values, new embedding tables. */
 export function initialState(manifest: Manifest, preprocessing: Preprocessing, seed: number): TrainState {
   const params = new Map<string, Float32Array>();
@@ -120,18 +97,6 @@ export function initialState(manifest: Manifest, preprocessing: Preprocessing, s
     states.set(input.name, s);
   }
   return { params, states, store: EmbeddingStore.initial(manifest, preprocessing, seed), progress: { epoch: 0, batch: 0, step: 0 }, best: null, stale: 0 };
-}
-
-/** The gate noise of step t: one U(ε, 1 − ε) draw per gate, group after group in manifest order. */
-export function gateNoise(manifest: Manifest, seed: number, t: number): Map<string, Float32Array> {
-  const rng = new Rng(seed, STREAM.gateNoise, t);
-  const out = new Map<string, Float32Array>();
-  for (const g of manifest.gate_groups) {
-    const u = new Float32Array(g.shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < u.length; i++) u[i] = NOISE_EPS + (1 - 2 * NOISE_EPS) * rng.float();
-    out.set(g.noise, u);
-  }
-  return out;
 }
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -165,15 +130,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
 
   const perEpoch = batchCount(data.train.rows, settings.batch);
   const totalSteps = perEpoch * settings.epochs;
-  const numericCount = numericFields(spec).length;
-  const inputs = manifest.graphs.train.inputs;
-  const tableOfRows = new Map(manifest.tables.map((t) => [t.rows, t]));
-  const fetches = manifest.graphs.train.outputs.filter((o) => !o.name.startsWith("pred/")).map((o) => o.name);
-  const nextOf = manifest.graphs.train.outputs.filter((o) => o.role === "next") as (TensorInfo & { of: string })[];
-  const rowStateInputs = new Map<string, TensorInfo[]>(manifest.tables.map((t) => [t.rows, inputs.filter((i) => i.role === "state" && i.of === t.rows)]));
-  const rowStateOf = new Map<string, { rows: string; index: number }>();
-  for (const [rows, list] of rowStateInputs) list.forEach((s, index) => rowStateOf.set(s.name, { rows, index }));
-  const baseLr = new Map(inputs.filter((i) => i.role === "lr").map((i) => [i.name, optimizerOf(settings, i.group!).lr]));
+  const runner = new StepRunner(manifest, session, totalSteps);
   const bar = options.tty ? new ProgressBar(options.tty) : undefined;
   const history: EpochRecord[] = [];
 
@@ -190,47 +147,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       if (b < state.progress.batch) continue; // resuming mid-epoch: these batches were trained on
       const stepStarted = performance.now();
       const t = state.progress.step + 1;
-      const noise = gateNoise(manifest, seed, t);
-      const gathered = new Map<string, { ids: Int32Array; rows: Float32Array; states: Float32Array[] }>();
-      for (const table of manifest.tables) {
-        const ids = batch.embeddings[table.field]!.unique;
-        gathered.set(table.rows, { ids, ...state.store.gather(table.field, ids) });
-      }
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const input of inputs) {
-        let tensor: ort.Tensor | undefined;
-        switch (input.role) {
-          case "param":
-            tensor = new ort.Tensor("float32", state.params.get(input.name)!, input.shape as number[]);
-            break;
-          case "rows": {
-            const g = gathered.get(input.name)!;
-            tensor = new ort.Tensor("float32", g.rows, [g.ids.length, tableOfRows.get(input.name)!.dim]);
-            break;
-          }
-          case "state": {
-            const rowState = rowStateOf.get(input.name);
-            if (rowState) {
-              const g = gathered.get(rowState.rows)!;
-              tensor = new ort.Tensor("float32", g.states[rowState.index]!, [g.ids.length, tableOfRows.get(rowState.rows)!.dim]);
-            } else tensor = new ort.Tensor("float32", state.states.get(input.name)!, input.shape as number[]);
-            break;
-          }
-          case "step":
-            tensor = new ort.Tensor("float32", Float32Array.of(t), []);
-            break;
-          case "lr":
-            tensor = new ort.Tensor("float32", Float32Array.of(learningRate(baseLr.get(input.name)!, settings, t, totalSteps)), []);
-            break;
-          case "data":
-            tensor = dataInput(input, batch, noise, spec.tasks, numericCount);
-            break;
-        }
-        invariant(tensor !== undefined, `train.onnx input ${input.name} (role ${input.role}) has no feed`);
-        feeds[input.name] = tensor;
-      }
-      const result = await session.run(feeds, fetches);
-      const loss = (result["loss"]!.data as Float32Array)[0]!;
+      const result = await runner.run(state, batch, t);
+      const loss = result.loss;
       if (!Number.isFinite(loss)) {
         bar?.clear();
         const last = checkpointPath(options.runDir, "last");
@@ -240,32 +158,9 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
           "diverged",
         );
       }
-      // Outputs are fresh buffers owned by us; they become the next step's inputs.
-      const nextRows = new Map<string, { rows?: Float32Array; states: Float32Array[] }>();
-      for (const o of nextOf) {
-        const value = result[o.name]!.data as Float32Array;
-        const rowState = rowStateOf.get(o.of);
-        if (state.params.has(o.of)) state.params.set(o.of, value);
-        else if (state.states.has(o.of)) state.states.set(o.of, value);
-        else if (tableOfRows.has(o.of)) {
-          const entry = nextRows.get(o.of) ?? { states: [] };
-          entry.rows = value;
-          nextRows.set(o.of, entry);
-        } else {
-          invariant(rowState !== undefined, `train.onnx output ${o.name} updates an unknown input ${o.of}`);
-          const entry = nextRows.get(rowState.rows) ?? { states: [] };
-          entry.states[rowState.index] = value;
-          nextRows.set(rowState.rows, entry);
-        }
-      }
-      for (const table of manifest.tables) {
-        const next = nextRows.get(table.rows);
-        invariant(next?.rows !== undefined, `train.onnx gave no update for ${table.rows}`);
-        state.store.scatter(table.field, gathered.get(table.rows)!.ids, next.rows, next.states);
-      }
       losses.push(loss);
-      l0s.push((result["l0"]!.data as Float32Array)[0]!);
-      for (const task of spec.tasks) taskLosses[task.name]!.push((result[`loss/${task.name}`]!.data as Float32Array)[0]!);
+      l0s.push(result.l0);
+      for (const task of spec.tasks) taskLosses[task.name]!.push(result.taskLoss[task.name]!);
       samples += batch.size;
       state.progress = { epoch, batch: b + 1, step: t };
       trainSeconds += (performance.now() - stepStarted) / 1000;
@@ -332,26 +227,4 @@ export function writeRunFiles(runDir: string, model: CompiledModel, preprocessin
   writeFileAtomic(join(artifactDir, "train.onnx"), model.train);
   writeFileAtomic(join(artifactDir, "eval.onnx"), model.eval);
   writeFileAtomic(join(runDir, "preprocessing.json"), JSON.stringify(preprocessing, null, 2) + "\n");
-}
-
-/** The feed of a `data` input of train.onnx: labels, gate noise or the batch's features. */
-function dataInput(input: TensorInfo, batch: Batch, noise: Map<string, Float32Array>, tasks: readonly Task[], numericCount: number): ort.Tensor | undefined {
-  if (input.name.startsWith("noise/")) {
-    const u = noise.get(input.name);
-    invariant(u !== undefined, `no gate group feeds ${input.name}`);
-    return new ort.Tensor("float32", u, input.shape as number[]);
-  }
-  if (input.name.startsWith("label/")) {
-    const task = tasks.find((t) => `label/${t.name}` === input.name);
-    invariant(task !== undefined, `no task for ${input.name}`);
-    const y = batch.labels[task.name];
-    invariant(y !== undefined, `the batch has no labels for task "${task.name}"`);
-    if (task.kind !== "multiclass") return new ort.Tensor("float32", y as Float32Array, [batch.size]);
-    // Multiclass labels go in one-hot: [batch, classes].
-    const oneHot = new Float32Array(batch.size * task.classes);
-    const classes = y as BigInt64Array;
-    for (let k = 0; k < batch.size; k++) oneHot[k * task.classes + Number(classes[k]!)] = 1;
-    return new ort.Tensor("float32", oneHot, [batch.size, task.classes]);
-  }
-  return dataFeed(input.name, batch, numericCount);
 }

@@ -1,0 +1,227 @@
+// One training step in the runtime: build train.onnx's feeds exactly as the manifest lists its
+// inputs (parameters, optimizer state, gathered embedding rows, the batch, gate noise, step and
+// learning rates), run the graph, and take its `next` outputs back into the training state
+// (parameters replaced, rows scattered into the embedding store). The training loop
+// (runtime/train.ts) and bench/train-step.ts both drive steps through this, so what the bench
+// times is what training does.
+//
+// Everything that depends only on the manifest (which input has which role, where each output
+// goes) is worked out once, in the constructor; a step only moves data. Timings of the three
+// phases are kept, so the bench can show how much of a step is spent outside session.run.
+
+import * as ort from "onnxruntime-node";
+import type { Manifest, TensorInfo } from "../compiler/compile.js";
+import { invariant } from "../compiler/source/diagnostic.js";
+import type { Optimizer, Task, Train } from "../compiler/spec/types.js";
+import type { TrainState } from "./checkpoint.js";
+import { numericFields, type Batch } from "./data/batches.js";
+import { Rng, STREAM } from "./data/random.js";
+import { dataFeed } from "./evaluate.js";
+
+/** Gate noise is drawn from U(NOISE_EPS, 1 − NOISE_EPS), so log u and log(1 − u) stay finite. */
+export const NOISE_EPS = 1e-6;
+
+/** The learning rate of a group's optimizer at step t (1-based): linear warmup, then constant, cosine or linear decay to 0. */
+export function learningRate(base: number, train: Train, t: number, totalSteps: number): number {
+  const warmup = train.warmup_steps;
+  if (warmup > 0 && t <= warmup) return (base * t) / warmup;
+  if (train.schedule === "constant") return base;
+  const span = Math.max(1, totalSteps - warmup);
+  const progress = Math.min(1, Math.max(0, (t - warmup) / span));
+  // cosine: lr · ½(1 + cos(π · progress)); linear: lr · (1 − progress)
+  return train.schedule === "cosine" ? base * 0.5 * (1 + Math.cos(Math.PI * progress)) : base * (1 - progress);
+}
+
+/** The optimizer settings of a parameter group. */
+export function optimizerOf(train: Train, group: string): Optimizer {
+  if (group === "dense") return train.optimizer;
+  if (group === "gate") return train.gate_optimizer;
+  invariant(group === "embedding", `unknown parameter group "${group}"`);
+  return train.embedding_optimizer;
+}
+
+/** The gate noise of step t: one U(ε, 1 − ε) draw per gate, group after group in manifest order. */
+export function gateNoise(manifest: Manifest, seed: number, t: number): Map<string, Float32Array> {
+  const rng = new Rng(seed, STREAM.gateNoise, t);
+  const out = new Map<string, Float32Array>();
+  for (const g of manifest.gate_groups) {
+    const u = new Float32Array(g.shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < u.length; i++) u[i] = NOISE_EPS + (1 - 2 * NOISE_EPS) * rng.float();
+    out.set(g.noise, u);
+  }
+  return out;
+}
+
+/** What one step reports. */
+export interface StepResult {
+  loss: number;
+  l0: number;
+  taskLoss: Record<string, number>;
+}
+
+/** Milliseconds spent in each phase of the steps run so far. */
+export interface StepTimings {
+  steps: number;
+  /** Gate noise, gathering rows from the store, building the feed tensors. */
+  feeds: number;
+  /** session.run, including onnxruntime's copy of every output. */
+  run: number;
+  /** Taking `next` outputs into the state and scattering rows back into the store. */
+  apply: number;
+}
+
+/** Where a `next` output goes. */
+type Target = { kind: "param" | "state"; name: string } | { kind: "rows"; table: number } | { kind: "rowState"; table: number; index: number };
+
+/** Runs training steps of one compiled model on one session. */
+export class StepRunner {
+  readonly timings: StepTimings = { steps: 0, feeds: 0, run: 0, apply: 0 };
+  private readonly inputs: readonly TensorInfo[];
+  private readonly fetches: string[];
+  private readonly targets: { name: string; target: Target }[] = [];
+  private readonly rowStates: Map<string, { table: number; index: number }>;
+  private readonly tableOfRows: Map<string, number>;
+  private readonly baseLr: Map<string, number>;
+  private readonly numericCount: number;
+
+  /** `totalSteps` is the length of the run, for decaying learning-rate schedules. */
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly session: ort.InferenceSession,
+    private readonly totalSteps: number,
+  ) {
+    const { train } = manifest.graphs;
+    this.inputs = train.inputs;
+    this.numericCount = numericFields(manifest.spec).length;
+    this.fetches = train.outputs.filter((o) => !o.name.startsWith("pred/")).map((o) => o.name);
+    this.tableOfRows = new Map(manifest.tables.map((t, i) => [t.rows, i]));
+    this.rowStates = new Map();
+    manifest.tables.forEach((t, table) => train.inputs.filter((i) => i.role === "state" && i.of === t.rows).forEach((s, index) => this.rowStates.set(s.name, { table, index })));
+    this.baseLr = new Map(train.inputs.filter((i) => i.role === "lr").map((i) => [i.name, optimizerOf(manifest.spec.train, i.group!).lr]));
+    const params = new Set(train.inputs.filter((i) => i.role === "param").map((i) => i.name));
+    const states = new Set(train.inputs.filter((i) => i.role === "state" && !this.rowStates.has(i.name)).map((i) => i.name));
+    for (const o of train.outputs) {
+      if (o.role !== "next") continue;
+      const of = o.of!;
+      const table = this.tableOfRows.get(of);
+      const rowState = this.rowStates.get(of);
+      let target: Target;
+      if (params.has(of)) target = { kind: "param", name: of };
+      else if (states.has(of)) target = { kind: "state", name: of };
+      else if (table !== undefined) target = { kind: "rows", table };
+      else {
+        invariant(rowState !== undefined, `train.onnx output ${o.name} updates an unknown input ${of}`);
+        target = { kind: "rowState", ...rowState };
+      }
+      this.targets.push({ name: o.name, target });
+    }
+  }
+
+  /** Runs step t (1-based) on `batch`, updating `state` in place (its progress is the caller's). */
+  async run(state: TrainState, batch: Batch, t: number): Promise<StepResult> {
+    const { manifest } = this;
+    const settings = manifest.spec.train;
+    const started = performance.now();
+    const noise = gateNoise(manifest, settings.seed, t);
+    const gathered = manifest.tables.map((table) => {
+      const ids = batch.embeddings[table.field]!.unique;
+      return { ids, ...state.store.gather(table.field, ids) };
+    });
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const input of this.inputs) {
+      let tensor: ort.Tensor | undefined;
+      switch (input.role) {
+        case "param":
+          tensor = new ort.Tensor("float32", state.params.get(input.name)!, input.shape as number[]);
+          break;
+        case "rows": {
+          const table = this.tableOfRows.get(input.name)!;
+          const g = gathered[table]!;
+          tensor = new ort.Tensor("float32", g.rows, [g.ids.length, manifest.tables[table]!.dim]);
+          break;
+        }
+        case "state": {
+          const rowState = this.rowStates.get(input.name);
+          if (rowState) {
+            const g = gathered[rowState.table]!;
+            tensor = new ort.Tensor("float32", g.states[rowState.index]!, [g.ids.length, manifest.tables[rowState.table]!.dim]);
+          } else tensor = new ort.Tensor("float32", state.states.get(input.name)!, input.shape as number[]);
+          break;
+        }
+        case "step":
+          tensor = new ort.Tensor("float32", Float32Array.of(t), []);
+          break;
+        case "lr":
+          tensor = new ort.Tensor("float32", Float32Array.of(learningRate(this.baseLr.get(input.name)!, settings, t, this.totalSteps)), []);
+          break;
+        case "data":
+          tensor = dataInput(input, batch, noise, manifest.spec.tasks, this.numericCount);
+          break;
+      }
+      invariant(tensor !== undefined, `train.onnx input ${input.name} (role ${input.role}) has no feed`);
+      feeds[input.name] = tensor;
+    }
+    const ran = performance.now();
+    const result = await this.session.run(feeds, this.fetches);
+    const applied = performance.now();
+
+    const scalar = (name: string) => (result[name]!.data as Float32Array)[0]!;
+    const loss = scalar("loss");
+    const out: StepResult = { loss, l0: scalar("l0"), taskLoss: Object.fromEntries(manifest.spec.tasks.map((task) => [task.name, scalar(`loss/${task.name}`)])) };
+    // A diverged step changes nothing: the caller stops, and the state stays the last good one.
+    if (Number.isFinite(loss)) {
+      // Outputs are fresh buffers owned by us; they become the next step's inputs.
+      const nextRows = manifest.tables.map((): { rows?: Float32Array; states: Float32Array[] } => ({ states: [] }));
+      for (const { name, target } of this.targets) {
+        const value = result[name]!.data as Float32Array;
+        switch (target.kind) {
+          case "param":
+            state.params.set(target.name, value);
+            break;
+          case "state":
+            state.states.set(target.name, value);
+            break;
+          case "rows":
+            nextRows[target.table]!.rows = value;
+            break;
+          case "rowState":
+            nextRows[target.table]!.states[target.index] = value;
+            break;
+        }
+      }
+      manifest.tables.forEach((table, i) => {
+        const next = nextRows[i]!;
+        invariant(next.rows !== undefined, `train.onnx gave no update for ${table.rows}`);
+        state.store.scatter(table.field, gathered[i]!.ids, next.rows, next.states);
+      });
+    }
+    const done = performance.now();
+    this.timings.steps++;
+    this.timings.feeds += ran - started;
+    this.timings.run += applied - ran;
+    this.timings.apply += done - applied;
+    return out;
+  }
+}
+
+/** The feed of a `data` input of train.onnx: labels, gate noise or the batch's features. */
+function dataInput(input: TensorInfo, batch: Batch, noise: Map<string, Float32Array>, tasks: readonly Task[], numericCount: number): ort.Tensor | undefined {
+  if (input.name.startsWith("noise/")) {
+    const u = noise.get(input.name);
+    invariant(u !== undefined, `no gate group feeds ${input.name}`);
+    return new ort.Tensor("float32", u, input.shape as number[]);
+  }
+  if (input.name.startsWith("label/")) {
+    const task = tasks.find((t) => `label/${t.name}` === input.name);
+    invariant(task !== undefined, `no task for ${input.name}`);
+    const y = batch.labels[task.name];
+    invariant(y !== undefined, `the batch has no labels for task "${task.name}"`);
+    if (task.kind !== "multiclass") return new ort.Tensor("float32", y as Float32Array, [batch.size]);
+    // Multiclass labels go in one-hot: [batch, classes].
+    const oneHot = new Float32Array(batch.size * task.classes);
+    const classes = y as BigInt64Array;
+    for (let k = 0; k < batch.size; k++) oneHot[k * task.classes + Number(classes[k]!)] = 1;
+    return new ort.Tensor("float32", oneHot, [batch.size, task.classes]);
+  }
+  return dataFeed(input.name, batch, numericCount);
+}
