@@ -3,6 +3,7 @@
 // byte-identical files.
 
 import { createHash } from "node:crypto";
+import { eliminateCommonSubexpressions } from "./ir/cse.js";
 import type { Graph, Value } from "./ir/graph.js";
 import type { Init } from "./ir/init.js";
 import type { DType, Shape } from "./ir/ops.js";
@@ -93,13 +94,24 @@ const info = (t: TrainStepTensor): TensorInfo => {
 
 const valueInfo = (v: Value, role: string): TensorInfo => ({ name: v.name, dtype: v.dtype, shape: [...v.shape], role });
 
+/**
+ * The graph as it is emitted: repeated computations merged (lowering builds each consumer's input
+ * on its own; autodiff rebuilds shared scalars per gate). The forward graph is optimized before
+ * autodiff, so the backward pass differentiates the smaller graph; the summary describes the
+ * model as lowered.
+ */
+function optimizeGraph(graph: Graph): Graph {
+  return eliminateCommonSubexpressions(graph);
+}
+
 /** Compiles a checked, normalized spec into the artifact. */
 export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact {
   const opset = options.opset ?? DEFAULT_OPSET;
   const lowerOptions = options.locate ? { locate: options.locate } : {};
   const forward = lowerSpec(spec, { mode: "train", ...lowerOptions });
-  const evalGraph = lowerSpec(spec, { mode: "eval", ...lowerOptions });
-  const step = buildTrainStep(forward, { train: spec.train });
+  const evalGraph = optimizeGraph(lowerSpec(spec, { mode: "eval", ...lowerOptions }));
+  const built = buildTrainStep(optimizeGraph(forward), { train: spec.train });
+  const step = { ...built, graph: optimizeGraph(built.graph) };
   const plan = planLowering(spec);
 
   const trainBytes = emitModel(step.graph, { opset, params: "inputs" });

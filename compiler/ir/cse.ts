@@ -1,0 +1,53 @@
+// Common-subexpression elimination and dead-node removal over the IR, run by compileSpec on the
+// forward graphs and on the training step before emission.
+//
+// Lowering builds each consumer's input on its own (three level-1 consumers of MSSM each concat
+// the same three field-selected inputs), and autodiff rebuilds per gate the same scalars from the
+// same constants; onnxruntime would compute each copy. Two nodes are the same computation when
+// they apply the same op (or function) with the same attributes to the same values, so the later
+// one is dropped and its outputs read the earlier one's. Everything here is pure and
+// deterministic: nodes keep their order and the names of the survivors.
+
+import type { Graph, Node, Value } from "./graph.js";
+import { assertValid } from "./verify.js";
+
+/** The graph with repeated computations merged, then with nodes nothing reads removed. */
+export function eliminateCommonSubexpressions(graph: Graph): Graph {
+  const replaced = new Map<Value, Value>();
+  const map = (v: Value) => replaced.get(v) ?? v;
+  const outputs = new Set(graph.outputs);
+  const seen = new Map<string, Node>();
+  const nodes: Node[] = [];
+  for (const node of graph.nodes) {
+    const inputs = node.inputs.map(map);
+    const changed = inputs.some((v, i) => v !== node.inputs[i]);
+    const kept = changed ? ({ ...node, inputs } as Node) : node;
+    const key = `${node.op}\u0000${JSON.stringify(node.attrs)}\u0000${inputs.map((v) => v.name).join("\u0000")}`;
+    const first = seen.get(key);
+    // A graph output keeps its own node: outputs are found by name.
+    if (first && !node.outputs.some((o) => outputs.has(o))) {
+      node.outputs.forEach((o, i) => replaced.set(o, first.outputs[i]!));
+      continue;
+    }
+    if (!first) seen.set(key, kept);
+    nodes.push(kept);
+  }
+  const live = removeDeadNodes(nodes, graph.outputs);
+  const called = new Set(live.flatMap((n) => (n.op === "Call" ? [n.attrs.function] : [])));
+  const out: Graph = { ...graph, nodes: live, functions: graph.functions.filter((f) => called.has(f.name)) };
+  assertValid(out, "common-subexpression elimination");
+  return out;
+}
+
+/** `nodes` without those whose outputs neither a graph output nor a kept node reads. */
+export function removeDeadNodes(nodes: readonly Node[], outputs: readonly Value[]): Node[] {
+  const read = new Set<Value>(outputs);
+  const live: Node[] = [];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!n.outputs.some((o) => read.has(o))) continue;
+    live.push(n);
+    for (const v of n.inputs) read.add(v);
+  }
+  return live.reverse();
+}
