@@ -140,6 +140,16 @@ program
     exitCode = await runExport(run, { output: opts.output, checkpoint: opts.checkpoint, opset: Number(opts.opset), prune: opts.prune });
   });
 
+program
+  .command("lsp")
+  .description("Run the .mssm language server (diagnostics, hover, completion, navigation, rename, formatting) for editors.")
+  .requiredOption("--stdio", "speak the Language Server Protocol on standard input and output")
+  .action(async () => {
+    // Loaded on demand so the other commands do not pay for the protocol library.
+    const { startLanguageServer } = await import("../editor/lsp/server.js");
+    startLanguageServer(process.stdin, process.stdout);
+  });
+
 try {
   await program.parseAsync(process.argv);
   process.exitCode = exitCode;

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection, type PublishDiagnosticsParams } from "vscode-languageserver/node.js";
+
+// A minimal LSP client for the tests and the benchmark: it starts `mssmc lsp --stdio` as a child
+// process (from dist/, which `npm test` builds first) and speaks JSON-RPC to it.
+
+export const root = join(import.meta.dirname, "..", "..");
+
+/** A running server and helpers to drive it. */
+export interface Client {
+  connection: MessageConnection;
+  child: ChildProcessWithoutNullStreams;
+  /** Internal errors the server logged; a test expects none. */
+  errors: string[];
+  /** Waits for the diagnostics of `uri` (at `version`, when given). */
+  diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
+  open(uri: string, text: string, version?: number): void;
+  change(uri: string, version: number, text: string): void;
+  stop(): Promise<void>;
+}
+
+/** The file URI of a path relative to the repository root. */
+export function uriOf(relativePath: string): string {
+  return pathToFileURL(join(root, relativePath)).href;
+}
+
+/** The text of a file relative to the repository root. */
+export function readRoot(relativePath: string): string {
+  return readFileSync(join(root, relativePath), "utf8");
+}
+
+/** Starts the server and completes the initialize handshake. */
+export async function startClient(): Promise<Client> {
+  const child = spawn(process.execPath, [join(root, "dist", "cli", "mssmc.js"), "lsp", "--stdio"], { stdio: "pipe" });
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const errors: string[] = [];
+  const published: PublishDiagnosticsParams[] = [];
+  const waiters: { uri: string; version: number | undefined; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  connection.onNotification("window/logMessage", (p: { type: number; message: string }) => {
+    if (p.type === 1) errors.push(p.message);
+  });
+  connection.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
+    published.push(p);
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i]!;
+      if (w.uri === p.uri && (w.version === undefined || w.version === p.version)) {
+        waiters.splice(i, 1);
+        w.resolve(p);
+      }
+    }
+  });
+  connection.listen();
+  await connection.sendRequest("initialize", { processId: null, rootUri: pathToFileURL(root).href, capabilities: {} });
+  await connection.sendNotification("initialized", {});
+  return {
+    connection,
+    child,
+    errors,
+    diagnostics: (uri, version) => new Promise((resolve) => waiters.push({ uri, version, resolve })),
+    open: (uri, text, version = 1) => void connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "mssm", version, text } }),
+    change: (uri, version, text) => void connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] }),
+    stop: async () => {
+      await connection.sendRequest("shutdown");
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      await connection.sendNotification("exit");
+      await exited;
+      connection.dispose();
+    },
+  };
+}
