@@ -105,7 +105,8 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
       }),
   ];
 
-  const differentiated = grad(forward, loss, trained.map((t) => t.value));
+  // The finished step is verified once, below; so grad does not verify its part of it.
+  const differentiated = grad(forward, loss, trained.map((t) => t.value), { verify: false });
   const b = Builder.extend(differentiated.graph);
   const dtype = loss.dtype;
   const step = b.input("step", dtype, []);

@@ -212,29 +212,49 @@ function differentiateBody(
   return body.inputs.map((v) => (wrt.includes(v) ? grads[wrt.indexOf(v)] : undefined));
 }
 
-/** The graph with these values (node outputs only) renamed; nodes that touch none are shared. */
-function renamed(graph: Graph, names: ReadonlyMap<Value, string>): { graph: Graph; map: (v: Value) => Value } {
-  const replaced = new Map<Value, Value>([...names].map(([v, name]) => [v, { name, dtype: v.dtype, shape: v.shape }]));
+/**
+ * The graph with these values (node outputs only) renamed; nodes that touch none are shared.
+ * Only nodes from `firstNew` on can touch one (the renamed values are all backward values).
+ */
+function renamed(graph: Graph, names: ReadonlyMap<Value, string>, firstNew: number): { graph: Graph; map: (v: Value) => Value } {
+  const replaced = new Map<Value, Value>();
+  for (const [v, name] of names) replaced.set(v, { name, dtype: v.dtype, shape: v.shape });
   const map = (v: Value) => replaced.get(v) ?? v;
-  const nodes = graph.nodes.map((n) =>
-    [...n.inputs, ...n.outputs].some((v) => replaced.has(v)) ? ({ ...n, inputs: n.inputs.map(map), outputs: n.outputs.map(map) } as Node) : n,
-  );
+  const touches = (vs: readonly Value[]) => {
+    for (const v of vs) if (replaced.has(v)) return true;
+    return false;
+  };
+  const nodes = graph.nodes.slice();
+  for (let i = firstNew; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (touches(n.inputs) || touches(n.outputs)) nodes[i] = { ...n, inputs: n.inputs.map(map), outputs: n.outputs.map(map) } as Node;
+  }
   return { graph: { ...graph, nodes, outputs: graph.outputs.map(map) }, map };
+}
+
+/** How `grad` runs. */
+export interface GradOptions {
+  /**
+   * Verify the returned graph (default true). A caller that builds on the result and verifies
+   * its own finished graph (the training step) turns it off: on a ~130k-node step each full
+   * verification costs ~0.3 s.
+   */
+  readonly verify?: boolean;
 }
 
 /**
  * Appends the backward pass of `graph` for the scalar float `loss` and returns the gradient of
  * the loss with respect to each of `wrt` (float params or inputs, e.g. gathered embedding rows).
  */
-export function grad(graph: Graph, loss: Value, wrt: readonly Value[]): Gradients {
+export function grad(graph: Graph, loss: Value, wrt: readonly Value[], options: GradOptions = {}): Gradients {
   const b = Builder.extend(graph);
   invariant(b.lookup(loss.name) === loss, `The loss %${loss.name} is not a value of graph ${graph.name}.`);
   invariant(isFloat(loss.dtype) && loss.shape.length === 0, `The loss %${loss.name} must be a float scalar, not ${typeText(loss)}.`);
   for (const v of wrt) invariant(b.lookup(v.name) === v && isFloat(v.dtype), `Cannot differentiate with respect to %${v.name}: not a float value of graph ${graph.name}.`);
   invariant(new Set(wrt).size === wrt.length, "A value to differentiate with respect to is listed twice.");
   const forwardValues = [...graph.inputs, ...graph.params.map((p) => p.value), ...graph.nodes.flatMap((n) => n.outputs)];
-  const clash = forwardValues.map((v) => v.name).find((name) => name.startsWith(GRAD_PREFIX) || name.startsWith(`${BACKWARD_SCOPE}/`));
-  invariant(clash === undefined, `Value %${clash} uses a name reserved for gradients.`);
+  const clash = forwardValues.find((v) => v.name.startsWith(GRAD_PREFIX) || v.name.startsWith(`${BACKWARD_SCOPE}/`));
+  invariant(clash === undefined, `Value %${clash?.name} uses a name reserved for gradients.`);
 
   const firstNew = graph.nodes.length;
   const totals: [Value, Value][] = [];
@@ -247,7 +267,8 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[]): Gradient
 
   // Names: each wrt gets `grad/<name>` (via an Identity when its gradient is not a fresh value
   // of its own), then every other forward value's total gradient that is still unnamed.
-  const created = new Set(b.graph.nodes.slice(firstNew).flatMap((n) => n.outputs));
+  const created = new Set<Value>();
+  for (let i = firstNew; i < b.graph.nodes.length; i++) for (const o of b.graph.nodes[i]!.outputs) created.add(o);
   const names = new Map<Value, string>();
   const named = gradients.map((g, i) => {
     const own = created.has(g) && !names.has(g) ? g : b.scope(BACKWARD_SCOPE, () => b.identity(g));
@@ -256,8 +277,9 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[]): Gradient
   });
   for (const [v, g] of totals) if (created.has(g) && !names.has(g)) names.set(g, GRAD_PREFIX + v.name);
 
-  const out = renamed(b.graph, names);
-  assertValid(out.graph, "autodiff");
-  const read = new Set(b.graph.nodes.slice(firstNew).flatMap((n) => n.inputs));
+  const out = renamed(b.graph, names, firstNew);
+  if (options.verify ?? true) assertValid(out.graph, "autodiff");
+  const read = new Set<Value>();
+  for (let i = firstNew; i < b.graph.nodes.length; i++) for (const v of b.graph.nodes[i]!.inputs) read.add(v);
   return { graph: out.graph, gradients: named.map(out.map), saved: forwardValues.filter((v) => read.has(v)) };
 }

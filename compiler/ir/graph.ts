@@ -5,12 +5,13 @@
 // exist before the first node, and the local functions its Call nodes use. Passes read a graph
 // and build a new one (`Builder.extend`); `verifyGraph` checks the result.
 
+import { createHash } from "node:crypto";
 import { invariant } from "../source/diagnostic.js";
 import type { Init } from "./init.js";
 import { isStatic, type DType, type OpAttributes, type OpKind, type Shape } from "./ops.js";
 import { inferTypes, normalizeAttributes, typeText, type PrimitiveOpKind, type TensorType } from "./shapes.js";
 import { constantKey, constantName, dataHolds, tensorData, type Element, type TensorData } from "./tensor.js";
-import { verifyGraph } from "./verify.js";
+import { rememberValid, verifyGraph } from "./verify.js";
 
 /** A tensor in the graph, defined exactly once (input, parameter, constant or node output). */
 export interface Value extends TensorType {
@@ -92,9 +93,16 @@ interface MutableGraph {
   functions: FunctionDef[];
 }
 
-/** Default output names: the op kind in snake case (`MatMul` -> `matmul`). */
+const snakeNames = new Map<string, string>();
+
+/** Default output names: the op kind in snake case (`MatMul` -> `matmul`), cached (asked once per node). */
 function snake(kind: string): string {
-  return kind.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  let name = snakeNames.get(kind);
+  if (name === undefined) {
+    name = kind.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+    snakeNames.set(kind, name);
+  }
+  return name;
 }
 
 /**
@@ -105,8 +113,16 @@ function snake(kind: string): string {
 export class Builder {
   private readonly g: MutableGraph;
   private readonly defined = new Map<string, Value>();
+  /** Small constants by their full key (contents included). */
   private readonly constantsByKey = new Map<string, Value>();
-  private scopes: string[] = [];
+  /** Large constants by type and a digest of their bytes; a hit is compared byte for byte. */
+  private readonly largeByDigest = new Map<string, Constant>();
+  /** Large constants of an extended graph, digested only once a large constant is asked for. */
+  private undigested: Constant[] = [];
+  /** Per default stem (`income/tower/relu`), the first `_k` not yet known to be taken. */
+  private readonly nextSuffix = new Map<string, number>();
+  /** The current scopes joined, each followed by "/" ("" at the top). */
+  private prefix = "";
   private location = "";
 
   /** Starts an empty graph. */
@@ -118,16 +134,21 @@ export class Builder {
   static extend(graph: Graph): Builder {
     const b = new Builder(graph.name, graph.doc);
     const g = b.g;
-    g.inputs.push(...graph.inputs);
-    g.params.push(...graph.params);
-    g.constants.push(...graph.constants);
-    g.nodes.push(...graph.nodes);
-    g.outputs.push(...graph.outputs);
-    g.functions.push(...graph.functions);
-    for (const v of [...graph.inputs, ...graph.params.map((p) => p.value), ...graph.nodes.flatMap((n) => n.outputs)]) b.define(v);
+    // Copied with slice and loops, not push(...spread): a 130k-node graph overflows no stack and
+    // allocates no temporary arrays.
+    g.inputs = graph.inputs.slice();
+    g.params = graph.params.slice();
+    g.constants = graph.constants.slice();
+    g.nodes = graph.nodes.slice();
+    g.outputs = graph.outputs.slice();
+    g.functions = graph.functions.slice();
+    for (const v of graph.inputs) b.define(v);
+    for (const p of graph.params) b.define(p.value);
+    for (const n of graph.nodes) for (const v of n.outputs) b.define(v);
     for (const c of graph.constants) {
       b.define(c.value);
-      b.constantsByKey.set(constantKey(c.value.dtype, c.value.shape, c.data), c.value);
+      if (isLarge(c.data)) b.undigested.push(c);
+      else b.constantsByKey.set(constantKey(c.value.dtype, c.value.shape, c.data), c.value);
     }
     return b;
   }
@@ -137,21 +158,36 @@ export class Builder {
     return this.g;
   }
 
-  /** Verifies the graph and returns it. */
+  /**
+   * Verifies the graph and returns a frozen snapshot of it. The snapshot is remembered as valid,
+   * so emitting it (or any later assertValid) does not verify the same graph again.
+   */
   finish(): Graph {
-    const problems = verifyGraph(this.g);
-    invariant(problems.length === 0, `Graph ${this.g.name} is not valid:\n  ${problems.join("\n  ")}`);
-    return this.g;
+    const g = this.g;
+    const snapshot: Graph = Object.freeze({
+      name: g.name,
+      doc: g.doc,
+      inputs: Object.freeze(g.inputs.slice()),
+      params: Object.freeze(g.params.slice()),
+      constants: Object.freeze(g.constants.slice()),
+      nodes: Object.freeze(g.nodes.slice()),
+      outputs: Object.freeze(g.outputs.slice()),
+      functions: Object.freeze(g.functions.slice()),
+    });
+    const problems = verifyGraph(snapshot);
+    invariant(problems.length === 0, `Graph ${g.name} is not valid:\n  ${problems.join("\n  ")}`);
+    rememberValid(snapshot);
+    return snapshot;
   }
 
   /** Runs `fn` with names inside `scope` ("income/tower" may hold several levels). */
   scope<T>(scope: string, fn: () => T): T {
-    const saved = this.scopes;
-    this.scopes = [...saved, scope];
+    const saved = this.prefix;
+    this.prefix = `${saved}${scope}/`;
     try {
       return fn();
     } finally {
-      this.scopes = saved;
+      this.prefix = saved;
     }
   }
 
@@ -178,7 +214,7 @@ export class Builder {
   /** The full name of a local name in the current scope. */
   qualify(local: string): string {
     invariant(local.length > 0, "Names must not be empty.");
-    return [...this.scopes, local].join("/");
+    return this.prefix + local;
   }
 
   /** The value with this full name, if defined. */
@@ -210,6 +246,21 @@ export class Builder {
     invariant(dataHolds(dtype, data), `Constant data is not of element type ${dtype}.`);
     const dims = shape ?? (Array.isArray(values) || ArrayBuffer.isView(values) ? [data.length] : []);
     invariant(isStatic(dims) && dims.reduce((a, d) => a * d, 1) === data.length, `Constant of ${data.length} element(s) does not fill shape [${dims.join(",")}].`);
+    if (isLarge(data)) {
+      for (const c of this.undigested) this.largeByDigest.set(digestKey(c.value.dtype, c.value.shape, c.data as NumericData), c);
+      this.undigested = [];
+      const key = digestKey(dtype, dims, data);
+      const known = this.largeByDigest.get(key);
+      if (known) {
+        invariant(sameBytes(known.data, data), `Two different constants have the digest ${key}.`);
+        return known.value;
+      }
+      const value = this.newValue(constantName(dtype, dims, data, tag), { dtype, shape: dims });
+      const constant = { value, data };
+      this.g.constants.push(constant);
+      this.largeByDigest.set(key, constant);
+      return value;
+    }
     const key = constantKey(dtype, dims, data);
     const existing = this.constantsByKey.get(key);
     if (existing) return existing;
@@ -350,7 +401,7 @@ export class Builder {
   scatterAdd(data: Value, indices: Value, updates: Value, name?: string): Value { return this.one("ScatterAdd", [data, indices, updates], {}, name); }
 
   private define(value: Value): void {
-    invariant(!this.defined.has(value.name), `The name ${value.name} is defined twice.`);
+    if (this.defined.has(value.name)) invariant(false, `The name ${value.name} is defined twice.`);
     this.defined.set(value.name, value);
   }
 
@@ -361,7 +412,7 @@ export class Builder {
   }
 
   private checkOwn(op: string, v: Value): void {
-    invariant(this.defined.get(v.name) === v, `${op}: input ${v.name} is not a value of graph ${this.g.name}.`);
+    if (this.defined.get(v.name) !== v) invariant(false, `${op}: input ${v.name} is not a value of graph ${this.g.name}.`);
   }
 
   /** Output values named from `names`, else `<base>` (+ `/<suffix>` per output), made unique with `_1`, `_2`, ... */
@@ -370,11 +421,44 @@ export class Builder {
       invariant(names.length === types.length, `Expected ${types.length} output name(s), got ${names.length}.`);
       return types.map((t, i) => this.newValue(this.qualify(names[i]!), t));
     }
-    const full = (stem: string) => (suffixes ? suffixes.map((s) => `${stem}/${s}`) : [stem]);
-    let stem = this.qualify(base);
-    for (let k = 1; full(stem).some((n) => this.defined.has(n)); k++) stem = this.qualify(`${base}_${k}`);
-    return full(stem).map((n, i) => this.newValue(n, types[i]!));
+    // Names are never undefined, so the search for a free `_k` resumes where the last one for
+    // this stem stopped (else n unnamed adds in one scope would cost n² lookups).
+    const first = this.qualify(base);
+    const taken = suffixes ? (stem: string) => suffixes.some((s) => this.defined.has(`${stem}/${s}`)) : (stem: string) => this.defined.has(stem);
+    let k = this.nextSuffix.get(first) ?? 0;
+    let stem = k === 0 ? first : `${first}_${k}`;
+    while (taken(stem)) stem = `${first}_${++k}`;
+    this.nextSuffix.set(first, k + 1);
+    if (!suffixes) return [this.newValue(stem, types[0]!)];
+    return suffixes.map((s, i) => this.newValue(`${stem}/${s}`, types[i]!));
   }
+}
+
+/**
+ * Constants of more than this many numbers are deduplicated by a digest of their bytes: their
+ * full keys (base64 of every byte) were megabytes each for the FSCM segment matrices of a large
+ * spec, rebuilt whenever a pass extended the graph.
+ */
+const LARGE_CONSTANT = 64;
+
+/** Tensor contents held in a typed array. */
+type NumericData = Exclude<TensorData, readonly string[]>;
+
+function isLarge(data: TensorData): data is NumericData {
+  return ArrayBuffer.isView(data) && data.length > LARGE_CONSTANT;
+}
+
+function bytesOf(data: NumericData): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Type, shape and sha256 of the bytes of a large numeric constant. */
+function digestKey(dtype: string, shape: Shape, data: NumericData): string {
+  return `${dtype}[${shape.join(",")}]:${createHash("sha256").update(bytesOf(data)).digest("base64")}`;
+}
+
+function sameBytes(a: TensorData, b: NumericData): boolean {
+  return ArrayBuffer.isView(a) && bytesOf(a).equals(bytesOf(b));
 }
 
 const instances = new WeakMap<FunctionDef, Map<string, Graph>>();

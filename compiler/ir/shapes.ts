@@ -6,6 +6,15 @@
 // symbolic dimension broadcasts only against itself or 1.
 
 import { invariant } from "../source/diagnostic.js";
+
+/**
+ * invariant with a message built only on failure: these checks run for every node the builder
+ * adds and again in the verifier, and eager template strings (a Concat of 500 inputs printed its
+ * shapes once per input) were a large share of compile time.
+ */
+function check(condition: boolean, message: () => string): asserts condition {
+  if (!condition) invariant(false, message());
+}
 import { formatType, isFloat, sizeOf, type Dim, type DType, type OpAttributes, type OpKind, type Shape } from "./ops.js";
 
 /** The type of a value: element type and shape. */
@@ -33,7 +42,7 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): Shape {
     for (const s of shapes) {
       const d = s[s.length - rank + i] ?? 1;
       if (d === 1 || d === dim) continue;
-      invariant(dim === 1, `${op}: shapes [${shapes.map((x) => x.join(",")).join("] and [")}] do not broadcast.`);
+      check(dim === 1, () => `${op}: shapes [${shapes.map((x) => x.join(",")).join("] and [")}] do not broadcast.`);
       dim = d;
     }
     out.push(dim);
@@ -42,30 +51,30 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): Shape {
 }
 
 function arity(op: string, inputs: readonly TensorType[], n: number): void {
-  invariant(inputs.length === n, `${op}: expected ${n} input(s), got ${inputs.length}.`);
+  check(inputs.length === n, () => `${op}: expected ${n} input(s), got ${inputs.length}.`);
 }
 
 function dtypeIn(op: string, t: TensorType, allowed: readonly DType[]): void {
-  invariant(allowed.includes(t.dtype), `${op}: element type ${t.dtype} is not one of ${allowed.join(", ")}.`);
+  check(allowed.includes(t.dtype), () => `${op}: element type ${t.dtype} is not one of ${allowed.join(", ")}.`);
 }
 
 function sameDtype(op: string, inputs: readonly TensorType[]): DType {
   const first = inputs[0]!.dtype;
-  invariant(
+  check(
     inputs.every((t) => t.dtype === first),
-    `${op}: inputs have different element types (${inputs.map((t) => t.dtype).join(", ")}).`,
+    () => `${op}: inputs have different element types (${inputs.map((t) => t.dtype).join(", ")}).`,
   );
   return first;
 }
 
 function axisIn(op: string, axis: number, rank: number): void {
-  invariant(Number.isInteger(axis) && axis >= 0 && axis < rank, `${op}: axis ${axis} is not in 0..${rank - 1}.`);
+  check(Number.isInteger(axis) && axis >= 0 && axis < rank, () => `${op}: axis ${axis} is not in 0..${rank - 1}.`);
 }
 
 function sortedAxes(op: string, axes: readonly number[], rank: number): void {
   for (let i = 0; i < axes.length; i++) {
     axisIn(op, axes[i]!, rank);
-    invariant(i === 0 || axes[i]! > axes[i - 1]!, `${op}: axes [${axes.join(",")}] are not sorted and distinct.`);
+    check(i === 0 || axes[i]! > axes[i - 1]!, () => `${op}: axes [${axes.join(",")}] are not sorted and distinct.`);
   }
 }
 
@@ -111,7 +120,7 @@ function reduce<K extends "ReduceSum" | "ReduceMean" | "ReduceMax">(op: K, allow
     arity(op, inputs, 1);
     const x = inputs[0]!;
     dtypeIn(op, x, allowed);
-    invariant(attrs.axes.length > 0, `${op}: no axes to reduce.`);
+    check(attrs.axes.length > 0, () => `${op}: no axes to reduce.`);
     sortedAxes(op, attrs.axes, x.shape.length);
     const shape = attrs.keepdims
       ? x.shape.map((d, i) => (attrs.axes.includes(i) ? 1 : d))
@@ -130,18 +139,18 @@ function softmax<K extends "Softmax" | "LogSoftmax">(op: K): InferRule<K> {
 }
 
 function numericDim(op: string, d: Dim | undefined, what: string): number {
-  invariant(typeof d === "number", `${op}: ${what} must have a static size, not ${String(d)}.`);
+  check(typeof d === "number", () => `${op}: ${what} must have a static size, not ${String(d)}.`);
   return d;
 }
 
 /** numpy matmul, including the rank-1 promotions. */
 function matmulShape(a: Shape, b: Shape): Shape {
-  invariant(a.length >= 1 && b.length >= 1, `MatMul: inputs must have rank >= 1, got [${a.join(",")}] and [${b.join(",")}].`);
+  check(a.length >= 1 && b.length >= 1, () => `MatMul: inputs must have rank >= 1, got [${a.join(",")}] and [${b.join(",")}].`);
   const a2 = a.length === 1 ? [1, a[0]!] : a;
   const b2 = b.length === 1 ? [b[0]!, 1] : b;
   const k1 = a2[a2.length - 1]!;
   const k2 = b2[b2.length - 2]!;
-  invariant(k1 === k2, `MatMul: inner dimensions ${k1} and ${k2} differ ([${a.join(",")}] x [${b.join(",")}]).`);
+  check(k1 === k2, () => `MatMul: inner dimensions ${k1} and ${k2} differ ([${a.join(",")}] x [${b.join(",")}]).`);
   const batch = broadcastShapes("MatMul", a2.slice(0, -2), b2.slice(0, -2));
   const out: Dim[] = [...batch];
   if (a.length > 1) out.push(a2[a2.length - 2]!);
@@ -165,9 +174,9 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
   Clip: (attrs, inputs) => {
     arity("Clip", inputs, 1);
     dtypeIn("Clip", inputs[0]!, NUMBERS);
-    invariant(
+    check(
       attrs.min === undefined || attrs.max === undefined || attrs.min <= attrs.max,
-      `Clip: min ${attrs.min} is above max ${attrs.max}.`,
+      () => `Clip: min ${attrs.min} is above max ${attrs.max}.`,
     );
     return [inputs[0]!];
   },
@@ -211,9 +220,9 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     const first = inputs[0]!.shape;
     axisIn("Concat", attrs.axis, first.length);
     for (const t of inputs) {
-      invariant(
+      check(
         t.shape.length === first.length && t.shape.every((d, i) => i === attrs.axis || d === first[i]),
-        `Concat: shapes [${inputs.map((x) => x.shape.join(",")).join("] and [")}] differ outside axis ${attrs.axis}.`,
+        () => `Concat: shapes [${inputs.map((x) => x.shape.join(",")).join("] and [")}] differ outside axis ${attrs.axis}.`,
       );
     }
     const joined: Dim =
@@ -233,12 +242,12 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     const shape = [...x.shape];
     attrs.axes.forEach((axis, i) => {
       axisIn("Slice", axis, x.shape.length);
-      invariant(attrs.axes.indexOf(axis) === i, `Slice: axis ${axis} is listed twice.`);
+      check(attrs.axes.indexOf(axis) === i, () => `Slice: axis ${axis} is listed twice.`);
       const dim = numericDim("Slice", x.shape[axis], `sliced axis ${axis}`);
       const [start, end, step] = [attrs.starts[i]!, attrs.ends[i]!, attrs.steps[i]!];
-      invariant(
+      check(
         Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step) && step >= 1 && 0 <= start && start < end && end <= dim,
-        `Slice: ${start}:${end}:${step} is not a non-empty forward range within 0..${dim} on axis ${axis}.`,
+        () => `Slice: ${start}:${end}:${step} is not a non-empty forward range within 0..${dim} on axis ${axis}.`,
       );
       shape[axis] = Math.ceil((end - start) / step);
     });
@@ -249,9 +258,9 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     const x = inputs[0]!;
     axisIn("Split", attrs.axis, x.shape.length);
     const dim = numericDim("Split", x.shape[attrs.axis], `split axis ${attrs.axis}`);
-    invariant(
+    check(
       attrs.sizes.length >= 1 && attrs.sizes.every((s) => Number.isInteger(s) && s >= 1) && attrs.sizes.reduce((a, s) => a + s, 0) === dim,
-      `Split: sizes [${attrs.sizes.join(",")}] do not add up to ${dim}.`,
+      () => `Split: sizes [${attrs.sizes.join(",")}] do not add up to ${dim}.`,
     );
     return attrs.sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === attrs.axis ? s : d)) }));
   },
@@ -260,20 +269,20 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     const x = inputs[0]!;
     const numbers = (s: Shape) => sizeOf(s.filter((d): d is number => typeof d === "number"));
     const symbols = (s: Shape) => s.filter((d): d is string => typeof d === "string").sort().join(",");
-    invariant(
+    check(
       attrs.shape.every((d) => typeof d === "string" || (Number.isInteger(d) && d >= 1)) &&
         numbers(attrs.shape) === numbers(x.shape) &&
         symbols(attrs.shape) === symbols(x.shape),
-      `Reshape: [${x.shape.join(",")}] cannot become [${attrs.shape.join(",")}].`,
+      () => `Reshape: [${x.shape.join(",")}] cannot become [${attrs.shape.join(",")}].`,
     );
     return [{ dtype: x.dtype, shape: attrs.shape }];
   },
   Transpose: (attrs, inputs) => {
     arity("Transpose", inputs, 1);
     const x = inputs[0]!;
-    invariant(
+    check(
       attrs.perm.length === x.shape.length && [...attrs.perm].sort((a, b) => a - b).every((p, i) => p === i),
-      `Transpose: [${attrs.perm.join(",")}] is not a permutation of the ${x.shape.length} axes.`,
+      () => `Transpose: [${attrs.perm.join(",")}] is not a permutation of the ${x.shape.length} axes.`,
     );
     return [{ dtype: x.dtype, shape: attrs.perm.map((p) => x.shape[p]!) }];
   },
@@ -292,7 +301,7 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     const x = inputs[0]!;
     invariant(attrs.axes.length > 0, "Squeeze: no axes.");
     sortedAxes("Squeeze", attrs.axes, x.shape.length);
-    for (const a of attrs.axes) invariant(x.shape[a] === 1, `Squeeze: axis ${a} has size ${x.shape[a]}, not 1.`);
+    for (const a of attrs.axes) check(x.shape[a] === 1, () => `Squeeze: axis ${a} has size ${x.shape[a]}, not 1.`);
     return [{ dtype: x.dtype, shape: x.shape.filter((_d, i) => !attrs.axes.includes(i)) }];
   },
   Expand: (attrs, inputs) => {
@@ -315,9 +324,9 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     dtypeIn("ScatterAdd", data, NUMBERS);
     invariant(data.shape.length >= 1, "ScatterAdd: data must have rank >= 1.");
     const want = [...indices.shape, ...data.shape.slice(1)];
-    invariant(
+    check(
       want.length === updates.shape.length && want.every((d, i) => d === updates.shape[i]),
-      `ScatterAdd: updates [${updates.shape.join(",")}] should be [${want.join(",")}] for data [${data.shape.join(",")}] and indices [${indices.shape.join(",")}].`,
+      () => `ScatterAdd: updates [${updates.shape.join(",")}] should be [${want.join(",")}] for data [${data.shape.join(",")}] and indices [${indices.shape.join(",")}].`,
     );
     return [data];
   },
@@ -335,7 +344,7 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
 /** The output types of a primitive op applied to inputs of these types (attributes normalized). */
 export function inferTypes<K extends PrimitiveOpKind>(op: K, attrs: OpAttributes[K], inputs: readonly TensorType[]): TensorType[] {
   const rule = INFER[op] as InferRule<K> | undefined;
-  invariant(rule !== undefined, `No shape rule for op ${op}.`);
+  check(rule !== undefined, () => `No shape rule for op ${op}.`);
   return rule(attrs, inputs);
 }
 
