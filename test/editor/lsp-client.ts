@@ -17,6 +17,8 @@ export interface Client {
   errors: string[];
   /** Waits for the diagnostics of `uri` (at `version`, when given). */
   diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
+  /** Calls `f` with every diagnostics notification (the connection allows one handler per method). */
+  onDiagnostics(f: (p: PublishDiagnosticsParams) => void): void;
   open(uri: string, text: string, version?: number): void;
   change(uri: string, version: number, text: string): void;
   stop(): Promise<void>;
@@ -37,13 +39,13 @@ export async function startClient(): Promise<Client> {
   const child = spawn(process.execPath, [join(root, "dist", "cli", "mssmc.js"), "lsp", "--stdio"], { stdio: "pipe" });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const errors: string[] = [];
-  const published: PublishDiagnosticsParams[] = [];
+  const listeners: ((p: PublishDiagnosticsParams) => void)[] = [];
   const waiters: { uri: string; version: number | undefined; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   connection.onNotification("window/logMessage", (p: { type: number; message: string }) => {
     if (p.type === 1) errors.push(p.message);
   });
   connection.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
-    published.push(p);
+    for (const f of listeners) f(p);
     for (let i = waiters.length - 1; i >= 0; i--) {
       const w = waiters[i]!;
       if (w.uri === p.uri && (w.version === undefined || w.version === p.version)) {
@@ -59,6 +61,7 @@ export async function startClient(): Promise<Client> {
     connection,
     child,
     errors,
+    onDiagnostics: (f) => void listeners.push(f),
     diagnostics: (uri, version) => new Promise((resolve) => waiters.push({ uri, version, resolve })),
     open: (uri, text, version = 1) => void connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "mssm", version, text } }),
     change: (uri, version, text) => void connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] }),
