@@ -132,7 +132,6 @@ export function startLanguageServer(input: Readable, output: Writable): Connecti
   const toLspDiagnostics = (path: string, load: LoadResult): LspDiagnostic[] => {
     const main = load.files.get(path);
     if (!main) return [];
-    const doc = parseCached(path, main.text);
     return load.diagnostics.map((d: Diagnostic) => {
       const related = (d.related ?? []).flatMap((r) => {
         const f = load.files.get(r.file);
@@ -142,7 +141,7 @@ export function startLanguageServer(input: Readable, output: Writable): Connecti
       if (d.file === path) return { range: toRange(main, d.span), severity, code: d.code, source: "mssmc", message: d.message, ...(related.length ? { relatedInformation: related } : {}) };
       const f = load.files.get(d.file);
       const at = f ? lineColumn(f, d.span.start) : { line: 1, column: 1 };
-      const via = importLeadingTo(doc, d.file);
+      const via = importLeadingTo(parseCached(path, main.text), d.file);
       return {
         range: toRange(main, via ?? { start: 0, end: 0 }),
         severity,
