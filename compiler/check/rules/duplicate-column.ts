@@ -8,9 +8,15 @@ export const duplicateColumn: Rule = {
   appliesToLibraries: true,
   check({ spec, map, report }) {
     const at = (f: number) => (map.get(child(child("/fields", f), "column")) ? child(child("/fields", f), "column") : child(child("/fields", f), "name"));
+    // First field reading each (kind, column); a map keeps this linear for specs with thousands of fields.
+    const firstReader = new Map<string, number>();
     spec.fields.forEach((field, j) => {
-      const i = spec.fields.findIndex((other) => other.column === field.column && other.kind === field.kind);
-      if (i >= j) return;
+      const key = `${field.kind}\u0000${field.column}`;
+      const i = firstReader.get(key);
+      if (i === undefined) {
+        firstReader.set(key, j);
+        return;
+      }
       const first = spec.fields[i]!;
       report("warning", `The fields '${first.name}' and '${field.name}' both read the column '${field.column}' as ${field.kind}; one of them is probably a mistake.`, at(j), {
         related: [{ pointer: at(i), message: `'${first.name}' reads it here` }],
