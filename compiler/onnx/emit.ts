@@ -61,8 +61,13 @@ export interface EmitOptions {
   producerVersion?: string;
 }
 
+/** True on little-endian hosts, whose typed arrays already hold raw_data's byte order. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** The little-endian bytes of numeric or bool tensor contents (raw_data). */
 function rawBytes(dtype: DType, data: TensorData): Uint8Array {
+  // A copy of the array's bytes (one memcpy), not a view: the proto must not alias the IR's data.
+  if (LITTLE_ENDIAN && ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
   const width = dtype === "float32" ? 4 : dtype === "bool" ? 1 : 8;
   const bytes = new Uint8Array(data.length * width);
   const view = new DataView(bytes.buffer);
@@ -95,6 +100,9 @@ function valueInfo(v: Value): ValueInfoProto {
   return create(ValueInfoProtoSchema, { name: v.name, type: create(TypeProtoSchema, { value: { case: "tensorType", value: tensor } }) });
 }
 
+/** IR constants of at most this many elements may stand in for an equal constant the emitter needs (its own are axes, sizes and bounds; the segment matrices of FSCM are far larger). */
+const SHAREABLE = 4096;
+
 /** The nodes (and, for a graph, initializers) of one graph or function body being emitted. */
 class Emission implements LowerContext {
   readonly nodes: NodeProto[] = [];
@@ -110,14 +118,18 @@ class Emission implements LowerContext {
     readonly opset: number,
     private readonly inFunction: boolean,
     private readonly symbolSources: readonly Value[],
-    irNames: Iterable<string>,
+    irNames: Set<string>,
   ) {
-    this.taken = new Set(irNames);
+    this.taken = irNames;
   }
 
-  /** An IR constant: an initializer of the graph, or a Constant node at the top of a function. */
+  /**
+   * An IR constant: an initializer of the graph, or a Constant node at the top of a function.
+   * Only small ones are keyed for sharing with the emitter's own constants (axes, sizes,
+   * bounds): keying a large one would encode all its bytes for nothing.
+   */
   addIrConstant(c: Constant): void {
-    this.constantNames.set(constantKey(c.value.dtype, c.value.shape, c.data), c.value.name);
+    if (c.data.length <= SHAREABLE) this.constantNames.set(constantKey(c.value.dtype, c.value.shape, c.data), c.value.name);
     this.putTensor(c.value.name, c.value.dtype, c.value.shape as readonly number[], c.data);
   }
 
@@ -212,20 +224,29 @@ class Emission implements LowerContext {
   }
 }
 
-function allNames(graph: Graph): string[] {
-  return [...graph.inputs, ...graph.params.map((p) => p.value), ...graph.constants.map((c) => c.value), ...graph.nodes.flatMap((n) => n.outputs)].map((v) => v.name);
+function allNames(graph: Graph): Set<string> {
+  const names = new Set<string>();
+  for (const v of graph.inputs) names.add(v.name);
+  for (const p of graph.params) names.add(p.value.name);
+  for (const c of graph.constants) names.add(c.value.name);
+  for (const n of graph.nodes) for (const v of n.outputs) names.add(v.name);
+  return names;
 }
 
 function functionProto(graph: Graph, fnIndex: number, opset: number): FunctionProto {
   const fn = graph.functions[fnIndex]!;
   const call = graph.nodes.find((n) => n.op === "Call" && n.attrs.function === fn.name)!;
   const body = instantiate(fn, call.inputs);
-  // One body serves every call, so all calls must instantiate to the same nodes.
+  // One body serves every call, so all calls must instantiate to the same nodes. Instances are
+  // cached per input types, so most calls give this very body; others are compared once each.
+  const ops = (g: Graph) => JSON.stringify([g.nodes.map((n) => [n.op, n.attrs, n.inputs.map((i) => i.name)]), g.constants.map((c) => c.value.dtype)]);
+  const checked = new Set<Graph>([body]);
   for (const other of graph.nodes) {
     if (other.op === "Call" && other.attrs.function === fn.name && other !== call) {
       const again = instantiate(fn, other.inputs);
-      const ops = (g: Graph) => JSON.stringify([g.nodes.map((n) => [n.op, n.attrs, n.inputs.map((i) => i.name)]), g.constants.map((c) => c.value.dtype)]);
+      if (checked.has(again)) continue;
       invariant(ops(again) === ops(body), `Function ${fn.name} builds different bodies for different calls (element types differ?).`);
+      checked.add(again);
     }
   }
   const e = new Emission(opset, true, body.inputs, allNames(body));
