@@ -5,6 +5,8 @@
 import { createHash } from "node:crypto";
 import { eliminateCommonSubexpressions } from "./ir/cse.js";
 import type { Graph, Value } from "./ir/graph.js";
+import { HardConcreteSample } from "./ir/hard-concrete.js";
+import { inlineCalls } from "./ir/inline.js";
 import type { Init } from "./ir/init.js";
 import type { DType, Shape } from "./ir/ops.js";
 import { lowerSpec } from "./lower/lower-spec.js";
@@ -110,7 +112,10 @@ export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact 
   const lowerOptions = options.locate ? { locate: options.locate } : {};
   const forward = lowerSpec(spec, { mode: "train", ...lowerOptions });
   const evalGraph = optimizeGraph(lowerSpec(spec, { mode: "eval", ...lowerOptions }));
-  const built = buildTrainStep(optimizeGraph(forward), { train: spec.train });
+  // The training step inlines the sampled gates: a Call's backward must recompute the body values
+  // its rules read (about ten per gate group), while inlined the backward reads the forward's own.
+  // eval.onnx keeps every gate an ai.mssm function, visible in Netron.
+  const built = buildTrainStep(optimizeGraph(inlineCalls(forward, new Set([HardConcreteSample.name]))), { train: spec.train });
   const step = { ...built, graph: optimizeGraph(built.graph) };
   const plan = planLowering(spec);
 

@@ -85,11 +85,12 @@ export class EmbeddingStore {
     const rows = new Float32Array(ids.length * d);
     const states = withStates ? [...t.states.values()].map(() => new Float32Array(ids.length * d)) : [];
     const sources = withStates ? [...t.states.values()] : [];
+    // Plain index loops: rows are short (dim 8 is typical), where a subarray view per row costs more than the copy.
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k]!;
       invariant(id >= 0 && id < t.rows, `row ${id} is outside the table of field "${field}" (${t.rows} rows)`);
-      rows.set(t.data.subarray(id * d, id * d + d), k * d);
-      for (let s = 0; s < states.length; s++) states[s]!.set(sources[s]!.subarray(id * d, id * d + d), k * d);
+      copyRow(t.data, id * d, rows, k * d, d);
+      for (let s = 0; s < states.length; s++) copyRow(sources[s]!, id * d, states[s]!, k * d, d);
     }
     return { rows, states };
   }
@@ -103,8 +104,8 @@ export class EmbeddingStore {
     const targets = [...t.states.values()];
     for (let k = 0; k < ids.length; k++) {
       const at = ids[k]! * d;
-      t.data.set(rows.subarray(k * d, k * d + d), at);
-      for (let s = 0; s < targets.length; s++) targets[s]!.set(states[s]!.subarray(k * d, k * d + d), at);
+      copyRow(rows, k * d, t.data, at, d);
+      for (let s = 0; s < targets.length; s++) copyRow(states[s]!, k * d, targets[s]!, at, d);
     }
   }
 
@@ -114,4 +115,9 @@ export class EmbeddingStore {
       [...this.tables.values()].map((t) => ({ ...t, data: t.data.slice(), states: new Map([...t.states].map(([k, v]) => [k, v.slice()])) })),
     );
   }
+}
+
+/** Copies `n` floats from `from[at..]` to `to[into..]`. */
+function copyRow(from: Float32Array, at: number, to: Float32Array, into: number, n: number): void {
+  for (let i = 0; i < n; i++) to[into + i] = from[at + i]!;
 }
