@@ -17,6 +17,10 @@ const tokenSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffs
 
 /** The span of a CST node from the tokens it holds (recovered nodes have no location). */
 function spanOf(n: CstNode): Span {
+  // chevrotain tracks node offsets while parsing (nodeLocationTracking: "onlyOffset"; endOffset is
+  // inclusive); only nodes touched by error recovery lack them and need the walk below.
+  const loc = n.location;
+  if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset)) return { start: loc.startOffset, end: loc.endOffset! + 1 };
   const s = extent(n);
   return s ? { start: s.start, end: s.end } : { start: 0, end: 0 };
 }

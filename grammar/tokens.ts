@@ -70,5 +70,7 @@ export const allTokens: TokenType[] = [
   Semicolon,
 ];
 
+// "full" position tracking gives every token its end offset, which lets the parser record each CST
+// node's start and end as it builds it (to-ast.ts reads them instead of walking subtrees).
 /** The lexer for .mssm text; it never throws, unknown characters become lexing errors. */
-export const mssmLexer = new Lexer(allTokens, { positionTracking: "onlyOffset", ensureOptimizations: false });
+export const mssmLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
