@@ -86,7 +86,7 @@ describe("the model zoo", () => {
     expect(connects("snr-trans.mssm")).toEqual(["dense auto -", "cssm auto block", "dense auto -"]);
     expect(connects("snr-aver.mssm")).toEqual(["dense auto -", "l0_average auto -", "dense auto -"]);
     expect(connects("mmoe.mssm")).toEqual(["dense auto -", "softmax_gate auto -"]);
-    expect(spec("mmoe.mssm").levels[0]!.experts).toEqual({ shared: { count: 8, widths: [32], activation: "relu" } });
+    expect(spec("mmoe.mssm").levels[0]!.experts).toEqual({ shared: { count: 8, widths: [64, 32], activation: "relu" } });
     expect(connects("cgc.mssm")).toEqual(["dense auto -", "softmax_gate auto -"]);
     expect(connects("ple.mssm")).toEqual(["dense auto -", "softmax_gate auto -", "softmax_gate auto -"]);
     expect(connects("cross-stitch.mssm")).toEqual(["dense auto -", "cross_stitch auto -", "cross_stitch all -"]);

@@ -16,7 +16,7 @@ import { paramFeeds, randomFeeds, ZOO, zooSpec } from "./helpers.js";
 const SIZES: Record<string, { params: number; dense: number; gate: number; gates: number; gateGroups: number; macs: number; trainNodes: number; evalNodes: number }> = {
   "cgc.mssm": { params: 32638, dense: 32638, gate: 0, gates: 0, gateGroups: 0, macs: 32256, trainNodes: 155, evalNodes: 87 },
   "cross-stitch.mssm": { params: 36282, dense: 36282, gate: 0, gates: 0, gateGroups: 0, macs: 35872, trainNodes: 105, evalNodes: 58 },
-  "mmoe.mssm": { params: 29698, dense: 29698, gate: 0, gates: 0, gateGroups: 0, macs: 29344, trainNodes: 153, evalNodes: 88 },
+  "mmoe.mssm": { params: 73218, dense: 73218, gate: 0, gates: 0, gateGroups: 0, macs: 72352, trainNodes: 201, evalNodes: 112 },
   "mssm-a.mssm": { params: 34034, dense: 33650, gate: 384, gates: 384, gateGroups: 9, macs: 33312, trainNodes: 153, evalNodes: 76 },
   "mssm-b.mssm": { params: 73898, dense: 73586, gate: 312, gates: 0, gateGroups: 0, macs: 81360, trainNodes: 122, evalNodes: 72 },
   "mssm.mssm": { params: 74666, dense: 73586, gate: 1080, gates: 768, gateGroups: 15, macs: 81360, trainNodes: 207, evalNodes: 112 },
