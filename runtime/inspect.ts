@@ -1,0 +1,301 @@
+// What a trained model's sparsity looks like (issue 5): which fields each group reads (FSCM), which
+// connections the L0 gates keep open, and what the pruned export saves. `mssmc inspect` prints it
+// and `mssmc report` draws it; both read this one structure so they never disagree.
+//
+// - Field selection: the mean over a sample of rows of the FSCM mask w_fj = relu(tanh(g_fj · e_f))
+//   (compiler/lower/field-selection.ts). The eval graph has no output for the mask, and it is a
+//   few dot products per row, so it is computed here from the embeddings and g: no second graph.
+// - Connections: every consumer (a level's group or a task's tower) and every source it reads,
+//   from planLowering; a gated edge counts its deterministic gates (foldGate, as the export folds
+//   them) that are not exactly 0, and its expected L0 Σ σ(log α − β log(−γ/ζ)).
+// - Pruning: the export (runtime/export.ts) with and without pruning; parameters are its
+//   initializer numbers, multiply-adds per example come from summarizeGraph.
+
+import type { Manifest } from "../compiler/compile.js";
+import { summarizeGraph } from "../compiler/lower/summary.js";
+import { planLowering, type ConsumerPlan } from "../compiler/lower/plan.js";
+import type { Spec } from "../compiler/spec/types.js";
+import type { Dataset } from "./data/dataset.js";
+import { UserError } from "./errors.js";
+import { exportModel, foldGate } from "./export.js";
+import type { TrainedModel } from "./trained-model.js";
+
+/** Mean FSCM mask per field and group over a sample of rows. */
+export interface FieldSelection {
+  /** The data file the sample came from. */
+  file: string;
+  /** Rows averaged over. */
+  rows: number;
+  fields: string[];
+  /** The groups with a field-selected input, in group order. */
+  groups: string[];
+  /** strength[f][g]: mean w of field f in group g, in [0, 1]. */
+  strength: number[][];
+}
+
+/** One edge of a stage: a consumer reading one source. */
+export interface Edge {
+  /** The group (levels) or task (towers) that reads. */
+  consumer: string;
+  /** `input`, `input/<group>` or `<group>/expert<e>`. */
+  source: string;
+  /** Whether L0 gates sit on it. */
+  gated: boolean;
+  /** Gates not exactly 0 at inference (for an ungated edge: 1 of 1). */
+  open: number;
+  total: number;
+  /** Σ σ(log α − β log(−γ/ζ)) over its gates (ungated: total). */
+  expectedL0: number;
+}
+
+/** One stage's connection: a level, or the towers. */
+export interface StageState {
+  /** 1..L for levels, L+1 for the towers. */
+  stage: number;
+  /** `level 1` or `towers`. */
+  label: string;
+  /** The connection kind, with its granularity for cssm (`cssm(cell)`). */
+  connect: string;
+  /** The consumers, in plan order. */
+  consumers: string[];
+  /** The sources, in first-read order. */
+  sources: string[];
+  edges: Edge[];
+}
+
+/** Before and after pruning. */
+export interface Pruning {
+  /** Initializer numbers of the exported model: weights and embedding tables. */
+  params: { before: number; after: number };
+  /** Multiply-adds per example of the matmuls. */
+  macs: { before: number; after: number };
+  nodes: { before: number; after: number };
+  /** Sources cut because closed gates zeroed them. */
+  blocks: number;
+}
+
+/** Everything `mssmc inspect` shows. */
+export interface Inspection {
+  model: string;
+  checkpoint: string;
+  /** The field selection, or why there is none. */
+  fieldSelection: FieldSelection | { unavailable: string };
+  stages: StageState[];
+  /** All L0 gates of the model. */
+  gates: { total: number; open: number; closed: number; expectedL0: number };
+  /** Parameters of the training graph (embedding tables excluded) and its multiply-adds per example. */
+  trained: { params: number; macs: number };
+  /** The pruned export, or why the model cannot be exported. */
+  pruning: Pruning | { unavailable: string };
+}
+
+/** Default number of rows the field selection is averaged over. */
+export const FIELD_SAMPLE_ROWS = 2000;
+
+/** σ(x) in float64. */
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** Σ σ(log α − β log(−γ/ζ)): the expected number of non-zero gates (DESIGN §3). */
+export function expectedL0(logAlpha: Float32Array, beta: number, gamma: number, zeta: number): number {
+  const shift = beta * Math.log(-gamma / zeta);
+  let sum = 0;
+  for (const a of logAlpha) sum += sigmoid(a - shift);
+  return sum;
+}
+
+/** `count` row indices spread evenly over `rows` (deterministic, covers the whole file). */
+export function sampleRows(rows: number, count: number): Int32Array {
+  const n = Math.min(rows, count);
+  return Int32Array.from({ length: n }, (_v, i) => Math.floor((i * rows) / n));
+}
+
+/** The trained values of a param, or a UserError naming it. */
+function valuesOf(model: TrainedModel, name: string): Float32Array {
+  const v = model.params.get(name);
+  if (!v) throw new UserError(`the trained model has no values for param ${name}; it does not match its manifest`, "inspect-model-mismatch");
+  return v;
+}
+
+/** Mean FSCM mask per field and group over `sample` rows of `data` (spread evenly). */
+export function fieldSelection(model: TrainedModel, data: Dataset, sample = FIELD_SAMPLE_ROWS): FieldSelection | { unavailable: string } {
+  const spec = model.manifest.spec;
+  const groups = planLowering(spec).selected;
+  if (!spec.select_fields || groups.length === 0) return { unavailable: "the model does not select fields per group" };
+  if (data.rows === 0) return { unavailable: `${data.file} has no rows` };
+  const rows = sampleRows(data.rows, sample);
+  const offsets: number[] = [];
+  let width = 0;
+  for (const f of spec.fields) {
+    offsets.push(width);
+    width += f.dim;
+  }
+  const g = groups.map((group) => valuesOf(model, `select/${group}/g`));
+  const sums = spec.fields.map(() => new Float64Array(groups.length));
+  const e = new Float64Array(Math.max(...spec.fields.map((f) => f.dim)));
+  spec.fields.forEach((f, fi) => {
+    const column = data.fields[f.name];
+    if (!column) throw new UserError(`the data set has no column for field "${f.name}"`, "inspect-model-mismatch");
+    const table = model.tables.get(f.name);
+    const vector = f.kind === "numeric" ? valuesOf(model, `fields/${f.name}/vector`) : undefined;
+    for (const r of rows) {
+      // e_f of row r, as embedFields computes it.
+      e.fill(0, 0, f.dim);
+      if (column.kind === "numeric") for (let k = 0; k < f.dim; k++) e[k] = column.values[r]! * vector![k]!;
+      else if (column.kind === "categorical") for (let k = 0; k < f.dim; k++) e[k] = table!.data[column.ids[r]! * f.dim + k]!;
+      else {
+        const from = column.offsets[r]!;
+        const to = column.offsets[r + 1]!;
+        const weight = f.kind === "multi_hot" && f.pooling === "mean" && to > from ? 1 / (to - from) : 1;
+        for (let j = from; j < to; j++) for (let k = 0; k < f.dim; k++) e[k] = e[k]! + weight * table!.data[column.ids[j]! * f.dim + k]!;
+      }
+      g.forEach((gj, gi) => {
+        let s = 0;
+        for (let k = 0; k < f.dim; k++) s += gj[offsets[fi]! + k]! * e[k]!;
+        sums[fi]![gi]! += Math.max(0, Math.tanh(s));
+      });
+    }
+  });
+  return {
+    file: data.file,
+    rows: rows.length,
+    fields: spec.fields.map((f) => f.name),
+    groups: [...groups],
+    strength: sums.map((s) => [...s].map((x) => x / rows.length)),
+  };
+}
+
+/** The connection kind as shown: `cssm(cell)`, `dense`, ... */
+function connectLabel(spec: Spec, c: ConsumerPlan): string {
+  return c.connect.kind === "cssm" ? `cssm(${c.connect.granularity ?? "cell"})` : c.connect.kind;
+}
+
+/** The state of every connection, stage by stage, from the trained log α. */
+export function connectionStates(model: TrainedModel): StageState[] {
+  const spec = model.manifest.spec;
+  const plan = planLowering(spec);
+  const { beta, gamma, zeta } = spec.gates;
+  const gateNames = model.manifest.gate_groups.map((g) => g.name);
+  const stages = [...plan.levels, plan.towers].filter((s) => s.length > 0);
+  return stages.map((consumers) => {
+    const first = consumers[0]!;
+    const sources: string[] = [];
+    const edges: Edge[] = [];
+    for (const c of consumers) {
+      // Consumers whose outputs nothing reads are not built, so they have no gates to show.
+      if (!c.built) continue;
+      for (const r of c.reads) {
+        if (!sources.includes(r.name)) sources.push(r.name);
+        // A cssm gate group is `<scope>/expert<e>/gates/<source>`, an l0_average one `<scope>/gates/<source>`.
+        const groups = gateNames.filter((n) => n.startsWith(`${c.scope}/`) && n.endsWith(`/gates/${r.name}`));
+        let open = 0;
+        let total = 0;
+        let expected = 0;
+        for (const name of groups) {
+          const logAlpha = valuesOf(model, `${name}/log_alpha`);
+          open += foldGate(logAlpha, gamma, zeta).filter((z) => z !== 0).length;
+          total += logAlpha.length;
+          expected += expectedL0(logAlpha, beta, gamma, zeta);
+        }
+        edges.push(groups.length ? { consumer: c.name, source: r.name, gated: true, open, total, expectedL0: expected } : { consumer: c.name, source: r.name, gated: false, open: 1, total: 1, expectedL0: 1 });
+      }
+    }
+    return {
+      stage: first.stage,
+      label: first.atTowers ? "towers" : `level ${first.stage}`,
+      connect: connectLabel(spec, first),
+      consumers: consumers.filter((c) => c.built).map((c) => c.name),
+      sources,
+      edges,
+    };
+  });
+}
+
+/** Parameters and multiply-adds of the exported model, unpruned and pruned. */
+export function pruningSummary(model: TrainedModel): Pruning | { unavailable: string } {
+  let full, pruned;
+  try {
+    full = exportModel(model, { prune: false });
+    pruned = exportModel(model, { prune: true });
+  } catch (e) {
+    if (e instanceof UserError) return { unavailable: e.message };
+    throw e;
+  }
+  return {
+    params: { before: full.params, after: pruned.params },
+    macs: { before: summarizeGraph(full.graph).macsPerExample, after: summarizeGraph(pruned.graph).macsPerExample },
+    nodes: { before: full.graph.nodes.length, after: pruned.graph.nodes.length },
+    blocks: pruned.pruned?.blocks ?? 0,
+  };
+}
+
+/** Inspects a trained model; `data` (optional) is the sample for the field selection. */
+export function inspectModel(model: TrainedModel, options: { checkpoint: string; data?: Dataset; sample?: number }): Inspection {
+  const manifest: Manifest = model.manifest;
+  const spec = manifest.spec;
+  const { beta, gamma, zeta } = spec.gates;
+  const gates = { total: 0, open: 0, closed: 0, expectedL0: 0 };
+  for (const g of manifest.gate_groups) {
+    const logAlpha = valuesOf(model, `${g.name}/log_alpha`);
+    const open = foldGate(logAlpha, gamma, zeta).filter((z) => z !== 0).length;
+    gates.total += logAlpha.length;
+    gates.open += open;
+    gates.closed += logAlpha.length - open;
+    gates.expectedL0 += expectedL0(logAlpha, beta, gamma, zeta);
+  }
+  return {
+    model: spec.model,
+    checkpoint: options.checkpoint,
+    fieldSelection: options.data
+      ? fieldSelection(model, options.data, options.sample)
+      : spec.select_fields
+        ? { unavailable: "pass --data CSV to measure field selection on a sample of rows" }
+        : { unavailable: "the model does not select fields per group" },
+    stages: connectionStates(model),
+    gates,
+    trained: { params: manifest.summary.params, macs: manifest.summary.macsPerExample },
+    pruning: pruningSummary(model),
+  };
+}
+
+const n = (x: number) => x.toLocaleString("en-US");
+const pct = (a: number, b: number) => (b === 0 ? "-" : `${((100 * a) / b).toFixed(1)}%`);
+
+/** Pads the columns of a table of strings (first column left-aligned, the rest right-aligned). */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_c, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd());
+}
+
+/** The inspection as the text a user reads in a terminal. */
+export function formatInspection(x: Inspection): string {
+  const out: string[] = [`model ${x.model} (checkpoint ${x.checkpoint})`, ""];
+  const fs = x.fieldSelection;
+  if ("unavailable" in fs) out.push(`field selection: ${fs.unavailable}`);
+  else {
+    out.push(`field selection (mean FSCM mask w over ${n(fs.rows)} rows of ${fs.file}; 0 = field unused)`);
+    out.push(...table([["field", ...fs.groups], ...fs.fields.map((f, i) => [f, ...fs.strength[i]!.map((v) => v.toFixed(3))])]).map((l) => `  ${l}`));
+  }
+  for (const s of x.stages) {
+    out.push("", `${s.label}: ${s.connect}`);
+    const rows = [["reader", "source", "open", "total", "open %", "expected L0"]];
+    for (const e of s.edges) rows.push(e.gated ? [e.consumer, e.source, n(e.open), n(e.total), pct(e.open, e.total), e.expectedL0.toFixed(1)] : [e.consumer, e.source, "always", "-", "-", "-"]);
+    out.push(...table(rows).map((l) => `  ${l}`));
+  }
+  const g = x.gates;
+  out.push("", g.total ? `L0 gates: ${n(g.open)} of ${n(g.total)} open (${pct(g.open, g.total)}), ${n(g.closed)} closed; expected L0 ${g.expectedL0.toFixed(1)}` : "L0 gates: none");
+  out.push(`training graph: ${n(x.trained.params)} parameters (embedding tables excluded), ${n(x.trained.macs)} multiply-adds per example`);
+  const p = x.pruning;
+  if ("unavailable" in p) out.push(`pruning: not available: ${p.unavailable}`);
+  else {
+    out.push(`exported model (weights and tables), before -> after pruning (${p.blocks} closed block(s) cut):`);
+    out.push(
+      ...table([
+        ["", "before", "after", "saved"],
+        ["parameters", n(p.params.before), n(p.params.after), pct(p.params.before - p.params.after, p.params.before)],
+        ["multiply-adds / example", n(p.macs.before), n(p.macs.after), pct(p.macs.before - p.macs.after, p.macs.before)],
+        ["nodes", n(p.nodes.before), n(p.nodes.after), pct(p.nodes.before - p.nodes.after, p.nodes.before)],
+      ]).map((l) => `  ${l}`),
+    );
+  }
+  return out.join("\n") + "\n";
+}

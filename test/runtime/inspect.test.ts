@@ -1,0 +1,175 @@
+// mssmc inspect: the sparsity of a trained model with gates closed by hand must match what the
+// pruned export removes, and the field selection must be the FSCM mask computed by hand.
+
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileSpec } from "../../compiler/compile.js";
+import { initialValue } from "../../compiler/ir/init.js";
+import { packageRoot } from "../../compiler/package-root.js";
+import { loadSpec } from "../../compiler/spec/load.js";
+import { checkpointPath, decodeCheckpoint, encodeCheckpoint, loadTrainedModel } from "../../runtime/checkpoint.js";
+import { loadTrainingData } from "../../runtime/data/dataset.js";
+import { exportModel } from "../../runtime/export.js";
+import { expectedL0, formatInspection, inspectModel, sampleRows, type FieldSelection, type Pruning } from "../../runtime/inspect.js";
+import type { EmbeddingTable, TrainedModel } from "../../runtime/trained-model.js";
+import { smallCsv, tempDir, writeTemp } from "./helpers.js";
+
+const cli = join(packageRoot(), "dist", "cli", "mssmc.js");
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+
+/** Two groups reading field-selected inputs through cell-level gates (8 per block). */
+const SPEC = `fields {
+  x numeric
+  c categorical(dim: 4)
+}
+tasks {
+  y binary(label: y)
+  r regression(label: r)
+}
+model gated {
+  groups y, r
+  select fields per group
+  level 1 { experts: mlp[8] relu, connect: cssm }
+  towers { tower: mlp[4] relu }
+  train { optimizer: adam(lr: 0.02), batch: 32, epochs: 2, seed: 5 }
+}
+`;
+
+const CLOSED_BLOCK = "level1/y/expert0/gates/input/r/log_alpha";
+const PARTLY_CLOSED = "level1/r/expert0/gates/input/r/log_alpha";
+
+/** A model with initial weights, every gate open (log α 10) except one closed block and 3 closed cells of another. */
+async function gatedModel(): Promise<{ model: TrainedModel; data: Awaited<ReturnType<typeof loadTrainingData>>["train"] }> {
+  const spec = loadSpec(writeTemp("gated.mssm", SPEC)).spec!;
+  const loaded = await loadTrainingData(spec, writeTemp("small.csv", smallCsv(400)), {});
+  const manifest = compileSpec(spec).manifest;
+  const params = new Map<string, Float32Array>();
+  for (const p of manifest.params) {
+    const data = initialValue({ value: { name: p.name, dtype: p.dtype, shape: p.shape }, init: p.init, group: p.group, doc: p.doc }, 3) as Float32Array;
+    if (p.name.endsWith("/log_alpha")) data.fill(10);
+    params.set(p.name, data);
+  }
+  params.get(CLOSED_BLOCK)!.fill(-10);
+  params.get(PARTLY_CLOSED)!.set([-10, -10, -10], 0);
+  const tables = new Map<string, EmbeddingTable>();
+  for (const t of manifest.tables) tables.set(t.field, { rows: 5, dim: t.dim, data: Float32Array.from({ length: 5 * t.dim }, (_v, i) => Math.sin(i)) });
+  return { model: { manifest, params, tables, preprocessing: loaded.preprocessing }, data: loaded.train };
+}
+
+describe("inspectModel", () => {
+  it("counts the closed gates and the pruning savings exactly as the pruned export does", async () => {
+    const { model } = await gatedModel();
+    const x = inspectModel(model, { checkpoint: "best" });
+    const pruned = exportModel(model);
+    const full = exportModel(model, { prune: false });
+    expect(x.gates).toEqual({ total: 32, open: 21, closed: 11, expectedL0: x.gates.expectedL0 });
+    expect(x.gates.closed).toBe(pruned.gates.closed);
+    expect(x.gates.total).toBe(pruned.gates.total);
+    const p = x.pruning as Pruning;
+    expect(p.params).toEqual({ before: full.params, after: pruned.params });
+    expect(p.nodes).toEqual({ before: full.graph.nodes.length, after: pruned.graph.nodes.length });
+    expect(p.blocks).toBe(pruned.pruned!.blocks);
+    expect(p.blocks).toBe(1);
+    // The closed block is y's first layer reading r's 12-wide field-selected input: 12 x 8 weights and multiply-adds.
+    expect(p.params.before - p.params.after).toBe(96);
+    expect(p.macs.before - p.macs.after).toBe(96);
+
+    const [level1, towers] = x.stages;
+    expect(level1!.label).toBe("level 1");
+    expect(level1!.connect).toBe("cssm(cell)");
+    expect(level1!.edges.map((e) => [e.consumer, e.source, e.open, e.total])).toEqual([
+      ["y", "input/y", 8, 8],
+      ["y", "input/r", 0, 8],
+      ["r", "input/y", 8, 8],
+      ["r", "input/r", 5, 8],
+    ]);
+    const { beta, gamma, zeta } = model.manifest.spec.gates;
+    expect(level1!.edges[1]!.expectedL0).toBeCloseTo(8 / (1 + Math.exp(10 + beta * Math.log(-gamma / zeta))), 12);
+    expect(towers!.edges.map((e) => [e.consumer, e.source, e.gated])).toEqual([
+      ["y", "y/expert0", false],
+      ["r", "r/expert0", false],
+    ]);
+
+    const text = formatInspection(x);
+    expect(text).toContain("\n  y       input/r     0      8    0.0%");
+    expect(text).toContain("L0 gates: 21 of 32 open (65.6%), 11 closed;");
+    expect(text).toContain("field selection: pass --data CSV to measure field selection on a sample of rows");
+  });
+
+  it("computes the expected L0 as Σ σ(log α − β log(−γ/ζ))", () => {
+    expect(expectedL0(Float32Array.of(0, 0), 2 / 3, -0.1, 1.1)).toBeCloseTo(2 / (1 + Math.exp((2 / 3) * Math.log(0.1 / 1.1))), 12);
+  });
+
+  it("measures field selection as the mean of relu(tanh(g · e)) over evenly spread rows", async () => {
+    const { model, data } = await gatedModel();
+    // Group y: x's embedding is x·v with v all 1 and g 1/8, so w = relu(tanh(x)); c's g is 0, so w = 0.
+    model.params.get("fields/x/vector")!.fill(1);
+    const g = model.params.get("select/y/g")!;
+    g.fill(0.125, 0, 8);
+    g.fill(0, 8, 12);
+    const fs = inspectModel(model, { checkpoint: "best", data, sample: 100 }).fieldSelection as FieldSelection;
+    expect(fs.fields).toEqual(["x", "c"]);
+    expect(fs.groups).toEqual(["y", "r"]);
+    expect(fs.rows).toBe(100);
+    const column = data.fields["x"]!;
+    if (column.kind !== "numeric") throw new Error("x is numeric");
+    const rows = sampleRows(data.rows, 100);
+    const expected = [...rows].reduce((a, r) => a + Math.max(0, Math.tanh(column.values[r]!)), 0) / rows.length;
+    expect(fs.strength[0]![0]).toBeCloseTo(expected, 6);
+    expect(fs.strength[1]![0]).toBe(0);
+    for (const row of fs.strength) for (const v of row) expect(v >= 0 && v <= 1).toBe(true);
+    expect(sampleRows(10, 4)).toEqual(Int32Array.of(0, 2, 5, 7));
+    expect(sampleRows(3, 2000)).toEqual(Int32Array.of(0, 1, 2));
+  });
+});
+
+describe("mssmc inspect", () => {
+  it("reads a trained run (or its checkpoint file) and reports, as JSON, the gates closed by hand and the export's savings", () => {
+    const spec = writeTemp("gated.mssm", SPEC);
+    const data = writeTemp("train.csv", smallCsv(400));
+    const runDir = join(tempDir(), "run");
+    expect(run("train", spec, "--data", data, "--valid-fraction", "0.2", "--out", runDir).status).toBe(0);
+    // Close one block of the trained model in its best checkpoint.
+    const path = checkpointPath(runDir, "best");
+    const c = decodeCheckpoint(readFileSync(path), path);
+    c.state.params.get(CLOSED_BLOCK)!.fill(-10);
+    writeFileSync(path, encodeCheckpoint(c));
+
+    const r = run("inspect", runDir, "--data", data, "--format", "json");
+    expect(r.stderr).toContain(": 400 rows");
+    expect(r.status).toBe(0);
+    const x = JSON.parse(r.stdout);
+    expect(Object.keys(x)).toEqual(["model", "checkpoint", "fieldSelection", "stages", "gates", "trained", "pruning"]);
+    expect(x.model).toBe("gated");
+    expect(x.checkpoint).toBe("best");
+    expect(Object.keys(x.fieldSelection)).toEqual(["file", "rows", "fields", "groups", "strength"]);
+    expect([x.fieldSelection.rows, x.fieldSelection.fields, x.fieldSelection.groups]).toEqual([400, ["x", "c"], ["y", "r"]]);
+    expect(x.stages.map((s: { label: string; connect: string; consumers: string[]; sources: string[] }) => [s.label, s.connect, s.consumers, s.sources])).toEqual([
+      ["level 1", "cssm(cell)", ["y", "r"], ["input/y", "input/r"]],
+      ["towers", "dense", ["y", "r"], ["y/expert0", "r/expert0"]],
+    ]);
+    expect(Object.keys(x.stages[0].edges[0])).toEqual(["consumer", "source", "gated", "open", "total", "expectedL0"]);
+    expect(x.stages[0].edges[1]).toMatchObject({ consumer: "y", source: "input/r", gated: true, open: 0, total: 8 });
+
+    const model = loadTrainedModel(runDir, "best");
+    const pruned = exportModel(model);
+    expect(x.gates.closed).toBe(pruned.gates.closed);
+    expect(x.gates.total).toBe(32);
+    expect(x.pruning.params.after).toBe(pruned.params);
+    expect(x.pruning.blocks).toBe(pruned.pruned!.blocks);
+    expect(x.pruning.params.before - x.pruning.params.after).toBe(96);
+
+    // The checkpoint file itself names the run; --checkpoint last reads the other one.
+    const byFile = run("inspect", join(runDir, "checkpoints", "best.ckpt"), "--format", "json");
+    expect(byFile.status).toBe(0);
+    expect(JSON.parse(byFile.stdout).gates).toEqual(x.gates);
+    expect(JSON.parse(run("inspect", runDir, "--checkpoint", "last", "--format", "json").stdout).checkpoint).toBe("last");
+    const text = run("inspect", runDir);
+    expect(text.stdout).toMatch(/^model gated \(checkpoint best\)\n/);
+    expect(text.stdout).toContain("level 1: cssm(cell)");
+    const wrong = run("inspect", data);
+    expect([wrong.status, wrong.stderr]).toEqual([1, `mssmc: error: ${data}: not a run's checkpoint; pass a run folder or RUN/checkpoints/best.ckpt or last.ckpt\n`]);
+  });
+});
