@@ -5,12 +5,11 @@ import { InvariantError } from "../compiler/source/diagnostic.js";
 import { runCheck } from "./check.js";
 import { OPSETS, runCompile } from "./compile.js";
 import { runFmt } from "./fmt.js";
-import { runInspect } from "./inspect.js";
 import { runEval } from "./eval.js";
 import { runExport } from "./export.js";
 import { runJson } from "./json.js";
 import { runPredict } from "./predict.js";
-import { runReport } from "./report-html.js";
+import { runSynth } from "./synth.js";
 import { runTrain } from "./train.js";
 
 // The command-line entry point: argument parsing only; each command lives in its own file and
@@ -103,6 +102,22 @@ program
   });
 
 program
+  .command("synth")
+  .description("Write synthetic two-task regression data with a chosen task correlation (the MMoE paper's recipe): train/valid/test CSVs with numeric columns x0..x{d-1} and labels y1, y2.")
+  .requiredOption("--out <dir>", "the folder to write train.csv, valid.csv and test.csv into")
+  .option("--correlation <p>", "task correlation p in [-1, 1] (the cosine of the two tasks' weight vectors)", (text: string) => {
+    const x = Number(text);
+    if (text.trim() === "" || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a number in [-1, 1], got "${text}"`);
+    return x;
+  }, 0.5)
+  .option("--rows <train,valid,test>", "rows of each split", "10000,1000,1000")
+  .option("--seed <n>", "seed of every draw", numberOption("integer"), 1)
+  .option("--dim <d>", "input dimension", numberOption("positive integer"), 100)
+  .action(async (opts: { out: string; correlation: number; rows: string; seed: number; dim: number }) => {
+    exitCode = await runSynth(opts);
+  });
+
+program
   .command("eval")
   .description("Evaluate a trained run on a labelled CSV file: each task's metrics.")
   .argument("<run>", "the run folder written by mssmc train")
@@ -140,30 +155,6 @@ program
   .option("--no-prune", "keep what closed L0 gates cut (by default it is removed)")
   .action(async (run: string, opts: { output: string; checkpoint: "best" | "last"; opset: string; prune: boolean }) => {
     exitCode = await runExport(run, { output: opts.output, checkpoint: opts.checkpoint, opset: Number(opts.opset), prune: opts.prune });
-  });
-
-program
-  .command("inspect")
-  .description("Show a trained model's sparsity: field selection per group, the open gates of every connection, and parameters and multiply-adds before and after pruning.")
-  .argument("<run>", "the run folder written by mssmc train, or its checkpoints/best.ckpt or last.ckpt")
-  .option("--data <file>", "CSV whose rows the field selection is averaged over")
-  .option("--sample <n>", "rows of --data to average over, spread evenly", numberOption("positive integer"), 2000)
-  .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
-  .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
-  .action(async (run: string, opts: { data?: string; sample: number; checkpoint: "best" | "last"; format: "text" | "json" }) => {
-    exitCode = await runInspect(run, opts);
-  });
-
-program
-  .command("report")
-  .description("Write one self-contained HTML page about a trained run: training curves, field-selection heatmap, connections and pruning.")
-  .argument("<run>", "the run folder written by mssmc train, or its checkpoints/best.ckpt or last.ckpt")
-  .requiredOption("-o, --output <file>", "the .html file to write")
-  .option("--data <file>", "CSV whose rows the field-selection heatmap is averaged over")
-  .option("--sample <n>", "rows of --data to average over, spread evenly", numberOption("positive integer"), 2000)
-  .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
-  .action(async (run: string, opts: { output: string; data?: string; sample: number; checkpoint: "best" | "last" }) => {
-    exitCode = await runReport(run, opts);
   });
 
 program

@@ -1,0 +1,149 @@
+// Synthetic multi-task regression data with a controlled task correlation, following the recipe of
+// the MMoE paper (Ma et al., KDD 2018, §3.2), as issue 7 states it:
+//   u1 ⊥ u2 unit vectors in R^d;  w1 = c·u1;  w2 = c·(p·u1 + √(1−p²)·u2)
+//   x ~ N(0, I_d);  y_k = w_kᵀx + Σ_{i=1..m} sin(α_i·w_kᵀx + β_i) + ε,  ε ~ N(0, 0.01²)
+// α_i, β_i ~ N(0, 1) are drawn once per data set (shared by both tasks and every split), so p is
+// the cosine of w1 and w2, which is the Pearson correlation of the noiseless linear parts w_kᵀx.
+// Every draw comes from the runtime's seeded generator (runtime/data/random.ts) on its own
+// stream, so a seed gives byte-identical files on every machine.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Rng } from "./data/random.js";
+
+/** The generator's settings; issue 7's defaults in SYNTH_DEFAULTS. */
+export interface SynthOptions {
+  /** Task correlation p in [-1, 1]: the cosine of w1 and w2. */
+  correlation: number;
+  /** Input dimension d. */
+  dim: number;
+  /** Scale c of the weight vectors. */
+  scale: number;
+  /** Number m of sine terms. */
+  sines: number;
+  /** Standard deviation of the label noise ε. */
+  noise: number;
+  /** Rows of the train, valid and test splits. */
+  rows: { train: number; valid: number; test: number };
+  seed: number;
+}
+
+export const SYNTH_DEFAULTS: SynthOptions = { correlation: 0.5, dim: 100, scale: 1, sines: 10, noise: 0.01, rows: { train: 10000, valid: 1000, test: 1000 }, seed: 1 };
+
+/** Independent streams of one seed, so that more rows never change the directions or the sines. */
+const SYNTH_STREAM = 77;
+const PART = { directions: 1, sines: 2, train: 3, valid: 4, test: 5 } as const;
+
+/** A standard normal draw (Box–Muller; one of the pair is used, so a draw is two uniforms). */
+export function normal(rng: Rng): number {
+  const u = 1 - rng.float(); // (0, 1]: log stays finite
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.float());
+}
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+
+/** The fixed part of a synthetic problem: the task weight vectors and the sine parameters. */
+export interface SynthProblem {
+  w1: Float64Array;
+  w2: Float64Array;
+  alpha: Float64Array;
+  beta: Float64Array;
+}
+
+/** Draws u1 ⊥ u2 (Gram–Schmidt on two Gaussian vectors), w1, w2, and α, β. */
+export function synthProblem(o: SynthOptions): SynthProblem {
+  if (!(o.correlation >= -1 && o.correlation <= 1)) throw new RangeError(`the correlation must lie in [-1, 1], got ${o.correlation}`);
+  if (!(Number.isInteger(o.dim) && o.dim >= 2)) throw new RangeError(`the dimension must be a whole number of at least 2, got ${o.dim}`);
+  const rng = new Rng(o.seed, SYNTH_STREAM, PART.directions);
+  const d = o.dim;
+  const a = Float64Array.from({ length: d }, () => normal(rng));
+  const b = Float64Array.from({ length: d }, () => normal(rng));
+  const na = Math.sqrt(dot(a, a));
+  const u1 = a.map((v) => v / na);
+  const proj = dot(b, u1);
+  const r = b.map((v, i) => v - proj * u1[i]!);
+  const nr = Math.sqrt(dot(r, r));
+  const u2 = r.map((v) => v / nr);
+  const p = o.correlation;
+  const q = Math.sqrt(1 - p * p);
+  const w1 = u1.map((v) => o.scale * v);
+  const w2 = u1.map((v, i) => o.scale * (p * v + q * u2[i]!));
+  const sr = new Rng(o.seed, SYNTH_STREAM, PART.sines);
+  const alpha = Float64Array.from({ length: o.sines }, () => normal(sr));
+  const beta = Float64Array.from({ length: o.sines }, () => normal(sr));
+  return { w1, w2, alpha, beta };
+}
+
+/** One split: x [rows, dim] row-major and the two labels. */
+export interface SynthSplit {
+  x: Float64Array;
+  y1: Float64Array;
+  y2: Float64Array;
+}
+
+/** The label of one task for one example: wᵀx + Σ sin(α_i wᵀx + β_i) + ε. */
+function label(wx: number, problem: SynthProblem, eps: number): number {
+  let y = wx;
+  for (let i = 0; i < problem.alpha.length; i++) y += Math.sin(problem.alpha[i]! * wx + problem.beta[i]!);
+  return y + eps;
+}
+
+/** Draws `rows` examples of a split from its own stream. */
+export function synthSplit(problem: SynthProblem, o: SynthOptions, split: "train" | "valid" | "test", rows: number): SynthSplit {
+  const rng = new Rng(o.seed, SYNTH_STREAM, PART[split]);
+  const d = o.dim;
+  const x = new Float64Array(rows * d);
+  const y1 = new Float64Array(rows);
+  const y2 = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const row = x.subarray(r * d, r * d + d);
+    for (let i = 0; i < d; i++) row[i] = normal(rng);
+    y1[r] = label(dot(problem.w1, row), problem, o.noise * normal(rng));
+    y2[r] = label(dot(problem.w2, row), problem, o.noise * normal(rng));
+  }
+  return { x, y1, y2 };
+}
+
+/** A number as written to the CSV: 7 significant digits, enough for float32 training, and stable text. */
+export function formatValue(v: number): string {
+  const s = v.toPrecision(7);
+  return String(Number(s));
+}
+
+/** The CSV text of a split: header x0..x{d-1},y1,y2, one line per example. */
+export function splitCsv(split: SynthSplit, dim: number): string {
+  const header = [...Array.from({ length: dim }, (_, i) => `x${i}`), "y1", "y2"].join(",");
+  const lines = [header];
+  const rows = split.y1.length;
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = [];
+    for (let i = 0; i < dim; i++) cells.push(formatValue(split.x[r * dim + i]!));
+    cells.push(formatValue(split.y1[r]!), formatValue(split.y2[r]!));
+    lines.push(cells.join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** What writeSynth wrote. */
+export interface SynthWritten {
+  files: { train: string; valid: string; test: string };
+  problem: SynthProblem;
+}
+
+/** Writes train.csv, valid.csv and test.csv into `dir` (created if needed). */
+export function writeSynth(dir: string, o: SynthOptions): SynthWritten {
+  const problem = synthProblem(o);
+  mkdirSync(dir, { recursive: true });
+  const files = { train: join(dir, "train.csv"), valid: join(dir, "valid.csv"), test: join(dir, "test.csv") };
+  for (const split of ["train", "valid", "test"] as const) writeFileSync(files[split], splitCsv(synthSplit(problem, o, split, o.rows[split]), o.dim));
+  return { files, problem };
+}
+
+/** The cosine of two vectors (the correlation of the linear parts: x ~ N(0, I) gives corr(w1ᵀx, w2ᵀx) = cos(w1, w2)). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
+}
