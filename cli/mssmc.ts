@@ -5,11 +5,13 @@ import { InvariantError } from "../compiler/source/diagnostic.js";
 import { runCheck } from "./check.js";
 import { OPSETS, runCompile } from "./compile.js";
 import { runFmt } from "./fmt.js";
+import { runInspect } from "./inspect.js";
 import { runEval } from "./eval.js";
 import { runExport } from "./export.js";
 import { runJson } from "./json.js";
 import { runPredict } from "./predict.js";
 import { runSynth } from "./synth.js";
+import { runReport } from "./report-html.js";
 import { runTrain } from "./train.js";
 
 // The command-line entry point: argument parsing only; each command lives in its own file and
@@ -155,6 +157,30 @@ program
   .option("--no-prune", "keep what closed L0 gates cut (by default it is removed)")
   .action(async (run: string, opts: { output: string; checkpoint: "best" | "last"; opset: string; prune: boolean }) => {
     exitCode = await runExport(run, { output: opts.output, checkpoint: opts.checkpoint, opset: Number(opts.opset), prune: opts.prune });
+  });
+
+program
+  .command("inspect")
+  .description("Show a trained model's sparsity: field selection per group, the open gates of every connection, and parameters and multiply-adds before and after pruning.")
+  .argument("<run>", "the run folder written by mssmc train, or its checkpoints/best.ckpt or last.ckpt")
+  .option("--data <file>", "CSV whose rows the field selection is averaged over")
+  .option("--sample <n>", "rows of --data to average over, spread evenly", numberOption("positive integer"), 2000)
+  .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
+  .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+  .action(async (run: string, opts: { data?: string; sample: number; checkpoint: "best" | "last"; format: "text" | "json" }) => {
+    exitCode = await runInspect(run, opts);
+  });
+
+program
+  .command("report")
+  .description("Write one self-contained HTML page about a trained run: training curves, field-selection heatmap, connections and pruning.")
+  .argument("<run>", "the run folder written by mssmc train, or its checkpoints/best.ckpt or last.ckpt")
+  .requiredOption("-o, --output <file>", "the .html file to write")
+  .option("--data <file>", "CSV whose rows the field-selection heatmap is averaged over")
+  .option("--sample <n>", "rows of --data to average over, spread evenly", numberOption("positive integer"), 2000)
+  .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
+  .action(async (run: string, opts: { output: string; data?: string; sample: number; checkpoint: "best" | "last" }) => {
+    exitCode = await runReport(run, opts);
   });
 
 program
