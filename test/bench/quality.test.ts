@@ -19,7 +19,7 @@ describe("quality benchmark", () => {
 
   it("lists the model specs of the zoo and of specs/synth", () => {
     expect(modelSpecs(join(root, "specs", "zoo"), ["adult.mssm"])).toContain("mssm.mssm");
-    expect(modelSpecs(join(root, "specs", "synth"), ["synth.mssm"])).toEqual(["mmoe.mssm", "mssm.mssm", "shared-bottom.mssm"]);
+    expect(modelSpecs(join(root, "specs", "synth"), ["synth.mssm"])).toEqual(["cgc.mssm", "cross-stitch.mssm", "mmoe.mssm", "mssm-a.mssm", "mssm-b.mssm", "mssm.mssm", "ple.mssm", "shared-bottom.mssm", "single-task.mssm", "snr-aver.mssm", "snr-trans.mssm"]);
   });
 
   it("trains a synthetic model over two seeds and prints MSE, sizes and gates", async () => {
