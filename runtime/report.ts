@@ -135,7 +135,7 @@ function heatmap(fs: FieldSelection): string {
 
 /** One stage's connections: sources on top, readers below, an edge per read with its open fraction. */
 function stagePicture(s: StageState): string {
-  const box = { w: 128, h: 30 };
+  const box = { w: 168, h: 30 };
   const gap = 24;
   const cols = Math.max(s.sources.length, s.consumers.length);
   const W = Math.max(cols * (box.w + gap) + gap, 320);
@@ -171,7 +171,7 @@ function stagePicture(s: StageState): string {
   const boxes = (names: string[], y: number, kind: string) =>
     names.forEach((name, i) => {
       const x = rowX(names.length, i);
-      const shown = name.length > 18 ? `${name.slice(0, 17)}…` : name;
+      const shown = name.length > 25 ? `${name.slice(0, 24)}…` : name;
       parts.push(`<g class="box ${kind}"><rect x="${num(x)}" y="${y}" width="${box.w}" height="${box.h}" rx="4"><title>${esc(name)}</title></rect><text x="${num(x + box.w / 2)}" y="${y + 19}" text-anchor="middle">${esc(shown)}</text></g>`);
     });
   boxes(s.sources, srcY, "source");
@@ -194,7 +194,7 @@ svg text{font-size:11px;fill:#333}svg .title{font-size:12px;font-weight:600}svg 
 .axis{stroke:#888}.grid{stroke:#eee}.series{fill:none;stroke-width:2}
 .heatmap rect{stroke:#fff}.heatmap .colhead{font-weight:600}
 .edge{stroke:#1f4e99}.edge.closed{stroke:#c33;stroke-dasharray:3,3}.edgelabel{font-size:10px;paint-order:stroke;stroke:#fff;stroke-width:3px;fill:#123}.edgelabel.closed{fill:#c33}
-.box rect{fill:#f3f6fb;stroke:#6b7f99}.box.consumer rect{fill:#fff7e6;stroke:#b38000}
+svg.stage,svg.heatmap{max-width:100%;height:auto}.box rect{fill:#f3f6fb;stroke:#6b7f99}.box.consumer rect{fill:#fff7e6;stroke:#b38000}
 table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #ddd;padding:3px 10px;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#f6f6f6}
 `;
 
