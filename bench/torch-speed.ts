@@ -1,0 +1,80 @@
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { compileSpec } from "../compiler/compile.js";
+import { packageRoot } from "../compiler/package-root.js";
+import { loadSpec } from "../compiler/spec/load.js";
+import { markdownTable, type SpeedOptions } from "./train-speed.js";
+import { measureStep } from "./train-step.js";
+
+// Issue 7.3, side by side: the training step of a zoo model in mssmc's runtime (bench/train-step's
+// measureStep) and the same model written directly in PyTorch (bench/torch/speed.py, Debian's
+// python3-torch run with /usr/bin/python3), same batch, same intra-op threads, in the same run;
+// with the ratio and both parameter counts (embedding tables excluded on both sides).
+// Only the models speed.py writes are compared (Shared-Bottom, MMoE).
+//
+//   node dist/bench/torch-speed.js [--steps N] [--warmup N] [--batch N] [--threads N] [--python /usr/bin/python3]
+
+/** What bench/torch/speed.py prints. */
+export interface TorchStep {
+  model: string;
+  params: number;
+  torch: string;
+  step_ms: number;
+  samples_per_second: number;
+}
+
+/** Runs speed.py for one model; undefined with the reason when PyTorch cannot run. */
+export function torchStep(python: string, model: string, o: SpeedOptions): TorchStep | string {
+  const script = join(packageRoot(), "bench", "torch", "speed.py");
+  const r = spawnSync(python, [script, "--model", model, "--batch", String(o.batch), "--steps", String(o.steps), "--warmup", String(o.warmup), "--threads", String(o.threads)], { encoding: "utf8" });
+  if (r.error) return `${python}: ${r.error.message}`;
+  if (r.status !== 0) return (r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`).trim();
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as TorchStep;
+}
+
+/** The models both sides have. */
+export const TORCH_MODELS = ["shared-bottom", "mmoe"] as const;
+
+async function main(argv: string[]): Promise<void> {
+  const option = (name: string, fallback: number) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(argv[i + 1]) : fallback;
+  };
+  const i = argv.indexOf("--python");
+  const python = i >= 0 ? argv[i + 1]! : "/usr/bin/python3";
+  const o: SpeedOptions = { steps: option("steps", 30), warmup: option("warmup", 5), batch: option("batch", 1024), threads: option("threads", 1) };
+  const rows: string[][] = [];
+  let version = "";
+  for (const model of TORCH_MODELS) {
+    const file = join(packageRoot(), "specs", "zoo", `${model}.mssm`);
+    const ours = await measureStep(file, o);
+    const params = compileSpec(loadSpec(file).spec!).manifest.summary.params;
+    const theirs = torchStep(python, model, o);
+    if (typeof theirs === "string") {
+      rows.push([model, params.toLocaleString("en-US"), "–", ours.stepMs.toFixed(2), "–", Math.round(ours.samplesPerSecond).toLocaleString("en-US"), "–", `PyTorch did not run: ${theirs}`]);
+      continue;
+    }
+    version = theirs.torch;
+    rows.push([
+      model,
+      params.toLocaleString("en-US"),
+      theirs.params.toLocaleString("en-US"),
+      ours.stepMs.toFixed(2),
+      theirs.step_ms.toFixed(2),
+      Math.round(ours.samplesPerSecond).toLocaleString("en-US"),
+      Math.round(theirs.samples_per_second).toLocaleString("en-US"),
+      `${(ours.samplesPerSecond / theirs.samples_per_second).toFixed(2)}x`,
+    ]);
+  }
+  process.stdout.write(
+    [
+      `training step, batch ${o.batch}, ${o.threads} intra-op thread(s), median of ${o.steps} steps after ${o.warmup}; node ${process.version}; PyTorch ${version || "(not run)"} eager, torch.set_num_threads(${o.threads})`,
+      "",
+      ...markdownTable(["model", "mssmc params", "PyTorch params", "mssmc step ms", "PyTorch step ms", "mssmc samples/s", "PyTorch samples/s", "mssmc / PyTorch"], rows),
+      "",
+    ].join("\n"),
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main(process.argv.slice(2));

@@ -1,0 +1,29 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { torchStep, TORCH_MODELS } from "../../bench/torch-speed.js";
+import { compileSpec } from "../../compiler/compile.js";
+import { packageRoot } from "../../compiler/package-root.js";
+import { loadSpec } from "../../compiler/spec/load.js";
+
+// bench/torch-speed.ts: a missing Python is reported, not thrown; where Debian's python3-torch is
+// installed, the PyTorch models have exactly the zoo models' parameter counts (tables excluded).
+
+const tiny = { steps: 1, warmup: 0, batch: 16, threads: 1 };
+const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
+
+describe("torch-speed benchmark", () => {
+  it("reports a Python that cannot start", () => {
+    expect(torchStep("/nonexistent/python3", "mmoe", tiny)).toBe("/nonexistent/python3: spawnSync /nonexistent/python3 ENOENT");
+  });
+
+  it.skipIf(!hasTorch)("writes the same models as the zoo: equal parameter counts", () => {
+    for (const model of TORCH_MODELS) {
+      const ours = compileSpec(loadSpec(join(packageRoot(), "specs", "zoo", `${model}.mssm`)).spec!).manifest.summary.params;
+      const theirs = torchStep("/usr/bin/python3", model, tiny);
+      expect(typeof theirs).toBe("object");
+      expect(typeof theirs === "object" ? theirs.params : 0).toBe(ours);
+    }
+    expect(TORCH_MODELS).toEqual(["shared-bottom", "mmoe"]);
+  });
+});
