@@ -27,7 +27,11 @@ export interface TorchStep {
 /** Runs speed.py for one model; undefined with the reason when PyTorch cannot run. */
 export function torchStep(python: string, model: string, o: SpeedOptions): TorchStep | string {
   const script = join(packageRoot(), "bench", "torch", "speed.py");
-  const r = spawnSync(python, [script, "--model", model, "--batch", String(o.batch), "--steps", String(o.steps), "--warmup", String(o.warmup), "--threads", String(o.threads)], { encoding: "utf8" });
+  const r = spawnSync(python, [script, "--model", model, "--batch", String(o.batch), "--steps", String(o.steps), "--warmup", String(o.warmup), "--threads", String(o.threads)], {
+    encoding: "utf8",
+    // Debian's torch does its matmuls in the system BLAS (BLAS_INFO=generic): pin its threads too.
+    env: { ...process.env, OMP_NUM_THREADS: String(o.threads), OPENBLAS_NUM_THREADS: String(o.threads) },
+  });
   if (r.error) return `${python}: ${r.error.message}`;
   if (r.status !== 0) return (r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`).trim();
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as TorchStep;
