@@ -27,3 +27,17 @@ describe("torch-speed benchmark", () => {
     expect(TORCH_MODELS).toEqual(["shared-bottom", "mmoe"]);
   });
 });
+
+describe("torch equivalence", () => {
+  it.skipIf(!hasTorch)("PyTorch's loss on mssmc's initial weights and batch equals mssmc's to 1e-5", async () => {
+    const { torchEquivalence } = await import("../../bench/torch-speed.js");
+    for (const model of TORCH_MODELS) {
+      const eq = await torchEquivalence("/usr/bin/python3", model, 64);
+      expect(typeof eq).toBe("object");
+      if (typeof eq === "string") continue;
+      expect(eq.unmapped_params).toEqual([]);
+      expect(eq.abs_diff).toBeLessThan(1e-5);
+      expect(eq.mssmc_loss).toBeGreaterThan(0.5);
+    }
+  });
+});

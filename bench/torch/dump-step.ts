@@ -1,0 +1,42 @@
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { compileSpec } from "../../compiler/compile.js";
+import { packageRoot } from "../../compiler/package-root.js";
+import { loadSpec } from "../../compiler/spec/load.js";
+import { batches, type EmbeddingLookup } from "../../runtime/data/batches.js";
+import { openSession } from "../../runtime/session.js";
+import { StepRunner } from "../../runtime/step.js";
+import { initialState } from "../../runtime/train.js";
+import { syntheticData } from "../train-step.js";
+
+// For the PyTorch equivalence check (issue 7.3): one zoo model's initial weights, one Adult-like
+// batch and the loss mssmc's training step computes on them, as JSON for bench/torch/equivalence.py.
+//
+//   node dist/bench/torch/dump-step.js MODEL OUT.json [--batch N]
+
+/** Writes the weights, the batch and mssmc's loss of step 1 of `model` (a zoo spec name). */
+export async function dumpStep(model: string, out: string, batchSize: number): Promise<number> {
+  const loaded = loadSpec(join(packageRoot(), "specs", "zoo", `${model}.mssm`));
+  const spec = { ...loaded.spec!, train: { ...loaded.spec!.train, batch: batchSize } };
+  const artifact = compileSpec(spec);
+  const { data, preprocessing } = syntheticData(spec, batchSize);
+  const state = initialState(artifact.manifest, preprocessing, spec.train.seed);
+  const params = Object.fromEntries([...state.params].map(([k, v]) => [k, Array.from(v)]));
+  const tables = Object.fromEntries([...state.store.tables].map(([k, t]) => [k, { rows: t.rows, dim: t.dim, data: Array.from(t.data) }]));
+  const batch = batches(spec, data, { batchSize, shuffle: false }).next().value!;
+  const ids = Object.fromEntries(Object.entries(batch.embeddings as Record<string, EmbeddingLookup>).map(([f, l]) => [f, Array.from(l.index, (i) => l.unique[Number(i)]!)]));
+  const session = await openSession(artifact.files["train.onnx"], { device: "cpu", threads: 1 });
+  const result = await new StepRunner(artifact.manifest, session, 1).run(state, batch, 1);
+  await session.release();
+  const fields = spec.fields.map((f) => ({ name: f.name, kind: f.kind, dim: f.dim }));
+  const labels = Object.fromEntries(Object.entries(batch.labels).map(([k, v]) => [k, Array.from(v as Float32Array)]));
+  writeFileSync(out, JSON.stringify({ model, fields, l2: spec.regularize.l2, params, tables, ids, numeric: Array.from(batch.numeric), labels, loss: result.loss, taskLoss: result.taskLoss }));
+  return result.loss;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const [model, out] = process.argv.slice(2);
+  const i = process.argv.indexOf("--batch");
+  process.stdout.write(`${await dumpStep(model!, out!, i >= 0 ? Number(process.argv[i + 1]) : 256)}\n`);
+}
