@@ -75,14 +75,20 @@ function fitTo(b: Builder, g: Value, x: TensorType, what: string): Value {
   return leading.length ? b.squeeze(summed, leading) : summed;
 }
 
-/**
- * The reverse pass over one level: gradients of the seeds' values (seed value -> its gradient)
- * with respect to each of `wrt`, undefined where no path leads from it to a seed.
- */
-function backprop(b: Builder, level: Level, seeds: ReadonlyMap<Value, Value>, wrt: readonly Value[]): (Value | undefined)[] {
-  const { nodes } = level;
+/** What the reverse pass over one level visits: a function of the nodes, the seeds and `wrt` only. */
+interface Analysis {
+  /** Nodes on a path from a differentiated value to a seed that have a rule, in forward order. */
+  readonly active: readonly Node[];
+  /** Which inputs of each active node need a gradient. */
+  readonly needs: ReadonlyMap<Node, readonly boolean[]>;
+  /** The forward values the active nodes' rules read. */
+  readonly kept: ReadonlySet<Value>;
+}
+
+/** The analysis of one level (see Analysis). */
+function analyze(nodes: readonly Node[], seeds: Iterable<Value>, wrt: readonly Value[]): Analysis {
   // Nodes with an output on a path to a seed.
-  const reaches = new Set<Value>(seeds.keys());
+  const reaches = new Set<Value>(seeds);
   const live = new Set<Node>();
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
@@ -93,18 +99,36 @@ function backprop(b: Builder, level: Level, seeds: ReadonlyMap<Value, Value>, wr
   // Values computed from a differentiated one.
   const depends = new Set<Value>(wrt);
   for (const n of nodes) if (n.inputs.some((v) => depends.has(v))) for (const o of n.outputs) depends.add(o);
-  const needsOf = (n: Node) => n.inputs.map((v) => depends.has(v) && isFloat(v.dtype));
-  const active = nodes.filter((n) => live.has(n) && GRAD_RULES[n.op] !== "not-differentiable" && needsOf(n).some((x) => x));
-
-  if (level.prepare) {
-    const kept = new Set<Value>();
-    for (const n of active) {
-      const { keeps } = GRAD_RULES[n.op] as GradRule<typeof n.op>;
-      n.inputs.forEach((v, i) => allows(keeps.inputs, i) && kept.add(v));
-      n.outputs.forEach((v, i) => allows(keeps.outputs, i) && kept.add(v));
-    }
-    level.prepare(kept);
+  // Which inputs of each active node need a gradient, found once per node (a ~40k-node forward).
+  const needs = new Map<Node, boolean[]>();
+  const active: Node[] = [];
+  const kept = new Set<Value>();
+  for (const n of nodes) {
+    if (!live.has(n) || GRAD_RULES[n.op] === "not-differentiable") continue;
+    let any = false;
+    const need = n.inputs.map((v) => {
+      const x = depends.has(v) && isFloat(v.dtype);
+      any ||= x;
+      return x;
+    });
+    if (!any) continue;
+    active.push(n);
+    needs.set(n, need);
+    const { keeps } = GRAD_RULES[n.op] as GradRule<typeof n.op>;
+    n.inputs.forEach((v, i) => allows(keeps.inputs, i) && kept.add(v));
+    n.outputs.forEach((v, i) => allows(keeps.outputs, i) && kept.add(v));
   }
+  return { active, needs, kept };
+}
+
+/**
+ * The reverse pass over one level: gradients of the seeds' values (seed value -> its gradient)
+ * with respect to each of `wrt`, undefined where no path leads from it to a seed. `analysis`,
+ * when given, is analyze(level.nodes, seeds.keys(), wrt), cached by the caller.
+ */
+function backprop(b: Builder, level: Level, seeds: ReadonlyMap<Value, Value>, wrt: readonly Value[], analysis?: Analysis): (Value | undefined)[] {
+  const { active, needs: needsOf, kept } = analysis ?? analyze(level.nodes, seeds.keys(), wrt);
+  level.prepare?.(kept);
 
   const pending = new Map<Value, Value[]>([...seeds].map(([v, g]) => [v, [g]]));
   const totals = new Map<Value, Value | undefined>();
@@ -124,7 +148,7 @@ function backprop(b: Builder, level: Level, seeds: ReadonlyMap<Value, Value>, wr
       if (dys.every((g) => g === undefined)) return;
       const rule = GRAD_RULES[n.op] as GradRule<typeof n.op>;
       const filled = dys.map((g, i) => g ?? zeros(b, n.outputs[i]!));
-      const needs = needsOf(n);
+      const needs = needsOf.get(n)!;
       const fn = n.op === "Call" ? level.functions.find((f) => f.name === n.attrs.function) : undefined;
       const ctx: GradContext<typeof n.op> = {
         b,
@@ -157,6 +181,23 @@ function backprop(b: Builder, level: Level, seeds: ReadonlyMap<Value, Value>, wr
     });
   }
   return wrt.map((v) => b.scope(v.name, () => total(v)));
+}
+
+/**
+ * The analysis of function bodies, by body and by which inputs need a gradient. `instantiate`
+ * returns one body per function and input types, so the ~2,600 Calls of the 500-field spec's
+ * expected-L0 terms share one analysis.
+ */
+const bodyAnalyses = new WeakMap<Graph, Map<string, Analysis>>();
+
+/** analyze(body.nodes, body.outputs, wrt), cached; `wrt` is body.inputs where `needs`. */
+function bodyAnalysis(body: Graph, needs: readonly boolean[], wrt: readonly Value[]): Analysis {
+  let byNeeds = bodyAnalyses.get(body);
+  if (!byNeeds) bodyAnalyses.set(body, (byNeeds = new Map()));
+  const key = needs.map((x) => (x ? "1" : "0")).join("");
+  let analysis = byNeeds.get(key);
+  if (!analysis) byNeeds.set(key, (analysis = analyze(body.nodes, body.outputs, wrt)));
+  return analysis;
 }
 
 /**
@@ -208,7 +249,7 @@ function differentiateBody(
   };
   const seeds = new Map(body.outputs.map((o, i) => [o, dys[i]!]));
   const wrt = body.inputs.filter((_v, i) => needs[i]);
-  const grads = backprop(b, level, seeds, wrt);
+  const grads = backprop(b, level, seeds, wrt, bodyAnalysis(body, needs, wrt));
   return body.inputs.map((v) => (wrt.includes(v) ? grads[wrt.indexOf(v)] : undefined));
 }
 
@@ -253,7 +294,8 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[], options: 
   for (const v of wrt) invariant(b.lookup(v.name) === v && isFloat(v.dtype), `Cannot differentiate with respect to %${v.name}: not a float value of graph ${graph.name}.`);
   invariant(new Set(wrt).size === wrt.length, "A value to differentiate with respect to is listed twice.");
   const forwardValues = [...graph.inputs, ...graph.params.map((p) => p.value), ...graph.nodes.flatMap((n) => n.outputs)];
-  const clash = forwardValues.find((v) => v.name.startsWith(GRAD_PREFIX) || v.name.startsWith(`${BACKWARD_SCOPE}/`));
+  const backwardPrefix = `${BACKWARD_SCOPE}/`;
+  const clash = forwardValues.find((v) => v.name.startsWith(GRAD_PREFIX) || v.name.startsWith(backwardPrefix));
   invariant(clash === undefined, `Value %${clash?.name} uses a name reserved for gradients.`);
 
   const firstNew = graph.nodes.length;

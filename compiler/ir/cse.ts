@@ -11,18 +11,36 @@
 import type { Graph, Node, Value } from "./graph.js";
 import { assertValid } from "./verify.js";
 
-/** The graph with repeated computations merged, then with nodes nothing reads removed. */
+/**
+ * The graph with repeated computations merged, then with nodes nothing reads removed. The result
+ * is frozen, so the verification here is the last one: emission and later passes skip it.
+ */
 export function eliminateCommonSubexpressions(graph: Graph): Graph {
   const replaced = new Map<Value, Value>();
-  const map = (v: Value) => replaced.get(v) ?? v;
+  // Keys name values by a small number, not by their (long) names: building and hashing a key of
+  // a few digits is what keeps this pass cheap on a ~130k-node training step.
+  const ids = new Map<Value, number>();
+  const id = (v: Value) => {
+    let i = ids.get(v);
+    if (i === undefined) ids.set(v, (i = ids.size));
+    return i;
+  };
   const outputs = new Set(graph.outputs);
   const seen = new Map<string, Node>();
   const nodes: Node[] = [];
   for (const node of graph.nodes) {
-    const inputs = node.inputs.map(map);
-    const changed = inputs.some((v, i) => v !== node.inputs[i]);
-    const kept = changed ? ({ ...node, inputs } as Node) : node;
-    const key = `${node.op}\u0000${JSON.stringify(node.attrs)}\u0000${inputs.map((v) => v.name).join("\u0000")}`;
+    let inputs = node.inputs;
+    let key = `${node.op}\u0000${attributesKey(node.attrs)}`;
+    for (let i = 0; i < node.inputs.length; i++) {
+      const v = node.inputs[i]!;
+      const r = replaced.get(v);
+      if (r !== undefined) {
+        if (inputs === node.inputs) inputs = node.inputs.slice();
+        (inputs as Value[])[i] = r;
+      }
+      key += `\u0000${id(r ?? v)}`;
+    }
+    const kept = inputs === node.inputs ? node : ({ ...node, inputs } as Node);
     const first = seen.get(key);
     // A graph output keeps its own node: outputs are found by name.
     if (first && !node.outputs.some((o) => outputs.has(o))) {
@@ -34,9 +52,23 @@ export function eliminateCommonSubexpressions(graph: Graph): Graph {
   }
   const live = removeDeadNodes(nodes, graph.outputs);
   const called = new Set(live.flatMap((n) => (n.op === "Call" ? [n.attrs.function] : [])));
-  const out: Graph = { ...graph, nodes: live, functions: graph.functions.filter((f) => called.has(f.name)) };
+  const out: Graph = Object.freeze({
+    ...graph,
+    inputs: Object.freeze(graph.inputs.slice()),
+    params: Object.freeze(graph.params.slice()),
+    constants: Object.freeze(graph.constants.slice()),
+    nodes: Object.freeze(live),
+    outputs: Object.freeze(graph.outputs.slice()),
+    functions: Object.freeze(graph.functions.filter((f) => called.has(f.name))),
+  });
   assertValid(out, "common-subexpression elimination");
   return out;
+}
+
+/** A node's attributes as a key: their JSON, "" for the many nodes that have none. */
+function attributesKey(attrs: object): string {
+  for (const _k in attrs) return JSON.stringify(attrs);
+  return "";
 }
 
 /** `nodes` without those whose outputs neither a graph output nor a kept node reads. */

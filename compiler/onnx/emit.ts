@@ -1,12 +1,14 @@
 // IR graph -> ONNX ModelProto bytes. Deterministic: the same graph and options give the same
-// bytes (everything is emitted in graph order; no maps are iterated for output).
+// bytes (everything is emitted in graph order; no maps are iterated for output). The model is
+// gathered as plain records and written by compiler/onnx/wire.ts; the generated messages only
+// read it back (toModelProto).
 //
 // Value names carry over unchanged. Values the emitter adds are named `onnx/size/<symbol>` (a
 // symbolic dimension's run-time size, from the first input that has it), `<node output>/shape`
 // (a shape assembled from such sizes) and `const/...` (constants made for op inputs such as
 // axes, shared with equal IR constants).
 
-import { create, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { instantiate, type Constant, type Graph, type Node, type Value } from "../ir/graph.js";
 import { initialValue } from "../ir/init.js";
 import type { Dim, DType } from "../ir/ops.js";
@@ -14,28 +16,9 @@ import { constantKey, constantName, dataHolds, tensorData, type Element, type Te
 import { assertValid } from "../ir/verify.js";
 import { compilerVersion } from "../package-root.js";
 import { invariant } from "../source/diagnostic.js";
-import {
-  AttributeProtoSchema,
-  AttributeProto_AttributeType as AT,
-  FunctionProtoSchema,
-  GraphProtoSchema,
-  ModelProtoSchema,
-  NodeProtoSchema,
-  OperatorSetIdProtoSchema,
-  TensorProtoSchema,
-  TensorShapeProto_DimensionSchema,
-  TensorShapeProtoSchema,
-  TypeProto_TensorSchema,
-  TypeProtoSchema,
-  ValueInfoProtoSchema,
-  type AttributeProto,
-  type FunctionProto,
-  type ModelProto,
-  type NodeProto,
-  type TensorProto,
-  type ValueInfoProto,
-} from "./gen/onnx-subset_pb.js";
-import { DATA_TYPE, FUNCTION_DOMAIN, intAttr, lowerNode, ML_DOMAIN, ML_OPSET, type LowerContext } from "./lower.js";
+import { ModelProtoSchema, type AttributeProto, type ModelProto } from "./gen/onnx-subset_pb.js";
+import { FUNCTION_DOMAIN, intAttr, lowerNode, ML_DOMAIN, ML_OPSET, type LowerContext } from "./lower.js";
+import { modelBytes, type FunctionRecord, type ModelRecord, type NodeRecord, type OpsetRecord, type TensorRecord } from "./wire.js";
 
 /** The default opset: loads in onnxruntime >= 1.13 and passes Debian's onnx 1.12 checker. */
 export const DEFAULT_OPSET = 17;
@@ -61,43 +44,10 @@ export interface EmitOptions {
   producerVersion?: string;
 }
 
-/** True on little-endian hosts, whose typed arrays already hold raw_data's byte order. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** The little-endian bytes of numeric or bool tensor contents (raw_data). */
-function rawBytes(dtype: DType, data: TensorData): Uint8Array {
-  // A copy of the array's bytes (one memcpy), not a view: the proto must not alias the IR's data.
-  if (LITTLE_ENDIAN && ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  const width = dtype === "float32" ? 4 : dtype === "bool" ? 1 : 8;
-  const bytes = new Uint8Array(data.length * width);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (dtype === "float32") view.setFloat32(i * 4, v as number, true);
-    else if (dtype === "float64") view.setFloat64(i * 8, v as number, true);
-    else if (dtype === "int64") view.setBigInt64(i * 8, v as bigint, true);
-    else bytes[i] = v as number;
-  }
-  return bytes;
-}
-
-/** A TensorProto; strings go to string_data (raw_data cannot hold them), all else to raw_data. */
-function tensorProto(name: string | undefined, dtype: DType, shape: readonly number[], data: TensorData): TensorProto {
+/** A tensor record, checked: its data must fill its type. */
+function tensorRecord(name: string | undefined, dtype: DType, shape: readonly number[], data: TensorData): TensorRecord {
   invariant(dataHolds(dtype, data) && shape.reduce((a, d) => a * d, 1) === data.length, `Tensor ${name}: data does not fit ${dtype}[${shape.join(",")}].`);
-  const common = { ...(name === undefined ? {} : { name }), dims: shape.map((d) => BigInt(d)), dataType: DATA_TYPE[dtype] };
-  if (dtype === "string") {
-    const encoder = new TextEncoder();
-    return create(TensorProtoSchema, { ...common, stringData: (data as readonly string[]).map((s) => encoder.encode(s)) });
-  }
-  return create(TensorProtoSchema, { ...common, rawData: rawBytes(dtype, data) });
-}
-
-function valueInfo(v: Value): ValueInfoProto {
-  const dim = v.shape.map((d) =>
-    create(TensorShapeProto_DimensionSchema, { value: typeof d === "number" ? { case: "dimValue", value: BigInt(d) } : { case: "dimParam", value: d } }),
-  );
-  const tensor = create(TypeProto_TensorSchema, { elemType: DATA_TYPE[v.dtype], shape: create(TensorShapeProtoSchema, { dim }) });
-  return create(ValueInfoProtoSchema, { name: v.name, type: create(TypeProtoSchema, { value: { case: "tensorType", value: tensor } }) });
+  return name === undefined ? { dtype, shape, data } : { name, dtype, shape, data };
 }
 
 /** IR constants of at most this many elements may stand in for an equal constant the emitter needs (its own are axes, sizes and bounds; the segment matrices of FSCM are far larger). */
@@ -105,8 +55,8 @@ const SHAREABLE = 4096;
 
 /** The nodes (and, for a graph, initializers) of one graph or function body being emitted. */
 class Emission implements LowerContext {
-  readonly nodes: NodeProto[] = [];
-  readonly initializers: TensorProto[] = [];
+  readonly nodes: NodeRecord[] = [];
+  readonly initializers: TensorRecord[] = [];
   private readonly constantNames = new Map<string, string>();
   private readonly sizes = new Map<string, string>();
   private readonly taken: Set<string>;
@@ -135,7 +85,7 @@ class Emission implements LowerContext {
 
   /** A param's value as an initializer. */
   addInitializer(name: string, dtype: DType, shape: readonly number[], data: TensorData): void {
-    this.initializers.push(tensorProto(name, dtype, shape, data));
+    this.initializers.push(tensorRecord(name, dtype, shape, data));
   }
 
   lower(node: Node): void {
@@ -145,17 +95,7 @@ class Emission implements LowerContext {
   }
 
   add(opType: string, inputs: readonly string[], outputs: readonly string[], attributes: readonly AttributeProto[] = [], domain = ""): void {
-    this.nodes.push(
-      create(NodeProtoSchema, {
-        name: outputs[0]!,
-        opType,
-        input: [...inputs],
-        output: [...outputs],
-        attribute: [...attributes],
-        ...(domain ? { domain } : {}),
-        ...(this.doc ? { docString: this.doc } : {}),
-      }),
-    );
+    this.nodes.push({ name: outputs[0]!, opType, inputs, outputs, attributes, domain, doc: this.doc });
   }
 
   constant(dtype: DType, shape: readonly number[], values: readonly Element[]): string {
@@ -210,11 +150,11 @@ class Emission implements LowerContext {
 
   private putTensor(name: string, dtype: DType, shape: readonly number[], data: TensorData): void {
     if (!this.inFunction) {
-      this.initializers.push(tensorProto(name, dtype, shape, data));
+      this.initializers.push(tensorRecord(name, dtype, shape, data));
       return;
     }
-    const value = create(AttributeProtoSchema, { name: "value", type: AT.TENSOR, t: tensorProto(undefined, dtype, shape, data) });
-    this.nodes.push(create(NodeProtoSchema, { name, opType: "Constant", output: [name], attribute: [value] }));
+    const value = { name: "value", tensor: tensorRecord(undefined, dtype, shape, data) };
+    this.nodes.push({ name, opType: "Constant", inputs: [], outputs: [name], attributes: [value], domain: "", doc: "" });
   }
 
   private fresh(name: string): string {
@@ -233,38 +173,45 @@ function allNames(graph: Graph): Set<string> {
   return names;
 }
 
-function functionProto(graph: Graph, fnIndex: number, opset: number): FunctionProto {
+/** The Call nodes of each function, in graph order. */
+function callsByFunction(graph: Graph): Map<string, Node[]> {
+  const calls = new Map<string, Node[]>(graph.functions.map((f) => [f.name, []]));
+  for (const n of graph.nodes) if (n.op === "Call") calls.get(n.attrs.function)?.push(n);
+  return calls;
+}
+
+/** The FunctionProto of a local function, its body instantiated for its first call. */
+function functionRecord(graph: Graph, fnIndex: number, calls: readonly Node[], opset: number): FunctionRecord {
   const fn = graph.functions[fnIndex]!;
-  const call = graph.nodes.find((n) => n.op === "Call" && n.attrs.function === fn.name)!;
+  const call = calls[0]!;
   const body = instantiate(fn, call.inputs);
   // One body serves every call, so all calls must instantiate to the same nodes. Instances are
   // cached per input types, so most calls give this very body; others are compared once each.
   const ops = (g: Graph) => JSON.stringify([g.nodes.map((n) => [n.op, n.attrs, n.inputs.map((i) => i.name)]), g.constants.map((c) => c.value.dtype)]);
   const checked = new Set<Graph>([body]);
-  for (const other of graph.nodes) {
-    if (other.op === "Call" && other.attrs.function === fn.name && other !== call) {
-      const again = instantiate(fn, other.inputs);
-      if (checked.has(again)) continue;
-      invariant(ops(again) === ops(body), `Function ${fn.name} builds different bodies for different calls (element types differ?).`);
-      checked.add(again);
-    }
+  for (const other of calls) {
+    if (other === call) continue;
+    const again = instantiate(fn, other.inputs);
+    if (checked.has(again)) continue;
+    invariant(ops(again) === ops(body), `Function ${fn.name} builds different bodies for different calls (element types differ?).`);
+    checked.add(again);
   }
   const e = new Emission(opset, true, body.inputs, allNames(body));
   for (const c of body.constants) e.addIrConstant(c);
   for (const n of body.nodes) e.lower(n);
-  return create(FunctionProtoSchema, {
+  return {
     name: fn.name,
     domain: FUNCTION_DOMAIN,
-    input: [...fn.inputs],
-    output: [...fn.outputs],
-    node: e.nodes,
-    opsetImport: [create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(opset) })],
-    ...(fn.doc ? { docString: fn.doc } : {}),
-  });
+    inputs: fn.inputs,
+    outputs: fn.outputs,
+    nodes: e.nodes,
+    opsetImport: [{ domain: "", version: opset }],
+    doc: fn.doc,
+  };
 }
 
-/** The ModelProto for a graph (verified first). */
-export function toModelProto(graph: Graph, options: EmitOptions = {}): ModelProto {
+/** What is written for a graph (verified first): the ModelProto as plain records. */
+function modelRecord(graph: Graph, options: EmitOptions): ModelRecord {
   assertValid(graph, "emission");
   const opset = options.opset ?? DEFAULT_OPSET;
   const irVersion = options.irVersion ?? IR_VERSION_FOR_OPSET[opset];
@@ -282,29 +229,27 @@ export function toModelProto(graph: Graph, options: EmitOptions = {}): ModelProt
   for (const c of graph.constants) e.addIrConstant(c);
   for (const n of graph.nodes) e.lower(n);
 
-  const inputs = [...graph.inputs, ...(paramsAsInputs ? graph.params.map((p) => p.value) : [])];
-  const graphProto = create(GraphProtoSchema, {
-    name: graph.name,
-    node: e.nodes,
-    initializer: e.initializers,
-    input: inputs.map(valueInfo),
-    output: graph.outputs.map(valueInfo),
-    ...(graph.doc ? { docString: graph.doc } : {}),
-  });
-  const opsetImport = [create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(opset) })];
-  if (graph.functions.length) opsetImport.push(create(OperatorSetIdProtoSchema, { domain: FUNCTION_DOMAIN, version: 1n }));
-  if (graph.nodes.some((n) => n.op === "LabelEncoder")) opsetImport.push(create(OperatorSetIdProtoSchema, { domain: ML_DOMAIN, version: BigInt(ML_OPSET) }));
-  return create(ModelProtoSchema, {
-    irVersion: BigInt(irVersion),
-    opsetImport,
+  const inputs = paramsAsInputs ? [...graph.inputs, ...graph.params.map((p) => p.value)] : graph.inputs;
+  const opsetImport: OpsetRecord[] = [{ domain: "", version: opset }];
+  if (graph.functions.length) opsetImport.push({ domain: FUNCTION_DOMAIN, version: 1 });
+  if (graph.nodes.some((n) => n.op === "LabelEncoder")) opsetImport.push({ domain: ML_DOMAIN, version: ML_OPSET });
+  const calls = callsByFunction(graph);
+  return {
+    irVersion,
     producerName: "mssmc",
     producerVersion: options.producerVersion ?? compilerVersion(),
-    graph: graphProto,
-    functions: graph.functions.map((_f, i) => functionProto(graph, i, opset)),
-  });
+    graph: { name: graph.name, doc: graph.doc, nodes: e.nodes, initializers: e.initializers, inputs, outputs: graph.outputs },
+    opsetImport,
+    functions: graph.functions.map((f, i) => functionRecord(graph, i, calls.get(f.name)!, opset)),
+  };
 }
 
-/** The .onnx bytes of a graph. */
+/** The .onnx bytes of a graph (verified first). */
 export function emitModel(graph: Graph, options: EmitOptions = {}): Uint8Array {
-  return toBinary(ModelProtoSchema, toModelProto(graph, options));
+  return modelBytes(modelRecord(graph, options));
+}
+
+/** The ModelProto of a graph: the bytes emitModel writes, read back (for tests and tools that inspect a model). */
+export function toModelProto(graph: Graph, options: EmitOptions = {}): ModelProto {
+  return fromBinary(ModelProtoSchema, emitModel(graph, options));
 }

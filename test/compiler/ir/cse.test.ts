@@ -56,4 +56,15 @@ describe("eliminateCommonSubexpressions", () => {
     expect(g.nodes.map((n) => n.outputs[0]!.name)).toEqual(["r1", "r2"]);
     expect(g.outputs.map((v) => v.name)).toEqual(["r1", "r2"]);
   });
+
+  it("returns a frozen graph, so that its verification here is the last one", () => {
+    const b = new Builder("g");
+    const x = b.input("x", "float32", [3]);
+    b.output(b.add(b.relu(x, "r1"), b.relu(x, "r2"), "sum"));
+    const g = eliminateCommonSubexpressions(b.finish());
+    expect([g.nodes.map((n) => n.outputs[0]!.name), [g, g.inputs, g.params, g.constants, g.nodes, g.outputs, g.functions].map(Object.isFrozen)]).toEqual([
+      ["r1", "sum"],
+      [true, true, true, true, true, true, true],
+    ]);
+  });
 });
