@@ -126,7 +126,7 @@ export function formatQuality(rows: readonly QualityRow[]): string[] {
   const tasks = [...new Set(rows.flatMap((r) => Object.keys(r.metric)))];
   const metricOf = (t: string) => rows.find((r) => r.metric[t])!.metric[t]!;
   const header = ["model", ...tasks.map((t) => `${t} ${metricOf(t)} (mean ± std)`), "seeds", "epochs (best)", "dense params", "mult-adds/example", "gates closed"];
-  const digits = metricOf(tasks[0]!) === "AUC" ? 4 : 3;
+  const digits = 4;
   return markdownTable(
     header,
     rows.map((r) => {

@@ -39,7 +39,7 @@ describe("quality benchmark", () => {
       expect(lines[0]).toBe(
         "| model | t1 MSE (mean ± std) | t2 MSE (mean ± std) | seeds | epochs (best) | dense params | mult-adds/example | gates closed |",
       );
-      expect(lines[2]).toMatch(/^\| mssm +\| +\d+\.\d{3} ± \d+\.\d{3} \| +\d+\.\d{3} ± \d+\.\d{3} \| +2 \| +1 \(1\), 1 \(1\) \| +[\d,]+ \| +[\d,]+ \| +\d+\.\d% of [\d,]+ \|$/);
+      expect(lines[2]).toMatch(/^\| mssm +\| +\d+\.\d{4} ± \d+\.\d{4} \| +\d+\.\d{4} ± \d+\.\d{4} \| +2 \| +1 \(1\), 1 \(1\) \| +[\d,]+ \| +[\d,]+ \| +\d+\.\d% of [\d,]+ \|$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
