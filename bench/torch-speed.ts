@@ -14,7 +14,7 @@ import { measureStep } from "./train-step.js";
 // measureStep) and the same model written directly in PyTorch (bench/torch/speed.py, Debian's
 // python3-torch run with /usr/bin/python3), same batch, same intra-op threads, in the same run;
 // with the ratio and both parameter counts (embedding tables excluded on both sides).
-// Only the models speed.py writes are compared (Shared-Bottom, MMoE). "|loss diff|": the step-1
+// Only the models speed.py writes are compared (Shared-Bottom, MMoE). "loss diff": the absolute difference of the step-1
 // loss of mssmc and of the PyTorch model given mssmc's initial weights and one batch of 256
 // (bench/torch/dump-step.ts, bench/torch/equivalence.py); issue 7 asks for at most 1e-5.
 //
@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
     [
       `training step, batch ${o.batch}, ${o.threads} intra-op thread(s), median of ${o.steps} steps after ${o.warmup}; node ${process.version}; PyTorch ${version || "(not run)"} eager, torch.set_num_threads(${o.threads})`,
       "",
-      ...markdownTable(["model", "mssmc params", "PyTorch params", "|loss diff| same weights", "mssmc step ms", "PyTorch step ms", "mssmc samples/s", "PyTorch samples/s", "mssmc / PyTorch"], rows),
+      ...markdownTable(["model", "mssmc params", "PyTorch params", "loss diff, same weights", "mssmc step ms", "PyTorch step ms", "mssmc samples/s", "PyTorch samples/s", "mssmc / PyTorch"], rows),
       "",
     ].join("\n"),
   );
