@@ -60,7 +60,8 @@ export interface ValueRecord {
 export interface GraphRecord {
   readonly name: string;
   readonly doc: string;
-  readonly nodes: readonly NodeRecord[];
+  /** Iterated once, in order, before `initializers` is read: producing a node may add an initializer. */
+  readonly nodes: Iterable<NodeRecord>;
   readonly initializers: readonly TensorRecord[];
   readonly inputs: readonly ValueRecord[];
   readonly outputs: readonly ValueRecord[];
@@ -78,7 +79,8 @@ export interface FunctionRecord {
   readonly domain: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
-  readonly nodes: readonly NodeRecord[];
+  /** Iterated once, in order. */
+  readonly nodes: Iterable<NodeRecord>;
   readonly opsetImport: readonly OpsetRecord[];
   readonly doc: string;
 }
