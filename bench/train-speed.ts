@@ -101,7 +101,10 @@ export function specFromText(text: string, name = "bench.mssm"): Spec {
 
 /** Times the runtime's step on the vocab-sweep spec for each table size. */
 export async function vocabSpeed(sizes: readonly number[], o: SpeedOptions): Promise<VocabRow[]> {
-  const out: VocabRow[] = [];
+  // Every size is set up first, then the steps are interleaved (one step of each size per round),
+  // so a change in the shared machine's load hits every size alike instead of whichever size was
+  // running then; the median per size is over its timed rounds.
+  const runs = [];
   for (const buckets of sizes) {
     const base = specFromText(vocabSpecText(buckets));
     const spec: Spec = { ...base, train: { ...base.train, batch: o.batch } };
@@ -110,30 +113,31 @@ export async function vocabSpeed(sizes: readonly number[], o: SpeedOptions): Pro
     const state = initialState(artifact.manifest, preprocessing, spec.train.seed);
     const table = state.store.table("item");
     // A fresh Float32Array is calloc'd: its pages are mapped on first write, so the first steps
-    // on a large table pay a page fault per new page their scatter writes (measured: 10^6 rows,
-    // 5 steps: 6.9 ms vs 1.9 ms at 10^3; 60 steps: 2.6 vs 1.3). Writing each page once first
-    // measures the steady state of a long run; `cold` keeps the first-steps cost.
+    // on a large table pay a page fault per new page their scatter writes (see --cold). Writing
+    // each page once first measures the steady state of a long run.
     if (!o.cold) for (const a of [table.data, ...table.states.values()]) for (let i = 0; i < a.length; i += 1024) a[i] = a[i]!;
     const tableBytes = table.data.byteLength + [...table.states.values()].reduce((a, s) => a + s.byteLength, 0);
     const session = await openSession(artifact.files["train.onnx"], { device: "cpu", threads: o.threads });
     const total = o.warmup + o.steps;
-    const runner = new StepRunner(artifact.manifest, session, total);
-    const stepMs: number[] = [];
-    let unique = 0;
-    for (let epoch = 0, t = 0; t < total; epoch++) {
-      for (const batch of batches(spec, data, { batchSize: o.batch, shuffle: true, seed: spec.train.seed, epoch, dropLast: true })) {
-        if (t >= total) break;
-        t++;
-        const s0 = performance.now();
-        await runner.run(state, batch, t);
-        if (t > o.warmup) {
-          stepMs.push(performance.now() - s0);
-          unique += batch.embeddings["item"]!.unique.length;
-        }
+    const epochs: Batch[] = [];
+    for (let epoch = 0; epochs.length < total; epoch++) epochs.push(...batches(spec, data, { batchSize: o.batch, shuffle: true, seed: spec.train.seed, epoch, dropLast: true }));
+    runs.push({ buckets, tableBytes, state, session, batches: epochs, runner: new StepRunner(artifact.manifest, session, total), stepMs: [] as number[], unique: 0 });
+  }
+  for (let t = 1; t <= o.warmup + o.steps; t++) {
+    for (const r of runs) {
+      const batch = r.batches[t - 1]!;
+      const s0 = performance.now();
+      await r.runner.run(r.state, batch, t);
+      if (t > o.warmup) {
+        r.stepMs.push(performance.now() - s0);
+        r.unique += batch.embeddings["item"]!.unique.length;
       }
     }
-    await session.release();
-    out.push({ rows: buckets, tableBytes, stepMs: median(stepMs), samplesPerSecond: o.batch / (median(stepMs) / 1000), uniqueRows: unique / o.steps });
+  }
+  const out: VocabRow[] = [];
+  for (const r of runs) {
+    await r.session.release();
+    out.push({ rows: r.buckets, tableBytes: r.tableBytes, stepMs: median(r.stepMs), samplesPerSecond: o.batch / (median(r.stepMs) / 1000), uniqueRows: r.unique / o.steps });
   }
   return out;
 }
@@ -241,7 +245,7 @@ async function main(argv: string[]): Promise<void> {
   print(out.splice(0));
   if (parts.has("b")) {
     const sizes = list("vocab", "1000,10000,100000,1000000").map(Number);
-    out.push(`(b) one hashed categorical field (dim 16) + one numeric, shared-bottom mlp[64, 32], tower mlp[16]; ids uniform over the table; ${o.cold ? "cold tables (fresh pages)" : "table pages written once before timing"}`, "", ...formatVocab(await vocabSpeed(sizes, o), o), "");
+    out.push(`(b) one hashed categorical field (dim 16) + one numeric, shared-bottom mlp[64, 32], tower mlp[16]; ids uniform over the table; sizes interleaved step by step; ${o.cold ? "cold tables (fresh pages)" : "table pages written once before timing"}`, "", ...formatVocab(await vocabSpeed(sizes, o), o), "");
   }
   print(out.splice(0));
   if (parts.has("c")) {
