@@ -63,7 +63,9 @@ export class EmbeddingStore {
         if (input.role !== "state" || input.of !== t.rows) continue;
         invariant(input.state !== undefined, `state input ${input.name} names no state kind`);
         const s = new Float32Array(rows * t.dim);
-        if (input.init) s.fill(input.init);
+        // Written even when the value is 0: a fresh buffer's pages are mapped on first write, and
+        // that page fault would otherwise land inside training steps (5x slower steps at 10^6 rows).
+        s.fill(input.init ?? 0);
         states.set(input.state, s);
       }
       tables.push({ field: t.field, rows, dim: t.dim, data, states });
