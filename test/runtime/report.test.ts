@@ -142,14 +142,4 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env["CI"])("the report in head
     expect(await page.locator("table td").allTextContents()).toContain("parameters");
     await page.close();
   });
-
-  // Regenerates the screenshot in docs (docs/report.md): MSSMC_REPORT_HTML=<a report> MSSMC_REPORT_SCREENSHOT=docs/report.png.
-  it.skipIf(!process.env["MSSMC_REPORT_HTML"] || !process.env["MSSMC_REPORT_SCREENSHOT"])("renders a real run's report cleanly and saves its screenshot", async () => {
-    const { page, errors, failed, ok } = await open(process.env["MSSMC_REPORT_HTML"]!);
-    expect([ok, errors, failed]).toEqual([true, [], []]);
-    const out = process.env["MSSMC_REPORT_SCREENSHOT"]!;
-    mkdirSync(dirname(out), { recursive: true });
-    await page.screenshot({ path: out, fullPage: true });
-    await page.close();
-  });
 });
