@@ -28,7 +28,7 @@ function nativeDir(): string {
 
 /** The install hint for the CUDA provider, in one place so tests and docs agree. */
 export const CUDA_INSTALL_HINT =
-  "Install onnxruntime-node's CUDA libraries with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install` (needs CUDA 12 and cuDNN 9 on the machine), or train with --device cpu.";
+  "Install onnxruntime-node's CUDA libraries with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install --ignore-scripts=false` (the project's .npmrc turns install scripts off; needs CUDA 12 and cuDNN 9 on the machine), or train with --device cpu.";
 
 /** Fails with a clear message when the CUDA execution provider cannot be loaded here. */
 export function assertCudaAvailable(libraryDir = nativeDir()): void {
