@@ -7,7 +7,7 @@ import type { Spec } from "../compiler/spec/types.js";
 import { checkpointPath } from "../runtime/checkpoint.js";
 import { formatLoadReport, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { UserError } from "../runtime/errors.js";
-import type { Device } from "../runtime/session.js";
+import { assertCudaAvailable, type Device } from "../runtime/session.js";
 import { train } from "../runtime/train.js";
 import { formatText, useColor } from "./report.js";
 import { reportUserErrors } from "./user-errors.js";
@@ -43,6 +43,8 @@ export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" 
 /** `mssmc train SPEC --data FILE --out RUN_DIR`: compiles the spec into RUN_DIR/artifact and trains it. */
 export function runTrain(path: string, o: TrainCommandOptions): Promise<number> {
   return reportUserErrors(async () => {
+    // Before anything is read or written: a run folder must not be left half made for a missing GPU.
+    if (o.device === "cuda") assertCudaAvailable();
     const loaded = loadSpec(path);
     if (loaded.diagnostics.length) process.stderr.write(formatText(loaded.diagnostics, loaded.files, useColor(process.stderr)) + "\n");
     if (loaded.library) {
