@@ -9,6 +9,7 @@ import { normalize } from "../compiler/spec/normalize.js";
 import { validateSchema } from "../compiler/spec/schema.js";
 import { toJson } from "../compiler/spec/to-json.js";
 import { topology } from "../compiler/spec/topology.js";
+import { wholeNumber } from "./args.js";
 
 // How long checking a large spec takes, stage by stage: the editor re-checks on every keystroke,
 // so the whole pipeline should stay well under a frame budget (target: 50 ms median for the
@@ -119,12 +120,7 @@ export function measure(text: string, runs: number, warmup = 10): { stage: strin
 }
 
 function main(argv: string[]): void {
-  const option = (name: string, fallback: number) => {
-    const i = argv.indexOf(`--${name}`);
-    const v = i >= 0 ? Number(argv[i + 1]) : fallback;
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive whole number`);
-    return v;
-  };
+  const option = (name: string, fallback: number) => wholeNumber(argv, name, fallback, 1);
   const runs = option("runs", 50);
   const size: SpecSize = {
     fields: option("fields", DEFAULT_SIZE.fields),

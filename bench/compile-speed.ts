@@ -10,6 +10,7 @@ import { loadSpec, type LoadResult } from "../compiler/spec/load.js";
 import type { Spec } from "../compiler/spec/types.js";
 import { buildTrainStep } from "../compiler/train-step.js";
 import { DEFAULT_SIZE, generateSpec } from "./check-speed.js";
+import { wholeNumber } from "./args.js";
 
 // How long `mssmc compile` takes and how big its graphs are, per zoo spec and for the generated
 // large spec of check-speed.ts. Targets (issue 3): under 200 ms per zoo spec, under 2 s for the
@@ -122,12 +123,7 @@ export function formatTable(rows: readonly CompileRow[]): string[] {
 }
 
 function main(argv: string[]): void {
-  const option = (name: string, fallback: number) => {
-    const i = argv.indexOf(`--${name}`);
-    const v = i >= 0 ? Number(argv[i + 1]) : fallback;
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive whole number`);
-    return v;
-  };
+  const option = (name: string, fallback: number) => wholeNumber(argv, name, fallback, 1);
   const runs = option("runs", 20);
   const largeRuns = option("large-runs", 5);
   const zooDir = join(packageRoot(), "specs", "zoo");

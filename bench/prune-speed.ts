@@ -8,6 +8,7 @@ import * as ort from "onnxruntime-node";
 import { packageRoot } from "../compiler/package-root.js";
 import { isMissing, readCsv } from "../runtime/data/csv.js";
 import { BadRows } from "../runtime/data/errors.js";
+import { optionText, wholeNumber } from "./args.js";
 
 // Issue 5's benchmark table: for each zoo model, train on Adult with the real CLI (so the numbers
 // are those of what a user deploys), export it pruned and unpruned, and print per model the
@@ -174,11 +175,9 @@ export function formatPrune(r: PruneRow, o: PruneOptions): string[] {
 
 /** Command-line entry: one table per selected zoo model, printed as each finishes. */
 export async function main(argv: string[]): Promise<void> {
-  const option = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(argv[i + 1]) : undefined;
-  };
-  const o: PruneOptions = { epochs: option("epochs"), reps1: option("reps1") ?? 200, reps1024: option("reps1024") ?? 20, warmup: option("warmup") ?? 10, threads: option("threads") ?? 1 };
+  const option = (name: string, fallback: number) => wholeNumber(argv, name, fallback);
+  const epochs = optionText(argv, "epochs") === undefined ? undefined : wholeNumber(argv, "epochs", 0, 1);
+  const o: PruneOptions = { epochs, reps1: option("reps1", 200), reps1024: option("reps1024", 20), warmup: option("warmup", 10), threads: option("threads", 1) };
   const i = argv.indexOf("--only");
   const only = i >= 0 ? new Set(argv[i + 1]!.split(",").map((s) => (s.endsWith(".mssm") ? s : `${s}.mssm`))) : undefined;
   const zooDir = join(packageRoot(), "specs", "zoo");

@@ -15,6 +15,7 @@ import { openSession } from "../runtime/session.js";
 import { SYNTH_DEFAULTS, writeSynth } from "../runtime/synth.js";
 import { train } from "../runtime/train.js";
 import { markdownTable } from "./train-speed.js";
+import { optionText } from "./args.js";
 
 // Issue 7.2: model quality per architecture. Every zoo architecture on Adult (income and
 // never_married: test AUC) and the synthetic specs (specs/synth) on `mssmc synth` data for task
@@ -154,10 +155,7 @@ export function modelSpecs(dir: string, libraries: readonly string[]): string[] 
 }
 
 async function main(argv: string[]): Promise<void> {
-  const value = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const value = (name: string) => optionText(argv, name);
   const numbers = (name: string, fallback: string) => (value(name) ?? fallback).split(",").map(Number);
   const rows3 = numbers("synth-rows", `${SYNTH_DEFAULTS.rows.train},${SYNTH_DEFAULTS.rows.valid},${SYNTH_DEFAULTS.rows.test}`);
   const o: QualityOptions = {

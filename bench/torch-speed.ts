@@ -9,6 +9,7 @@ import { loadSpec } from "../compiler/spec/load.js";
 import { markdownTable, type SpeedOptions } from "./train-speed.js";
 import { dumpStep } from "./torch/dump-step.js";
 import { measureStep } from "./train-step.js";
+import { optionText, wholeNumber } from "./args.js";
 
 // Issue 7.3, side by side: the training step of a zoo model in mssmc's runtime (bench/train-step's
 // measureStep) and the same model written directly in PyTorch (bench/torch/speed.py, Debian's
@@ -69,12 +70,8 @@ export async function torchEquivalence(python: string, model: string, batch = 25
 export const TORCH_MODELS = ["shared-bottom", "mmoe"] as const;
 
 async function main(argv: string[]): Promise<void> {
-  const option = (name: string, fallback: number) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(argv[i + 1]) : fallback;
-  };
-  const i = argv.indexOf("--python");
-  const python = i >= 0 ? argv[i + 1]! : "/usr/bin/python3";
+  const option = (name: string, fallback: number) => wholeNumber(argv, name, fallback);
+  const python = optionText(argv, "python") ?? "/usr/bin/python3";
   const o: SpeedOptions = { steps: option("steps", 30), warmup: option("warmup", 5), batch: option("batch", 1024), threads: option("threads", 1) };
   const rows: string[][] = [];
   let version = "";

@@ -11,6 +11,7 @@ import { openSession } from "../runtime/session.js";
 import { StepRunner } from "../runtime/step.js";
 import { initialState } from "../runtime/train.js";
 import { measureStep, syntheticData, zooModels, type StepRow } from "./train-step.js";
+import { optionText, wholeNumber } from "./args.js";
 
 // Issue 4's benchmark table, three parts, each printed as a markdown table:
 //  (a) per zoo model at one batch size: training samples/s and median step time (bench/train-step's
@@ -222,16 +223,8 @@ export function adultTrainFile(): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const option = (name: string, fallback: number) => {
-    const i = argv.indexOf(`--${name}`);
-    const v = i >= 0 ? Number(argv[i + 1]) : fallback;
-    if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a whole number`);
-    return v;
-  };
-  const list = (name: string, fallback: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return (i >= 0 ? argv[i + 1]! : fallback).split(",");
-  };
+  const option = (name: string, fallback: number) => wholeNumber(argv, name, fallback);
+  const list = (name: string, fallback: string) => (optionText(argv, name) ?? fallback).split(",");
   const o: SpeedOptions = { steps: option("steps", 30), warmup: option("warmup", 5), batch: option("batch", 1024), threads: option("threads", 1), cold: argv.includes("--cold") };
   const parts = new Set(list("parts", "a,b,c"));
   const only = argv.includes("--only") ? new Set(list("only", "").map((s) => (s.endsWith(".mssm") ? s : `${s}.mssm`))) : undefined;

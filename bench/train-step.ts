@@ -13,6 +13,7 @@ import { Rng } from "../runtime/data/random.js";
 import { openSession } from "../runtime/session.js";
 import { StepRunner } from "../runtime/step.js";
 import { initialState } from "../runtime/train.js";
+import { wholeNumber } from "./args.js";
 
 // How fast one training step runs, per zoo model: the runtime's own step (runtime/step.ts: gate
 // noise, gathering embedding rows, feeds, session.run of train.onnx, taking `next` outputs back,
@@ -211,12 +212,7 @@ export function formatTable(rows: readonly StepRow[]): string[] {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const option = (name: string, fallback: number) => {
-    const i = argv.indexOf(`--${name}`);
-    const v = i >= 0 ? Number(argv[i + 1]) : fallback;
-    if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a whole number`);
-    return v;
-  };
+  const option = (name: string, fallback: number) => wholeNumber(argv, name, fallback);
   const nodes = option("nodes", 10);
   const options: StepOptions = { steps: option("steps", 50), warmup: option("warmup", 10), batch: option("batch", 1024), threads: option("threads", 1), profile: argv.includes("--profile") };
   const i = argv.indexOf("--only");

@@ -3,37 +3,17 @@
 // graph, also run in ORT. The error of one input is max|analytic - numeric| / max|numeric|
 // (relative to the gradient's scale, so single near-zero entries do not dominate).
 
-import { InferenceSession, Tensor } from "onnxruntime-node";
+import type { InferenceSession } from "onnxruntime-node";
 import { grad } from "../../../compiler/autodiff/grad.js";
 import { Builder, type Graph, type Value } from "../../../compiler/ir/graph.js";
 import { isFloat, type DType } from "../../../compiler/ir/ops.js";
 import { Random } from "../../../compiler/ir/random.js";
 import { emitModel } from "../../../compiler/onnx/emit.js";
 import type { RefTensor } from "../ir/reference.js";
-import { loadModel } from "../onnx/ort.js";
+import { fromOrt, loadModel, toOrt } from "../onnx/ort.js";
 
 /** The run-time size of every symbolic dimension in these tests. */
 export const RUN_SIZE = 3;
-
-function toOrt(t: RefTensor): Tensor {
-  switch (t.dtype) {
-    case "float32":
-      return new Tensor("float32", Float32Array.from(t.data as number[]), t.shape);
-    case "float64":
-      return new Tensor("float64", Float64Array.from(t.data as number[]), t.shape);
-    case "int64":
-      return new Tensor("int64", BigInt64Array.from(t.data as number[], (v) => BigInt(v)), t.shape);
-    case "bool":
-      return new Tensor("bool", Uint8Array.from(t.data as number[]), t.shape);
-    default:
-      throw new Error(`no ${t.dtype} inputs here`);
-  }
-}
-
-function fromOrt(t: Tensor): RefTensor {
-  const data = Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
-  return { dtype: t.type as DType, shape: t.dims.map(Number), data };
-}
 
 /** An ORT session that takes and returns RefTensors. */
 export interface Model {

@@ -3,7 +3,8 @@
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import type { RefTensor } from "../ir/reference.js";
 
-function toOrt(t: RefTensor): Tensor {
+/** A RefTensor as an onnxruntime Tensor. */
+export function toOrt(t: RefTensor): Tensor {
   switch (t.dtype) {
     case "float32":
       return new Tensor("float32", Float32Array.from(t.data as number[]), t.shape);
@@ -18,7 +19,8 @@ function toOrt(t: RefTensor): Tensor {
   }
 }
 
-function fromOrt(t: Tensor): RefTensor {
+/** An onnxruntime Tensor as a RefTensor (int64 and bool as numbers). */
+export function fromOrt(t: Tensor): RefTensor {
   const dtype = t.type === "float32" || t.type === "float64" || t.type === "int64" || t.type === "bool" || t.type === "string" ? t.type : undefined;
   if (!dtype) throw new Error(`unexpected ORT output type ${t.type}`);
   const data = Array.from(t.data as ArrayLike<number | bigint | boolean | string>, (v) => (typeof v === "bigint" ? Number(v) : typeof v === "boolean" ? (v ? 1 : 0) : v));
