@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import type * as ort from "onnxruntime-node";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compileSpec } from "../../compiler/compile.js";
@@ -6,16 +7,18 @@ import { packageRoot } from "../../compiler/package-root.js";
 import { loadSpec } from "../../compiler/spec/load.js";
 import { batches, type EmbeddingLookup } from "../../runtime/data/batches.js";
 import { openSession } from "../../runtime/session.js";
-import { StepRunner } from "../../runtime/step.js";
+import { gateNoise, StepRunner } from "../../runtime/step.js";
 import { initialState } from "../../runtime/train.js";
 import { syntheticData } from "../train-step.js";
 
 // For the PyTorch equivalence check (issue 7.3): one zoo model's initial weights, one Adult-like
-// batch and the loss mssmc's training step computes on them, as JSON for bench/torch/equivalence.py.
+// batch, the gate noise of step 1 (what the runtime feeds train.onnx: gateNoise is a pure function
+// of seed and step) and the losses and predictions mssmc's training step computes on them, as JSON for
+// bench/torch/equivalence.py.
 //
 //   node dist/bench/torch/dump-step.js MODEL OUT.json [--batch N]
 
-/** Writes the weights, the batch and mssmc's loss of step 1 of `model` (a zoo spec name). */
+/** Writes the weights, the batch, the gate noise and mssmc's losses and predictions of step 1 of `model` (a zoo spec name). */
 export async function dumpStep(model: string, out: string, batchSize: number): Promise<number> {
   const loaded = loadSpec(join(packageRoot(), "specs", "zoo", `${model}.mssm`));
   const spec = { ...loaded.spec!, train: { ...loaded.spec!.train, batch: batchSize } };
@@ -26,12 +29,48 @@ export async function dumpStep(model: string, out: string, batchSize: number): P
   const tables = Object.fromEntries([...state.store.tables].map(([k, t]) => [k, { rows: t.rows, dim: t.dim, data: Array.from(t.data) }]));
   const batch = batches(spec, data, { batchSize, shuffle: false }).next().value!;
   const ids = Object.fromEntries(Object.entries(batch.embeddings as Record<string, EmbeddingLookup>).map(([f, l]) => [f, Array.from(l.index, (i) => l.unique[Number(i)]!)]));
+  // The noise StepRunner.run feeds at step 1, by gate group.
+  const drawn = gateNoise(artifact.manifest, artifact.manifest.spec.train.seed, 1);
+  const noise = Object.fromEntries(artifact.manifest.gate_groups.map((g) => [g.name, Array.from(drawn.get(g.noise)!)]));
   const session = await openSession(artifact.files["train.onnx"], { device: "cpu", threads: 1 });
-  const result = await new StepRunner(artifact.manifest, session, 1).run(state, batch, 1);
+  // StepRunner fetches no predictions; this session also fetches pred/<task> from the same run,
+  // so the per-example outputs (which the batch-mean loss barely shows at init) can be compared.
+  const predictionNames = artifact.manifest.graphs.train.outputs.filter((o) => o.name.startsWith("pred/")).map((o) => o.name);
+  const predictions: Record<string, number[]> = {};
+  const recording = Object.create(session, {
+    run: {
+      value: async (feeds: ort.InferenceSession.FeedsType, fetches: string[]) => {
+        const r = await session.run(feeds, [...fetches, ...predictionNames]);
+        for (const name of predictionNames) predictions[name.slice("pred/".length)] = Array.from(r[name]!.data as Float32Array);
+        return r;
+      },
+    },
+  }) as ort.InferenceSession;
+  const result = await new StepRunner(artifact.manifest, recording, 1).run(state, batch, 1);
   await session.release();
   const fields = spec.fields.map((f) => ({ name: f.name, kind: f.kind, dim: f.dim }));
   const labels = Object.fromEntries(Object.entries(batch.labels).map(([k, v]) => [k, Array.from(v as Float32Array)]));
-  writeFileSync(out, JSON.stringify({ model, fields, l2: spec.regularize.l2, params, tables, ids, numeric: Array.from(batch.numeric), labels, loss: result.loss, taskLoss: result.taskLoss }));
+  writeFileSync(
+    out,
+    JSON.stringify({
+      model,
+      fields,
+      l2: spec.regularize.l2,
+      l0Weight: spec.regularize.l0,
+      gates: spec.gates,
+      paramCount: artifact.manifest.summary.params,
+      params,
+      tables,
+      ids,
+      numeric: Array.from(batch.numeric),
+      labels,
+      noise,
+      loss: result.loss,
+      taskLoss: result.taskLoss,
+      predictions,
+      l0: result.l0,
+    }),
+  );
   return result.loss;
 }
 

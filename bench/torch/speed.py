@@ -1,25 +1,43 @@
-"""The zoo's Shared-Bottom and MMoE written directly in PyTorch, for bench/torch-speed.ts.
+"""The zoo's Shared-Bottom, MMoE, CGC, PLE and MSSM written directly in PyTorch, for bench/torch-speed.ts.
 
-Same shapes as specs/zoo/{shared-bottom,mmoe}.mssm on Adult: 7 categorical fields (embedding dim 8,
-Adult's table sizes), 6 numeric fields embedded as x * v (v in R^8), their concatenation (104)
-into the experts, one tower mlp[16] relu and a logit per task, BCE-with-logits per task, L2 1e-5
-on dense weights, Adam 1e-3 on everything. One training step = forward, backward, Adam.
+Same shapes as specs/zoo/{shared-bottom,mmoe,cgc,ple,mssm}.mssm on Adult: 7 categorical fields
+(embedding dim 8, Adult's table sizes), 6 numeric fields embedded as x * v (v in R^8), their
+concatenation (104) into the experts, one tower mlp[16] relu and a logit per task, BCE-with-logits
+per task, L2 1e-5 on dense weights (softmax gates' included), Adam 1e-3. CGC and PLE mix task and
+shared experts with softmax gates. MSSM adds FSCM field selection per group, CSSM hard-concrete L0
+gates per output cell between levels, the L0 penalty 1e-4 and Adam 1e-2 on its gate parameters
+(FSCM g and log alpha: the spec's gate_optimizer), with fresh gate noise each step.
+One training step = forward, backward, Adam.
 
 Prints one JSON line: {"model", "params", "batch", "threads", "step_ms" (median), "samples_per_second"}.
     /usr/bin/python3 bench/torch/speed.py --model mmoe --batch 1024 --steps 30 --warmup 5 --threads 1
 """
 import argparse
 import json
+import math
 import statistics
 import time
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 TABLES = [9, 17, 15, 7, 6, 3, 42]  # workclass, education, occupation, relationship, race, sex, native-country
 NUMERIC = 6
 DIM = 8
-INPUT = (len(TABLES) + NUMERIC) * DIM
+FIELDS = len(TABLES) + NUMERIC
+INPUT = FIELDS * DIM
+L2 = 1e-5
+
+GROUPS = ["income", "never_married", "shared"]  # MSSM's, CGC's and PLE's groups; the first two are the tasks
+
+# MSSM's settings (specs/zoo/mssm.mssm) and the hard-concrete constants (DESIGN section 3, the
+# compiler's defaults): beta, gamma, zeta, the initial drop rate, the noise range U(eps, 1 - eps).
+L0 = 1e-4
+GATE_LR = 1e-2
+BETA, GAMMA, ZETA = 2 / 3, -0.1, 1.1
+INIT_DROP = 0.3
+NOISE_EPS = 1e-6
 
 
 def mlp(sizes):
@@ -27,6 +45,10 @@ def mlp(sizes):
     for a, b in zip(sizes, sizes[1:]):
         layers += [nn.Linear(a, b), nn.ReLU()]
     return nn.Sequential(*layers)
+
+
+def towers():
+    return nn.ModuleList(nn.Sequential(mlp([32, 16]), nn.Linear(16, 1)) for _ in range(2))
 
 
 class Inputs(nn.Module):
@@ -41,28 +63,35 @@ class Inputs(nn.Module):
         return torch.cat(cat + [num], dim=1)
 
 
-class SharedBottom(nn.Module):
+class Model(nn.Module):
+    """A zoo model: forward = body (defined by each model) on the field embeddings."""
+
+    def forward(self, ids, x, noise=None):
+        return self.body(self.inputs(ids, x), noise)
+
+
+class SharedBottom(Model):
     def __init__(self):
         super().__init__()
         self.inputs = Inputs()
         self.bottom = mlp([INPUT, 256, 32])
-        self.towers = nn.ModuleList(nn.Sequential(mlp([32, 16]), nn.Linear(16, 1)) for _ in range(2))
+        self.towers = towers()
 
-    def forward(self, ids, x):
-        h = self.bottom(self.inputs(ids, x))
+    def body(self, e, noise=None):
+        """The task logits from the field embeddings e [batch, INPUT]."""
+        h = self.bottom(e)
         return [t(h).squeeze(1) for t in self.towers]
 
 
-class MMoE(nn.Module):
+class MMoE(Model):
     def __init__(self, experts=8):
         super().__init__()
         self.inputs = Inputs()
         self.experts = nn.ModuleList(mlp([INPUT, 64, 32]) for _ in range(experts))
         self.gates = nn.ModuleList(nn.Linear(INPUT, experts) for _ in range(2))
-        self.towers = nn.ModuleList(nn.Sequential(mlp([32, 16]), nn.Linear(16, 1)) for _ in range(2))
+        self.towers = towers()
 
-    def forward(self, ids, x):
-        e = self.inputs(ids, x)
+    def body(self, e, noise=None):
         outs = torch.stack([m(e) for m in self.experts], dim=1)  # [batch, experts, 32]
         res = []
         for g, t in zip(self.gates, self.towers):
@@ -71,7 +100,133 @@ class MMoE(nn.Module):
         return res
 
 
-MODELS = {"shared-bottom": SharedBottom, "mmoe": MMoE}
+def hard_concrete(log_alpha, u):
+    """Training sample: z = clip(sigmoid((log u - log(1 - u) + log alpha) / beta) (zeta - gamma) + gamma, 0, 1)."""
+    s = torch.sigmoid((torch.log(u) - torch.log(1 - u) + log_alpha) / BETA)
+    return torch.clamp(s * (ZETA - GAMMA) + GAMMA, 0, 1)
+
+
+class CSSMLayer(nn.Module):
+    """An expert's first layer over S equally wide sources o_s with a gate per source and output cell:
+    relu(sum_s (o_s W_s) * z_s + b), computed as one matmul with W masked column-wise per block."""
+
+    def __init__(self, sources, width, out):
+        super().__init__()
+        self.width = width
+        self.linear = nn.Linear(sources * width, out)
+        mean = math.log(1 - INIT_DROP) - math.log(INIT_DROP)
+        self.log_alpha = nn.Parameter(torch.empty(sources, out).normal_(mean, 0.01))  # [S, out]
+
+    def forward(self, x, u):
+        z = hard_concrete(self.log_alpha, u)  # [S, out]
+        mask = z.t().repeat_interleave(self.width, dim=1)  # [out, S * width]: block s of W's inputs gets z_s
+        return torch.relu(F.linear(x, self.linear.weight * mask, self.linear.bias))
+
+
+class MSSM(Model):
+    """FSCM: group j reads E_j = [w_1j e_1, ..., w_nj e_n], w_fj = relu(tanh(g_fj . e_f)); level 1: one
+    mlp[64] expert per group over all groups' E_j (CSSM); level 2: one mlp[32] expert per task over
+    all level-1 experts (CSSM); each task's tower reads its own level-2 expert."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs = Inputs()
+        self.select = nn.Parameter(torch.empty(len(GROUPS), FIELDS, DIM).uniform_(-0.1, 0.1))  # g per group and field
+        self.level1 = nn.ModuleList(CSSMLayer(len(GROUPS), INPUT, 64) for _ in GROUPS)
+        self.level2 = nn.ModuleList(CSSMLayer(len(GROUPS), 64, 32) for _ in range(2))
+        self.towers = towers()
+
+    def cssm_layers(self):
+        return list(self.level1) + list(self.level2)
+
+    def gate_parameters(self):
+        return [self.select] + [c.log_alpha for c in self.cssm_layers()]
+
+    def noise(self):
+        """One U(eps, 1 - eps) draw per gate, shaped like each layer's log alpha."""
+        return [torch.rand_like(c.log_alpha) * (1 - 2 * NOISE_EPS) + NOISE_EPS for c in self.cssm_layers()]
+
+    def body(self, e, noise):
+        f = e.view(-1, 1, FIELDS, DIM)
+        w = torch.relu(torch.tanh((f * self.select).sum(3, keepdim=True)))  # [batch, groups, fields, 1]
+        x = (f * w).flatten(1)  # [E_income, E_never_married, E_shared]
+        u1, u2 = noise[: len(self.level1)], noise[len(self.level1) :]
+        h = torch.cat([c(x, u) for c, u in zip(self.level1, u1)], dim=1)
+        return [t(c(h, u)).squeeze(1) for c, u, t in zip(self.level2, u2, self.towers)]
+
+    def l0(self):
+        """Expected number of non-zero gates: sum of sigmoid(log alpha - beta log(-gamma / zeta))."""
+        shift = BETA * math.log(-GAMMA / ZETA)
+        return sum(torch.sigmoid(c.log_alpha - shift).sum() for c in self.cssm_layers())
+
+
+class SoftmaxGate(nn.Module):
+    """A softmax_gate connection: sum_s g_s o_s with g = softmax(q W + b) over the S sources."""
+
+    def __init__(self, query, sources):
+        super().__init__()
+        self.gate = nn.Linear(query, sources)
+
+    def forward(self, q, outs):
+        return (torch.softmax(self.gate(q), dim=1).unsqueeze(2) * torch.stack(outs, dim=1)).sum(1)
+
+
+def own_and_shared(outs, g):
+    """The sources of a task's softmax gate: its own experts, then the shared ones (the zoo's auto)."""
+    return outs[g] + outs["shared"]
+
+
+class CGC(Model):
+    """Three mlp[32] experts per group on the input; each task's tower reads a softmax mixture of its
+    own and the shared experts, gated on the input."""
+
+    def __init__(self, experts=3):
+        super().__init__()
+        self.inputs = Inputs()
+        self.experts = nn.ModuleList(nn.ModuleList(mlp([INPUT, 32]) for _ in range(experts)) for _ in GROUPS)
+        self.mixes = nn.ModuleList(SoftmaxGate(INPUT, 2 * experts) for _ in range(2))
+        self.towers = towers()
+
+    def body(self, e, noise=None):
+        outs = {g: [m(e) for m in ms] for g, ms in zip(GROUPS, self.experts)}
+        return [t(mix(e, own_and_shared(outs, g))).squeeze(1) for g, mix, t in zip(GROUPS, self.mixes, self.towers)]
+
+
+class PLE(Model):
+    """CGC stacked: level 1 as CGC's experts; at level 2 each group's two mlp[32] experts read a
+    softmax mixture (gated on the input) of level 1's own and shared experts (every expert for the
+    shared group); each task's tower reads a mixture of level 2's own and shared experts, gated on
+    the task's level-2 mixture."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs = Inputs()
+        self.level1 = nn.ModuleList(nn.ModuleList(mlp([INPUT, 32]) for _ in range(3)) for _ in GROUPS)
+        self.mixes2 = nn.ModuleList(SoftmaxGate(INPUT, 9 if g == "shared" else 6) for g in GROUPS)
+        self.level2 = nn.ModuleList(nn.ModuleList(mlp([32, 32]) for _ in range(2)) for _ in GROUPS)
+        self.mixes = nn.ModuleList(SoftmaxGate(32, 4) for _ in range(2))
+        self.towers = towers()
+
+    def body(self, e, noise=None):
+        outs1 = {g: [m(e) for m in ms] for g, ms in zip(GROUPS, self.level1)}
+        every = [o for g in GROUPS for o in outs1[g]]
+        x2 = {g: mix(e, every if g == "shared" else own_and_shared(outs1, g)) for g, mix in zip(GROUPS, self.mixes2)}
+        outs2 = {g: [m(x2[g]) for m in ms] for g, ms in zip(GROUPS, self.level2)}
+        return [t(mix(x2[g], own_and_shared(outs2, g))).squeeze(1) for g, mix, t in zip(GROUPS, self.mixes, self.towers)]
+
+
+MODELS = {"shared-bottom": SharedBottom, "mmoe": MMoE, "mssm": MSSM, "cgc": CGC, "ple": PLE}
+
+
+def dense_weights(model):
+    """The weights of the L2 term: every Linear's weight (not biases, gates, v or embeddings)."""
+    return [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+def objective(model, logits, labels):
+    """sum of the tasks' BCE + L2 * sum ||W||^2 (+ L0 * expected L0 for MSSM)."""
+    loss = sum(F.binary_cross_entropy_with_logits(z, y) for z, y in zip(logits, labels)) + L2 * sum((w * w).sum() for w in dense_weights(model))
+    return loss + L0 * model.l0() if isinstance(model, MSSM) else loss
 
 
 def main():
@@ -85,10 +240,10 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(7)
     model = MODELS[a.model]()
-    dense = [p for n, p in model.named_parameters() if "weight" in n and "tables" not in n]
     params = sum(p.numel() for n, p in model.named_parameters() if "tables" not in n)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    bce = nn.BCEWithLogitsLoss()
+    gates = model.gate_parameters() if isinstance(model, MSSM) else []
+    rest = [p for p in model.parameters() if all(p is not g for g in gates)]
+    opt = torch.optim.Adam([{"params": rest}] + ([{"params": gates, "lr": GATE_LR}] if gates else []), lr=1e-3)
     g = torch.Generator().manual_seed(1)
     batches = []
     for _ in range(16):
@@ -101,8 +256,8 @@ def main():
         ids, x, y = batches[t % len(batches)]
         s = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        out = model(ids, x)
-        loss = sum(bce(o, yy) for o, yy in zip(out, y)) + 1e-5 * sum((w * w).sum() for w in dense)
+        noise = model.noise() if isinstance(model, MSSM) else None
+        loss = objective(model, model(ids, x, noise), y)
         loss.backward()
         opt.step()
         if t >= a.warmup:

@@ -25,20 +25,28 @@ describe("torch-speed benchmark", () => {
       expect(typeof theirs).toBe("object");
       expect(typeof theirs === "object" ? theirs.params : 0).toBe(ours);
     }
-    expect(TORCH_MODELS).toEqual(["shared-bottom", "mmoe"]);
+    expect(TORCH_MODELS).toEqual(["shared-bottom", "mmoe", "cgc", "ple", "mssm"]);
   });
 });
 
 describe("torch equivalence", () => {
-  it.skipIf(!hasTorch && !process.env["CI"])("PyTorch's loss on mssmc's initial weights and batch equals mssmc's to 1e-5", async () => {
+  // Shared-Bottom, MMoE, CGC, PLE and MSSM (FSCM, CSSM gates fed mssmc's step-1 noise, L0 and L2 in the loss).
+  // The predictions are compared too: at initialization the logits are small, so replacing MSSM's
+  // gate noise u by 1 − u moved the batch-mean loss by only 6e-6 (batch 256), under 1e-5, while the
+  // largest prediction difference became 5e-5; float32 rounding leaves about 3e-8.
+  it.skipIf(!hasTorch && !process.env["CI"])("PyTorch's loss on mssmc's initial weights, batch and gate noise equals mssmc's to 1e-5", async () => {
     const { torchEquivalence } = await import("../../bench/torch-speed.js");
     for (const model of TORCH_MODELS) {
       const eq = await torchEquivalence("/usr/bin/python3", model, 64);
-      expect(typeof eq).toBe("object");
-      if (typeof eq === "string") continue;
-      expect(eq.unmapped_params).toEqual([]);
-      expect(eq.abs_diff).toBeLessThan(1e-5);
-      expect(eq.mssmc_loss).toBeGreaterThan(0.5);
+      if (typeof eq === "string") throw new Error(`${model}: ${eq}`);
+      expect(eq.unmapped_params, model).toEqual([]);
+      expect(eq.torch_params, model).toBe(eq.mssmc_params);
+      expect(eq.abs_diff, model).toBeLessThan(1e-5);
+      expect(Object.keys(eq.pred_diff), model).toEqual(["income", "never_married"]);
+      for (const d of Object.values(eq.pred_diff)) expect(d, model).toBeLessThan(1e-6);
+      expect(eq.mssmc_loss, model).toBeGreaterThan(0.5);
+      // The L0 term (about 700 expected open gates for MSSM) is compared unweighted, to float32's rounding.
+      expect(eq.l0_diff, model).toBeLessThan(model === "mssm" ? 1e-3 : 1e-12);
     }
   });
 });
