@@ -10,8 +10,8 @@
 // loss's element type (float32 in every lowered model); all three rates are inputs even when a
 // group is empty, so the runtime's interface does not depend on the model.
 
-import { grad } from "./autodiff/grad.js";
-import { Builder, type Graph, type Value } from "./ir/graph.js";
+import { grad, GRAD_PREFIX } from "./autodiff/grad.js";
+import { Builder, type Graph, type Node, type Value } from "./ir/graph.js";
 import { isFloat, type DType, type Shape } from "./ir/ops.js";
 import { OPTIMIZERS } from "./optim/index.js";
 import type { OptimizerRule, StateSpec, StepScalars, UpdateInputs, UpdateNames, UpdateOutputs } from "./optim/optimizer.js";
@@ -73,13 +73,38 @@ export interface TrainStep {
 
 const typed = (v: Value) => ({ name: v.name, dtype: v.dtype, shape: v.shape });
 
-/** A tensor the optimizer updates: a param or a block of embedding rows. */
+/**
+ * A tensor the optimizer updates: a param, a block of embedding rows, or a pack of params the
+ * forward reads only concatenated (`members`; the value is their Concat): their updates are
+ * element-wise, so updating the pack at once gives each member exactly its own update, with one
+ * set of optimizer nodes instead of one per member.
+ */
 interface Trained {
   readonly value: Value;
   readonly group: Group;
   readonly optimizer: Optimizer;
   readonly rule: OptimizerRule;
   readonly state: readonly StateSpec[];
+  readonly members?: readonly Value[];
+}
+
+/**
+ * The packs of a forward graph: Concat nodes along axis 0 of two or more params of one group that
+ * nothing else reads (a gate pack, compiler/lower/gates.ts), by their first member.
+ */
+function packsOf(forward: Graph): Map<Value, Node> {
+  const group = new Map(forward.params.map((p) => [p.value, p.group]));
+  const uses = new Map<Value, number>();
+  for (const v of forward.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  for (const n of forward.nodes) for (const v of n.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  const packs = new Map<Value, Node>();
+  for (const n of forward.nodes) {
+    if (n.op !== "Concat" || n.attrs.axis !== 0 || n.inputs.length < 2) continue;
+    const first = group.get(n.inputs[0]!);
+    if (first === undefined || !n.inputs.every((v) => group.get(v) === first && uses.get(v) === 1)) continue;
+    packs.set(n.inputs[0]!, n);
+  }
+  return packs;
 }
 
 /** Builds the training step for a train-mode forward graph whose scalar output "loss" is minimized. */
@@ -87,13 +112,17 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   const loss = forward.outputs.find((o) => o.name === "loss");
   invariant(loss !== undefined, `Graph ${forward.name} has no output named loss.`);
   const optimizerOf = (group: Group) => options.train[GROUP_OPTIMIZER[group]];
+  const packs = packsOf(forward);
+  const packed = new Set([...packs.values()].flatMap((n) => n.inputs));
   const trained: Trained[] = [
-    ...forward.params.map((p): Trained => {
+    ...forward.params.flatMap((p): Trained[] => {
       const group = p.group;
       invariant(group === "dense" || group === "gate", `Param %${p.value.name} is in group ${group}; a training step knows dense and gate.`);
       const optimizer = optimizerOf(group);
       const rule = OPTIMIZERS[optimizer.kind];
-      return { value: p.value, group, optimizer, rule, state: rule.state(optimizer) };
+      const pack = packs.get(p.value);
+      if (pack) return [{ value: pack.outputs[0]!, group, optimizer, rule, state: rule.state(optimizer), members: pack.inputs }];
+      return packed.has(p.value) ? [] : [{ value: p.value, group, optimizer, rule, state: rule.state(optimizer) }];
     }),
     ...forward.inputs
       .filter((v) => ROWS_INPUT.test(v.name))
@@ -111,7 +140,8 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   const dtype = loss.dtype;
   const step = b.input("step", dtype, []);
   const lr = Object.fromEntries((Object.keys(GROUP_OPTIMIZER) as Group[]).map((g) => [g, b.input(`lr/${g}`, dtype, [])])) as Record<Group, Value>;
-  const stateInputs = trained.map((t) => t.state.map((s) => b.input(`${t.value.name}/${s.name}`, t.value.dtype, t.value.shape)));
+  // State inputs are per param (a pack's members each have theirs), member by member.
+  const stateInputs = trained.map((t) => (t.members ?? [t.value]).map((m) => t.state.map((s) => b.input(`${m.name}/${s.name}`, m.dtype, m.shape))));
 
   // Each group's shared scalars (bias corrections, ...) are built once, before its first update.
   const updaters = new Map<Group, (x: UpdateInputs, names: UpdateNames) => UpdateOutputs>();
@@ -122,20 +152,32 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   };
 
   const outputs: TrainStepTensor[] = forward.outputs.map((o) => ({ ...typed(o), role: "output" }));
+  // A pack's tensor split back into its members, named `<member><suffix>`.
+  const unpack = (t: Trained, v: Value, name: (member: Value) => string): Value[] =>
+    t.members ? b.split(v, 0, t.members.map((m) => m.shape[0] as number), t.members.map(name)) : [v];
   if (options.gradients) {
     trained.forEach((t, i) => {
-      const g = b.output(differentiated.gradients[i]!);
-      outputs.push({ ...typed(g), role: "gradient", group: t.group, of: t.value.name });
+      const members = t.members ?? [t.value];
+      unpack(t, differentiated.gradients[i]!, (m) => `${GRAD_PREFIX}${m.name}`).forEach((g, k) => {
+        b.output(g);
+        outputs.push({ ...typed(g), role: "gradient", group: t.group, of: members[k]!.name });
+      });
     });
   }
   trained.forEach((t, i) => {
     const update = updaterOf(t);
+    const members = t.members ?? [t.value];
+    const state = t.members ? t.state.map((s, k) => b.concat(stateInputs[i]!.map((m) => m[k]!), 0, `${t.value.name}/${s.name}`)) : stateInputs[i]![0]!;
     const next = b.scope(t.value.name, () =>
-      update({ param: t.value, grad: differentiated.gradients[i]!, state: stateInputs[i]! }, { param: "next", state: t.state.map((s) => `${s.name}/next`) }),
+      update({ param: t.value, grad: differentiated.gradients[i]!, state }, { param: "next", state: t.state.map((s) => `${s.name}/next`) }),
     );
-    [next.param, ...next.state].forEach((v, k) => {
-      b.output(v);
-      outputs.push({ ...typed(v), role: "next", group: t.group, of: k === 0 ? t.value.name : stateInputs[i]![k - 1]!.name });
+    const nextParams = unpack(t, next.param, (m) => `${m.name}/next`);
+    const nextState = next.state.map((v, k) => unpack(t, v, (m) => `${m.name}/${t.state[k]!.name}/next`));
+    members.forEach((m, j) => {
+      [nextParams[j]!, ...nextState.map((vs) => vs[j]!)].forEach((v, k) => {
+        b.output(v);
+        outputs.push({ ...typed(v), role: "next", group: t.group, of: k === 0 ? m.name : stateInputs[i]![j]![k - 1]!.name });
+      });
     });
   });
 
@@ -144,10 +186,12 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   roleOf.set(step, { ...typed(step), role: "step" });
   for (const [g, v] of Object.entries(lr)) roleOf.set(v, { ...typed(v), role: "lr", group: g as Group });
   trained.forEach((t, i) => {
-    roleOf.set(t.value, { ...typed(t.value), role: t.group === "embedding" ? "rows" : "param", group: t.group });
-    t.state.forEach((s, k) => {
-      const v = stateInputs[i]![k]!;
-      roleOf.set(v, { ...typed(v), role: "state", group: t.group, of: t.value.name, state: s.name, init: s.init });
+    (t.members ?? [t.value]).forEach((m, j) => {
+      roleOf.set(m, { ...typed(m), role: t.group === "embedding" ? "rows" : "param", group: t.group });
+      t.state.forEach((s, k) => {
+        const v = stateInputs[i]![j]![k]!;
+        roleOf.set(v, { ...typed(v), role: "state", group: t.group, of: m.name, state: s.name, init: s.init });
+      });
     });
   });
   const inputs = [...graph.inputs, ...graph.params.map((p) => p.value)].map((v) => roleOf.get(v) ?? { ...typed(v), role: "data" as const });

@@ -241,6 +241,21 @@ export function exportModel(model: TrainedModel, options: ExportOptions = {}): E
     mapped.set(v, out);
     return out;
   };
+  // A gate's log α: one param, or a pack of them concatenated along axis 0 (compiler/lower/gates.ts).
+  const producers = new Map(forward.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const gateParams = (v: Value): Float32Array => {
+    if (params.has(v)) return paramData(model, v.name, sizeOf(v.shape as readonly number[]));
+    const pack = producers.get(v);
+    invariant(pack?.op === "Concat" && pack.attrs.axis === 0 && pack.inputs.every((p) => params.has(p)), `export: the log α %${v.name} is neither a param nor a pack of params`);
+    const data = new Float32Array(sizeOf(v.shape as readonly number[]));
+    let at = 0;
+    for (const p of pack.inputs) {
+      const part = paramData(model, p.name, sizeOf(p.shape as readonly number[]));
+      data.set(part, at);
+      at += part.length;
+    }
+    return data;
+  };
   let gates = 0;
   let closed = 0;
   for (const n of forward.nodes) {
@@ -250,7 +265,7 @@ export function exportModel(model: TrainedModel, options: ExportOptions = {}): E
       if (isGate(n)) {
         const [logAlpha, gamma, zeta] = n.inputs as [Value, Value, Value];
         const shape = logAlpha.shape as readonly number[];
-        const z = foldGate(paramData(model, logAlpha.name, sizeOf(shape)), constantNumber(gamma), constantNumber(zeta));
+        const z = foldGate(gateParams(logAlpha), constantNumber(gamma), constantNumber(zeta));
         gates += z.length;
         closed += z.filter((v) => v === 0).length;
         mapped.set(n.outputs[0]!, b.constant(z, "float32", shape, names[0]));

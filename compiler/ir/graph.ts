@@ -113,6 +113,8 @@ function snake(kind: string): string {
 export class Builder {
   private readonly g: MutableGraph;
   private readonly defined = new Map<string, Value>();
+  /** The graph's outputs so far, for the listed-twice check. */
+  private readonly outputSet = new Set<Value>();
   /** Small constants by their full key (contents included). */
   private readonly constantsByKey = new Map<string, Value>();
   /** Large constants by type and a digest of their bytes; a hit is compared byte for byte. */
@@ -141,6 +143,7 @@ export class Builder {
     g.constants = graph.constants.slice();
     g.nodes = graph.nodes.slice();
     g.outputs = graph.outputs.slice();
+    for (const v of graph.outputs) b.outputSet.add(v);
     g.functions = graph.functions.slice();
     for (const v of graph.inputs) b.define(v);
     for (const p of graph.params) b.define(p.value);
@@ -273,7 +276,8 @@ export class Builder {
   /** Marks a value as a graph output; with `name`, under that (scoped) name via an Identity node. */
   output(value: Value, name?: string): Value {
     const out = name === undefined || this.qualify(name) === value.name ? value : this.identity(value, name);
-    invariant(!this.g.outputs.includes(out), `Value ${out.name} is already an output.`);
+    invariant(!this.outputSet.has(out), `Value ${out.name} is already an output.`);
+    this.outputSet.add(out);
     this.g.outputs.push(out);
     return out;
   }

@@ -17,8 +17,10 @@ export interface LowerContext {
   readonly locate: Locate;
   /** Noise inputs by gate group name (train mode; empty in eval). */
   readonly noise: ReadonlyMap<string, Value>;
-  /** The log α params of the gate groups built so far, in order (for the L0 term). */
+  /** The log α params of the gate groups built so far, in order (checked against the plan). */
   readonly logAlphas: Value[];
+  /** What the L0 term sums over: each gate pack's log α (compiler/lower/gates.ts), in order. */
+  readonly l0Inputs: Value[];
   /** The dense weight matrices built so far, in order (for the L2 term). */
   readonly weights: Value[];
 }

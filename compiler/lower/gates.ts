@@ -1,6 +1,13 @@
-// Hard-concrete L0 gates (DESIGN §3): one gate group is one log α tensor. Training samples
+// Hard-concrete L0 gates (DESIGN §3): one gate group is one log α param. Training samples
 // z = HardConcreteSample(log α, u) with u an input of the step (one draw per step, shaped like
 // log α); evaluation uses the deterministic HardConcreteGate.
+//
+// The gate groups one owner reads together (an expert's blocks, one per source; a consumer's
+// l0_average terms) are packed: their log α params are concatenated along axis 0 and sampled by
+// one Call, and the L0 term sums the pack once. The params, their names and the noise inputs stay
+// one per gate group (the manifest's contract); what changes is the graph: a model with S sources
+// per owner runs one gate computation per owner instead of S (and the training step's optimizer
+// updates the pack at once, compiler/train-step.ts).
 
 import type { Value } from "../ir/graph.js";
 import { HardConcreteGate, HardConcreteSample } from "../ir/hard-concrete.js";
@@ -8,7 +15,8 @@ import { invariant } from "../source/diagnostic.js";
 import type { LowerContext } from "./context.js";
 import { gateScope } from "./names.js";
 
-const LOG_ALPHA = "log_alpha";
+/** The local name of every log α param. */
+export const LOG_ALPHA = "log_alpha";
 
 /** Mean of the initial log α: the logit of keeping the gate, log(1 - p) - log p, for drop rate p. */
 export function initialLogAlpha(initDrop: number): number {
@@ -18,25 +26,49 @@ export function initialLogAlpha(initDrop: number): number {
 /** The std of the noise added to the initial log α (DESIGN §3: N(0, 0.01)). */
 export const LOG_ALPHA_INIT_STD = 0.01;
 
-/** Gates of shape `shape` for reading `source`, in scope `gates/<source>` of the current scope; returns z. */
-export function l0Gate(ctx: LowerContext, source: string, shape: readonly number[]): Value {
+/** One gate group of a pack: the source it gates and its shape. */
+export interface GateBlock {
+  readonly source: string;
+  readonly shape: readonly number[];
+}
+
+/**
+ * The gates of `blocks` in the current scope (`gates/<source>/log_alpha` each), packed along axis 0
+ * (shapes must agree after their first axis) and sampled (train) or made deterministic (eval) at
+ * once; returns z of the packed shape. One block is not packed.
+ */
+export function l0Gates(ctx: LowerContext, blocks: readonly GateBlock[]): Value {
   const { b, spec } = ctx;
-  return b.scope(gateScope(source), () => {
-    const logAlpha = b.param(LOG_ALPHA, shape, { kind: "normal", mean: initialLogAlpha(spec.gates.init_drop), std: LOG_ALPHA_INIT_STD }, { group: "gate" });
-    ctx.logAlphas.push(logAlpha);
-    const gamma = b.constant(spec.gates.gamma, "float32");
-    const zeta = b.constant(spec.gates.zeta, "float32");
+  invariant(blocks.length > 0, "A gate pack needs a block.");
+  const logAlphas = blocks.map((k) =>
+    b.scope(gateScope(k.source), () => {
+      const p = b.param(LOG_ALPHA, k.shape, { kind: "normal", mean: initialLogAlpha(spec.gates.init_drop), std: LOG_ALPHA_INIT_STD }, { group: "gate" });
+      ctx.logAlphas.push(p);
+      return p;
+    }),
+  );
+  const pack = <T>(values: readonly T[], one: (v: T) => Value, name: string) =>
+    values.length === 1 ? one(values[0]!) : b.concat(values.map(one), 0, name);
+  const scope = blocks.length === 1 ? gateScope(blocks[0]!.source) : "gates";
+  const logAlpha = pack(logAlphas, (v) => v, `gates/${LOG_ALPHA}`);
+  ctx.l0Inputs.push(logAlpha);
+  const gamma = b.constant(spec.gates.gamma, "float32");
+  const zeta = b.constant(spec.gates.zeta, "float32");
+  return b.scope(scope, () => {
     if (ctx.mode === "eval") return b.call(HardConcreteGate, [logAlpha, gamma, zeta], ["z"])[0]!;
-    const group = gateGroupOf(logAlpha);
-    const u = ctx.noise.get(group);
-    invariant(u !== undefined, `Gate group ${group} was not planned, so it has no noise input.`);
-    invariant(u.shape.join(",") === shape.join(","), `Gate group ${group}: planned shape [${u.shape.join(",")}], built [${shape.join(",")}].`);
+    const u = pack(logAlphas, (p) => {
+      const group = gateGroupOf(p);
+      const noise = ctx.noise.get(group);
+      invariant(noise !== undefined, `Gate group ${group} was not planned, so it has no noise input.`);
+      invariant(noise.shape.join(",") === p.shape.join(","), `Gate group ${group}: planned shape [${noise.shape.join(",")}], built [${p.shape.join(",")}].`);
+      return noise;
+    }, "u");
     const beta = b.constant(spec.gates.beta, "float32");
     return b.call(HardConcreteSample, [logAlpha, u, beta, gamma, zeta], ["z"])[0]!;
   });
 }
 
-/** The gate group a log α param belongs to (its name without `/log_alpha`). */
+/** The gate group a log α param belongs to (its name without `/log_alpha`); for a pack, `<owner>/gates`. */
 export function gateGroupOf(logAlpha: Value): string {
   invariant(logAlpha.name.endsWith(`/${LOG_ALPHA}`), `${logAlpha.name} is not a log α param.`);
   return logAlpha.name.slice(0, -LOG_ALPHA.length - 1);

@@ -37,7 +37,7 @@ export function lowerSpec(spec: Spec, options: LowerOptions): Graph {
   const b = new Builder(spec.model, `${spec.model}: forward pass, ${options.mode} mode`);
   const locate = options.locate ?? (() => "");
   const inputs = declareInputs({ b, spec, mode: options.mode }, plan.gateGroups);
-  const ctx: LowerContext = { b, spec, mode: options.mode, locate, noise: inputs.noise, logAlphas: [], weights: [] };
+  const ctx: LowerContext = { b, spec, mode: options.mode, locate, noise: inputs.noise, logAlphas: [], l0Inputs: [], weights: [] };
 
   // Stage 0: E, then the shared input or each read group's field-selected input.
   const fields = b.at(locate("/fields"), () => concatFields(ctx, embedFields(ctx, inputs)));

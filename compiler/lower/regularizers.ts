@@ -25,8 +25,8 @@ const allAxes = (v: Value) => v.shape.map((_d, i) => i);
 /** `l0`: the expected number of non-zero gates (unweighted). */
 export function l0Term(ctx: LowerContext): Value {
   const { b, spec } = ctx;
-  const beta = ctx.logAlphas.length ? b.constant(spec.gates.beta, "float32") : undefined;
-  const terms = ctx.logAlphas.map((logAlpha) => {
+  const beta = ctx.l0Inputs.length ? b.constant(spec.gates.beta, "float32") : undefined;
+  const terms = ctx.l0Inputs.map((logAlpha) => {
     const group = gateGroupOf(logAlpha);
     const [p] = b.call(HardConcreteL0, [logAlpha, beta!, b.constant(spec.gates.gamma, "float32"), b.constant(spec.gates.zeta, "float32")], [`${group}/l0`]);
     return logAlpha.shape.length === 0 ? p! : b.reduceSum(p!, allAxes(p!), false, `${group}/l0_sum`);

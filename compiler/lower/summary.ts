@@ -2,7 +2,7 @@
 
 import type { Graph, Value } from "../ir/graph.js";
 import { BATCH, sizeOf } from "../ir/ops.js";
-import { HardConcreteGate, HardConcreteSample } from "../ir/hard-concrete.js";
+import { LOG_ALPHA } from "./gates.js";
 
 /** Sizes of a lowered model (embedding tables, which live in the runtime, excluded). */
 export interface ModelSummary {
@@ -27,9 +27,8 @@ const count = (v: Value) => sizeOf(v.shape as readonly number[]);
 export function summarizeGraph(graph: Graph): ModelSummary {
   const byGroup: Record<string, number> = {};
   for (const p of [...graph.params].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0))) byGroup[p.group] = (byGroup[p.group] ?? 0) + count(p.value);
-  // A gate group is the log α a gate function reads (its first input).
-  const gateFunctions = new Set([HardConcreteGate.name, HardConcreteSample.name]);
-  const logAlphas = new Set(graph.nodes.flatMap((n) => (n.op === "Call" && gateFunctions.has(n.attrs.function) ? [n.inputs[0]!] : [])));
+  // A gate group is one log α param (gates read them packed, compiler/lower/gates.ts).
+  const logAlphas = graph.params.filter((p) => p.group === "gate" && p.value.name.endsWith(`/${LOG_ALPHA}`)).map((p) => p.value);
   let macs = 0;
   for (const n of graph.nodes) {
     if (n.op !== "MatMul" || n.inputs[0]!.shape[0] !== BATCH) continue;
@@ -41,8 +40,8 @@ export function summarizeGraph(graph: Graph): ModelSummary {
     params: graph.params.reduce((a, p) => a + count(p.value), 0),
     paramsByGroup: byGroup,
     paramTensors: graph.params.length,
-    gates: [...logAlphas].reduce((a, v) => a + count(v), 0),
-    gateGroups: logAlphas.size,
+    gates: logAlphas.reduce((a, v) => a + count(v), 0),
+    gateGroups: logAlphas.length,
     macsPerExample: macs,
     nodes: graph.nodes.length,
   };

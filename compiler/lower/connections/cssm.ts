@@ -5,9 +5,13 @@
 // matmul:  W_eff = W ⊙ [z_1; ...; z_S] (each z_s broadcast to [in_s, out], stacked by rows),
 //   pre = [o_1, ..., o_S] W_eff + b,
 // where W [Σ in_s, out] is the first layer's ordinary `dense0/weight` (the blocks W_s are its rows).
+// The S gate groups are sampled as one pack (gates.ts): z [S·out] (cell) or [S] (block) is viewed
+// as one row per source and each row of the mask gathers its source's row; z [Σ in_s, out]
+// (weight) is the mask itself.
 
+import type { Value } from "../../ir/graph.js";
 import { cssmGateShape } from "../plan.js";
-import { l0Gate } from "../gates.js";
+import { l0Gates } from "../gates.js";
 import { concatSources } from "./dense.js";
 import type { ConnectionLowering } from "./types.js";
 
@@ -15,14 +19,24 @@ import type { ConnectionLowering } from "./types.js";
 export const cssm: ConnectionLowering = (ctx, consumer, sources) => {
   const { b } = ctx;
   const input = concatSources(ctx, sources);
+  const granularity = consumer.connect.granularity ?? "cell";
   // The experts build their masks in their own scopes; the gates still come from this connection.
   const where = ctx.locate(consumer.connectPointer);
+  // Row r of W belongs to source rows[r]; built once, on the first expert's use, for all of them.
+  let rows: Value | undefined;
+  const rowSources = () => {
+    if (rows) return rows;
+    const data = new BigInt64Array(input.width);
+    let at = 0;
+    sources.forEach((s, i) => data.fill(BigInt(i), at, (at += s.width)));
+    return (rows = b.constant(data, "int64", [input.width], "gate_rows"));
+  };
   const firstLayerMask = (out: number) => b.at(where, () => {
-    const blocks = sources.map((s) => {
-      const z = l0Gate(ctx, s.name, cssmGateShape(consumer.connect, s.width, out));
-      return consumer.connect.granularity === "weight" ? z : b.expand(z, [s.width, out], `gates/${s.name}/mask`);
-    });
-    return blocks.length === 1 ? blocks[0]! : b.concat(blocks, 0, "gate_mask");
+    const z = l0Gates(ctx, sources.map((s) => ({ source: s.name, shape: cssmGateShape(consumer.connect, s.width, out) })));
+    if (granularity === "weight") return z;
+    if (sources.length === 1) return b.expand(z, [input.width, out], `gates/${sources[0]!.name}/mask`);
+    const perSource = b.reshape(z, [sources.length, granularity === "cell" ? out : 1], "gates/per_source");
+    return b.gather(perSource, rowSources(), 0, "gate_mask");
   });
   return { ...input, firstLayerMask };
 };

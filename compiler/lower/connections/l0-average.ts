@@ -1,10 +1,13 @@
 // l0_average (SNR-Aver): the consumer reads Σ_s z_s o_s, one scalar L0 gate z_s per source, with
-// no transform; its experts' MLP follows.
+// no transform; its experts' MLP follows. The S gates are sampled as one pack (gates.ts).
 
-import { l0Gate } from "../gates.js";
+import { l0Gates } from "../gates.js";
 import { scalarMix } from "./mix.js";
 import type { ConnectionLowering } from "./types.js";
 
 /** The l0_average connection: gates in `gates/<source>` of the consumer. */
-export const l0Average: ConnectionLowering = (ctx, _consumer, sources) =>
-  scalarMix(ctx, sources, sources.map((s) => l0Gate(ctx, s.name, [1])));
+export const l0Average: ConnectionLowering = (ctx, _consumer, sources) => {
+  const z = l0Gates(ctx, sources.map((s) => ({ source: s.name, shape: [1] })));
+  const each = sources.length === 1 ? [z] : ctx.b.split(z, 0, sources.map(() => 1), sources.map((s) => `gates/${s.name}/z`));
+  return scalarMix(ctx, sources, each);
+};

@@ -58,7 +58,8 @@ describe("cssm", () => {
   it("drops a source whose gate's log α is very negative (eval)", () => {
     const first = run(spec, "eval", closed);
     const second = run(spec, "eval", { ...closed, "level1/b/expert0/dense0/weight": Array.from(changedB(first.graph)) });
-    expect(data(first.values, "level2/a/expert0/gates/b/expert0/z")).toEqual([0, 0, 0]);
+    // The expert's gates are sampled as one pack, source a's cells then source b's.
+    expect(data(first.values, "level2/a/expert0/gates/z").slice(3, 6)).toEqual([0, 0, 0]);
     expect(data(second.values, "level2/a/expert0/dense0/out")).toEqual(data(first.values, "level2/a/expert0/dense0/out"));
     expect(data(second.values, "pred/a")).toEqual(data(first.values, "pred/a"));
     expect(data(second.values, "pred/b")).not.toEqual(data(first.values, "pred/b"));
@@ -67,7 +68,7 @@ describe("cssm", () => {
   it("passes a source whose gate is open, each cell gated on its own", () => {
     const first = run(spec, "eval", open);
     const second = run(spec, "eval", { ...open, "level1/b/expert0/dense0/weight": Array.from(changedB(first.graph)) });
-    expect(data(first.values, "level2/a/expert0/gates/b/expert0/z")).toEqual([1, 1, 1]);
+    expect(data(first.values, "level2/a/expert0/gates/z").slice(3, 6)).toEqual([1, 1, 1]);
     expect(data(second.values, "pred/a")).not.toEqual(data(first.values, "pred/a"));
     // One closed cell zeroes exactly that column of the b block of W_eff.
     const mixed = run(spec, "eval", { "level2/a/expert0/gates/b/expert0/log_alpha": [10, -10, 10] });
@@ -78,12 +79,12 @@ describe("cssm", () => {
   });
 
   it("computes the eval gate as clip(σ(log α)(ζ − γ) + γ, 0, 1) and the train gate from the noise", () => {
-    const z = data(run(spec, "eval", { "level2/a/expert0/gates/a/expert0/log_alpha": [0, 1, -1] }).values, "level2/a/expert0/gates/a/expert0/z");
+    const z = data(run(spec, "eval", { "level2/a/expert0/gates/a/expert0/log_alpha": [0, 1, -1] }).values, "level2/a/expert0/gates/z").slice(0, 3);
     [0, 1, -1].forEach((la, i) => expect(z[i]).toBeCloseTo(sigmoid(la) * 1.2 - 0.1, 6));
     const train = lowerSpec(spec, { mode: "train" });
     const feeds = { ...randomFeeds(train, spec), ...paramFeeds(train, 5, { "level2/a/expert0/gates/a/expert0/log_alpha": [0, 1, -1] }) };
     feeds["noise/level2/a/expert0/gates/a/expert0"] = { dtype: "float32", shape: [3], data: [0.5, 0.9, 0.2] };
-    const zs = data(evaluate(train, feeds), "level2/a/expert0/gates/a/expert0/z");
+    const zs = data(evaluate(train, feeds), "level2/a/expert0/gates/z").slice(0, 3);
     [0.5, 0.9, 0.2].forEach((u, i) => {
       const la = [0, 1, -1][i]!;
       const s = sigmoid((Math.log(u) - Math.log(1 - u) + la) / (2 / 3));
@@ -117,7 +118,13 @@ describe("cssm", () => {
 
   it("gives a block gate one scalar per source (SNR-Trans)", () => {
     const { values } = run(twoLevels("cssm(granularity: block)"), "eval", { "level2/a/expert0/gates/b/expert0/log_alpha": [-10] });
-    expect(data(values, "level2/a/expert0/gates/b/expert0/mask")).toEqual(new Array(9).fill(0));
+    // One gate per source: rows 0-2 of the mask read a's, rows 3-5 b's (closed).
+    const mask = data(values, "level2/a/expert0/gate_mask");
+    expect(mask.length).toBe(6);
+    expect(mask.slice(3)).toEqual([0, 0, 0]);
+    expect(new Set(mask.slice(0, 3)).size).toBe(1);
+    expect(mask[0]).toBeGreaterThan(0);
+    expect(data(values, "level2/a/expert0/dense0/gated_weight").slice(9).every((w) => w === 0)).toBe(true);
   });
 });
 
@@ -339,7 +346,8 @@ model m {
     expect(doc("fields/tags/embedding")).toBe("tiny.mssm:3");
     expect(doc("select/click/mask")).toBe("tiny.mssm:11");
     expect(doc("level1/click/expert0/dense0/xw")).toBe("tiny.mssm:12");
-    expect(doc("level2/stay/expert0/gates/shared/expert0/z")).toBe("tiny.mssm:15");
+    expect(doc("level2/stay/expert0/gates/z")).toBe("tiny.mssm:15");
+    expect(doc("level2/stay/expert0/gates/log_alpha")).toBe("tiny.mssm:15");
     expect(doc("level2/stay/expert0/gate_mask")).toBe("tiny.mssm:15");
     expect(doc("level2/stay/expert0/dense0/out")).toBe("tiny.mssm:14");
     expect(doc("towers/stay/out/xw")).toBe("tiny.mssm:17");
