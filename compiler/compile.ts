@@ -7,6 +7,7 @@ import { eliminateCommonSubexpressions } from "./ir/cse.js";
 import type { Graph, Value } from "./ir/graph.js";
 import { HardConcreteSample } from "./ir/hard-concrete.js";
 import { inlineCalls } from "./ir/inline.js";
+import { mergeSiblingMatMuls } from "./ir/merge-matmuls.js";
 import type { Init } from "./ir/init.js";
 import type { DType, Shape } from "./ir/ops.js";
 import { lowerSpec } from "./lower/lower-spec.js";
@@ -106,6 +107,15 @@ function optimizeGraph(graph: Graph): Graph {
   return eliminateCommonSubexpressions(graph);
 }
 
+/**
+ * The forward graph the training step differentiates, from a train-mode lowering: sampled gates
+ * inlined, repeated computations merged, and sibling matmuls (experts reading one input) run as one
+ * GEMM. eval.onnx keeps one matmul per layer, which is what export's pruning cuts blocks of.
+ */
+export function trainingForward(forward: Graph): Graph {
+  return mergeSiblingMatMuls(optimizeGraph(inlineCalls(forward, new Set([HardConcreteSample.name]))));
+}
+
 /** Compiles a checked, normalized spec into the artifact. */
 export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact {
   const opset = options.opset ?? DEFAULT_OPSET;
@@ -115,7 +125,7 @@ export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact 
   // The training step inlines the sampled gates: a Call's backward must recompute the body values
   // its rules read (about ten per gate group), while inlined the backward reads the forward's own.
   // eval.onnx keeps every gate an ai.mssm function, visible in Netron.
-  const built = buildTrainStep(optimizeGraph(inlineCalls(forward, new Set([HardConcreteSample.name]))), { train: spec.train });
+  const built = buildTrainStep(trainingForward(forward), { train: spec.train });
   const step = { ...built, graph: optimizeGraph(built.graph) };
   const plan = planLowering(spec);
 

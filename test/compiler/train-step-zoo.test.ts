@@ -1,4 +1,5 @@
-// buildTrainStep over every zoo model as the spec lowering builds it:
+// buildTrainStep over every zoo model, on the forward compileSpec differentiates (trainingForward:
+// gates inlined, CSE, sibling matmuls merged), checked against the plain lowered forward:
 // - the float32 step emits, loads in onnxruntime and runs once; its loss is the forward graph's,
 //   every output is finite, and every parameter and gathered row moves;
 // - the same model converted to float64: the step's gradients match central differences of
@@ -11,6 +12,7 @@ import { lowerSpec } from "../../compiler/lower/lower-spec.js";
 import { emitModel } from "../../compiler/onnx/emit.js";
 import { Random } from "../../compiler/ir/random.js";
 import { buildTrainStep, type TrainStep } from "../../compiler/train-step.js";
+import { trainingForward } from "../../compiler/compile.js";
 import { openModel, type Model } from "./autodiff/gradcheck.js";
 import type { RefTensor } from "./ir/reference.js";
 import { paramFeeds, randomFeeds, ZOO, zooSpec } from "./lower/helpers.js";
@@ -64,7 +66,7 @@ describe("a training step for every zoo model", () => {
     it(`${file}: runs once in float32`, async () => {
       const { spec } = zooSpec(file);
       const forward = lowerSpec(spec, { mode: "train" });
-      const step = buildTrainStep(forward, { train: spec.train });
+      const step = buildTrainStep(trainingForward(forward), { train: spec.train });
       const feeds = stepFeeds(forward, step, spec);
       const model = await openModel(emitModel(step.graph, { params: "inputs" }));
       const forwardModel = await openModel(emitModel(forward, { params: "inputs" }));
@@ -83,7 +85,7 @@ describe("a training step for every zoo model", () => {
     it(`${file}: gradients match central differences in float64`, async () => {
       const { spec } = zooSpec(file);
       const forward = toFloat64(lowerSpec(spec, { mode: "train" }));
-      const step = buildTrainStep(forward, { train: spec.train, gradients: true });
+      const step = buildTrainStep(trainingForward(forward), { train: spec.train, gradients: true });
       const feeds = stepFeeds(forward, step, spec);
       const rng = Random.derive(2, file);
       // Zero-initialised biases behind closed gates put ReLUs exactly at their kink; move them off it.
@@ -117,5 +119,33 @@ describe("a training step for every zoo model", () => {
       }
     });
   }
+  for (const file of ZOO) {
+    it(`${file}: the compiled step (gate packs, merged siblings) has the plain step's interface and values`, async () => {
+      const { spec } = zooSpec(file);
+      const forward = lowerSpec(spec, { mode: "train" });
+      const plain = buildTrainStep(forward, { train: spec.train });
+      const compiled = buildTrainStep(trainingForward(forward), { train: spec.train });
+      const key = (t: TrainStep["inputs"][number]) => JSON.stringify(t);
+      expect(compiled.inputs.map(key).sort()).toEqual(plain.inputs.map(key).sort());
+      expect(compiled.outputs.map(key).sort()).toEqual(plain.outputs.map(key).sort());
+      // Adam's state away from its initial zeros, so every term of the update counts.
+      const feeds = stepFeeds(forward, plain, spec);
+      const rng = Random.derive(5, file);
+      for (const t of plain.inputs.filter((t) => t.role === "state")) feeds[t.name] = { ...feeds[t.name]!, data: feeds[t.name]!.data.map(() => Math.abs(rng.normal(0, 0.01))) };
+      feeds["step"] = { dtype: "float32", shape: [], data: [7] };
+      const [a, b] = [plain, compiled].map((s) => openModel(emitModel(s.graph, { params: "inputs" })));
+      const [outA, outB] = [await (await a!).run(feeds), await (await b!).run(feeds)];
+      await (await a!).release();
+      await (await b!).release();
+      for (const o of plain.outputs) {
+        const x = outA[o.name]!.data as number[];
+        const y = outB[o.name]!.data as number[];
+        const scale = Math.max(1e-3, ...x.map(Math.abs));
+        const worst = Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
+        expect(worst / scale, o.name).toBeLessThan(1e-5);
+      }
+    });
+  }
+
   it("prints the errors", () => console.log(["max error of sampled gradient entries, |analytic - numeric| / max(max|analytic|, 1e-4):", ...errors].join("\n")));
 });
