@@ -11,7 +11,8 @@ import { BadRows } from "../runtime/data/errors.js";
 import { optionText, wholeNumber } from "./args.js";
 
 // Issue 5's benchmark table: for each zoo model, train on Adult with the real CLI (so the numbers
-// are those of what a user deploys), export it pruned and unpruned, and print per model the
+// are those of what a user deploys), export it pruned and unpruned, and print per model what
+// pruning removed (closed blocks, constant or unread units, fields), the
 // numbers stored, multiply-adds per example (from `mssmc inspect --format json`), graph nodes,
 // and onnxruntime-node inference latency at batch 1 and batch 1024 on real adult.test rows fed
 // as raw columns (strings for categorical, float32 with NaN for missing numeric).
@@ -38,6 +39,8 @@ export interface PruneRow {
   params: { full: number; pruned: number };
   macs: { full: number; pruned: number };
   nodes: { full: number; pruned: number };
+  /** What pruning removed (from `mssmc inspect`). */
+  removed: { blocks: number; units: number; fields: string[] };
   /** Median ms per session.run at batch 1 and 1024. */
   ms1: { full: number; pruned: number };
   ms1024: { full: number; pruned: number };
@@ -111,7 +114,14 @@ export async function measurePrune(specFile: string, o: PruneOptions): Promise<P
     mssmc(["train", specFile, "--data", adult, "--valid-fraction", "0.1", "--out", run, "--seed", "7", ...(o.epochs === undefined ? [] : ["--epochs", String(o.epochs)])]);
     const info = JSON.parse(mssmc(["inspect", run, "--format", "json"])) as {
       model: string;
-      pruning: { params: { before: number; after: number }; macs: { before: number; after: number }; nodes: { before: number; after: number } };
+      pruning: {
+        params: { before: number; after: number };
+        macs: { before: number; after: number };
+        nodes: { before: number; after: number };
+        blocks: number;
+        units: number;
+        fields: string[];
+      };
     };
     const prunedFile = join(dir, "pruned.onnx");
     const fullFile = join(dir, "full.onnx");
@@ -142,6 +152,7 @@ export async function measurePrune(specFile: string, o: PruneOptions): Promise<P
       params: { full: p.params.before, pruned: p.params.after },
       macs: { full: p.macs.before, pruned: p.macs.after },
       nodes: { full: p.nodes.before, pruned: p.nodes.after },
+      removed: { blocks: p.blocks, units: p.units, fields: p.fields },
       ms1: { full: f1, pruned: p1 },
       ms1024: { full: fB, pruned: pB },
       maxDiff,
@@ -167,7 +178,8 @@ export function formatPrune(r: PruneRow, o: PruneOptions): string[] {
   const row = (v: "full" | "pruned", label: string) => [label, int(r.params[v]), int(r.macs[v]), int(r.nodes[v]), String(o.threads), r.ms1[v].toFixed(3), r.ms1024[v].toFixed(2), int((1024 * 1000) / r.ms1024[v])];
   const ratio = (k: "params" | "macs" | "nodes" | "ms1" | "ms1024") => `${(r[k].pruned / r[k].full).toFixed(2)}x`;
   return [
-    `${r.model}: max |pruned - unpruned| score over 1024 test rows ${r.maxDiff.toExponential(1)}`,
+    `${r.model}: pruning removed ${r.removed.blocks} block(s), ${r.removed.units} unit(s), ${r.removed.fields.length} field(s)${r.removed.fields.length ? ` (${r.removed.fields.join(", ")})` : ""}; ` +
+      `max |pruned - unpruned| score over 1024 test rows ${r.maxDiff.toExponential(1)}`,
     "",
     ...markdownTable(HEADER, [row("full", "unpruned"), row("pruned", "pruned"), ["pruned / unpruned", ratio("params"), ratio("macs"), ratio("nodes"), "", ratio("ms1"), ratio("ms1024"), `${(r.ms1024.full / r.ms1024.pruned).toFixed(2)}x`]]),
   ];

@@ -2,8 +2,7 @@ import { dirname } from "node:path";
 import { mkdirSync } from "node:fs";
 import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
 import { loadTrainedModel } from "../runtime/checkpoint.js";
-import { exportModel } from "../runtime/export.js";
-import type { PruneReport } from "../runtime/prune.js";
+import { exportModel, type ClosedSelection, type ExportPruning } from "../runtime/export.js";
 import { reportUserErrors } from "./user-errors.js";
 
 export interface ExportCommandOptions {
@@ -16,10 +15,19 @@ export interface ExportCommandOptions {
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
-/** The pruning summary line. */
-function prunedLine(r: PruneReport): string {
+/** The pruning summary: what was removed, and the inputs a server must no longer feed. */
+function prunedLines(r: ExportPruning): string {
   const n = (x: number) => x.toLocaleString("en-US");
-  return `  pruned: ${r.blocks} closed block(s) cut; numbers ${n(r.params.before)} -> ${n(r.params.after)}, nodes ${r.nodes.before} -> ${r.nodes.after}\n`;
+  const fields = r.fields.length ? ` (${r.fields.join(", ")})` : "";
+  return (
+    `  pruned: removed ${r.blocks} closed block(s), ${r.units} unit(s), ${r.fields.length} field(s)${fields}; numbers ${n(r.params.before)} -> ${n(r.params.after)}, nodes ${r.nodes.before} -> ${r.nodes.after}\n` +
+    (r.inputs.length ? `  inputs removed (do not feed them): ${r.inputs.join(", ")}\n` : "")
+  );
+}
+
+/** The FSCM selections found closed, as field -> group. */
+function selectionsLine(closed: readonly ClosedSelection[]): string {
+  return closed.length ? `  field selections closed (mask 0 for every example): ${closed.map((c) => `${c.field} -> ${c.group}`).join(", ")}\n` : "";
 }
 
 /** `mssmc export RUN_DIR -o model.onnx`: the trained model as one self-contained ONNX file (raw columns in, per-task scores out). */
@@ -36,7 +44,7 @@ export function runExport(runDir: string, o: ExportCommandOptions): Promise<numb
         `  inputs: ${inputs}\n` +
         `  outputs: ${exported.outputs.map((t) => `${t.name} (${t.kind})`).join(", ")}\n` +
         (total > 0 ? `  L0 gates folded: ${total}, ${closed} of them closed (exactly 0)\n` : "") +
-        (exported.pruned ? prunedLine(exported.pruned) : ""),
+        (exported.pruned ? selectionsLine(exported.pruned.selections) + prunedLines(exported.pruned) : ""),
     );
     return 0;
   });

@@ -11,6 +11,11 @@
 //   outputs  one per task, named after it: binary probability [batch], regression value [batch],
 //            multiclass probabilities [batch, classes]
 //
+// Pruning (runtime/prune.ts, on by default) removes what the deterministic gates close: blocks,
+// units, and fields no group reads any more. A removed field's input column goes too when no
+// other field reads it (`pruned.inputs`): the pruned model asks only for what it uses, and
+// onnxruntime refuses a feed the model has no input for, so a server must drop those columns.
+//
 // Categorical inputs are compared as given: feed the values the way the runtime reads CSV cells
 // (trimmed; "" and "?" mean missing). Two kinds of field cannot be exported, and are refused
 // with a UserError rather than approximated:
@@ -28,6 +33,7 @@ import type { PrimitiveOpKind } from "../compiler/ir/shapes.js";
 import type { TensorData } from "../compiler/ir/tensor.js";
 import { lowerSpec } from "../compiler/lower/lower-spec.js";
 import { predictionName } from "../compiler/lower/losses.js";
+import { planLowering } from "../compiler/lower/plan.js";
 import { DEFAULT_OPSET, emitModel } from "../compiler/onnx/emit.js";
 import { invariant } from "../compiler/source/diagnostic.js";
 import type { Field, Spec } from "../compiler/spec/types.js";
@@ -64,12 +70,27 @@ export interface ExportedOutput {
   shape: (number | string)[];
 }
 
+/** A field a group never reads: FSCM's w = relu(tanh(g · e)) is 0 for every example (for a categorical field: on every row of its table). */
+export interface ClosedSelection {
+  field: string;
+  group: string;
+}
+
+/** What pruning removed from the exported model. */
+export interface ExportPruning extends PruneReport {
+  /** Fields whose embedding nothing reads any more, removed with their tables and preprocessing (spec order). */
+  fields: string[];
+  /** FSCM selections found closed: the group reads the field as 0 for every example, so pruning cuts it wherever the readers allow (group order, then field order). */
+  selections: ClosedSelection[];
+}
+
 /** What an export produced and what it did. */
 export interface ExportResult {
   /** The .onnx bytes. */
   bytes: Uint8Array;
   /** The IR graph the bytes were emitted from (for tests and golden forms). */
   graph: Graph;
+  /** The model's inputs: without those of fields pruning removed (see `pruned.inputs`). */
   inputs: ExportedInput[];
   outputs: ExportedOutput[];
   /** Numbers held as initializers: dense weights and embedding tables. */
@@ -77,7 +98,7 @@ export interface ExportResult {
   /** L0 gates folded into constants, and how many of them are exactly 0 (closed). */
   gates: { total: number; closed: number };
   /** What pruning removed (absent with prune: false). */
-  pruned?: PruneReport;
+  pruned?: ExportPruning;
 }
 
 /** The largest finite float32: standardized values are clamped to it, as the runtime does. */
@@ -157,6 +178,20 @@ function standardized(b: Builder, x: Value, stats: NumericStats): Value {
   // NaN is the one value not equal to itself.
   const present = b.equal(clamped, clamped, "present");
   return b.unsqueeze(b.where(present, clamped, b.constant(0, "float32"), "value"), [1], "column");
+}
+
+/**
+ * The fields pruning removed (their embedding, `fields/<f>/embedding` in compiler/lower/inputs.ts,
+ * is gone) and the FSCM selections it found closed: group j's mask (`select/<j>/mask`, one column
+ * per field, compiler/lower/field-selection.ts) constant 0 in a field's column.
+ */
+function removedFields(spec: Spec, pruned: ReturnType<typeof pruneGraph>): { fields: string[]; selections: ClosedSelection[] } {
+  const computed = new Set(pruned.graph.nodes.flatMap((n) => n.outputs.map((o) => o.name)));
+  const selections = planLowering(spec).selected.flatMap((group) => {
+    const mask = pruned.constantColumns(`select/${group}/mask`);
+    return mask?.length === spec.fields.length ? spec.fields.filter((_f, i) => mask[i] === 0).map((f) => ({ field: f.name, group })) : [];
+  });
+  return { fields: spec.fields.filter((f) => !computed.has(`fields/${f.name}/embedding`)).map((f) => f.name), selections };
 }
 
 /** Exports a trained model as one self-contained inference ONNX model; throws UserError for what cannot be exported. */
@@ -287,13 +322,14 @@ export function exportModel(model: TrainedModel, options: ExportOptions = {}): E
   const pruned = options.prune ?? true ? pruneGraph(unpruned, paramValues) : undefined;
   const graph = pruned?.graph ?? unpruned;
   const bytes = emitModel(graph, { opset: options.opset ?? DEFAULT_OPSET, params: "initializers", paramValues });
+  const removed = new Set(pruned?.report.inputs ?? []);
   return {
     bytes,
     graph,
-    inputs,
+    inputs: inputs.filter((i) => !removed.has(i.name)),
     outputs,
     params: graph.params.reduce((a, p) => a + sizeOf(p.value.shape as readonly number[]), 0),
     gates: { total: gates, closed },
-    ...(pruned ? { pruned: pruned.report } : {}),
+    ...(pruned ? { pruned: { ...pruned.report, ...removedFields(spec, pruned) } } : {}),
   };
 }

@@ -17,7 +17,7 @@ import { planLowering, type ConsumerPlan } from "../compiler/lower/plan.js";
 import type { Spec } from "../compiler/spec/types.js";
 import type { Dataset } from "./data/dataset.js";
 import { UserError } from "./errors.js";
-import { exportModel, foldGate } from "./export.js";
+import { exportModel, foldGate, type ClosedSelection } from "./export.js";
 import type { TrainedModel } from "./trained-model.js";
 
 /** Mean FSCM mask per field and group over a sample of rows. */
@@ -72,6 +72,13 @@ export interface Pruning {
   nodes: { before: number; after: number };
   /** Sources cut because closed gates zeroed them. */
   blocks: number;
+  /** Layer output units removed: constant for every example, or read by nothing. */
+  units: number;
+  /** Fields removed (nothing reads their embedding any more), and the input columns that went with them. */
+  fields: string[];
+  inputs: string[];
+  /** FSCM selections found closed (a group reads the field as 0 for every example). */
+  selections: ClosedSelection[];
 }
 
 /** Everything `mssmc inspect` shows. */
@@ -225,6 +232,10 @@ export function pruningSummary(model: TrainedModel): Pruning | { unavailable: st
     macs: { before: summarizeGraph(full.graph).macsPerExample, after: summarizeGraph(pruned.graph).macsPerExample },
     nodes: { before: full.graph.nodes.length, after: pruned.graph.nodes.length },
     blocks: pruned.pruned?.blocks ?? 0,
+    units: pruned.pruned?.units ?? 0,
+    fields: pruned.pruned?.fields ?? [],
+    inputs: pruned.pruned?.inputs ?? [],
+    selections: pruned.pruned?.selections ?? [],
   };
 }
 
@@ -287,7 +298,8 @@ export function formatInspection(x: Inspection): string {
   const p = x.pruning;
   if ("unavailable" in p) out.push(`pruning: not available: ${p.unavailable}`);
   else {
-    out.push(`exported model (weights and tables), before -> after pruning (${p.blocks} closed block(s) cut):`);
+    const fields = p.fields.length ? `: ${p.fields.join(", ")}` : "";
+    out.push(`exported model (weights and tables), before -> after pruning (removed ${p.blocks} closed block(s), ${p.units} unit(s), ${p.fields.length} field(s)${fields}):`);
     out.push(
       ...table([
         ["", "before", "after", "saved"],
@@ -296,6 +308,8 @@ export function formatInspection(x: Inspection): string {
         ["nodes", n(p.nodes.before), n(p.nodes.after), pct(p.nodes.before - p.nodes.after, p.nodes.before)],
       ]).map((l) => `  ${l}`),
     );
+    if (p.selections.length) out.push(`  field selections closed (mask 0 for every example): ${p.selections.map((c) => `${c.field} -> ${c.group}`).join(", ")}`);
+    if (p.inputs.length) out.push(`  the pruned model no longer takes the input(s) ${p.inputs.join(", ")}`);
   }
   return out.join("\n") + "\n";
 }

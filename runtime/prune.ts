@@ -1,19 +1,25 @@
 // Pruning of an exported graph (issue 5): what the folded L0 gates close is removed, keeping every
 // prediction equal.
 //
-// 1. Fold: a node of Expand, Concat, Mul or Identity whose inputs are all known (params with their
-//    trained values, constants) becomes a param holding its value; so a cssm layer's
-//    `W ⊙ mask(z)` becomes one gated weight, with the closed cells' and blocks' entries exactly 0.
+// 1. Fold: a node of Expand, Concat, Split, Reshape, (Un)Squeeze, Gather, Mul or Identity whose
+//    inputs are all known (params with their trained values, constants) becomes params holding its
+//    values; so a cssm layer's `W ⊙ mask(z)` becomes one gated weight, with the closed cells' and
+//    blocks' entries exactly 0.
 // 2. Cut blocks: in `x W` with x = Concat(sources) and W known, a source whose rows of W are all 0
 //    contributes nothing; it leaves the Concat and its rows leave W.
 //    Likewise a + x ⊙ 0 (a closed term of an l0_average sum) becomes a.
-// 3. Sweep: nodes, params and constants that no output needs any more go (an expert that only fed
-//    closed blocks, a field-selected input nothing reads).
+// 3. Cut units (runtime/prune-units.ts): a layer's output unit that is the same for every example
+//    (its column of the gated weight is 0 in every block: act(b_k)) leaves the layer, its value
+//    going into the biases of the layers that read it; so do units nothing reads, and the columns
+//    of a field that FSCM never lets a group read.
+// 4. Sweep: nodes, params, constants and graph inputs that no output needs any more go (an
+//    expert that only fed closed blocks, a field no group reads and its raw input column).
 
-import { Builder, type Graph, type Node, type NodeOf, type Value } from "../compiler/ir/graph.js";
+import type { Builder, Graph, Node, NodeOf, Value } from "../compiler/ir/graph.js";
 import { isStatic, sizeOf } from "../compiler/ir/ops.js";
-import type { PrimitiveOpKind } from "../compiler/ir/shapes.js";
 import type { TensorData } from "../compiler/ir/tensor.js";
+import { knownValue, rebuild, type Known } from "./prune-rebuild.js";
+import { pruneUnits, type UnitPruning } from "./prune-units.js";
 
 /** What pruning removed. */
 export interface PruneReport {
@@ -22,6 +28,10 @@ export interface PruneReport {
   nodes: { before: number; after: number };
   /** Sources cut because closed gates zeroed them: a layer's input block, or a term of a gated sum. */
   blocks: number;
+  /** Output units (columns of a learned weight) removed from layers: constant for every example, or read by nothing. */
+  units: number;
+  /** Graph inputs nothing reads any more, removed from the model (in input order). */
+  inputs: string[];
 }
 
 const numbersOf = (g: Graph) => g.params.reduce((a, p) => a + sizeOf(p.value.shape as readonly number[]), 0);
@@ -50,18 +60,55 @@ function broadcast(data: Float32Array, shape: readonly number[], target: readonl
   return out;
 }
 
-/** The value of a foldable node from known float32 inputs, or undefined when it is not folded. */
-function fold(node: Node, known: readonly { data: Float32Array; shape: readonly number[] }[]): Float32Array | undefined {
-  const out = node.outputs[0]!.shape;
-  if (node.outputs.length !== 1 || !isStatic(out)) return undefined;
+/** Gather along `axis` of `data` [shape] by `indices` (any shape): out = shape[:axis] + indices.shape + shape[axis+1:]. */
+function gatherRows(data: Float32Array, shape: readonly number[], indices: BigInt64Array, axis: number): Float32Array {
+  const outer = sizeOf(shape.slice(0, axis));
+  const n = shape[axis]!;
+  const inner = sizeOf(shape.slice(axis + 1));
+  const out = new Float32Array(outer * indices.length * inner);
+  for (let o = 0; o < outer; o++) {
+    indices.forEach((i, j) => {
+      const at = Number(i < 0n ? i + BigInt(n) : i);
+      out.set(data.subarray((o * n + at) * inner, (o * n + at + 1) * inner), (o * indices.length + j) * inner);
+    });
+  }
+  return out;
+}
+
+/**
+ * The values of a foldable node's outputs from its known inputs (float32, or the int64 indices of
+ * a Gather), or undefined when it is not folded.
+ */
+function fold(node: Node, known: readonly Known[], indices: BigInt64Array | undefined): Float32Array[] | undefined {
+  if (!node.outputs.every((o) => isStatic(o.shape))) return undefined;
+  const out = node.outputs[0]!.shape as readonly number[];
   switch (node.op) {
     case "Identity":
-      return known[0]!.data;
+    case "Reshape":
+    case "Squeeze":
+    case "Unsqueeze":
+      return [known[0]!.data];
     case "Expand":
-      return broadcast(known[0]!.data, known[0]!.shape, out);
+      return [broadcast(known[0]!.data, known[0]!.shape, out)];
     case "Mul": {
       const [a, b] = known.map((k) => broadcast(k.data, k.shape, out));
-      return a!.map((v, i) => Math.fround(v * b![i]!));
+      return [a!.map((v, i) => Math.fround(v * b![i]!))];
+    }
+    case "Gather":
+      return indices ? [gatherRows(known[0]!.data, known[0]!.shape, indices, node.attrs.axis)] : undefined;
+    case "Split": {
+      const { axis, sizes } = node.attrs;
+      const shape = known[0]!.shape;
+      const outer = sizeOf(shape.slice(0, axis));
+      const row = sizeOf(shape.slice(axis));
+      const inner = sizeOf(shape.slice(axis + 1));
+      let from = 0;
+      return sizes.map((size) => {
+        const part = new Float32Array(outer * size * inner);
+        for (let o = 0; o < outer; o++) part.set(known[0]!.data.subarray(o * row + from * inner, o * row + (from + size) * inner), o * size * inner);
+        from += size;
+        return part;
+      });
     }
     case "Concat": {
       const axis = node.attrs.axis;
@@ -74,63 +121,21 @@ function fold(node: Node, known: readonly { data: Float32Array; shape: readonly 
         for (let o = 0; o < outer; o++) result.set(k.data.subarray(o * row, (o + 1) * row), o * rowOut + offset);
         offset += row;
       }
-      return result;
+      return [result];
     }
     default:
       return undefined;
   }
 }
 
-/** Rebuilds `graph` node by node; `rewrite` may replace a node (returning its outputs) or return undefined to copy it. Unused params and constants are dropped. */
-function rebuild(
-  graph: Graph,
-  values: Map<string, TensorData>,
-  rewrite: (node: Node, b: Builder, get: (v: Value) => Value) => Value[] | undefined,
-  keep: (node: Node) => boolean = () => true,
-): Graph {
-  const b = new Builder(graph.name, graph.doc);
-  const mapped = new Map<Value, Value>();
-  for (const v of graph.inputs) mapped.set(v, b.input(v.name, v.dtype, v.shape));
-  const params = new Map(graph.params.map((p) => [p.value, p]));
-  const constants = new Map(graph.constants.map((c) => [c.value, c]));
-  const get = (v: Value): Value => {
-    const m = mapped.get(v);
-    if (m) return m;
-    const p = params.get(v);
-    const c = constants.get(v)!;
-    const out = p
-      ? b.at(p.doc, () => b.param(v.name, p.value.shape as readonly number[], p.init, { group: p.group }))
-      : b.constant(c.data, c.value.dtype, c.value.shape, c.value.name.split("#")[1]);
-    mapped.set(v, out);
-    return out;
-  };
-  for (const node of graph.nodes) {
-    if (!keep(node)) continue;
-    b.at(node.doc, () => {
-      const outs = rewrite(node, b, get) ?? b.node(node.op as PrimitiveOpKind, node.inputs.map(get), node.attrs as never, node.outputs.map((o) => o.name));
-      node.outputs.forEach((o, i) => mapped.set(o, outs[i]!));
-    });
-  }
-  for (const v of graph.outputs) b.output(get(v));
-  const out = b.finish();
-  for (const name of [...values.keys()]) if (!out.params.some((p) => p.value.name === name)) values.delete(name);
-  return out;
-}
-
-/** Removes what the folded gates close; `values` (param values by name) is updated in place. */
-export function pruneGraph(graph: Graph, values: Map<string, TensorData>): { graph: Graph; report: PruneReport } {
-  const known = (v: Value, b: Builder): { data: Float32Array; shape: readonly number[] } | undefined => {
-    if (v.dtype !== "float32" || !isStatic(v.shape)) return undefined;
-    const fromParam = values.get(v.name);
-    if (fromParam && b.graph.params.some((p) => p.value === v)) return { data: fromParam as Float32Array, shape: v.shape };
-    const c = b.graph.constants.find((k) => k.value === v);
-    return c ? { data: c.data as Float32Array, shape: v.shape } : undefined;
-  };
+/** Steps 1 and 2: folds what is known and cuts the blocks and gated-sum terms closed gates zero. */
+function cutBlocks(graph: Graph, values: Map<string, TensorData>): { graph: Graph; blocks: number } {
+  const known = (v: Value, b: Builder) => knownValue(b.graph, values, v);
   const concats = new Map<string, NodeOf<"Concat">>();
   // Terms x ⊙ 0 of a gated sum (l0_average with a closed gate), by output name.
   const zeros = new Set<string>();
   let blocks = 0;
-  const rewritten = rebuild(graph, values, (node, b, get) => {
+  const rewrite = (node: Node, b: Builder, get: (v: Value) => Value): Value[] | undefined => {
     const inputs = node.inputs.map(get);
     if (node.op === "Concat") concats.set(node.outputs[0]!.name, node as NodeOf<"Concat">);
     const all = inputs.map((v) => known(v, b));
@@ -144,13 +149,18 @@ export function pruneGraph(graph: Graph, values: Map<string, TensorData>): { gra
       blocks++;
       return [b.identity(inputs[1 - zeroAt]!, node.outputs[0]!.name)];
     }
-    if (all.every((k) => k !== undefined)) {
-      const data = fold(node, all as { data: Float32Array; shape: readonly number[] }[]);
-      if (data) {
-        const name = node.outputs[0]!.name;
-        values.set(name, data);
-        return [b.param(name, node.outputs[0]!.shape as readonly number[], { kind: "zeros" }, { group: "folded" })];
-      }
+    // A Gather's indices are int64 constants, not float32 values.
+    const indices = node.op === "Gather" ? b.graph.constants.find((c) => c.value === inputs[1])?.data : undefined;
+    const foldable = node.op === "Gather" ? all[0] !== undefined && indices instanceof BigInt64Array : all.every((k) => k !== undefined);
+    const folded = foldable ? fold(node, all as Known[], indices as BigInt64Array | undefined) : undefined;
+    if (folded) {
+      // What folds from constants alone stays a constant: only what holds trained values counts as a param.
+      const fromParams = inputs.some((v) => b.graph.params.some((p) => p.value === v));
+      return node.outputs.map((o, i) => {
+        if (!fromParams) return b.constant(folded[i]!, "float32", o.shape, o.name);
+        values.set(o.name, folded[i]!);
+        return b.param(o.name, o.shape as readonly number[], { kind: "zeros" }, { group: "folded" });
+      });
     }
     // x W with x = Concat(sources, axis 1) of 2-d values and W [in, out] known: cut closed blocks.
     const w = inputs[1] && known(inputs[1], b);
@@ -178,20 +188,41 @@ export function pruneGraph(graph: Graph, values: Map<string, TensorData>): { gra
     }
     values.set(`${name}/kept_weight`, data);
     return [b.matmul(x, b.param(`${name}/kept_weight`, [width, cols], { kind: "zeros" }, { group: "folded" }), name)];
-  });
+  };
+  return { graph: rebuild(graph, values, { rewrite }), blocks };
+}
 
-  // Sweep: keep the nodes the outputs need.
-  const live = new Set<Value>(rewritten.outputs);
+/** Step 4: keeps only the nodes, params, constants and graph inputs the outputs need. */
+function sweep(graph: Graph, values: Map<string, TensorData>): Graph {
+  const live = new Set<Value>(graph.outputs);
   const needed = new Set<Node>();
-  for (let i = rewritten.nodes.length - 1; i >= 0; i--) {
-    const n = rewritten.nodes[i]!;
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const n = graph.nodes[i]!;
     if (!n.outputs.some((o) => live.has(o))) continue;
     needed.add(n);
     for (const v of n.inputs) live.add(v);
   }
-  const swept = rebuild(rewritten, values, () => undefined, (n) => needed.has(n));
+  return rebuild(graph, values, { keep: (n) => needed.has(n), keepInput: (v) => live.has(v) });
+}
+
+/**
+ * Removes what the folded gates close; `values` (param values by name) is updated in place.
+ * `constantColumns` tells which columns of a value (by name) were found constant for every example.
+ */
+export function pruneGraph(graph: Graph, values: Map<string, TensorData>): { graph: Graph; report: PruneReport; constantColumns: UnitPruning["constantColumns"] } {
+  const cut = cutBlocks(graph, values);
+  const narrowed = pruneUnits(cut.graph, values);
+  const swept = sweep(narrowed.graph, values);
+  const inputs = new Set(swept.inputs.map((v) => v.name));
   return {
     graph: swept,
-    report: { params: { before: numbersOf(graph), after: numbersOf(swept) }, nodes: { before: graph.nodes.length, after: swept.nodes.length }, blocks },
+    constantColumns: narrowed.constantColumns,
+    report: {
+      params: { before: numbersOf(graph), after: numbersOf(swept) },
+      nodes: { before: graph.nodes.length, after: swept.nodes.length },
+      blocks: cut.blocks,
+      units: narrowed.units,
+      inputs: graph.inputs.filter((v) => !inputs.has(v.name)).map((v) => v.name),
+    },
   };
 }

@@ -220,7 +220,7 @@ export function renderReport(x: Inspection, history: EpochRecord[], tasks: strin
   const p = x.pruning;
   if ("unavailable" in p) body.push(`<p class="note">${esc(`The pruned export is not available: ${p.unavailable}`)}</p>`);
   else {
-    body.push(`<p>${esc(`Exported model (weights and embedding tables), before and after removing what closed gates cut (${p.blocks} block(s)):`)}</p>`);
+    body.push(`<p>${esc(`Exported model (weights and embedding tables), before and after removing what closed gates cut (${p.blocks} block(s), ${p.units} unit(s), ${p.fields.length} field(s)${p.fields.length ? `: ${p.fields.join(", ")}` : ""}):`)}</p>`);
     body.push(
       htmlTable(
         ["", "before", "after", "saved"],

@@ -30,7 +30,8 @@ describe("prune-speed benchmark", () => {
     expect(r.macs).toEqual({ full: 35344, pruned: 35344 });
     expect(r.maxDiff).toBe(0);
     const lines = formatPrune(r, tiny);
-    expect(lines[0]).toBe("single-task: max |pruned - unpruned| score over 1024 test rows 0.0e+0");
+    expect(r.removed).toEqual({ blocks: 0, units: 0, fields: [] });
+    expect(lines[0]).toBe("single-task: pruning removed 0 block(s), 0 unit(s), 0 field(s); max |pruned - unpruned| score over 1024 test rows 0.0e+0");
     expect(HEADER).toEqual(["variant", "numbers", "mult-adds/example", "nodes", "threads", "batch 1 ms", "batch 1024 ms", "examples/s @1024"]);
     expect(lines[2]).toBe("| variant           | numbers | mult-adds/example | nodes | threads | batch 1 ms | batch 1024 ms | examples/s @1024 |");
     expect(lines[4]).toMatch(/^\| unpruned +\| +36,489 \| +35,344 \| +84 \| +1 \| +\d+\.\d{3} \| +\d+\.\d\d \| +[\d,]+ \|$/);

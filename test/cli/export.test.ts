@@ -33,7 +33,7 @@ describe("mssmc export", () => {
       expect(exported.status).toBe(0);
       expect(exported.stdout).toMatch(/^exported adult_mssm to .*model\.onnx \([\d.]+ KiB, [\d,]+ numbers, opset 17\)\n  inputs: age \(float32\), workclass \(string\), /);
       expect(exported.stdout).toContain("\n  outputs: income (binary), never_married (binary)\n  L0 gates folded: 768, ");
-      expect(exported.stdout).toMatch(/\n  pruned: \d+ closed block\(s\) cut; numbers [\d,]+ -> [\d,]+, nodes \d+ -> \d+\n$/);
+      expect(exported.stdout).toMatch(/\n  pruned: removed \d+ closed block\(s\), \d+ unit\(s\), \d+ field\(s\)( \([^)]*\))?; numbers [\d,]+ -> [\d,]+, nodes \d+ -> \d+\n(  inputs removed \(do not feed them\): .*\n)?$/);
 
       const scores = join(dir, "pred.csv");
       expect(mssmc("predict", run, "--data", test, "-o", scores).status).toBe(0);

@@ -137,7 +137,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  if (sizes.length) console.log(["exported zoo models (untrained weights): bytes, nodes, initializer numbers, gates closed/total", ...sizes].join("\n"));
+  if (sizes.length) console.log(["exported zoo models (untrained weights): bytes, nodes, initializer numbers, gates closed/total, what pruning removed", ...sizes].join("\n"));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -154,7 +154,8 @@ describe("mssmc export: the self-contained model", () => {
         expect(maxDifference(actual[t.name]!, expected[t.name]!)).toBeLessThanOrEqual(1e-5);
       }
       const g = exported.gates;
-      sizes.push(`  ${basename(file, ".mssm").padEnd(14)} ${String(exported.bytes.length).padStart(8)} B ${String(exported.graph.nodes.length).padStart(5)} nodes ${String(exported.params).padStart(7)} numbers  gates ${g.closed}/${g.total}`);
+      const p = exported.pruned!;
+      sizes.push(`  ${basename(file, ".mssm").padEnd(14)} ${String(exported.bytes.length).padStart(8)} B ${String(exported.graph.nodes.length).padStart(5)} nodes ${String(exported.params).padStart(7)} numbers  gates ${g.closed}/${g.total}  pruned ${p.blocks} blocks ${p.units} units ${p.fields.length} fields`);
     });
   }
 
@@ -212,7 +213,8 @@ describe("mssmc export: the self-contained model", () => {
   it("prunes what closed gates cut (MSSM, income's level-1 expert reads only its own input): fewer params and nodes, same scores", async () => {
     const spec = specOf(join(zooDir, "mssm.mssm"));
     const model = modelOf(spec, preprocessing);
-    // Close every gate of income's first layer except those reading its own field-selected input.
+    // Open every gate, then close those of income's first layer except the ones reading its own field-selected input.
+    for (const p of model.manifest.params) if (p.name.endsWith("/log_alpha")) model.params.get(p.name)!.fill(10);
     const closedGates = model.manifest.params.filter((p) => p.name.startsWith("level1/income/") && p.name.endsWith("/log_alpha") && !p.name.includes("/gates/input/income/"));
     expect(closedGates.map((p) => p.name)).toEqual(["level1/income/expert0/gates/input/never_married/log_alpha", "level1/income/expert0/gates/input/shared/log_alpha"]);
     for (const p of closedGates) model.params.get(p.name)!.fill(-10);
@@ -220,6 +222,7 @@ describe("mssmc export: the self-contained model", () => {
     const full = exportModel(model, { prune: false });
     expect(full.pruned).toBeUndefined();
     expect(pruned.pruned!.blocks).toBe(2);
+    expect(pruned.pruned!.units).toBe(0);
     expect(pruned.pruned!.params.before).toBe(full.params);
     expect(pruned.pruned!.params.after).toBe(pruned.params);
     // income's level-1 weight loses the two closed blocks' rows (2 x 104 x 64).

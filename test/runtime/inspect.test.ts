@@ -72,6 +72,9 @@ describe("inspectModel", () => {
     expect(p.nodes).toEqual({ before: full.graph.nodes.length, after: pruned.graph.nodes.length });
     expect(p.blocks).toBe(pruned.pruned!.blocks);
     expect(p.blocks).toBe(1);
+    expect([p.units, p.fields, p.inputs]).toEqual([pruned.pruned!.units, pruned.pruned!.fields, pruned.pruned!.inputs]);
+    // r's three closed cells are open in its other block, so no unit of r is constant.
+    expect([p.units, p.fields, p.inputs]).toEqual([0, [], []]);
     // The closed block is y's first layer reading r's 12-wide field-selected input: 12 x 8 weights and multiply-adds.
     expect(p.params.before - p.params.after).toBe(96);
     expect(p.macs.before - p.macs.after).toBe(96);
@@ -96,6 +99,20 @@ describe("inspectModel", () => {
     expect(text).toContain("\n  y       input/r     0      8    0.0%");
     expect(text).toContain("L0 gates: 21 of 32 open (65.6%), 11 closed;");
     expect(text).toContain("field selection: pass --data CSV to measure field selection on a sample of rows");
+  });
+
+  it("counts a unit whose cells are closed in every block as the export removes it: its weights, bias and the tower's rows", async () => {
+    const { model } = await gatedModel();
+    // r's cells 0-2 are closed in its block reading input/r; closing them in input/y too makes units 0-2 constant.
+    model.params.get("level1/r/expert0/gates/input/y/log_alpha")!.set([-10, -10, -10], 0);
+    const p = inspectModel(model, { checkpoint: "best" }).pruning as Pruning;
+    const pruned = exportModel(model);
+    expect([p.blocks, p.units]).toEqual([1, 3]);
+    expect([pruned.pruned!.blocks, pruned.pruned!.units]).toEqual([1, 3]);
+    // The y block (12 x 8), then per unit of r: its 24 weights and bias, and 4 weights of r's tower.
+    expect(p.params.before - p.params.after).toBe(96 + 3 * (24 + 1 + 4));
+    expect(p.macs.before - p.macs.after).toBe(96 + 3 * (24 + 4));
+    expect(formatInspection(inspectModel(model, { checkpoint: "best" }))).toContain("before -> after pruning (removed 1 closed block(s), 3 unit(s), 0 field(s)):");
   });
 
   it("computes the expected L0 as Σ σ(log α − β log(−γ/ζ))", () => {
