@@ -1,8 +1,8 @@
 // The pruned export of a trained MSSM (issue 5) whose gates are closed by hand: five cells of
 // income's level-1 expert in every block (five units), two level-2 blocks, and FSCM vectors that
-// shut a field out of every group (a whole field) or out of one group (a selection). The pruned
-// model must shrink by exactly that, load in onnxruntime, and score real Adult rows as the
-// unpruned model and eval.onnx (`mssmc predict`) do; `mssmc inspect` must report the same counts.
+// shut two fields (one categorical, one numeric) out of every group and one out of one group.
+// The pruned model must shrink by exactly that, load in onnxruntime, and score real Adult rows as
+// the unpruned model and eval.onnx (`mssmc predict`) do; `mssmc inspect` must report the same counts.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -53,9 +53,11 @@ function closeByHand(path: string, spec: Spec): void {
   for (const name of CLOSED_CELLS) params.get(name)!.fill(-10, 0, CLOSED_UNITS);
   params.get("level1/income/expert0/dense0/bias")!.set(UNIT_BIASES, 0);
   for (const name of CLOSED_BLOCKS) params.get(name)!.fill(-10);
-  // race: g = 0 in every group, so w = relu(tanh(0)) = 0 everywhere and no group reads it.
+  // race (categorical) and fnlwgt (numeric): g = 0 in every group, so w = relu(tanh(0)) = 0 for
+  // every example and no group reads them.
   const [race, dim] = fieldColumns(spec, "race");
-  for (const g of GROUPS) params.get(`select/${g}/g`)!.fill(0, race, race + dim);
+  const [fnlwgt] = fieldColumns(spec, "fnlwgt");
+  for (const g of GROUPS) params.get(`select/${g}/g`)!.fill(0, race, race + dim).fill(0, fnlwgt, fnlwgt + dim);
   // workclass: column 0 of its table is positive and column 1 is positive except in row 2;
   // income's g = -e_0 direction closes it on every row, never_married's -e_1 leaves row 2 open.
   const [workclass] = fieldColumns(spec, "workclass");
@@ -74,15 +76,16 @@ function closeByHand(path: string, spec: Spec): void {
   writeFileSync(path, encodeCheckpoint(c));
 }
 
-/** By hand, in float64: the (field, group) pairs with g · e <= 0 on every row of the field's table. */
+/** By hand, in float64: the (field, group) pairs with g · e <= 0 on every row of a categorical field's table, or g = 0 for a numeric field. */
 function closedByHand(model: TrainedModel): ClosedSelection[] {
   const spec = model.manifest.spec;
   const out: ClosedSelection[] = [];
   for (const group of GROUPS) {
     const g = model.params.get(`select/${group}/g`)!;
     for (const f of spec.fields) {
-      if (f.kind !== "categorical") continue;
       const [at, dim] = fieldColumns(spec, f.name);
+      if (f.kind === "numeric" && g.subarray(at, at + dim).every((v) => v === 0)) out.push({ field: f.name, group });
+      if (f.kind !== "categorical") continue;
       const t = model.tables.get(f.name)!;
       let open = false;
       for (let r = 0; r < t.rows; r++) {
@@ -142,7 +145,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("pruned export of a trained MSSM with gates closed by hand", () => {
-  it("removes exactly the closed units, blocks, selections and field, and scores as the unpruned model", async () => {
+  it("removes exactly the closed units, blocks, selections and fields, and scores as the unpruned model", async () => {
     const model = loadTrainedModel(run, "best");
     const spec = model.manifest.spec;
     const pruned = exportModel(model);
@@ -153,14 +156,16 @@ describe("pruned export of a trained MSSM with gates closed by hand", () => {
     // Selections: by hand, then what the export found; race is shut out everywhere, workclass from income only.
     const closed = closedByHand(model);
     expect(p.selections).toEqual(closed);
-    expect(closed).toEqual(expect.arrayContaining([{ field: "workclass", group: "income" }, ...GROUPS.map((group) => ({ field: "race", group }))]));
+    expect(closed).toEqual(expect.arrayContaining([{ field: "workclass", group: "income" }, ...GROUPS.flatMap((group) => [{ field: "race", group }, { field: "fnlwgt", group }])]));
     expect(closed).not.toContainEqual({ field: "workclass", group: "never_married" });
     const everywhere = spec.fields.map((f) => f.name).filter((f) => GROUPS.every((group) => closed.some((c) => c.field === f && c.group === group)));
-    expect(everywhere).toContain("race");
+    expect(everywhere).toEqual(expect.arrayContaining(["fnlwgt", "race"]));
     expect(p.fields).toEqual(everywhere);
     expect(p.inputs).toEqual(everywhere);
     expect(pruned.inputs.map((i) => i.name)).toEqual(full.inputs.map((i) => i.name).filter((c) => !everywhere.includes(c)));
-    expect(pruned.graph.params.some((v) => v.value.name === "emb/race/table")).toBe(false);
+    expect(pruned.graph.params.some((v) => v.value.name === "emb/race/table" || v.value.name === "fields/fnlwgt/vector")).toBe(false);
+    // The other numeric fields still slice their own column out of the narrower numeric block.
+    expect(widthOf(pruned.graph, "preprocess/numeric")).toBe(widthOf(full.graph, "preprocess/numeric") as number - 1);
 
     // The shapes that say so: each group's input loses 8 columns per closed field; income's
     // level-1 expert has 59 units; level 2 reads 59 + 64 columns (one block each cut).
@@ -180,7 +185,8 @@ describe("pruned export of a trained MSSM with gates closed by hand", () => {
     const a = await scores(pruned.bytes, spec);
     const b = await scores(full.bytes, spec);
     expect(a.inputs).not.toContain("race");
-    expect(b.inputs).toContain("race");
+    expect(a.inputs).not.toContain("fnlwgt");
+    expect(b.inputs).toEqual(expect.arrayContaining(["race", "fnlwgt"]));
     for (const t of spec.tasks) {
       expect(a.out[t.name]!.length).toBe(1000);
       expect(maxDifference(a.out[t.name]!, b.out[t.name]!)).toBeLessThanOrEqual(1e-5);
