@@ -13,6 +13,7 @@ import { predictDataset, taskMetrics } from "../runtime/evaluate.js";
 import { exportModel } from "../runtime/export.js";
 import { openSession } from "../runtime/session.js";
 import { SYNTH_DEFAULTS, writeSynth } from "../runtime/synth.js";
+import type { TrainedModel } from "../runtime/trained-model.js";
 import { train } from "../runtime/train.js";
 import { markdownTable } from "./train-speed.js";
 import { optionText } from "./args.js";
@@ -52,7 +53,9 @@ export interface RunOutcome {
   epochs: number;
   bestEpoch: number;
   gates: { total: number; closed: number };
+  /** Wall time of the whole run (load, compile, train, test, export), and of training alone (every epoch with its validation). */
   seconds: number;
+  trainSeconds: number;
 }
 
 /** One table row: a model on a data set over seeds. */
@@ -66,8 +69,17 @@ export interface QualityRow {
   runs: RunOutcome[];
 }
 
-/** Trains `spec` (seed overridden) on train/valid files, evaluates the best checkpoint on test. */
-export async function trainAndTest(base: Spec, files: { train: string; valid?: string; test: string }, seed: number, o: QualityOptions): Promise<RunOutcome> {
+/**
+ * Trains `spec` (seed overridden) on train/valid files, evaluates the best checkpoint on test;
+ * `onModel` sees that checkpoint's trained model before the run folder is removed.
+ */
+export async function trainAndTest(
+  base: Spec,
+  files: { train: string; valid?: string; test: string },
+  seed: number,
+  o: Pick<QualityOptions, "epochs" | "patience" | "validFraction" | "threads">,
+  onModel?: (model: TrainedModel) => void,
+): Promise<RunOutcome> {
   const started = performance.now();
   const spec: Spec = structuredClone(base);
   spec.train.seed = seed;
@@ -79,19 +91,23 @@ export async function trainAndTest(base: Spec, files: { train: string; valid?: s
   const test = (await loadData(spec, files.test, loaded.preprocessing)).data;
   const runDir = mkdtempSync(join(tmpdir(), "mssmc-quality-"));
   try {
+    const trainStarted = performance.now();
     const result = await train(
       { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
       { train: loaded.train, valid, preprocessing: loaded.preprocessing },
       { runDir, device: "cpu", threads: o.threads, log: () => {} },
     );
+    const trainSeconds = (performance.now() - trainStarted) / 1000;
     const best = readCheckpoint(checkpointPath(runDir, "best"), artifact.manifest).state;
     const session = await openSession(artifact.files["eval.onnx"], { device: "cpu", threads: o.threads });
     const m = taskMetrics(spec, await predictDataset(session, artifact.manifest, { params: best.params, tables: best.store.tables }, test), test);
     await session.release();
-    const exported = exportModel({ manifest: artifact.manifest, params: best.params, tables: best.store.tables, preprocessing: loaded.preprocessing });
+    const model: TrainedModel = { manifest: artifact.manifest, params: best.params, tables: best.store.tables, preprocessing: loaded.preprocessing };
+    const exported = exportModel(model);
+    onModel?.(model);
     const metrics: Record<string, number> = {};
     for (const [task, v] of Object.entries(m)) metrics[task] = "auc" in v ? v.auc : "rmse" in v ? v.rmse * v.rmse : v.accuracy;
-    return { seed, metrics, epochs: result.history.length, bestEpoch: best.best?.epoch ?? result.history.length, gates: exported.gates, seconds: (performance.now() - started) / 1000 };
+    return { seed, metrics, epochs: result.history.length, bestEpoch: best.best?.epoch ?? result.history.length, gates: exported.gates, seconds: (performance.now() - started) / 1000, trainSeconds };
   } finally {
     rmSync(runDir, { recursive: true, force: true });
   }
