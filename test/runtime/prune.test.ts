@@ -1,8 +1,9 @@
 // The pruned export of a trained MSSM (issue 5) whose gates are closed by hand: five cells of
-// income's level-1 expert in every block (five units), two level-2 blocks, and FSCM vectors that
-// shut two fields (one categorical, one numeric) out of every group and one out of one group.
-// The pruned model must shrink by exactly that, load in onnxruntime, and score real Adult rows as
-// the unpruned model and eval.onnx (`mssmc predict`) do; `mssmc inspect` must report the same counts.
+// income's level-1 expert in every block (five units), two level-2 blocks, FSCM vectors and table
+// columns that shut one field out of every group and one out of one group, and level-1 weights
+// that read a numeric field nowhere. The pruned model must shrink by exactly that, load in
+// onnxruntime, and score real Adult rows as the unpruned model and eval.onnx (`mssmc predict`) do;
+// `mssmc inspect` must report the same counts.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -46,50 +47,66 @@ function fieldColumns(spec: Spec, name: string): [number, number] {
   throw new Error(`no field ${name}`);
 }
 
-/** Closes the gates above and sets the FSCM vectors and the workclass table (see the header). */
+/** The FSCM offset b in w = relu(tanh(g · e + b)), where the spec has one (0 without). */
+const selectOffset = (spec: Spec) => (spec.gates as { select_offset?: number }).select_offset ?? 0;
+
+/** Closes the gates above, shuts fields out by their FSCM vectors and tables, and fnlwgt by the level-1 weights (see the header). */
 function closeByHand(path: string, spec: Spec): void {
   const c = decodeCheckpoint(readFileSync(path), path);
   const params = c.state.params;
   for (const name of CLOSED_CELLS) params.get(name)!.fill(-10, 0, CLOSED_UNITS);
   params.get("level1/income/expert0/dense0/bias")!.set(UNIT_BIASES, 0);
   for (const name of CLOSED_BLOCKS) params.get(name)!.fill(-10);
-  // race (categorical) and fnlwgt (numeric): g = 0 in every group, so w = relu(tanh(0)) = 0 for
-  // every example and no group reads them.
+  // Column 0 of the race and workclass tables made positive (at least 0.01), and column 1 of
+  // workclass too except in row 2, where it is negative.
+  const tables = c.state.store.tables;
   const [race, dim] = fieldColumns(spec, "race");
-  const [fnlwgt] = fieldColumns(spec, "fnlwgt");
-  for (const g of GROUPS) params.get(`select/${g}/g`)!.fill(0, race, race + dim).fill(0, fnlwgt, fnlwgt + dim);
-  // workclass: column 0 of its table is positive and column 1 is positive except in row 2;
-  // income's g = -e_0 direction closes it on every row, never_married's -e_1 leaves row 2 open.
   const [workclass] = fieldColumns(spec, "workclass");
-  const table = c.state.store.tables.get("workclass")!.data;
-  for (let r = 0; r < table.length / dim; r++) {
-    table[r * dim] = 0.01 + Math.abs(table[r * dim]!);
-    table[r * dim + 1] = (r === 2 ? -1 : 1) * (0.01 + Math.abs(table[r * dim + 1]!));
+  for (const [field, column, negativeRow] of [["race", 0, -1], ["workclass", 0, -1], ["workclass", 1, 2]] as const) {
+    const table = tables.get(field)!.data;
+    for (let r = 0; r < table.length / dim; r++) table[r * dim + column] = (r === negativeRow ? -1 : 1) * (0.01 + Math.abs(table[r * dim + column]!));
   }
-  const g = (group: string, column: number) => {
-    const v = params.get(`select/${group}/g`)!;
-    v.fill(0, workclass, workclass + dim);
-    v[workclass + column] = -1;
+  // g = -1000 on one column, 0 on the others: g · e <= -10 on every row where that column is
+  // positive, so w = relu(tanh(g · e + b)) = 0 there for any offset b below 10.
+  const shut = (group: string, at: number, column: number) => {
+    const g = params.get(`select/${group}/g`)!;
+    g.fill(0, at, at + dim);
+    g[at + column] = -1000;
   };
-  g("income", 0);
-  g("never_married", 1);
+  // race out of every group; workclass out of income, while never_married still reads its row 2.
+  for (const group of GROUPS) shut(group, race, 0);
+  shut("income", workclass, 0);
+  shut("never_married", workclass, 1);
+  // fnlwgt (numeric): every level-1 expert's weight is 0 on the rows of fnlwgt's columns in all
+  // three sources, so no layer reads it whatever its mask.
+  const [fnlwgt] = fieldColumns(spec, "fnlwgt");
+  const width = spec.fields.reduce((a, f) => a + f.dim, 0);
+  for (const group of GROUPS) {
+    const w = params.get(`level1/${group}/expert0/dense0/weight`)!;
+    const units = w.length / (GROUPS.length * width);
+    for (let source = 0; source < GROUPS.length; source++) w.fill(0, (source * width + fnlwgt) * units, (source * width + fnlwgt + dim) * units);
+  }
   writeFileSync(path, encodeCheckpoint(c));
 }
 
-/** By hand, in float64: the (field, group) pairs with g · e <= 0 on every row of a categorical field's table, or g = 0 for a numeric field. */
+/**
+ * By hand, in float64: the (field, group) pairs with g · e + b <= 0 on every row of a categorical
+ * field's table, or g = 0 and b <= 0 for a numeric field.
+ */
 function closedByHand(model: TrainedModel): ClosedSelection[] {
   const spec = model.manifest.spec;
+  const b = selectOffset(spec);
   const out: ClosedSelection[] = [];
   for (const group of GROUPS) {
     const g = model.params.get(`select/${group}/g`)!;
     for (const f of spec.fields) {
       const [at, dim] = fieldColumns(spec, f.name);
-      if (f.kind === "numeric" && g.subarray(at, at + dim).every((v) => v === 0)) out.push({ field: f.name, group });
+      if (f.kind === "numeric" && b <= 0 && g.subarray(at, at + dim).every((v) => v === 0)) out.push({ field: f.name, group });
       if (f.kind !== "categorical") continue;
       const t = model.tables.get(f.name)!;
       let open = false;
       for (let r = 0; r < t.rows; r++) {
-        let s = 0;
+        let s = b;
         for (let k = 0; k < dim; k++) s += t.data[r * dim + k]! * g[at + k]!;
         open ||= s > 0;
       }
@@ -156,20 +173,23 @@ describe("pruned export of a trained MSSM with gates closed by hand", () => {
     // Selections: by hand, then what the export found; race is shut out everywhere, workclass from income only.
     const closed = closedByHand(model);
     expect(p.selections).toEqual(closed);
-    expect(closed).toEqual(expect.arrayContaining([{ field: "workclass", group: "income" }, ...GROUPS.flatMap((group) => [{ field: "race", group }, { field: "fnlwgt", group }])]));
+    expect(closed).toEqual(expect.arrayContaining([{ field: "workclass", group: "income" }, ...GROUPS.map((group) => ({ field: "race", group }))]));
     expect(closed).not.toContainEqual({ field: "workclass", group: "never_married" });
     const everywhere = spec.fields.map((f) => f.name).filter((f) => GROUPS.every((group) => closed.some((c) => c.field === f && c.group === group)));
-    expect(everywhere).toEqual(expect.arrayContaining(["fnlwgt", "race"]));
-    expect(p.fields).toEqual(everywhere);
-    expect(p.inputs).toEqual(everywhere);
-    expect(pruned.inputs.map((i) => i.name)).toEqual(full.inputs.map((i) => i.name).filter((c) => !everywhere.includes(c)));
+    expect(everywhere).toContain("race");
+    expect(everywhere).not.toContain("fnlwgt");
+    // Removed: the fields no group selects, and fnlwgt, which no layer reads.
+    const removed = spec.fields.map((f) => f.name).filter((f) => f === "fnlwgt" || everywhere.includes(f));
+    expect(p.fields).toEqual(removed);
+    expect(p.inputs).toEqual(removed);
+    expect(pruned.inputs.map((i) => i.name)).toEqual(full.inputs.map((i) => i.name).filter((c) => !removed.includes(c)));
     expect(pruned.graph.params.some((v) => v.value.name === "emb/race/table" || v.value.name === "fields/fnlwgt/vector")).toBe(false);
     // The other numeric fields still slice their own column out of the narrower numeric block.
     expect(widthOf(pruned.graph, "preprocess/numeric")).toBe(widthOf(full.graph, "preprocess/numeric") as number - 1);
 
-    // The shapes that say so: each group's input loses 8 columns per closed field; income's
-    // level-1 expert has 59 units; level 2 reads 59 + 64 columns (one block each cut).
-    for (const group of GROUPS) expect(widthOf(pruned.graph, `select/${group}/out`)).toBe(104 - 8 * closed.filter((c) => c.group === group).length);
+    // The shapes that say so: each group's input loses 8 columns per closed field and fnlwgt's 8;
+    // income's level-1 expert has 59 units; level 2 reads 59 + 64 columns (one block each cut).
+    for (const group of GROUPS) expect(widthOf(pruned.graph, `select/${group}/out`)).toBe(104 - 8 * (closed.filter((c) => c.group === group).length + 1));
     expect(widthOf(full.graph, "level1/income/expert0/dense0/out")).toBe(64);
     expect(widthOf(pruned.graph, "level1/income/expert0/dense0/out")).toBe(64 - CLOSED_UNITS);
     expect(widthOf(pruned.graph, "level1/never_married/expert0/dense0/out")).toBe(64);
