@@ -387,11 +387,9 @@ export function pruneUnits(graph: Graph, values: Map<string, TensorData>): UnitP
           if (c !== undefined && (c === 0 || bias)) absorbed[r] = 1;
           else read[r] = 1;
         }
-        // A layer whose needed inputs are all constant still needs its input for the batch size.
-        if (!read.includes(1)) {
-          read.fill(1);
-          absorbed.fill(0);
-        }
+        // A layer whose needed inputs are all constant (or unread) still needs an input for the batch
+        // size: it keeps column 0, whose weights are 0 or absorbed.
+        if (!read.includes(1)) read[0] = 1;
         plans.set(node, { read, absorbed });
         want(role.x, read);
         break;

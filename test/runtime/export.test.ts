@@ -85,9 +85,13 @@ async function runtimeScores(model: TrainedModel, csv: string): Promise<Record<s
   return Object.fromEntries(spec.tasks.map((t) => [t.name, out[`pred/${t.name}`]!.data as Float32Array]));
 }
 
-/** The exported model's scores on the raw cells of `csv` (trimmed, as the runtime reads them; missing numbers as NaN). */
+/**
+ * The exported model's scores on the raw cells of `csv` (trimmed, as the runtime reads them;
+ * missing numbers as NaN), fed to the inputs the model has (pruning may remove some).
+ */
 async function exportedScores(bytes: Uint8Array, spec: Spec, csv: string): Promise<Record<string, Float32Array>> {
-  const columns = [...new Set(spec.fields.map((f) => f.column))];
+  const session = await ort.InferenceSession.create(bytes);
+  const columns = [...new Set(spec.fields.map((f) => f.column))].filter((c) => session.inputNames.includes(c));
   const numeric = new Set(spec.fields.filter((f) => f.kind === "numeric").map((f) => f.column));
   const cells: string[][] = columns.map(() => []);
   for await (const row of readCsv(csv, columns.map((c) => ({ column: c, usedBy: c })), new BadRows(false))) row.cells.forEach((c, i) => cells[i]!.push(c));
@@ -98,7 +102,6 @@ async function exportedScores(bytes: Uint8Array, spec: Spec, csv: string): Promi
       ? new ort.Tensor("float32", Float32Array.from(values, (v) => (v === "" || v === "?" ? NaN : Number(v))), [values.length])
       : new ort.Tensor("string", values, [values.length]);
   });
-  const session = await ort.InferenceSession.create(bytes);
   const out = await session.run(feeds);
   await session.release();
   return Object.fromEntries(spec.tasks.map((t) => [t.name, out[t.name]!.data as Float32Array]));
@@ -250,6 +253,24 @@ describe("mssmc export: the self-contained model", () => {
     const a = await exportedScores(pruned.bytes, spec, testCsv);
     const expected = await runtimeScores(model, testCsv);
     for (const t of spec.tasks) expect(maxDifference(a[t.name]!, expected[t.name]!)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("prunes a model whose gates are all closed (MSSM) to one thin chain that still gives eval.onnx's constant scores", async () => {
+    const spec = specOf(join(zooDir, "mssm.mssm"));
+    const model = modelOf(spec, preprocessing);
+    for (const p of model.manifest.params) if (p.name.endsWith("/log_alpha")) model.params.get(p.name)!.fill(-10);
+    // Non-zero biases, so the constants folded from layer to layer are not all 0.
+    for (const p of model.manifest.params) if (p.name.endsWith("/bias")) model.params.get(p.name)!.forEach((_v, i, a) => (a[i] = Math.sin(i + 1)));
+    const pruned = exportModel(model);
+    // One column per layer carries the batch size: age's embedding, then a single unit per layer.
+    expect(pruned.inputs.map((i) => i.name)).toEqual(["age"]);
+    expect(pruned.params).toBeLessThan(50);
+    const expected = await runtimeScores(model, testCsv);
+    const actual = await exportedScores(pruned.bytes, spec, testCsv);
+    for (const t of spec.tasks) {
+      expect(new Set(expected[t.name]).size).toBe(1);
+      expect(maxDifference(actual[t.name]!, expected[t.name]!)).toBeLessThanOrEqual(1e-5);
+    }
   });
 
   it("is deterministic: two exports are byte-identical", () => {
