@@ -70,7 +70,7 @@ export interface ExportedOutput {
   shape: (number | string)[];
 }
 
-/** A field a group never reads: FSCM's w = relu(tanh(g · e)) is 0 for every example (for a categorical field: on every row of its table). */
+/** A field a group never reads: FSCM's w = relu(tanh(g · e + b)) is 0 for every example (for a categorical field: on every row of its table). */
 export interface ClosedSelection {
   field: string;
   group: string;

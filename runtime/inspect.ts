@@ -2,7 +2,7 @@
 // connections the L0 gates keep open, and what the pruned export saves. `mssmc inspect` prints it
 // and `mssmc report` draws it; both read this one structure so they never disagree.
 //
-// - Field selection: the mean over a sample of rows of the FSCM mask w_fj = relu(tanh(g_fj · e_f))
+// - Field selection: the mean over a sample of rows of the FSCM mask w_fj = relu(tanh(g_fj · e_f + b))
 //   (compiler/lower/field-selection.ts). The eval graph has no output for the mask, and it is a
 //   few dot products per row, so it is computed here from the embeddings and g: no second graph.
 // - Connections: every consumer (a level's group or a task's tower) and every source it reads,
@@ -137,6 +137,7 @@ export function fieldSelection(model: TrainedModel, data: Dataset, sample = FIEL
     width += f.dim;
   }
   const g = groups.map((group) => valuesOf(model, `select/${group}/g`));
+  const offset = spec.gates.select_offset;
   const sums = spec.fields.map(() => new Float64Array(groups.length));
   const e = new Float64Array(Math.max(...spec.fields.map((f) => f.dim)));
   spec.fields.forEach((f, fi) => {
@@ -158,7 +159,7 @@ export function fieldSelection(model: TrainedModel, data: Dataset, sample = FIEL
       g.forEach((gj, gi) => {
         let s = 0;
         for (let k = 0; k < f.dim; k++) s += gj[offsets[fi]! + k]! * e[k]!;
-        sums[fi]![gi]! += Math.max(0, Math.tanh(s));
+        sums[fi]![gi]! += Math.max(0, Math.tanh(s + offset));
       });
     }
   });

@@ -7,7 +7,7 @@
 // into its bias:
 //   x W' + b'  with  x ⊆ columns read,  W' = W without row k,  b' = b + act(b_k) W[k, :].
 // A unit nothing reads (its outgoing rows are 0 in every reader) leaves the same way. And FSCM:
-// a categorical field's embedding is always one of its table's rows, so w = relu(tanh(g · e)) can be
+// a categorical field's embedding is always one of its table's rows, so w = relu(tanh(g · e + b)) can be
 // checked on every row; when it is 0 on all of them, the group's columns of that field are 0 for
 // every example and leave the group's input (and the field, once no group reads it).
 //

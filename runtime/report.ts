@@ -206,7 +206,7 @@ export function renderReport(x: Inspection, history: EpochRecord[], tasks: strin
   const fs = x.fieldSelection;
   body.push(`<h2>Field selection</h2>`);
   if ("unavailable" in fs) body.push(`<p class="note">${esc(fs.unavailable)}</p>`);
-  else body.push(`<p class="note">Mean FSCM mask w = relu(tanh(g·e)) per field (rows) and group (columns) over ${fmt(fs.rows)} rows of ${esc(fs.file)}; 0 means the group ignores the field.</p>${heatmap(fs)}`);
+  else body.push(`<p class="note">Mean FSCM mask w = relu(tanh(g·e + b)) per field (rows) and group (columns) over ${fmt(fs.rows)} rows of ${esc(fs.file)}; 0 means the group ignores the field.</p>${heatmap(fs)}`);
   body.push(`<h2>Connections</h2><p class="note">Edge thickness and opacity: the fraction of its L0 gates still open (deterministic gate &gt; 0); label: open/total; red dashed: every gate closed.</p>`);
   for (const s of x.stages) {
     const gated = s.edges.filter((e) => e.gated);

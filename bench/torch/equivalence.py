@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from speed import BETA, CGC, GAMMA, GROUPS, MMoE, MODELS, MSSM, PLE, ZETA, dense_weights  # noqa: E402
+from speed import BETA, CGC, GAMMA, GROUPS, SELECT_OFFSET, MMoE, MODELS, MSSM, PLE, ZETA, dense_weights  # noqa: E402
 
 
 def main():
@@ -54,9 +54,9 @@ def main():
     noise = None
     if isinstance(model, MSSM):
         # speed.py's gate constants must be the spec's: they are not copied, they are code.
-        spec_gates = (d["gates"]["beta"], d["gates"]["gamma"], d["gates"]["zeta"])
-        if max(abs(a - b) for a, b in zip(spec_gates, (BETA, GAMMA, ZETA))) > 1e-12:
-            sys.exit(f"gate constants differ: spec {spec_gates}, speed.py {(BETA, GAMMA, ZETA)}")
+        spec_gates = (d["gates"]["beta"], d["gates"]["gamma"], d["gates"]["zeta"], d["gates"]["select_offset"])
+        if max(abs(a - b) for a, b in zip(spec_gates, (BETA, GAMMA, ZETA, SELECT_OFFSET))) > 1e-12:
+            sys.exit(f"gate constants differ: spec {spec_gates}, speed.py {(BETA, GAMMA, ZETA, SELECT_OFFSET)}")
         for j, g in enumerate(GROUPS):
             model.select.data[j] = take(f"select/{g}/g").reshape(len(fields), -1)
         noise, fed = [], set()

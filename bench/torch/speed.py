@@ -32,10 +32,12 @@ L2 = 1e-5
 GROUPS = ["income", "never_married", "shared"]  # MSSM's, CGC's and PLE's groups; the first two are the tasks
 
 # MSSM's settings (specs/zoo/mssm.mssm) and the hard-concrete constants (DESIGN section 3, the
-# compiler's defaults): beta, gamma, zeta, the initial drop rate, the noise range U(eps, 1 - eps).
+# compiler's defaults): beta, gamma, zeta, the initial drop rate, the noise range U(eps, 1 - eps),
+# and FSCM's offset b in w = relu(tanh(g . e + b)) (gates.select_offset).
 L0 = 1e-4
 GATE_LR = 1e-2
 BETA, GAMMA, ZETA = 2 / 3, -0.1, 1.1
+SELECT_OFFSET = 1.0
 INIT_DROP = 0.3
 NOISE_EPS = 1e-6
 
@@ -124,7 +126,7 @@ class CSSMLayer(nn.Module):
 
 
 class MSSM(Model):
-    """FSCM: group j reads E_j = [w_1j e_1, ..., w_nj e_n], w_fj = relu(tanh(g_fj . e_f)); level 1: one
+    """FSCM: group j reads E_j = [w_1j e_1, ..., w_nj e_n], w_fj = relu(tanh(g_fj . e_f + b)); level 1: one
     mlp[64] expert per group over all groups' E_j (CSSM); level 2: one mlp[32] expert per task over
     all level-1 experts (CSSM); each task's tower reads its own level-2 expert."""
 
@@ -148,7 +150,7 @@ class MSSM(Model):
 
     def body(self, e, noise):
         f = e.view(-1, 1, FIELDS, DIM)
-        w = torch.relu(torch.tanh((f * self.select).sum(3, keepdim=True)))  # [batch, groups, fields, 1]
+        w = torch.relu(torch.tanh((f * self.select).sum(3, keepdim=True) + SELECT_OFFSET))  # [batch, groups, fields, 1]
         x = (f * w).flatten(1)  # [E_income, E_never_married, E_shared]
         u1, u2 = noise[: len(self.level1)], noise[len(self.level1) :]
         h = torch.cat([c(x, u) for c, u in zip(self.level1, u1)], dim=1)

@@ -1,5 +1,9 @@
 // FSCM, field-level sparse connection (DESIGN §3): for group j and field f, a learned g_fj gives a
-// per-example mask w_fj = relu(tanh(g_fj · e_f)), and group j reads E_j = [w_1j e_1, ..., w_nj e_n].
+// per-example mask w_fj = relu(tanh(g_fj · e_f + b)), and group j reads E_j = [w_1j e_1, ..., w_nj e_n].
+// b is `gates.select_offset` (default 1); b = 0 is the paper's form, under which a numeric field's
+// mask, relu(tanh(x (g·v))), is 0 for every example where x and g·v differ in sign: about half of
+// them. With b = 1 the field stays open there until g learns to close it (specs/language.md has
+// the measurements).
 //
 // With fields of unequal widths, all n dot products are one matmul against a constant 0/1
 // segment matrix S [D, n] (S[c, f] = 1 when column c of E belongs to field f):
@@ -46,7 +50,8 @@ export function selectFields(ctx: LowerContext, fields: Value, group: string): V
   const { s, sT } = segmentMatrices(ctx);
   return b.scope(`select/${group}`, () => {
     const g = b.param("g", [width], FIELD_SELECTION_INIT, { group: "gate" });
-    const scores = b.matmul(b.mul(fields, g, "weighted"), s, "scores");
+    const dots = b.matmul(b.mul(fields, g, "weighted"), s, spec.gates.select_offset === 0 ? "scores" : "dots");
+    const scores = spec.gates.select_offset === 0 ? dots : b.add(dots, b.constant(spec.gates.select_offset, "float32"), "scores");
     const mask = b.relu(b.tanh(scores, "tanh"), "mask");
     return b.mul(fields, b.matmul(mask, sT, "mask_columns"), "out");
   });

@@ -5,7 +5,7 @@ import type { Connection, Field, Optimizer, OptimizerKind, Spec, Task } from "./
 // in agreement) and listed in specs/language.md.
 
 export const DEFAULT_DIM = 8;
-export const DEFAULT_GATES = { beta: 2 / 3, gamma: -0.1, zeta: 1.1, init_drop: 0.5 } as const;
+export const DEFAULT_GATES = { beta: 2 / 3, gamma: -0.1, zeta: 1.1, init_drop: 0.5, select_offset: 1 } as const;
 
 /** Each optimizer's settings when the spec leaves them unset. */
 export const OPTIMIZER_DEFAULTS: Record<OptimizerKind, Omit<Optimizer, "kind">> = {

@@ -169,6 +169,11 @@ export interface GateConstants {
   zeta: number;
   /** Initial drop probability p; log α starts at log(1-p) - log p. */
   init_drop: number;
+  /**
+   * FSCM's offset b: w = relu(tanh(g · e + b)). 0 is the paper's form, under which a numeric field
+   * (e = x·v) is dropped for every example where x and g·v differ in sign.
+   */
+  select_offset: number;
 }
 
 export interface Spec {

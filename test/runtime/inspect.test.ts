@@ -119,24 +119,30 @@ describe("inspectModel", () => {
     expect(expectedL0(Float32Array.of(0, 0), 2 / 3, -0.1, 1.1)).toBeCloseTo(2 / (1 + Math.exp((2 / 3) * Math.log(0.1 / 1.1))), 12);
   });
 
-  it("measures field selection as the mean of relu(tanh(g · e)) over evenly spread rows", async () => {
+  it("measures field selection as the mean of relu(tanh(g · e + b)) over evenly spread rows, for the default b and the paper's b = 0", async () => {
     const { model, data } = await gatedModel();
-    // Group y: x's embedding is x·v with v all 1 and g 1/8, so w = relu(tanh(x)); c's g is 0, so w = 0.
+    // Group y: x's embedding is x·v with v all 1 and g 1/8, so w = relu(tanh(x + b)); c's g is 0, so w = relu(tanh(b)).
     model.params.get("fields/x/vector")!.fill(1);
     const g = model.params.get("select/y/g")!;
     g.fill(0.125, 0, 8);
     g.fill(0, 8, 12);
-    const fs = inspectModel(model, { checkpoint: "best", data, sample: 100 }).fieldSelection as FieldSelection;
-    expect(fs.fields).toEqual(["x", "c"]);
-    expect(fs.groups).toEqual(["y", "r"]);
-    expect(fs.rows).toBe(100);
     const column = data.fields["x"]!;
     if (column.kind !== "numeric") throw new Error("x is numeric");
     const rows = sampleRows(data.rows, 100);
-    const expected = [...rows].reduce((a, r) => a + Math.max(0, Math.tanh(column.values[r]!)), 0) / rows.length;
-    expect(fs.strength[0]![0]).toBeCloseTo(expected, 6);
-    expect(fs.strength[1]![0]).toBe(0);
-    for (const row of fs.strength) for (const v of row) expect(v >= 0 && v <= 1).toBe(true);
+    const gates = model.manifest.spec.gates;
+    expect(gates.select_offset).toBe(1);
+    for (const b of [1, 0]) {
+      model.manifest.spec.gates = { ...gates, select_offset: b };
+      const fs = inspectModel(model, { checkpoint: "best", data, sample: 100 }).fieldSelection as FieldSelection;
+      expect(fs.fields).toEqual(["x", "c"]);
+      expect(fs.groups).toEqual(["y", "r"]);
+      expect(fs.rows).toBe(100);
+      const expected = [...rows].reduce((a, r) => a + Math.max(0, Math.tanh(column.values[r]! + b)), 0) / rows.length;
+      expect(fs.strength[0]![0]).toBeCloseTo(expected, 6);
+      expect(fs.strength[1]![0]).toBeCloseTo(Math.max(0, Math.tanh(b)), 6);
+      for (const row of fs.strength) for (const v of row) expect(v >= 0 && v <= 1).toBe(true);
+    }
+    model.manifest.spec.gates = gates;
     expect(sampleRows(10, 4)).toEqual(Int32Array.of(0, 2, 5, 7));
     expect(sampleRows(3, 2000)).toEqual(Int32Array.of(0, 1, 2));
   });

@@ -15,7 +15,10 @@ export const unusedRegularizer: Rule = {
       report("warning", "l0 has no effect: the model has no L0 gates (no cssm or l0_average connection).", "/regularize/l0");
     }
     // The canonical JSON writes every default out, so "set" means "set to something else".
-    if (map.get("/gates") && !l0Gates && !isDeepStrictEqual(spec.gates, DEFAULT_GATES)) {
+    // select_offset acts on field selection, the other constants on L0 gates.
+    const { select_offset: offset, ...hardConcrete } = spec.gates;
+    const { select_offset: defaultOffset, ...defaults } = DEFAULT_GATES;
+    if (map.get("/gates") && !l0Gates && (!isDeepStrictEqual(hardConcrete, defaults) || (!spec.select_fields && offset !== defaultOffset))) {
       report("warning", "The gates section has no effect: the model has no L0 gates (no cssm or l0_average connection).", "/gates", { onKey: true });
     }
     if (map.get("/train/gate_optimizer") && !l0Gates && !spec.select_fields && !isDeepStrictEqual(spec.train.gate_optimizer, normalizeOptimizer(DEFAULT_GATE_OPTIMIZER))) {

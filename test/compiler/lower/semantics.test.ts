@@ -224,22 +224,29 @@ describe("field embeddings and selection", () => {
     data(values, "fields/age/embedding").forEach((ev, k) => expect(ev).toBeCloseTo(x[Math.floor(k / 2)]! * v[k % 2]!, 6));
   });
 
-  it("masks each field per example and group by relu(tanh(g · e))", () => {
-    const g = [0.5, -1, 2, 0.25, -0.75];
-    const { values } = run(spec, "eval", { "select/click/g": g });
+  // Both offsets: the default b = 1, and b = 0 (the paper's form), which closes a field whenever g · e <= 0.
+  it.each([1, 0])("masks each field per example and group by relu(tanh(g · e + b)), b = %s", (offset) => {
+    const g = [1.5, -3, 6, 0.75, -2.25];
+    const withOffset = { ...spec, gates: { ...spec.gates, select_offset: offset } };
+    const { values } = run(withOffset, "eval", { "select/click/g": g });
     const e = data(values, "fields/concat");
     const mask = data(values, "select/click/mask");
     const out = data(values, "select/click/out");
     const segments = [[0, 2], [2, 5]];
+    let closed = 0;
     for (let i = 0; i < DIMS.batch; i++) {
       segments.forEach(([from, to], f) => {
         let dot = 0;
         for (let c = from!; c < to!; c++) dot += g[c]! * e[i * 5 + c]!;
-        const w = Math.max(0, Math.tanh(dot));
+        const w = Math.max(0, Math.tanh(dot + offset));
+        if (w === 0) closed++;
         expect(mask[i * 2 + f]).toBeCloseTo(w, 6);
         for (let c = from!; c < to!; c++) expect(out[i * 5 + c]).toBeCloseTo(w * e[i * 5 + c]!, 6);
       });
     }
+    // The random batch puts some dots on each side of -b.
+    expect(closed).toBeGreaterThan(0);
+    expect(closed).toBeLessThan(DIMS.batch * 2);
   });
 });
 

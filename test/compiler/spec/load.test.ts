@@ -99,7 +99,7 @@ describe("loadSpec", () => {
     expect(spec.tasks[0]).toEqual({ name: "income", kind: "binary", label: "Y", positive: [">50K"], weight: 1 });
     expect(spec.levels[0]).toEqual({ experts: { shared: { count: 1, widths: [8], activation: "relu" } }, connect: { kind: "dense", sources: "auto" } });
     expect(spec.train.optimizer).toEqual({ kind: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-    expect(spec.gates).toEqual({ beta: 2 / 3, gamma: -0.1, zeta: 1.1, init_drop: 0.5 });
+    expect(spec.gates).toEqual({ beta: 2 / 3, gamma: -0.1, zeta: 1.1, init_drop: 0.5, select_offset: 1 });
   });
 
   it("never reports follow-on errors from a tree repaired after a syntax error", () => {
