@@ -5,7 +5,7 @@ Same shapes as specs/zoo/{shared-bottom,mmoe,cgc,ple,mssm}.mssm on Adult: 7 cate
 concatenation (104) into the experts, one tower mlp[16] relu and a logit per task, BCE-with-logits
 per task, L2 1e-5 on dense weights (softmax gates' included), Adam 1e-3. CGC and PLE mix task and
 shared experts with softmax gates. MSSM adds FSCM field selection per group, CSSM hard-concrete L0
-gates per output cell between levels, the L0 penalty 1e-4 and Adam 1e-2 on its gate parameters
+gates per output cell between levels, the L0 penalty 1e-3 and Adam 3e-2 on its gate parameters
 (FSCM g and log alpha: the spec's gate_optimizer), with fresh gate noise each step.
 One training step = forward, backward, Adam.
 
@@ -34,8 +34,8 @@ GROUPS = ["income", "never_married", "shared"]  # MSSM's, CGC's and PLE's groups
 # MSSM's settings (specs/zoo/mssm.mssm) and the hard-concrete constants (DESIGN section 3, the
 # compiler's defaults): beta, gamma, zeta, the initial drop rate, the noise range U(eps, 1 - eps),
 # and FSCM's offset b in w = relu(tanh(g . e + b)) (gates.select_offset).
-L0 = 1e-4
-GATE_LR = 1e-2
+L0 = 1e-3
+GATE_LR = 3e-2
 BETA, GAMMA, ZETA = 2 / 3, -0.1, 1.1
 SELECT_OFFSET = 1.0
 INIT_DROP = 0.3
