@@ -100,9 +100,10 @@ export async function trainAndTest(
     const trainSeconds = (performance.now() - trainStarted) / 1000;
     const best = readCheckpoint(checkpointPath(runDir, "best"), artifact.manifest).state;
     const session = await openSession(artifact.files["eval.onnx"], { device: "cpu", threads: o.threads });
-    const m = taskMetrics(spec, await predictDataset(session, artifact.manifest, { params: best.params, tables: best.store.tables }, test), test);
+    const tables = best.store.valueTables();
+    const m = taskMetrics(spec, await predictDataset(session, artifact.manifest, { params: best.params, tables }, test), test);
     await session.release();
-    const model: TrainedModel = { manifest: artifact.manifest, params: best.params, tables: best.store.tables, preprocessing: loaded.preprocessing };
+    const model: TrainedModel = { manifest: artifact.manifest, params: best.params, tables, preprocessing: loaded.preprocessing };
     const exported = exportModel(model);
     onModel?.(model);
     const metrics: Record<string, number> = {};

@@ -116,8 +116,8 @@ export async function vocabSpeed(sizes: readonly number[], o: SpeedOptions): Pro
     // A fresh Float32Array is calloc'd: its pages are mapped on first write, so the first steps
     // on a large table pay a page fault per new page their scatter writes (see --cold). Writing
     // each page once first measures the steady state of a long run.
-    if (!o.cold) for (const a of [table.data, ...table.states.values()]) for (let i = 0; i < a.length; i += 1024) a[i] = a[i]!;
-    const tableBytes = table.data.byteLength + [...table.states.values()].reduce((a, s) => a + s.byteLength, 0);
+    if (!o.cold) for (let i = 0; i < table.slab.length; i += 1024) table.slab[i] = table.slab[i]!;
+    const tableBytes = table.slab.byteLength;
     const session = await openSession(artifact.files["train.onnx"], { device: "cpu", threads: o.threads });
     const total = o.warmup + o.steps;
     const epochs: Batch[] = [];

@@ -23,7 +23,7 @@ import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
 import { invariant } from "../compiler/source/diagnostic.js";
 import type { Preprocessing } from "./data/dataset.js";
 import { STREAM } from "./data/random.js";
-import { EmbeddingStore, tableRows, type StoredTable } from "./embeddings/store.js";
+import { EmbeddingStore, packTable, tableRows, unpackTable, type TableColumns } from "./embeddings/store.js";
 import { UserError } from "./errors.js";
 import type { TrainedModel } from "./trained-model.js";
 
@@ -106,9 +106,10 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     tensors.push({ name, kind: "state", shape: [v.length] });
     blocks.push(v);
   }
-  for (const t of c.state.store.tables.values()) {
+  // The store interleaves each row's values and state in one slab; the file keeps one block each.
+  for (const t of [...c.state.store.tables.values()].map(unpackTable)) {
     tensors.push({ name: `emb/${t.field}`, kind: "table", field: t.field, shape: [t.rows, t.dim] });
-    blocks.push(t.data);
+    blocks.push(t.values);
     for (const [kind, v] of t.states) {
       tensors.push({ name: `emb/${t.field}/${kind}`, kind: "table_state", field: t.field, state: kind, shape: [t.rows, t.dim] });
       blocks.push(v);
@@ -165,21 +166,21 @@ export function decodeCheckpoint(bytes: Buffer, file: string): Checkpoint {
   let at = 12 + headerLength;
   const params = new Map<string, Float32Array>();
   const states = new Map<string, Float32Array>();
-  const tables = new Map<string, StoredTable>();
+  const tables = new Map<string, TableColumns>();
   header.tensors.forEach((t, i) => {
     // A copy, so the values are aligned and independent of the file buffer.
     const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + sizes[i]!));
     at += sizes[i]!;
     if (t.kind === "param") params.set(t.name, values);
     else if (t.kind === "state") states.set(t.name, values);
-    else if (t.kind === "table") tables.set(t.field!, { field: t.field!, rows: t.shape[0]!, dim: t.shape[1]!, data: values, states: new Map() });
+    else if (t.kind === "table") tables.set(t.field!, { field: t.field!, rows: t.shape[0]!, dim: t.shape[1]!, values, states: new Map() });
     else tables.get(t.field!)!.states.set(t.state!, values);
   });
   return {
     specHash: header.spec_hash,
     seed: header.seed,
     preprocessing: header.preprocessing,
-    state: { params, states, store: new EmbeddingStore(tables.values()), progress: header.progress, best: header.best, stale: header.stale },
+    state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale },
   };
 }
 
@@ -220,7 +221,6 @@ export function readRunManifest(runDir: string): Manifest {
 export function loadTrainedModel(runDir: string, which: "best" | "last" = "best"): TrainedModel {
   const manifest = readRunManifest(runDir);
   const c = readCheckpoint(checkpointPath(runDir, which), manifest);
-  const tables = new Map([...c.state.store.tables.values()].map((t) => [t.field, { rows: t.rows, dim: t.dim, data: t.data }]));
   const params = new Map(manifest.params.map((p) => [p.name, c.state.params.get(p.name)!]));
-  return { manifest, params, tables, preprocessing: c.preprocessing };
+  return { manifest, params, tables: c.state.store.valueTables(), preprocessing: c.preprocessing };
 }

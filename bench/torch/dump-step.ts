@@ -26,7 +26,7 @@ export async function dumpStep(model: string, out: string, batchSize: number): P
   const { data, preprocessing } = syntheticData(spec, batchSize);
   const state = initialState(artifact.manifest, preprocessing, spec.train.seed);
   const params = Object.fromEntries([...state.params].map(([k, v]) => [k, Array.from(v)]));
-  const tables = Object.fromEntries([...state.store.tables].map(([k, t]) => [k, { rows: t.rows, dim: t.dim, data: Array.from(t.data) }]));
+  const tables = Object.fromEntries([...state.store.valueTables()].map(([k, t]) => [k, { rows: t.rows, dim: t.dim, data: Array.from(t.data) }]));
   const batch = batches(spec, data, { batchSize, shuffle: false }).next().value!;
   const ids = Object.fromEntries(Object.entries(batch.embeddings as Record<string, EmbeddingLookup>).map(([f, l]) => [f, Array.from(l.index, (i) => l.unique[Number(i)]!)]));
   // The noise StepRunner.run feeds at step 1, by gate group.

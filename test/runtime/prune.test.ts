@@ -59,12 +59,14 @@ function closeByHand(path: string, spec: Spec): void {
   for (const name of CLOSED_BLOCKS) params.get(name)!.fill(-10);
   // Column 0 of the race and workclass tables made positive (at least 0.01), and column 1 of
   // workclass too except in row 2, where it is negative.
-  const tables = c.state.store.tables;
+  const store = c.state.store;
   const [race, dim] = fieldColumns(spec, "race");
   const [workclass] = fieldColumns(spec, "workclass");
   for (const [field, column, negativeRow] of [["race", 0, -1], ["workclass", 0, -1], ["workclass", 1, 2]] as const) {
-    const table = tables.get(field)!.data;
-    for (let r = 0; r < table.length / dim; r++) table[r * dim + column] = (r === negativeRow ? -1 : 1) * (0.01 + Math.abs(table[r * dim + column]!));
+    const ids = Int32Array.from({ length: store.table(field).rows }, (_, r) => r);
+    const { rows: table, states } = store.gather(field, ids);
+    for (let r = 0; r < ids.length; r++) table[r * dim + column] = (r === negativeRow ? -1 : 1) * (0.01 + Math.abs(table[r * dim + column]!));
+    store.scatter(field, ids, table, states);
   }
   // g = -1000 on one column, 0 on the others: g · e <= -10 on every row where that column is
   // positive, so w = relu(tanh(g · e + b)) = 0 there for any offset b below 10.

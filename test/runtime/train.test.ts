@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkpointPath, loadTrainedModel } from "../../runtime/checkpoint.js";
-import { EmbeddingStore } from "../../runtime/embeddings/store.js";
 import { UserError } from "../../runtime/errors.js";
 import { learningRate, train } from "../../runtime/train.js";
 import { compiled, smallData, smallSpec, tempDir } from "./helpers.js";
@@ -79,26 +78,5 @@ describe("learningRate", () => {
     expect(learningRate(1, { ...t, schedule: "linear" }, 60, 110)).toBe(0.5);
     expect(learningRate(1, { ...t, schedule: "cosine" }, 60, 110)).toBeCloseTo(0.5, 12);
     expect(learningRate(1, { ...t, schedule: "cosine" }, 110, 110)).toBe(0);
-  });
-});
-
-describe("EmbeddingStore", () => {
-  it("gathers and scatters only the rows asked for, with their optimizer state", async () => {
-    const spec = smallSpec();
-    const { manifest } = compiled(spec);
-    const data = await smallData(spec);
-    const store = EmbeddingStore.initial(manifest, data.preprocessing, 5);
-    const table = store.table("c");
-    expect([table.rows, table.dim, [...table.states.keys()]]).toEqual([5, 4, ["adam_m", "adam_v"]]);
-    expect(Math.max(...table.data.map(Math.abs))).toBeLessThan(0.05);
-    const before = table.data.slice();
-    const ids = Int32Array.of(1, 3);
-    const g = store.gather("c", ids);
-    expect(Array.from(g.rows)).toEqual([...before.subarray(4, 8), ...before.subarray(12, 16)]);
-    store.scatter("c", ids, new Float32Array(8).fill(7), [new Float32Array(8).fill(1), new Float32Array(8).fill(2)]);
-    expect(Array.from(table.data.subarray(0, 4))).toEqual(Array.from(before.subarray(0, 4)));
-    expect(Array.from(table.data.subarray(4, 8))).toEqual([7, 7, 7, 7]);
-    expect(Array.from(table.states.get("adam_v")!.subarray(12, 16))).toEqual([2, 2, 2, 2]);
-    expect(Array.from(table.states.get("adam_m")!.subarray(8, 12))).toEqual([0, 0, 0, 0]);
   });
 });
