@@ -89,10 +89,12 @@ interface Trained {
 }
 
 /**
- * The packs of a forward graph: Concat nodes along axis 0 of two or more params of one group that
- * nothing else reads (a gate pack, compiler/lower/gates.ts), by their first member.
+ * The packs of a forward graph, by their first member: Concat nodes along axis 0 of two or more
+ * params of one group that nothing else reads (a gate pack, compiler/lower/gates.ts; the biases
+ * of merged sibling matmuls, compiler/ir/merge-matmuls.ts), where the group's optimizer updates
+ * element by element.
  */
-function packsOf(forward: Graph): Map<Value, Node> {
+function packsOf(forward: Graph, elementwise: (group: string) => boolean): Map<Value, Node> {
   const group = new Map(forward.params.map((p) => [p.value, p.group]));
   const uses = new Map<Value, number>();
   for (const v of forward.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
@@ -101,7 +103,7 @@ function packsOf(forward: Graph): Map<Value, Node> {
   for (const n of forward.nodes) {
     if (n.op !== "Concat" || n.attrs.axis !== 0 || n.inputs.length < 2) continue;
     const first = group.get(n.inputs[0]!);
-    if (first === undefined || !n.inputs.every((v) => group.get(v) === first && uses.get(v) === 1)) continue;
+    if (first === undefined || !elementwise(first) || !n.inputs.every((v) => group.get(v) === first && uses.get(v) === 1)) continue;
     packs.set(n.inputs[0]!, n);
   }
   return packs;
@@ -112,7 +114,7 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   const loss = forward.outputs.find((o) => o.name === "loss");
   invariant(loss !== undefined, `Graph ${forward.name} has no output named loss.`);
   const optimizerOf = (group: Group) => options.train[GROUP_OPTIMIZER[group]];
-  const packs = packsOf(forward);
+  const packs = packsOf(forward, (group) => (group === "dense" || group === "gate") && OPTIMIZERS[optimizerOf(group).kind].elementwise);
   const packed = new Set([...packs.values()].flatMap((n) => n.inputs));
   const trained: Trained[] = [
     ...forward.params.flatMap((p): Trained[] => {

@@ -214,7 +214,12 @@ export function readCheckpoint(path: string, manifest: Manifest): Checkpoint {
 export function readRunManifest(runDir: string): Manifest {
   const path = join(runDir, "artifact", "manifest.json");
   if (!existsSync(path)) throw new UserError(`${runDir}: not a run folder (no artifact/manifest.json); train one with \`mssmc train SPEC --data FILE --out ${runDir}\`.`, "not-a-run");
-  return JSON.parse(readFileSync(path, "utf8")) as Manifest;
+  const manifest = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+  // Run folders written before gates.select_offset existed were trained with the paper's FSCM,
+  // relu(tanh(g · e)): offset 0, not today's default of 1.
+  const gates = manifest.spec.gates as Partial<Manifest["spec"]["gates"]>;
+  if (gates.select_offset === undefined) manifest.spec.gates = { ...manifest.spec.gates, select_offset: 0 };
+  return manifest;
 }
 
 /** The trained model of a run folder, from its `best` (default) or `last` checkpoint. */

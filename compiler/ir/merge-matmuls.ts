@@ -53,7 +53,9 @@ export function mergeSiblingMatMuls(graph: Graph): Graph {
     const [x, w] = n.inputs as [Value, Value];
     if (x.shape.length !== 2 || w.shape.length !== 2 || !isStatic(w.shape) || outputs.has(n.outputs[0]!)) continue;
     const r = readers.get(n.outputs[0]!) ?? [];
-    const add = r.length === 1 && r[0]!.op === "Add" && r[0]!.inputs[0] === n.outputs[0] && params.has(r[0]!.inputs[1]!) && r[0]!.inputs[1]!.shape.length === 1 ? r[0] : undefined;
+    const bias = r.length === 1 && r[0]!.op === "Add" && r[0]!.inputs[0] === n.outputs[0] ? r[0]!.inputs[1]! : undefined;
+    // A bias param of the layer's own width (not one broadcast over it): its columns can be concatenated.
+    const add = bias && params.has(bias) && bias.shape.length === 1 && bias.shape[0] === w.shape[1] ? r[0] : undefined;
     const list = groups.get(x);
     if (list) list.push({ matmul: n, ...(add ? { add } : {}) });
     else groups.set(x, [{ matmul: n, ...(add ? { add } : {}) }]);

@@ -8,6 +8,7 @@ import type { OptimizerRule } from "./optimizer.js";
 
 /** Adagrad: the running sum of squared gradients. */
 export const adagrad: OptimizerRule = {
+  elementwise: true,
   state: (o) => [{ name: "adagrad_sum", init: o.initial_accumulator ?? OPTIMIZER_DEFAULTS.adagrad.initial_accumulator! }],
   begin: (b, o, { lr }) => {
     const s = { ...OPTIMIZER_DEFAULTS.adagrad, ...o };

@@ -35,6 +35,7 @@ export function adamDirection(b: Builder, o: Optimizer, root: Value, x: UpdateIn
 
 /** Adam: first and second moment state, bias-corrected with the global step. */
 export const adam: OptimizerRule = {
+  elementwise: true,
   state: () => [
     { name: "adam_m", init: 0 },
     { name: "adam_v", init: 0 },

@@ -9,6 +9,7 @@ import type { OptimizerRule } from "./optimizer.js";
 
 /** AdamW: Adam's state, decoupled weight decay. */
 export const adamw: OptimizerRule = {
+  elementwise: true,
   state: () => [
     { name: "adam_m", init: 0 },
     { name: "adam_v", init: 0 },

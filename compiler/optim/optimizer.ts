@@ -39,6 +39,13 @@ export interface UpdateOutputs {
 
 /** An optimizer kind. */
 export interface OptimizerRule {
+  /**
+   * Each element's update reads only that element of the param, gradient and state (and the
+   * group's shared scalars). Then updating several params concatenated gives each exactly its own
+   * update, and the training step packs them (compiler/train-step.ts). A rule with a per-tensor
+   * quantity (a norm, clipping, a factored second moment) must say false.
+   */
+  readonly elementwise: boolean;
   /** The state kept per parameter, in order. */
   state(o: Optimizer): readonly StateSpec[];
   /**

@@ -16,6 +16,7 @@ function settings(o: Optimizer): { momentum: number; nesterov: boolean; decay: n
 
 /** SGD: a momentum buffer when μ > 0, else no state. */
 export const sgd: OptimizerRule = {
+  elementwise: true,
   state: (o) => (settings(o).momentum === 0 ? [] : [{ name: "momentum", init: 0 }]),
   begin: (b, o, { lr }) => {
     const { momentum, nesterov, decay } = settings(o);

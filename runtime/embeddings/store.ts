@@ -5,6 +5,7 @@
 
 import type { Manifest } from "../../compiler/compile.js";
 import { invariant } from "../../compiler/source/diagnostic.js";
+import { UserError } from "../errors.js";
 import { Random } from "../../compiler/ir/random.js";
 import type { Preprocessing } from "../data/dataset.js";
 import { vocabRows } from "../data/vocab.js";
@@ -45,12 +46,27 @@ export function rowStride(t: StoredTable): number {
   return (1 + t.stateKinds.length) * t.dim;
 }
 
+/** The most elements one typed array may hold in Node (a slab is one array). */
+export const MAX_SLAB_ELEMENTS = 2 ** 32 - 1;
+
+/** A fresh slab for a table, or a user error when it cannot be one array (too many rows × dim × parts). */
+function newSlab(field: string, rows: number, dim: number, parts: number): Float32Array {
+  const n = rows * dim * parts;
+  if (n > MAX_SLAB_ELEMENTS) {
+    throw new UserError(
+      `the embedding table of field "${field}" needs ${rows.toLocaleString("en-US")} rows × dim ${dim} × ${parts} (values and optimizer state) = ${n.toLocaleString("en-US")} numbers (${(n * 4 / 2 ** 30).toFixed(1)} GiB), more than one array can hold (${MAX_SLAB_ELEMENTS.toLocaleString("en-US")}); use fewer hash_buckets, a smaller dim, or an embedding_optimizer with less state (adagrad keeps one array per table, sgd without momentum none)`,
+      "table-too-large",
+    );
+  }
+  return new Float32Array(n);
+}
+
 /** Interleaves separate [rows, dim] arrays into a table's slab. */
 export function packTable(c: TableColumns): StoredTable {
   const d = c.dim;
   const parts = [c.values, ...c.states.values()];
   for (const p of parts) invariant(p.length === c.rows * d, `table of field "${c.field}": an array of ${p.length} values, [${c.rows}, ${d}] needs ${c.rows * d}`);
-  const t: StoredTable = { field: c.field, rows: c.rows, dim: d, stateKinds: [...c.states.keys()], slab: new Float32Array(c.rows * parts.length * d) };
+  const t: StoredTable = { field: c.field, rows: c.rows, dim: d, stateKinds: [...c.states.keys()], slab: newSlab(c.field, c.rows, d, parts.length) };
   const stride = rowStride(t);
   for (let r = 0; r < c.rows; r++) for (let p = 0; p < parts.length; p++) copyRow(parts[p]!, r * d, t.slab, r * stride + p * d, d);
   return t;
@@ -111,7 +127,7 @@ export class EmbeddingStore {
         inits.push(input.init ?? 0);
       }
       const rows = tableRows(preprocessing, t.field);
-      const table: StoredTable = { field: t.field, rows, dim: t.dim, stateKinds, slab: new Float32Array(rows * (1 + stateKinds.length) * t.dim) };
+      const table: StoredTable = { field: t.field, rows, dim: t.dim, stateKinds, slab: newSlab(t.field, rows, t.dim, 1 + stateKinds.length) };
       const stride = rowStride(table);
       const d = t.dim;
       const slab = table.slab;

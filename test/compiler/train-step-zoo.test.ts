@@ -15,7 +15,8 @@ import { buildTrainStep, type TrainStep } from "../../compiler/train-step.js";
 import { trainingForward } from "../../compiler/compile.js";
 import { openModel, type Model } from "./autodiff/gradcheck.js";
 import type { RefTensor } from "./ir/reference.js";
-import { paramFeeds, randomFeeds, ZOO, zooSpec } from "./lower/helpers.js";
+import { paramFeeds, randomFeeds, specFromText, ZOO, zooSpec } from "./lower/helpers.js";
+import { VARIANTS } from "./lower/specs.js";
 
 /** The same graph with every float32 value, param, constant and cast in float64. */
 function toFloat64(graph: Graph): Graph {
@@ -119,9 +120,14 @@ describe("a training step for every zoo model", () => {
       }
     });
   }
-  for (const file of ZOO) {
+  const compiledCases: [string, () => ReturnType<typeof zooSpec>][] = [
+    ...ZOO.map((file): [string, () => ReturnType<typeof zooSpec>] => [file, () => zooSpec(file)]),
+    // The lowering's corners: weight-granularity and tower gates, l0_average, multiclass, one source.
+    ...Object.entries(VARIANTS).map(([name, text]): [string, () => ReturnType<typeof zooSpec>] => [`variant: ${name}`, () => specFromText(text)]),
+  ];
+  for (const [file, load] of compiledCases) {
     it(`${file}: the compiled step (gate packs, merged siblings) has the plain step's interface and values`, async () => {
-      const { spec } = zooSpec(file);
+      const { spec } = load();
       const forward = lowerSpec(spec, { mode: "train" });
       const plain = buildTrainStep(forward, { train: spec.train });
       const compiled = buildTrainStep(trainingForward(forward), { train: spec.train });

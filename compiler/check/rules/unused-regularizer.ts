@@ -18,8 +18,14 @@ export const unusedRegularizer: Rule = {
     // select_offset acts on field selection, the other constants on L0 gates.
     const { select_offset: offset, ...hardConcrete } = spec.gates;
     const { select_offset: defaultOffset, ...defaults } = DEFAULT_GATES;
-    if (map.get("/gates") && !l0Gates && (!isDeepStrictEqual(hardConcrete, defaults) || (!spec.select_fields && offset !== defaultOffset))) {
-      report("warning", "The gates section has no effect: the model has no L0 gates (no cssm or l0_average connection).", "/gates", { onKey: true });
+    const hardConcreteSet = !isDeepStrictEqual(hardConcrete, defaults);
+    const offsetSet = offset !== defaultOffset;
+    if (map.get("/gates") && !l0Gates && hardConcreteSet && (spec.select_fields || !offsetSet)) {
+      report("warning", "The hard-concrete constants of the gates section have no effect: the model has no L0 gates (no cssm or l0_average connection).", "/gates", { onKey: true });
+    } else if (map.get("/gates") && !l0Gates && !spec.select_fields && (hardConcreteSet || offsetSet)) {
+      report("warning", "The gates section has no effect: the model has no L0 gates (no cssm or l0_average connection) and no 'select fields per group' for select_offset.", "/gates", { onKey: true });
+    } else if (map.get("/gates/select_offset") && !spec.select_fields && offsetSet) {
+      report("warning", "select_offset has no effect: it offsets the field masks of 'select fields per group', which this model does not use.", "/gates/select_offset", { onKey: true });
     }
     if (map.get("/train/gate_optimizer") && !l0Gates && !spec.select_fields && !isDeepStrictEqual(spec.train.gate_optimizer, normalizeOptimizer(DEFAULT_GATE_OPTIMIZER))) {
       report("warning", "'gate_optimizer' has no effect: the model has no gates (no cssm or l0_average connection and no 'select fields per group').", "/train/gate_optimizer", { onKey: true });

@@ -165,7 +165,7 @@ describe("hyperparameter-range and gate-constant-range", () => {
   level 1 { experts: mlp[8]; connect: cssm }
   towers { tower: mlp[] }
   regularize { l0: -1, l2: -0.5 }
-  gates { gamma: 0, zeta: 1, beta: 0, init_drop: 1 }
+  gates { gamma: 0, zeta: 1, beta: 0, init_drop: 1, select_offset: -1 }
   train {
     optimizer: adam(lr: 0, beta1: 1, beta2: -0.1, eps: 0)
     gate_optimizer: sgd(lr: 0.5, momentum: 1, weight_decay: -1)
@@ -179,6 +179,8 @@ describe("hyperparameter-range and gate-constant-range", () => {
       error("gate-constant-range", "zeta must be above 1, not 1: the stretched gate could never be exactly 1.", "7:27", "1"),
       error("gate-constant-range", "beta (the gate temperature) must be positive, not 0.", "7:36", "0"),
       error("gate-constant-range", "init_drop must be above 0 and below 1, not 1.", "7:50", "1"),
+      warning("unused-regularizer", "select_offset has no effect: it offsets the field masks of 'select fields per group', which this model does not use.", "7:53", "select_offset"),
+      error("gate-constant-range", "select_offset must be 0 or more, not -1: every field mask relu(tanh(g · e + b)) would start at 0 with no gradient, so no group would ever read a field.", "7:68", "-1"),
       error("hyperparameter-range", "The learning rate of 'optimizer' must be positive, not 0.", "9:25", "0"),
       error("hyperparameter-range", "beta1 of 'optimizer' must be at least 0 and below 1, not 1.", "9:35", "1"),
       error("hyperparameter-range", "beta2 of 'optimizer' must be at least 0 and below 1, not -0.1.", "9:45", "-0.1"),
@@ -374,7 +376,24 @@ describe("unused-regularizer", () => {
     const text = model(`  groups shared\n  level 1 { experts: mlp[8] }\n  towers { tower: mlp[4] }\n  regularize { l0: 1e-4 }\n  gates { init_drop: 0.3 }`);
     expect(diagnose(text)).toEqual([
       warning("unused-regularizer", "l0 has no effect: the model has no L0 gates (no cssm or l0_average connection).", "6:20", "1e-4"),
-      warning("unused-regularizer", "The gates section has no effect: the model has no L0 gates (no cssm or l0_average connection).", "7:3", "gates"),
+      warning("unused-regularizer", "The hard-concrete constants of the gates section have no effect: the model has no L0 gates (no cssm or l0_average connection).", "7:3", "gates"),
+    ]);
+  });
+  it("tells select_offset (field selection) from the hard-concrete constants (L0 gates)", () => {
+    const base = (gates: string, select: boolean, connect = "") =>
+      model(`  groups click, buy\n${select ? "  select fields per group\n" : ""}  level 1 { experts: mlp[8]${connect} }\n  towers { tower: mlp[4] }\n  gates { ${gates} }`);
+    // Field selection without L0 gates: the offset counts, beta does not.
+    expect(diagnose(base("select_offset: 0", true))).toEqual([]);
+    expect(diagnose(base("beta: 0.5, select_offset: 0", true)).map((d) => d.message)).toEqual([
+      "The hard-concrete constants of the gates section have no effect: the model has no L0 gates (no cssm or l0_average connection).",
+    ]);
+    // L0 gates without field selection: the offset does nothing.
+    expect(diagnose(base("init_drop: 0.3, select_offset: 0", false, "; connect: cssm")).map((d) => d.message)).toEqual([
+      "select_offset has no effect: it offsets the field masks of 'select fields per group', which this model does not use.",
+    ]);
+    // Neither: the whole section does nothing.
+    expect(diagnose(base("select_offset: 0", false)).map((d) => d.message)).toEqual([
+      "The gates section has no effect: the model has no L0 gates (no cssm or l0_average connection) and no 'select fields per group' for select_offset.",
     ]);
   });
   it("accepts a gate optimizer with field selection alone, but not l0", () => {

@@ -10,48 +10,8 @@ import { evaluate } from "../ir/reference.js";
 import { expectClose } from "../onnx/op-cases.js";
 import { runModel } from "../onnx/ort.js";
 import { paramFeeds, randomFeeds, specFromText } from "./helpers.js";
+import { VARIANTS } from "./specs.js";
 
-const TASKS = `tasks {
-  a  binary(label: ya)
-  r  regression(label: yr, weight: 0.5)
-  k  multiclass(4, label: yk)
-}`;
-
-const VARIANTS: Record<string, string> = {
-  "categorical fields only, gated towers without hidden layers": `fields { c categorical(dim: 3), d categorical(dim: 2) }
-${TASKS}
-model m {
-  groups shared
-  level 1 { experts: 2 x mlp[4, 3] elu }
-  towers { tower: mlp[], connect: cssm(granularity: weight) }
-  regularize { l0: 0.1 }
-}`,
-  "one numeric field, no levels, field selection read by the towers": `fields { x numeric(dim: 3) }
-${TASKS}
-model m {
-  groups a, r, k
-  select fields per group
-  towers { tower: mlp[2] gelu, connect: dense }
-}`,
-  "multi_hot with sum pooling, l0_average and softmax at the towers": `fields { t multi_hot(dim: 2, pooling: sum), x numeric(dim: 2), y numeric(dim: 1) }
-${TASKS}
-model m {
-  groups a, shared
-  level 1 { experts: mlp[3] leaky_relu, connect: softmax_gate }
-  level 2 { experts { a: mlp[3] tanh, shared: 2 x mlp[3] sigmoid }, connect: l0_average }
-  towers { tower: mlp[2] linear, connect: softmax_gate }
-  regularize { l0: 0.01, l2: 0.01 }
-}`,
-  "cross-stitch and block gates at the towers": `fields { c categorical(dim: 2), x numeric(dim: 2) }
-${TASKS}
-model m {
-  groups a, r, k
-  level 1 { experts: mlp[3] relu }
-  level 2 { experts: mlp[3] relu, connect: cross_stitch }
-  towers { tower: mlp[2] relu, connect: cssm(granularity: block, sources: all) }
-  regularize { l0: 0.01 }
-}`,
-};
 
 describe.each(Object.entries(VARIANTS))("%s", (_name, text) => {
   const { spec } = specFromText(text);

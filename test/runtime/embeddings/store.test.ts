@@ -4,6 +4,7 @@ import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from "../../../ru
 import { EmbeddingStore, INIT_RANGE, packTable, unpackTable, type TableColumns } from "../../../runtime/embeddings/store.js";
 import { initialState } from "../../../runtime/train.js";
 import { compiled, smallData, smallSpec } from "../helpers.js";
+import { UserError } from "../../../runtime/errors.js";
 
 // The store keeps each row's values and optimizer state in one interleaved record; these tests
 // check it against the layout it replaced: one [rows, dim] array for the values and one per state.
@@ -108,5 +109,21 @@ describe("EmbeddingStore", () => {
     const [g, h] = [store.gather("c", ids), back.gather("c", ids)];
     expect([h.rows, ...h.states]).toEqual([g.rows, ...g.states]);
     expect(encodeCheckpoint({ ...checkpoint, state: { ...checkpoint.state, store: back } }).equals(bytes)).toBe(true);
+  });
+});
+
+describe("a table too large for one array", () => {
+  it("is refused with a user error naming the field and what to change, before any memory is taken", () => {
+    const manifest = { tables: [{ field: "item", dim: 32, rows: "emb/item/rows", index: "emb/item/index" }], graphs: { train: { inputs: ["adam_m", "adam_v"].map((s) => ({ name: `emb/item/rows/${s}`, role: "state", of: "emb/item/rows", state: s, init: 0 })) } } };
+    const preprocessing = { fields: { item: { kind: "categorical", vocab: { kind: "hash", hash: "fnv1a32-utf8", buckets: 50_000_000 } } } };
+    let error: unknown;
+    try {
+      EmbeddingStore.initial(manifest as never, preprocessing as never, 1);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(/^the embedding table of field "item" needs 50,000,000 rows × dim 32 × 3 \(values and optimizer state\) = 4,800,000,000 numbers \(17\.9 GiB\), more than one array can hold/);
+    expect((error as UserError).message).toContain("use fewer hash_buckets, a smaller dim");
   });
 });
