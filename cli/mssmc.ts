@@ -12,7 +12,7 @@ import { runJson } from "./json.js";
 import { runPredict } from "./predict.js";
 import { runSynth } from "./synth.js";
 import { runReport } from "./report-html.js";
-import { runTrain } from "./train.js";
+import { runTrain, type TrainCommandOptions } from "./train.js";
 
 // The command-line entry point: argument parsing only; each command lives in its own file and
 // returns an exit code. Usage errors exit with 2, user errors with 1, internal errors with 70.
@@ -67,13 +67,13 @@ program
   });
 
 /** Parses a command-line number, or fails as a usage error. */
-function numberOption(kind: "integer" | "positive integer" | "number" | "fraction") {
+function numberOption(kind: "integer" | "positive integer" | "number" | "non-negative number" | "fraction") {
   return (text: string): number => {
     const x = Number(text);
     const ok =
       text.trim() !== "" &&
       Number.isFinite(x) &&
-      (kind === "number" ? x > 0 : kind === "fraction" ? x > 0 && x < 1 : Number.isInteger(x) && (kind === "integer" ? x >= 0 : x > 0));
+      (kind === "number" ? x > 0 : kind === "non-negative number" ? x >= 0 : kind === "fraction" ? x > 0 && x < 1 : Number.isInteger(x) && (kind === "integer" ? x >= 0 : x > 0));
     if (!ok) throw new InvalidArgumentError(`expected a ${kind === "number" ? "positive number" : kind === "fraction" ? "fraction between 0 and 1" : kind === "integer" ? "non-negative integer" : kind}, got "${text}"`);
     return x;
   };
@@ -94,12 +94,17 @@ program
   .option("--batch <n>", "override train.batch", numberOption("positive integer"))
   .option("--lr <x>", "override the dense optimizer's learning rate (optimizer.lr)", numberOption("number"))
   .option("--seed <n>", "override train.seed", numberOption("integer"))
+  .option("--gate-lr <x>", "override the gate optimizer's learning rate (gate_optimizer.lr)", numberOption("number"))
+  .option("--l0 <x>", "override regularize.l0 (λ0, the weight of the expected L0 norm)", numberOption("non-negative number"))
+  .option("--l2 <x>", "override regularize.l2", numberOption("non-negative number"))
+  .option("--init-drop <p>", "override gates.init_drop", numberOption("fraction"))
+  .option("--select-offset <b>", "override gates.select_offset (FSCM's offset; 0 is the paper's form)", numberOption("non-negative number"))
   .addOption(threadsOption())
   .addOption(deviceOption())
   .option("--skip-bad-rows", "skip and count rows that cannot be read instead of stopping at the first")
   .option("--resume", "continue the run in --out from its last checkpoint")
   .addOption(new Option("--stop-at-step <n>", "stop after this many steps in all (then --resume)").argParser(numberOption("positive integer")).hideHelp())
-  .action(async (spec: string, opts: { data: string; valid?: string; validFraction?: number; out: string; epochs?: number; batch?: number; lr?: number; seed?: number; threads: number; device: "cpu" | "cuda"; skipBadRows?: boolean; resume?: boolean; stopAtStep?: number }) => {
+  .action(async (spec: string, opts: Omit<TrainCommandOptions, "skipBadRows" | "resume"> & { skipBadRows?: boolean; resume?: boolean }) => {
     exitCode = await runTrain(spec, { ...opts, skipBadRows: !!opts.skipBadRows, resume: !!opts.resume });
   });
 

@@ -22,6 +22,13 @@ export interface TrainCommandOptions {
   /** Overrides the learning rate of the dense optimizer (`optimizer.lr`); gate and embedding rates keep theirs. */
   lr?: number;
   seed?: number;
+  /** Overrides the gate optimizer's learning rate (`gate_optimizer.lr`). */
+  gateLr?: number;
+  /** Override `regularize.l0`, `regularize.l2`, `gates.init_drop`, `gates.select_offset`. */
+  l0?: number;
+  l2?: number;
+  initDrop?: number;
+  selectOffset?: number;
   threads: number;
   device: Device;
   skipBadRows: boolean;
@@ -31,12 +38,17 @@ export interface TrainCommandOptions {
 }
 
 /** The spec with the command line's training overrides applied; they are part of the run's spec (and its hash). */
-export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed">): Spec {
+export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed" | "gateLr" | "l0" | "l2" | "initDrop" | "selectOffset">): Spec {
   const out = structuredClone(spec);
   if (o.epochs !== undefined) out.train.epochs = o.epochs;
   if (o.batch !== undefined) out.train.batch = o.batch;
   if (o.seed !== undefined) out.train.seed = o.seed;
   if (o.lr !== undefined) out.train.optimizer.lr = o.lr;
+  if (o.gateLr !== undefined) out.train.gate_optimizer.lr = o.gateLr;
+  if (o.l0 !== undefined) out.regularize.l0 = o.l0;
+  if (o.l2 !== undefined) out.regularize.l2 = o.l2;
+  if (o.initDrop !== undefined) out.gates.init_drop = o.initDrop;
+  if (o.selectOffset !== undefined) out.gates.select_offset = o.selectOffset;
   return out;
 }
 
