@@ -8,13 +8,15 @@ import { invariant } from "../compiler/source/diagnostic.js";
 import type { Spec, Task } from "../compiler/spec/types.js";
 import { batches, type Batch } from "./data/batches.js";
 import type { Dataset } from "./data/dataset.js";
+import { EmbeddingStore } from "./embeddings/store.js";
 import { accuracy, auc, logLoss, multiclassLogLoss, rmse } from "./metrics.js";
 import type { EmbeddingTable } from "./trained-model.js";
 
 /** The weights a forward pass needs: dense params by name and embedding tables by field. */
 export interface Weights {
   params: ReadonlyMap<string, Float32Array>;
-  tables: ReadonlyMap<string, EmbeddingTable>;
+  /** Whole tables (a trained model), or the training run's store, which gathers each batch's rows without copying its tables. */
+  tables: ReadonlyMap<string, EmbeddingTable> | EmbeddingStore;
 }
 
 /** Rows per eval.onnx run: large enough to amortise the call, small enough to stay in cache. */
@@ -68,9 +70,14 @@ export async function predictDataset(session: ort.InferenceSession, manifest: Ma
       const t = tableOf.get(input.name);
       if (t) {
         const lookup = batch.embeddings[t.field]!;
-        const table = weights.tables.get(t.field);
-        invariant(table !== undefined, `no embedding table for field "${t.field}"`);
-        feeds[input.name] = new ort.Tensor("float32", gatherRows(table, lookup.unique), [lookup.unique.length, t.dim]);
+        let rows: Float32Array;
+        if (weights.tables instanceof EmbeddingStore) rows = weights.tables.gather(t.field, lookup.unique, false).rows;
+        else {
+          const table = weights.tables.get(t.field);
+          invariant(table !== undefined, `no embedding table for field "${t.field}"`);
+          rows = gatherRows(table, lookup.unique);
+        }
+        feeds[input.name] = new ort.Tensor("float32", rows, [lookup.unique.length, t.dim]);
         continue;
       }
       const feed = dataFeed(input.name, batch, numericCount);

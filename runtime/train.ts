@@ -178,7 +178,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     let valid: Record<string, TaskMetrics> | null = null;
     let improved = true;
     if (data.valid && evalSession) {
-      const predictions = await predictDataset(evalSession, manifest, { params: state.params, tables: state.store.valueTables() }, data.valid);
+      const predictions = await predictDataset(evalSession, manifest, { params: state.params, tables: state.store }, data.valid);
       valid = taskMetrics(spec, predictions, data.valid);
       const score = selectionScore(valid);
       improved = state.best === null || score > state.best.score;
