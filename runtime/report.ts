@@ -126,7 +126,7 @@ function heatmap(fs: FieldSelection): string {
       const x = left + cell.w * j;
       parts.push(
         `<g class="cell" data-field="${esc(f)}" data-group="${esc(g)}"><rect x="${x}" y="${y}" width="${cell.w - 2}" height="${cell.h - 2}" fill="${heat(v)}"><title>${esc(`${f} in ${g}: ${v.toFixed(3)}`)}</title></rect>` +
-          `<text x="${x + cell.w / 2 - 1}" y="${y + 14}" text-anchor="middle" fill="${v > 0.55 ? "#fff" : "#222"}">${v.toFixed(2)}</text></g>`,
+          `<text class="${v > 0.55 ? "light" : "dark"}" x="${x + cell.w / 2 - 1}" y="${y + 14}" text-anchor="middle">${v.toFixed(2)}</text></g>`,
       );
     });
   });
@@ -190,7 +190,7 @@ const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:24px auto;max-width:1180px;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:16px 0 4px}
 .meta,.note{color:#666}.charts{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;border:1px solid #eee;border-radius:6px;padding:4px}
-svg text{font-size:11px;fill:#333}svg .title{font-size:12px;font-weight:600}svg .tick,svg .legend{font-size:10px;fill:#555}
+svg text{font-size:11px;fill:#333}svg .cell text.light{fill:#fff}svg .cell text.dark{fill:#222}svg .title{font-size:12px;font-weight:600}svg .tick,svg .legend{font-size:10px;fill:#555}
 .axis{stroke:#888}.grid{stroke:#eee}.series{fill:none;stroke-width:2}
 .heatmap rect{stroke:#fff}.heatmap .colhead{font-weight:600}
 .edge{stroke:#1f4e99}.edge.closed{stroke:#c33;stroke-dasharray:3,3}.edgelabel{font-size:10px;paint-order:stroke;stroke:#fff;stroke-width:3px;fill:#123}.edgelabel.closed{fill:#c33}
