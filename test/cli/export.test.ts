@@ -14,6 +14,16 @@ const cli = join(root, "dist", "cli", "mssmc.js");
 const adult = join(root, "..", "shared", "data", "adult");
 const mssmc = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
 
+/** The first rows of adult.data and adult.test (each with its header) as train.csv and test.csv in `dir`. */
+function adultSlice(dir: string, trainRows: number, testRows: number): { train: string; test: string; testLines: string[] } {
+  const train = join(dir, "train.csv");
+  const test = join(dir, "test.csv");
+  writeFileSync(train, readFileSync(join(adult, "adult.data"), "utf8").split("\n").slice(0, trainRows + 1).join("\n") + "\n");
+  const testLines = readFileSync(join(adult, "adult.test"), "utf8").split("\n").slice(0, testRows + 1);
+  writeFileSync(test, testLines.join("\n") + "\n");
+  return { train, test, testLines };
+}
+
 /** The exported model's scores on the raw test rows equal `mssmc predict`'s (eval.onnx) within 1e-5. */
 async function expectExportMatchesPredict(dir: string, run: string, model: string, test: string, testLines: string[]): Promise<void> {
   const scores = join(dir, "pred.csv");
@@ -45,11 +55,7 @@ describe("mssmc export", () => {
   it("writes a model whose scores on raw columns equal mssmc predict's within 1e-5", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mssmc-export-cli-"));
     try {
-      const train = join(dir, "train.csv");
-      const test = join(dir, "test.csv");
-      writeFileSync(train, readFileSync(join(adult, "adult.data"), "utf8").split("\n").slice(0, 1501).join("\n") + "\n");
-      const testLines = readFileSync(join(adult, "adult.test"), "utf8").split("\n").slice(0, 501);
-      writeFileSync(test, testLines.join("\n") + "\n");
+      const { train, test, testLines } = adultSlice(dir, 1500, 500);
       const run = join(dir, "run");
       const trained = mssmc("train", join(root, "specs", "zoo", "mssm.mssm"), "--data", train, "--out", run, "--epochs", "1");
       expect(trained.status, trained.stderr).toBe(0);
@@ -71,11 +77,7 @@ describe("mssmc export", () => {
   it("reads a run folder written before gates.select_offset existed as trained, with the paper's FSCM (offset 0)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mssmc-export-cli-"));
     try {
-      const train = join(dir, "train.csv");
-      const test = join(dir, "test.csv");
-      writeFileSync(train, readFileSync(join(adult, "adult.data"), "utf8").split("\n").slice(0, 801).join("\n") + "\n");
-      const testLines = readFileSync(join(adult, "adult.test"), "utf8").split("\n").slice(0, 301);
-      writeFileSync(test, testLines.join("\n") + "\n");
+      const { train, test, testLines } = adultSlice(dir, 800, 300);
       // Trained with offset 0, then the manifest written as the older compiler wrote it: no select_offset.
       const spec = join(dir, "old.mssm");
       const zoo = readFileSync(join(root, "specs", "zoo", "mssm.mssm"), "utf8");
