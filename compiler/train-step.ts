@@ -34,6 +34,12 @@ export interface TrainStepOptions {
   readonly train: Pick<Train, "optimizer" | "gate_optimizer" | "embedding_optimizer">;
   /** Also output d loss / d each param and rows block (`grad/<name>`) after the forward outputs. */
   readonly gradients?: boolean;
+  /**
+   * Update each element-wise group's tensors as one flat vector, and packs of params the forward
+   * reads only concatenated as one tensor (default true). false updates every tensor on its own:
+   * the reference the packed step is tested against.
+   */
+  readonly packs?: boolean;
 }
 
 /**
@@ -114,7 +120,8 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   const loss = forward.outputs.find((o) => o.name === "loss");
   invariant(loss !== undefined, `Graph ${forward.name} has no output named loss.`);
   const optimizerOf = (group: Group) => options.train[GROUP_OPTIMIZER[group]];
-  const packs = packsOf(forward, (group) => (group === "dense" || group === "gate") && OPTIMIZERS[optimizerOf(group).kind].elementwise);
+  const packing = options.packs ?? true;
+  const packs = packing ? packsOf(forward, (group) => (group === "dense" || group === "gate") && OPTIMIZERS[optimizerOf(group).kind].elementwise) : new Map<Value, Node>();
   const packed = new Set([...packs.values()].flatMap((n) => n.inputs));
   const trained: Trained[] = [
     ...forward.params.flatMap((p): Trained[] => {
@@ -166,17 +173,62 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
       });
     });
   }
+  // The update units: an element-wise group's dense or gate tensors all at once (flat), any
+  // other tensor on its own. Embedding rows stay per field: their row counts are only known at
+  // run time.
+  const units: number[][] = [];
+  const flatUnit = new Map<Group, number[]>();
   trained.forEach((t, i) => {
-    const update = updaterOf(t);
-    const members = t.members ?? [t.value];
-    const state = t.members ? t.state.map((s, k) => b.concat(stateInputs[i]!.map((m) => m[k]!), 0, `${t.value.name}/${s.name}`)) : stateInputs[i]![0]!;
-    const next = b.scope(t.value.name, () =>
-      update({ param: t.value, grad: differentiated.gradients[i]!, state }, { param: "next", state: t.state.map((s) => `${s.name}/next`) }),
+    const flat = packing && t.rule.elementwise && t.group !== "embedding" && t.value.shape.every((d) => typeof d === "number");
+    if (!flat) return units.push([i]);
+    if (!flatUnit.has(t.group)) units.push(flatUnit.set(t.group, []).get(t.group)!);
+    flatUnit.get(t.group)!.push(i);
+  });
+  // The next values of each trained tensor's members (a tensor without members is its own one):
+  // nextOf[i][j] = [param, ...state] of member j of trained[i].
+  const nextOf: Value[][][] = [];
+  for (const unit of units) {
+    const first = trained[unit[0]!]!;
+    const update = updaterOf(first);
+    const names = { param: "next", state: first.state.map((s) => `${s.name}/next`) };
+    if (unit.length === 1) {
+      const i = unit[0]!;
+      const state = first.members ? first.state.map((s, k) => b.concat(stateInputs[i]!.map((m) => m[k]!), 0, `${first.value.name}/${s.name}`)) : stateInputs[i]![0]!;
+      const next = b.scope(first.value.name, () => update({ param: first.value, grad: differentiated.gradients[i]!, state }, names));
+      const param = unpack(first, next.param, (m) => `${m.name}/next`);
+      const states = next.state.map((v, k) => unpack(first, v, (m) => `${m.name}/${first.state[k]!.name}/next`));
+      nextOf[i] = param.map((p, j) => [p, ...states.map((vs) => vs[j]!)]);
+      continue;
+    }
+    // One flat vector of every member of the unit: element-wise updates of the concatenation are
+    // each member's own update, bit for bit. A pack's gradient is its members' gradients joined.
+    const members = unit.flatMap((i) => (trained[i]!.members ?? [trained[i]!.value]).map((m, j) => ({ i, j, m })));
+    const numel = (v: Value) => (v.shape as number[]).reduce((a, d) => a * d, 1);
+    const scope = `optim/${first.group}/flat`;
+    const flat = (v: Value, name: string) => (v.shape.length === 1 ? v : b.reshape(v, [numel(v)], name));
+    const join = (vs: readonly Value[], name: string) => b.concat(vs.map((v, k) => flat(v, `${scope}/${name}/${k}`)), 0, `${scope}/${name}`);
+    const next = b.scope(scope, () =>
+      update(
+        {
+          param: join(members.map(({ m }) => m), "param"),
+          grad: join(unit.map((i) => differentiated.gradients[i]!), "grad"),
+          state: first.state.map((s, k) => join(members.map(({ i, j }) => stateInputs[i]![j]![k]!), s.name)),
+        },
+        names,
+      ),
     );
-    const nextParams = unpack(t, next.param, (m) => `${m.name}/next`);
-    const nextState = next.state.map((v, k) => unpack(t, v, (m) => `${m.name}/${t.state[k]!.name}/next`));
-    members.forEach((m, j) => {
-      [nextParams[j]!, ...nextState.map((vs) => vs[j]!)].forEach((v, k) => {
+    // Cut back into the members, named as a member updated on its own would name them.
+    const cut = (v: Value, name: (m: Value) => string): Value[] =>
+      b
+        .split(v, 0, members.map(({ m }) => numel(m)), members.map(({ m }) => (m.shape.length === 1 ? name(m) : `${name(m)}/flat`)))
+        .map((piece, k) => (members[k]!.m.shape.length === 1 ? piece : b.reshape(piece, members[k]!.m.shape, name(members[k]!.m))));
+    const params = cut(next.param, (m) => `${m.name}/next`);
+    const states = next.state.map((v, k) => cut(v, (m) => `${m.name}/${first.state[k]!.name}/next`));
+    members.forEach(({ i, j }, k) => ((nextOf[i] ??= [])[j] = [params[k]!, ...states.map((vs) => vs[k]!)]));
+  }
+  trained.forEach((t, i) => {
+    (t.members ?? [t.value]).forEach((m, j) => {
+      nextOf[i]![j]!.forEach((v, k) => {
         b.output(v);
         outputs.push({ ...typed(v), role: "next", group: t.group, of: k === 0 ? m.name : stateInputs[i]![j]![k - 1]!.name });
       });

@@ -126,10 +126,10 @@ describe("a training step for every zoo model", () => {
     ...Object.entries(VARIANTS).map(([name, text]): [string, () => ReturnType<typeof zooSpec>] => [`variant: ${name}`, () => specFromText(text)]),
   ];
   for (const [file, load] of compiledCases) {
-    it(`${file}: the compiled step (gate packs, merged siblings) has the plain step's interface and values`, async () => {
+    it(`${file}: the compiled step (gate packs, merged siblings, flat optimizer updates) has the plain step's interface and values`, async () => {
       const { spec } = load();
       const forward = lowerSpec(spec, { mode: "train" });
-      const plain = buildTrainStep(forward, { train: spec.train });
+      const plain = buildTrainStep(forward, { train: spec.train, packs: false });
       const compiled = buildTrainStep(trainingForward(forward), { train: spec.train });
       const key = (t: TrainStep["inputs"][number]) => JSON.stringify(t);
       expect(compiled.inputs.map(key).sort()).toEqual(plain.inputs.map(key).sort());
