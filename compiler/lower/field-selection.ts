@@ -50,7 +50,11 @@ export function selectFields(ctx: LowerContext, fields: Value, group: string): V
   const { s, sT } = segmentMatrices(ctx);
   return b.scope(`select/${group}`, () => {
     const g = b.param("g", [width], FIELD_SELECTION_INIT, { group: "gate" });
-    const dots = b.matmul(b.mul(fields, g, "weighted"), s, spec.gates.select_offset === 0 ? "scores" : "dots");
+    // Training computes (E ⊙ g) S as E (g ⊙ S): a [D, n] product instead of a [batch, D] one,
+    // forward and back. Evaluation keeps E ⊙ g, whose per-field columns export's pruning follows.
+    const weighted = ctx.mode === "train" ? b.mul(b.unsqueeze(g, [1], "column"), s, "weighted_segments") : undefined;
+    const dotsName = spec.gates.select_offset === 0 ? "scores" : "dots";
+    const dots = weighted ? b.matmul(fields, weighted, dotsName) : b.matmul(b.mul(fields, g, "weighted"), s, dotsName);
     const scores = spec.gates.select_offset === 0 ? dots : b.add(dots, b.constant(spec.gates.select_offset, "float32"), "scores");
     const mask = b.relu(b.tanh(scores, "tanh"), "mask");
     return b.mul(fields, b.matmul(mask, sT, "mask_columns"), "out");
