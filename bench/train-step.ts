@@ -10,6 +10,7 @@ import type { Spec } from "../compiler/spec/types.js";
 import { batches, type Batch } from "../runtime/data/batches.js";
 import type { Dataset, FieldColumn, LabelColumn, Preprocessing } from "../runtime/data/dataset.js";
 import { Rng } from "../runtime/data/random.js";
+import { hashVocab } from "../runtime/data/vocab.js";
 import { openSession } from "../runtime/session.js";
 import { StepRunner } from "../runtime/step.js";
 import { initialState } from "../runtime/train.js";
@@ -56,7 +57,7 @@ export function syntheticData(spec: Spec, rows: number, seed = 1): { data: Datas
       continue;
     }
     const size = f.kind === "categorical" && f.hash_buckets !== undefined ? f.hash_buckets : (ADULT_ROWS[f.name] ?? DEFAULT_ROWS);
-    pre.fields[f.name] = { kind: f.kind, vocab: { kind: "hash", hash: "fnv1a32-utf8", buckets: size } };
+    pre.fields[f.name] = { kind: f.kind, vocab: hashVocab(size) };
     const draw = () => Math.min(size - 1, Math.floor(rng.float() * size));
     if (f.kind === "categorical") fields[f.name] = { kind: "categorical", ids: Int32Array.from({ length: rows }, draw) };
     else {

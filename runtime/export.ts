@@ -17,11 +17,12 @@
 // onnxruntime refuses a feed the model has no input for, so a server must drop those columns.
 //
 // Categorical inputs are compared as given: feed the values the way the runtime reads CSV cells
-// (trimmed; "" and "?" mean missing). Two kinds of field cannot be exported, and are refused
-// with a UserError rather than approximated:
-// - hashed categorical fields (`hash_buckets`): the runtime hashes with FNV-1a over UTF-8 bytes,
-//   and ONNX has no op that hashes a string or exposes its bytes, so no graph reproduces the bucket
-//   of an unseen value;
+// (trimmed; "" and "?" mean missing). Hashed fields (`hash_buckets`) hash in the graph with
+// onnxruntime's MurmurHash3 (domain com.microsoft, in every onnxruntime build; ONNX itself has no
+// string hash), modulo the buckets, missing -> bucket 0, as runtime/data/vocab.ts does. What cannot
+// be exported is refused with a UserError rather than approximated:
+// - hashed fields of runs trained before the runtime hashed with MurmurHash3 (FNV-1a), which no
+//   ONNX op computes;
 // - multi_hot fields: splitting a string needs StringSplit (opset 20, beyond the default 17 and
 //   Debian's checker) and trimming tokens has no op at all.
 
@@ -110,8 +111,8 @@ function unexportable(field: Field, state: FieldState | undefined): string | und
     return `field "${field.name}" is multi_hot; the exported model cannot split and trim its lists in ONNX (StringSplit needs opset 20 and nothing trims tokens), so multi_hot fields are not exported`;
   }
   if (state?.kind !== field.kind) return `the preprocessing has no ${field.kind} state for field "${field.name}"; was it fitted for another spec?`;
-  if (state.kind !== "numeric" && state.vocab.kind === "hash") {
-    return `field "${field.name}" is hashed (hash_buckets: ${state.vocab.buckets}); ONNX has no string hash, so the exported model could not place unseen values in their FNV-1a buckets. Give the field a vocabulary (min_count or vocabulary: [...]) to export it`;
+  if (state.kind !== "numeric" && state.vocab.kind === "hash" && state.vocab.hash !== "murmur3-32-utf8") {
+    return `field "${field.name}" was hashed with ${state.vocab.hash} (a run trained before mssmc hashed with MurmurHash3); no ONNX op computes that hash, so the exported model could not place unseen values in their buckets. Train the run again to export it`;
   }
   return undefined;
 }
@@ -170,6 +171,18 @@ function lookupTable(vocab: Extract<Vocab, { kind: "values" }>): { keys: string[
   return { keys, values };
 }
 
+/** A categorical column's row ids [batch]: a vocabulary lookup, or a hash whose missing values go to bucket 0. */
+function categoryIds(b: Builder, column: Value, vocab: Vocab): Value {
+  if (vocab.kind === "values") {
+    const { keys, values } = lookupTable(vocab);
+    return b.node("LabelEncoder", [column], { keys, values, defaultValue: 0 }, ["id"])[0]!;
+  }
+  invariant(vocab.hash === "murmur3-32-utf8", `hash ${vocab.hash} passed the export check`);
+  const hashed = b.node("StringHash", [column], { buckets: vocab.buckets }, ["bucket"])[0]!;
+  const missing = b.node("LabelEncoder", [column], { keys: ["", "?"], values: [1, 1], defaultValue: 0 }, ["missing"])[0]!;
+  return b.where(b.cast(missing, "bool", "is_missing"), b.constant(0, "int64"), hashed, "id");
+}
+
 /** x -> z = clip((t(x) - mean) / std) with NaN (missing, or outside log1p's domain) -> 0, as [batch, 1]. */
 function standardized(b: Builder, x: Value, stats: NumericStats): Value {
   const t = stats.transform === "log1p" ? b.log(b.add(x, b.constant(1, "float32"), "one_plus_x"), "log1p") : x;
@@ -226,9 +239,7 @@ export function exportModel(model: TrainedModel, options: ExportOptions = {}): E
       numeric.push(b.scope(`preprocess/${f.name}`, () => standardized(b, column, state.stats)));
       continue;
     }
-    invariant(state.vocab.kind === "values", `field ${f.name} passed the export check with a hashed vocabulary`);
-    const { keys, values } = lookupTable(state.vocab);
-    const ids = b.node("LabelEncoder", [column], { keys, values, defaultValue: 0 }, [`preprocess/${f.name}/id`])[0]!;
+    const ids = b.scope(`preprocess/${f.name}`, () => categoryIds(b, column, state.vocab));
     const table = model.tables.get(f.name);
     const rows = vocabRows(state.vocab);
     if (!table || table.rows !== rows || table.dim !== f.dim || table.data.length !== rows * f.dim) {

@@ -105,6 +105,11 @@ export interface OpAttributes {
    * defaultValue (ONNX ai.onnx.ml LabelEncoder; the exported model's vocabulary lookup).
    */
   LabelEncoder: { keys: readonly string[]; values: readonly number[]; defaultValue: number };
+  /**
+   * Maps each string of the input to an int64 bucket: MurmurHash3 (x86, 32-bit, seed 0) of its
+   * UTF-8 bytes, modulo `buckets` (the exported model's hashed vocabulary; runtime/data/vocab.ts).
+   */
+  StringHash: { buckets: number };
 
   /** Applies a local function (compiler/ir/functions.ts) by name to its inputs. */
   Call: { function: string };
@@ -120,7 +125,7 @@ export const OP_KINDS = Object.keys({
   Add: 0, Sub: 0, Mul: 0, Div: 0, Max: 0, Min: 0, Greater: 0, Less: 0, Equal: 0, Where: 0,
   MatMul: 0, ReduceSum: 0, ReduceMean: 0, ReduceMax: 0, Softmax: 0, LogSoftmax: 0,
   Concat: 0, Slice: 0, Split: 0, Reshape: 0, Transpose: 0, Unsqueeze: 0, Squeeze: 0, Expand: 0, Gather: 0, ScatterAdd: 0,
-  LabelEncoder: 0, Call: 0,
+  LabelEncoder: 0, StringHash: 0, Call: 0,
 } satisfies Record<OpKind, 0>) as OpKind[];
 
 /** True for the floating-point element types. */

@@ -339,6 +339,12 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     );
     return [{ dtype: "int64", shape: inputs[0]!.shape }];
   },
+  StringHash: (attrs, inputs) => {
+    arity("StringHash", inputs, 1);
+    dtypeIn("StringHash", inputs[0]!, ["string"]);
+    invariant(Number.isSafeInteger(attrs.buckets) && attrs.buckets >= 1 && attrs.buckets <= 2 ** 32, "StringHash: buckets must be an integer in 1..2^32.");
+    return [{ dtype: "int64", shape: inputs[0]!.shape }];
+  },
 };
 
 /** The output types of a primitive op applied to inputs of these types (attributes normalized). */

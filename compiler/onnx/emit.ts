@@ -17,7 +17,7 @@ import { assertValid } from "../ir/verify.js";
 import { compilerVersion } from "../package-root.js";
 import { invariant } from "../source/diagnostic.js";
 import { ModelProtoSchema, type AttributeProto, type ModelProto } from "./gen/onnx-subset_pb.js";
-import { FUNCTION_DOMAIN, intAttr, lowerNode, ML_DOMAIN, ML_OPSET, type LowerContext } from "./lower.js";
+import { FUNCTION_DOMAIN, intAttr, lowerNode, ML_DOMAIN, ML_OPSET, ORT_DOMAIN, ORT_OPSET, type LowerContext } from "./lower.js";
 import { modelBytes, type FunctionRecord, type ModelRecord, type NodeRecord, type OpsetRecord, type TensorRecord } from "./wire.js";
 
 /** The default opset: loads in onnxruntime >= 1.13 and passes Debian's onnx 1.12 checker. */
@@ -252,6 +252,7 @@ function modelRecord(graph: Graph, options: EmitOptions): ModelRecord {
   const opsetImport: OpsetRecord[] = [{ domain: "", version: opset }];
   if (graph.functions.length) opsetImport.push({ domain: FUNCTION_DOMAIN, version: 1 });
   if (graph.nodes.some((n) => n.op === "LabelEncoder")) opsetImport.push({ domain: ML_DOMAIN, version: ML_OPSET });
+  if (graph.nodes.some((n) => n.op === "StringHash")) opsetImport.push({ domain: ORT_DOMAIN, version: ORT_OPSET });
   const calls = callsByFunction(graph);
   return {
     irVersion,

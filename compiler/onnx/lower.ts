@@ -24,6 +24,13 @@ export const FUNCTION_DOMAIN = "ai.mssm";
 export const ML_DOMAIN = "ai.onnx.ml";
 export const ML_OPSET = 2;
 
+/**
+ * onnxruntime's contrib domain, for MurmurHash3 (StringHash): every onnxruntime build (Python,
+ * Java, C++, C#, Node) registers it; ONNX itself has no string hash.
+ */
+export const ORT_DOMAIN = "com.microsoft";
+export const ORT_OPSET = 1;
+
 /** ONNX element type codes. */
 export const DATA_TYPE: Record<DType, DT> = {
   float32: DT.FLOAT,
@@ -206,6 +213,15 @@ const LOWERINGS: { [K in OpKind]: Lowering<K> } = {
     const { ins, outs } = names(node);
     const { keys, values, defaultValue } = node.attrs;
     ctx.add("LabelEncoder", ins, outs, [stringsAttr("keys_strings", keys), intsAttr("values_int64s", values), intAttr("default_int64", defaultValue)], ML_DOMAIN);
+  },
+  StringHash: (node, ctx) => {
+    const { ins, outs } = names(node);
+    // positive = 1: an unsigned 32-bit hash, widened to int64 before the modulo.
+    const hash = ctx.temp("murmur3");
+    const wide = ctx.temp("int64");
+    ctx.add("MurmurHash3", ins, [hash], [intAttr("seed", 0), intAttr("positive", 1)], ORT_DOMAIN);
+    ctx.add("Cast", [hash], [wide], [intAttr("to", DT.INT64)]);
+    ctx.add("Mod", [wide, ctx.constant("int64", [], [node.attrs.buckets])], outs);
   },
   Call: (node, ctx) => {
     const { ins, outs } = names(node);

@@ -3,15 +3,26 @@
 //
 // Id 0 is reserved in every vocabulary of values: it is the row for missing values and for values
 // not in the vocabulary (out-of-vocabulary), so one learned embedding stands for "unknown".
-// Hashed fields have no reserved row: a value goes to bucket fnv1a32(utf8(value)) mod buckets,
-// and a missing value to bucket 0, which it shares with the values that hash there.
+// Hashed fields have no reserved row: a value goes to bucket murmur3_32(utf8(value)) mod buckets,
+// and a missing value to bucket 0, which it shares with the values that hash there. MurmurHash3
+// because onnxruntime has it (com.microsoft MurmurHash3), so the exported model hashes unseen
+// values exactly as training did. Runs written before it hashed with FNV-1a ("fnv1a32-utf8"):
+// they still train, evaluate and predict, but cannot be exported.
+
+import { UserError } from "../errors.js";
 
 /** A field's value-to-id mapping, as stored in checkpoints and manifests. */
 export type Vocab =
   /** `values[i]` has id i + 1; anything else (missing, unseen) has id 0. */
   | { kind: "values"; values: string[] }
-  /** id = FNV-1a 32-bit of the value's UTF-8 bytes, modulo `buckets`. */
-  | { kind: "hash"; hash: "fnv1a32-utf8"; buckets: number };
+  /** id = the 32-bit hash of the value's UTF-8 bytes, modulo `buckets`. */
+  | { kind: "hash"; hash: HashName; buckets: number };
+
+/** The string hashes of hashed vocabularies: MurmurHash3 x86 32-bit (seed 0), and FNV-1a of old runs. */
+export type HashName = "murmur3-32-utf8" | "fnv1a32-utf8";
+
+/** The hash each name stands for. */
+const HASHES: Record<HashName, (s: string) => number> = { "murmur3-32-utf8": (s) => murmur3_32(s), "fnv1a32-utf8": (s) => fnv1a32(s) };
 
 /** The number of rows of the embedding table for this vocabulary. */
 export function vocabRows(vocab: Vocab): number {
@@ -35,22 +46,25 @@ export function fixedVocab(values: readonly string[]): Vocab {
 
 /** A hashed vocabulary of `buckets` rows. */
 export function hashVocab(buckets: number): Vocab {
-  return { kind: "hash", hash: "fnv1a32-utf8", buckets };
+  return { kind: "hash", hash: "murmur3-32-utf8", buckets };
 }
 
 /** Looks values up in a vocabulary; build once per field and reuse. */
 export class VocabIndex {
   private readonly ids: Map<string, number> | undefined;
+  private readonly hash: ((s: string) => number) | undefined;
 
   constructor(readonly vocab: Vocab) {
     this.ids = vocab.kind === "values" ? new Map(vocab.values.map((v, i) => [v, i + 1])) : undefined;
+    this.hash = vocab.kind === "hash" ? HASHES[vocab.hash] : undefined;
+    if (vocab.kind === "hash" && !this.hash) throw new UserError(`unknown string hash "${String(vocab.hash)}" (known: ${Object.keys(HASHES).join(", ")}); the run's files were written by a newer mssmc or edited`, "unknown-hash");
   }
 
   /** The id of `value` (undefined = missing): 0 for missing or unknown values of a vocabulary. */
   id(value: string | undefined): number {
     if (value === undefined) return 0;
     if (this.ids) return this.ids.get(value) ?? 0;
-    return fnv1a32(value) % (this.vocab as { buckets: number }).buckets;
+    return this.hash!(value) % (this.vocab as { buckets: number }).buckets;
   }
 
   /** True when `value` (present) has no row of its own: unseen in training or not in the fixed list. */
@@ -95,5 +109,50 @@ export function fnv1a32(s: string): number {
       byte(0x80 | (c & 63));
     }
   }
+  return h >>> 0;
+}
+
+/** Reused by murmur3_32: a value's UTF-8 bytes (grown on demand). */
+let utf8 = new Uint8Array(256);
+const encoder = new TextEncoder();
+
+/**
+ * MurmurHash3, x86 32-bit variant, over the UTF-8 bytes of `s` (lone surrogates encode as U+FFFD,
+ * as TextEncoder does), as onnxruntime's MurmurHash3 op computes it for a string with positive = 1.
+ * One difference: onnxruntime-node hands string tensors over as C strings, so there a value with
+ * U+0000 in it is hashed only up to that character.
+ */
+export function murmur3_32(s: string, seed = 0): number {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  if (utf8.length < s.length * 3) utf8 = new Uint8Array(Math.max(s.length * 3, utf8.length * 2));
+  const n = encoder.encodeInto(s, utf8).written;
+  const bytes = utf8;
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  let h = seed | 0;
+  const blocks = n & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, c2);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = n & 3;
+  if (tail) {
+    let k = bytes[blocks]!;
+    if (tail > 1) k ^= bytes[blocks + 1]! << 8;
+    if (tail > 2) k ^= bytes[blocks + 2]! << 16;
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, c2);
+  }
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }

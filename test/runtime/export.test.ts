@@ -30,7 +30,9 @@ const zoo = readdirSync(zooDir).filter((f) => f.endsWith(".mssm") && f !== "adul
 const PYTHON = "/usr/bin/python3";
 const hasOnnx = spawnSync(PYTHON, ["-c", "import onnx"]).status === 0;
 
-function specOf(path: string): Spec {
+/** The checked spec at `path`; with `text`, written there first. */
+function specOf(path: string, text?: string): Spec {
+  if (text !== undefined) writeFileSync(path, text);
   const r = loadSpec(path);
   if (!r.spec) throw new Error(`${path} does not check: ${r.diagnostics.map((d) => d.message).join("; ")}`);
   return r.spec;
@@ -278,7 +280,37 @@ describe("mssmc export: the self-contained model", () => {
     expect(Buffer.from(exportModel(modelOf(spec, preprocessing)).bytes).equals(Buffer.from(exportModel(modelOf(spec, preprocessing)).bytes))).toBe(true);
   });
 
-  it("refuses hashed and multi_hot fields and mixed-kind columns, naming each", () => {
+  it("hashes hashed fields in the graph (MurmurHash3): seen, unseen and missing values score as eval.onnx does", async () => {
+    // Adult's fields with three of them hashed, into fewer buckets than values (so values collide).
+    const fields = readFileSync(join(zooDir, "adult.mssm"), "utf8")
+      .replace(/workclass\s+categorical\(dim: 8\)/, "workclass categorical(dim: 8, hash_buckets: 5)")
+      .replace(/occupation\s+categorical\(dim: 8\)/, "occupation categorical(dim: 8, hash_buckets: 11)")
+      .replace(/native-country\s+categorical\(dim: 8\)/, "native-country categorical(dim: 8, hash_buckets: 64)");
+    const spec = specOf(join(dir, "hashed.mssm"), `${fields}\nmodel hashed { groups shared\n level 1 { experts: mlp[16] relu }\n towers { tower: mlp[8] relu } }\n`);
+    const prep = (await loadTrainingData(spec, join(adult, "adult.data"))).preprocessing;
+    expect(prep.fields["native-country"]).toEqual({ kind: "categorical", vocab: { kind: "hash", hash: "murmur3-32-utf8", buckets: 64 } });
+    const model = modelOf(spec, prep);
+    const exported = exportModel(model);
+    expect(exported.inputs.find((i) => i.name === "native-country")).toEqual({ name: "native-country", dtype: "string", fields: ["native-country"] });
+    // oddCsv has an unseen country (Atlantis), "?" and "" cells; testCsv 2,000 ordinary rows.
+    for (const csv of [testCsv, oddCsv]) {
+      const expected = await runtimeScores(model, csv);
+      const actual = await exportedScores(exported.bytes, spec, csv);
+      for (const t of spec.tasks) expect(maxDifference(actual[t.name]!, expected[t.name]!)).toBeLessThanOrEqual(1e-6);
+    }
+    // The hash matters: the same model with its native-country table rows permuted scores otherwise.
+    const shuffled = modelOf(spec, prep);
+    const table = shuffled.tables.get("native-country")!;
+    const rolled = new Float32Array(table.data.length);
+    rolled.set(table.data.subarray(8), 0);
+    rolled.set(table.data.subarray(0, 8), table.data.length - 8);
+    shuffled.tables.set("native-country", { ...table, data: rolled });
+    const other = await exportedScores(exportModel(shuffled).bytes, spec, testCsv);
+    const expected = await runtimeScores(model, testCsv);
+    expect(maxDifference(other["income"]!, expected["income"]!)).toBeGreaterThan(1e-4);
+  });
+
+  it("refuses FNV-1a hashed fields (old runs), multi_hot fields and mixed-kind columns, naming each", () => {
     const path = join(dir, "refused.mssm");
     writeFileSync(
       path,
@@ -305,7 +337,7 @@ describe("mssmc export: the self-contained model", () => {
     expect((error as UserError).message).toBe(
       [
         "cannot export model m:",
-        `  field "a" is hashed (hash_buckets: 100); ONNX has no string hash, so the exported model could not place unseen values in their FNV-1a buckets. Give the field a vocabulary (min_count or vocabulary: [...]) to export it`,
+        `  field "a" was hashed with fnv1a32-utf8 (a run trained before mssmc hashed with MurmurHash3); no ONNX op computes that hash, so the exported model could not place unseen values in their buckets. Train the run again to export it`,
         `  field "b" is multi_hot; the exported model cannot split and trim its lists in ONNX (StringSplit needs opset 20 and nothing trims tokens), so multi_hot fields are not exported`,
         `  column "c" is read as numeric by field "c" and as categorical by field "c_id"; an exported input has one element type`,
       ].join("\n"),
@@ -334,5 +366,17 @@ describe.skipIf(!hasOnnx && !process.env["CI"])("Debian's ONNX checker", () => {
     const run = spawnSync(PYTHON, ["-c", script, ...paths], { encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe(`ok ${paths.length}\n`);
+  });
+
+  it("accepts a model that hashes in the graph (com.microsoft MurmurHash3) with full_check", async () => {
+    const fields = readFileSync(join(zooDir, "adult.mssm"), "utf8").replace(/native-country\s+categorical\(dim: 8\)/, "native-country categorical(dim: 8, hash_buckets: 64)");
+    const spec = specOf(join(dir, "hashed-check.mssm"), `${fields}\nmodel hashed { towers { tower: mlp[8] relu } }\n`);
+    const exported = exportModel(modelOf(spec, (await loadTrainingData(spec, join(adult, "adult.data"))).preprocessing));
+    expect(exported.graph.nodes.some((n) => n.op === "StringHash")).toBe(true);
+    const path = join(dir, "hashed.onnx");
+    writeFileSync(path, exported.bytes);
+    const run = spawnSync(PYTHON, ["-c", "import sys, onnx\nonnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)\nprint('ok')\n", path], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("ok\n");
   });
 });

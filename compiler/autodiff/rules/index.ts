@@ -88,5 +88,6 @@ export const GRAD_RULES: { readonly [K in OpKind]: RuleEntry<K> } = {
   Gather,
   ScatterAdd,
   LabelEncoder: "not-differentiable",
+  StringHash: "not-differentiable",
   Call,
 };

@@ -5,6 +5,7 @@
 import { instantiate, type Graph, type Node } from "../../../compiler/ir/graph.js";
 import { type DType, type Dim } from "../../../compiler/ir/ops.js";
 import type { TensorData } from "../../../compiler/ir/tensor.js";
+import { murmur3_32 } from "../../../runtime/data/vocab.js";
 
 /** A tensor for the reference evaluator: numbers for numeric and bool (0/1) types, or strings. */
 export interface RefTensor {
@@ -262,6 +263,8 @@ function apply(graph: Graph, node: Node, ins: RefTensor[], symbols: Map<string, 
       const ids = new Map(node.attrs.keys.map((k, i) => [k, node.attrs.values[i]!]));
       return [{ dtype: "int64", shape: x.shape, data: x.data.map((v) => ids.get(v as string) ?? node.attrs.defaultValue) }];
     }
+    case "StringHash":
+      return [{ dtype: "int64", shape: x.shape, data: x.data.map((v) => murmur3_32(v as string) % node.attrs.buckets) }];
     case "Call": {
       const fn = graph.functions.find((f) => f.name === node.attrs.function)!;
       const body = instantiate(fn, node.inputs);

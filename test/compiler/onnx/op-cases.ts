@@ -145,6 +145,12 @@ export const CASES: OpCase[] = [
     feeds: () => ({ s: { dtype: "string", shape: [3, 2], data: ["a", "zz", "é", "b c", "", "A"] } }),
   },
   {
+    op: "StringHash",
+    title: "StringHash of strings to MurmurHash3 buckets",
+    build: (b) => out(b, b.node("StringHash", [b.input("s", "string", [BATCH, 2])], { buckets: 1000 })[0]!),
+    feeds: () => ({ s: { dtype: "string", shape: [3, 2], data: ["a", "zz", "é", "b c", "", "United-States"] } }),
+  },
+  {
     op: "Call",
     title: "Call of a local function",
     build: (b, t) => {

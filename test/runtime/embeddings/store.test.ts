@@ -115,7 +115,7 @@ describe("EmbeddingStore", () => {
 describe("a table too large for one array", () => {
   it("is refused with a user error naming the field and what to change, before any memory is taken", () => {
     const manifest = { tables: [{ field: "item", dim: 32, rows: "emb/item/rows", index: "emb/item/index" }], graphs: { train: { inputs: ["adam_m", "adam_v"].map((s) => ({ name: `emb/item/rows/${s}`, role: "state", of: "emb/item/rows", state: s, init: 0 })) } } };
-    const preprocessing = { fields: { item: { kind: "categorical", vocab: { kind: "hash", hash: "fnv1a32-utf8", buckets: 50_000_000 } } } };
+    const preprocessing = { fields: { item: { kind: "categorical", vocab: { kind: "hash", hash: "murmur3-32-utf8", buckets: 50_000_000 } } } };
     let error: unknown;
     try {
       EmbeddingStore.initial(manifest as never, preprocessing as never, 1);
