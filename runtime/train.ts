@@ -115,6 +115,13 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   let state: TrainState;
   if (options.resume) {
     const c = readCheckpoint(checkpointPath(options.runDir, "last"), manifest);
+    const rehashed = Object.entries(c.preprocessing.fields).find(([name, f]) => {
+      const now = data.preprocessing.fields[name];
+      return f.kind !== "numeric" && f.vocab.kind === "hash" && now?.kind === f.kind && now.vocab.kind === "hash" && now.vocab.hash !== f.vocab.hash;
+    });
+    if (rehashed) {
+      throw new UserError(`${checkpointPath(options.runDir, "last")}: this run hashed field "${rehashed[0]}" with ${(rehashed[1] as { vocab: { hash: string } }).vocab.hash}, and this mssmc hashes new data with murmur3-32-utf8 (which exported models can compute); a run cannot change its hash, so start a new run.`, "checkpoint-mismatch");
+    }
     if (JSON.stringify(c.preprocessing) !== JSON.stringify(data.preprocessing)) {
       throw new UserError(`${checkpointPath(options.runDir, "last")}: the training data gives other vocabularies or statistics than the data this run started with; resume with the same --data, --valid and --valid-fraction.`, "checkpoint-mismatch");
     }

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { checkpointPath, loadTrainedModel } from "../../runtime/checkpoint.js";
+import { loadSpec } from "../../compiler/spec/load.js";
+import { checkpointPath, decodeCheckpoint, loadTrainedModel, writeCheckpoint } from "../../runtime/checkpoint.js";
+import { loadTrainingData } from "../../runtime/data/dataset.js";
 import { UserError } from "../../runtime/errors.js";
 import { learningRate, train } from "../../runtime/train.js";
-import { compiled, smallData, smallSpec, tempDir } from "./helpers.js";
+import { compiled, SMALL_SPEC, smallCsv, smallData, smallSpec, tempDir, writeTemp } from "./helpers.js";
 
 const quiet = { device: "cpu" as const, threads: 1, log: () => {} };
 
@@ -47,6 +49,27 @@ describe("train", () => {
     expect(second.status).toBe("done");
     expect(readFileSync(checkpointPath(interrupted, "last")).equals(readFileSync(checkpointPath(straight, "last")))).toBe(true);
     expect(readFileSync(checkpointPath(interrupted, "best")).equals(readFileSync(checkpointPath(straight, "best")))).toBe(true);
+  });
+
+  it("refuses to resume on other data, or a run whose hashed field used another hash (FNV-1a, before MurmurHash3)", async () => {
+    const r = loadSpec(writeTemp("hashed.mssm", SMALL_SPEC.replace("c categorical(dim: 4)", "c categorical(dim: 4, hash_buckets: 8)")));
+    const spec = r.spec!;
+    const runDir = tempDir();
+    await train(compiled(spec), await smallData(spec), { ...quiet, runDir, stopAtStep: 5 });
+    const other = await loadTrainingData(spec, writeTemp("other.csv", smallCsv(300)), { validFraction: 0.2, seed: spec.train.seed });
+    const refused = await train(compiled(spec), { train: other.train, valid: other.valid, preprocessing: other.preprocessing }, { ...quiet, runDir, resume: true }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UserError);
+    expect((refused as UserError).message).toMatch(/the training data gives other vocabularies or statistics than the data this run started with/);
+    // The same run as an older mssmc would have written it: field c hashed with FNV-1a.
+    const path = checkpointPath(runDir, "last");
+    const c = decodeCheckpoint(readFileSync(path), path);
+    c.preprocessing.fields["c"] = { kind: "categorical", vocab: { kind: "hash", hash: "fnv1a32-utf8", buckets: 8 } };
+    writeCheckpoint(path, c);
+    const old = await train(compiled(spec), await smallData(spec), { ...quiet, runDir, resume: true }).catch((e: unknown) => e);
+    expect(old).toBeInstanceOf(UserError);
+    expect((old as UserError).message).toBe(
+      `${path}: this run hashed field "c" with fnv1a32-utf8, and this mssmc hashes new data with murmur3-32-utf8 (which exported models can compute); a run cannot change its hash, so start a new run.`,
+    );
   });
 
   it("stops on a NaN or infinite loss with a clear message and keeps the last good checkpoint", async () => {
