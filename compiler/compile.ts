@@ -7,6 +7,7 @@ import { eliminateCommonSubexpressions } from "./ir/cse.js";
 import type { Graph, Value } from "./ir/graph.js";
 import { HardConcreteSample } from "./ir/hard-concrete.js";
 import { inlineCalls } from "./ir/inline.js";
+import { mergeGateSamples } from "./ir/merge-gate-samples.js";
 import { mergeSiblingMatMuls } from "./ir/merge-matmuls.js";
 import type { Init } from "./ir/init.js";
 import type { DType, Shape } from "./ir/ops.js";
@@ -109,11 +110,11 @@ function optimizeGraph(graph: Graph): Graph {
 
 /**
  * The forward graph the training step differentiates, from a train-mode lowering: sampled gates
- * inlined, repeated computations merged, and sibling matmuls (experts reading one input) run as one
+ * merged into one call and inlined, repeated computations merged, and sibling matmuls (experts reading one input) run as one
  * GEMM. eval.onnx keeps one matmul per layer, which is what export's pruning cuts blocks of.
  */
 export function trainingForward(forward: Graph): Graph {
-  return mergeSiblingMatMuls(optimizeGraph(inlineCalls(forward, new Set([HardConcreteSample.name]))));
+  return mergeSiblingMatMuls(optimizeGraph(inlineCalls(mergeGateSamples(forward), new Set([HardConcreteSample.name]))));
 }
 
 /** Compiles a checked, normalized spec into the artifact. */

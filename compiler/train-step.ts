@@ -206,7 +206,8 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
     const numel = (v: Value) => (v.shape as number[]).reduce((a, d) => a * d, 1);
     const scope = `optim/${first.group}/flat`;
     const flat = (v: Value, name: string) => (v.shape.length === 1 ? v : b.reshape(v, [numel(v)], name));
-    const join = (vs: readonly Value[], name: string) => b.concat(vs.map((v, k) => flat(v, `${scope}/${name}/${k}`)), 0, `${scope}/${name}`);
+    // Called inside the scope below, so names are local to it.
+    const join = (vs: readonly Value[], name: string) => b.concat(vs.map((v, k) => flat(v, `${name}/${k}`)), 0, name);
     const next = b.scope(scope, () =>
       update(
         {

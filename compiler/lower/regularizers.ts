@@ -26,6 +26,13 @@ const allAxes = (v: Value) => v.shape.map((_d, i) => i);
 export function l0Term(ctx: LowerContext): Value {
   const { b, spec } = ctx;
   const beta = ctx.l0Inputs.length ? b.constant(spec.gates.beta, "float32") : undefined;
+  // One-dimensional gates all at once: one L0 call on every log α joined, in the order they were
+  // made (the training forward samples the same Concat, compiler/ir/merge-gate-samples.ts).
+  if (ctx.logAlphas.length >= 2 && ctx.logAlphas.every((p) => p.shape.length === 1)) {
+    const all = b.concat(ctx.logAlphas, 0, "gates/all/log_alpha");
+    const [p] = b.call(HardConcreteL0, [all, beta!, b.constant(spec.gates.gamma, "float32"), b.constant(spec.gates.zeta, "float32")], ["gates/all/l0"]);
+    return b.reduceSum(p!, [0], false, "l0");
+  }
   const terms = ctx.l0Inputs.map((logAlpha) => {
     const group = gateGroupOf(logAlpha);
     const [p] = b.call(HardConcreteL0, [logAlpha, beta!, b.constant(spec.gates.gamma, "float32"), b.constant(spec.gates.zeta, "float32")], [`${group}/l0`]);

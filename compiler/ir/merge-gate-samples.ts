@@ -1,0 +1,82 @@
+// Merging gate samples: the training forward samples each owner's gate pack with its own
+// HardConcreteSample call (compiler/lower/gates.ts), about a dozen element-wise nodes each once
+// inlined, on vectors of a few hundred elements: node overhead, not arithmetic. Every call of
+// one-dimensional log α and noise with the same β, γ, ζ becomes one call on all of them joined,
+// whose result is split back into the calls' results (same names, so nothing downstream changes):
+//   z_1, ..., z_n = Split(HardConcreteSample(Concat(log α_1..n), Concat(u_1..n), β, γ, ζ))
+// The sample is element-wise, so every z is what its own call gave, bit for bit. A pack (a Concat
+// of params or of noise inputs) is joined by its members, so the joined log α is a Concat of the
+// params themselves: the L0 term builds the same one (compiler/lower/regularizers.ts), common-
+// subexpression elimination keeps one, and the training step updates the params as one pack.
+
+import { Builder, type Graph, type Node, type Value } from "./graph.js";
+import { HardConcreteSample } from "./hard-concrete.js";
+import type { PrimitiveOpKind } from "./shapes.js";
+
+/** The graph with its one-dimensional HardConcreteSample calls merged per (β, γ, ζ); unchanged when fewer than two. */
+export function mergeGateSamples(graph: Graph): Graph {
+  const producer = new Map<Value, Node>();
+  for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);
+  const constants = new Map(graph.constants.map((c) => [c.value, c]));
+  const scalarKey = (v: Value) => {
+    const c = constants.get(v);
+    return c && c.data.length === 1 ? `${c.value.dtype}:${String(c.data[0])}` : v.name;
+  };
+
+  const groups = new Map<string, Node[]>();
+  for (const n of graph.nodes) {
+    if (n.op !== "Call" || n.attrs.function !== HardConcreteSample.name) continue;
+    const [logAlpha, u, ...scalars] = n.inputs as [Value, Value, ...Value[]];
+    if (logAlpha.shape.length !== 1 || u.shape.length !== 1 || typeof logAlpha.shape[0] !== "number") continue;
+    const key = `${logAlpha.dtype}|${scalars.map(scalarKey).join("|")}`;
+    const list = groups.get(key);
+    if (list) list.push(n);
+    else groups.set(key, [n]);
+  }
+  const merged = [...groups.values()].filter((g) => g.length >= 2);
+  if (merged.length === 0) return graph;
+  const firstOf = new Map(merged.map((g) => [g[0]!, g]));
+  const skipped = new Set(merged.flatMap((g) => g.slice(1)));
+
+  // A pack's members (the inputs of the axis-0 Concat that made it), else the value itself.
+  const members = (v: Value): Value[] => {
+    const n = producer.get(v);
+    return n && n.op === "Concat" && n.attrs.axis === 0 ? n.inputs.flatMap(members) : [v];
+  };
+
+  const b = new Builder(graph.name, graph.doc);
+  const map = new Map<Value, Value>();
+  const get = (v: Value) => map.get(v)!;
+  for (const v of graph.inputs) map.set(v, b.input(v.name, v.dtype, v.shape));
+  for (const p of graph.params) map.set(p.value, b.at(p.doc, () => b.param(p.value.name, p.value.shape as readonly number[], p.init, { dtype: p.value.dtype as "float32" | "float64", group: p.group })));
+  for (const c of graph.constants) map.set(c.value, b.constant(c.data, c.value.dtype, c.value.shape, c.value.name.split("#")[1]));
+  const fn = graph.functions.find((f) => f.name === HardConcreteSample.name)!;
+
+  merged.forEach((calls, k) => {
+    // Every member is a param, a graph input or a constant, so the merged call can run first.
+    const stem = merged.length === 1 ? "gates/sample" : `gates/sample${k}`;
+    b.at(calls[0]!.doc, () => {
+      const join = (i: number, name: string) => {
+        const parts = calls.flatMap((c) => members(c.inputs[i]!)).map(get);
+        return parts.length === 1 ? parts[0]! : b.concat(parts, 0, `${stem}/${name}`);
+      };
+      const [, , ...scalars] = calls[0]!.inputs;
+      const z = b.call(fn, [join(0, "log_alpha"), join(1, "u"), ...scalars.map(get)], [`${stem}/z`])[0]!;
+      const pieces = b.split(z, 0, calls.map((c) => c.outputs[0]!.shape[0] as number), calls.map((c) => c.outputs[0]!.name));
+      calls.forEach((c, i) => map.set(c.outputs[0]!, pieces[i]!));
+    });
+  });
+
+  for (const node of graph.nodes) {
+    if (skipped.has(node) || firstOf.has(node)) continue;
+    b.at(node.doc, () => {
+      const inputs = node.inputs.map(get);
+      const names = node.outputs.map((o) => o.name);
+      const outputs =
+        node.op === "Call" ? b.call(graph.functions.find((f) => f.name === node.attrs.function)!, inputs, names) : b.node(node.op as PrimitiveOpKind, inputs, node.attrs as never, names);
+      node.outputs.forEach((o, i) => map.set(o, outputs[i]!));
+    });
+  }
+  for (const o of graph.outputs) b.output(get(o));
+  return b.finish();
+}
