@@ -1,5 +1,6 @@
 // A trained model -> one self-contained inference ONNX model (DESIGN §4): raw columns in, one score
-// per task out, so a server in any language needs nothing but an ONNX runtime.
+// per task out, so a server in any language needs nothing but an ONNX runtime (onnxruntime itself
+// when the model has hashed fields: their hash is its com.microsoft MurmurHash3 op).
 //
 //   inputs   one per source column, named after it: tensor(string) [batch] for categorical fields,
 //            float32 [batch] for numeric fields (NaN = missing)
@@ -18,8 +19,8 @@
 //
 // Categorical inputs are compared as given: feed the values the way the runtime reads CSV cells
 // (trimmed; "" and "?" mean missing). Hashed fields (`hash_buckets`) hash in the graph with
-// onnxruntime's MurmurHash3 (domain com.microsoft, in every onnxruntime build; ONNX itself has no
-// string hash), modulo the buckets, missing -> bucket 0, as runtime/data/vocab.ts does. What cannot
+// onnxruntime's MurmurHash3 (domain com.microsoft, in onnxruntime's standard builds; ONNX itself
+// has no string hash), modulo the buckets, missing -> bucket 0, as runtime/data/vocab.ts does. What cannot
 // be exported is refused with a UserError rather than approximated:
 // - hashed fields of runs trained before the runtime hashed with MurmurHash3 (FNV-1a), which no
 //   ONNX op computes;
@@ -112,7 +113,7 @@ function unexportable(field: Field, state: FieldState | undefined): string | und
   }
   if (state?.kind !== field.kind) return `the preprocessing has no ${field.kind} state for field "${field.name}"; was it fitted for another spec?`;
   if (state.kind !== "numeric" && state.vocab.kind === "hash" && state.vocab.hash !== "murmur3-32-utf8") {
-    return `field "${field.name}" was hashed with ${state.vocab.hash} (a run trained before mssmc hashed with MurmurHash3); no ONNX op computes that hash, so the exported model could not place unseen values in their buckets. Train the run again to export it`;
+    return `field "${field.name}" was hashed with ${state.vocab.hash}, not murmur3-32-utf8 (the hash of runs trained before mssmc hashed with MurmurHash3); no ONNX op computes it, so the exported model could not place unseen values in their buckets. Train the run again to export it`;
   }
   return undefined;
 }

@@ -23,11 +23,20 @@ export function mergeGateSamples(graph: Graph): Graph {
     return c && c.data.length === 1 ? `${c.value.dtype}:${String(c.data[0])}` : v.name;
   };
 
+  // A pack's members (the inputs of the axis-0 Concat that made it), else the value itself.
+  const members = (v: Value): Value[] => {
+    const n = producer.get(v);
+    return n && n.op === "Concat" && n.attrs.axis === 0 ? n.inputs.flatMap(members) : [v];
+  };
+  // The merged call runs before every other node, so it may read only params, inputs and constants.
+  const leaves = (v: Value) => members(v).every((m) => !producer.has(m));
+
   const groups = new Map<string, Node[]>();
   for (const n of graph.nodes) {
     if (n.op !== "Call" || n.attrs.function !== HardConcreteSample.name) continue;
     const [logAlpha, u, ...scalars] = n.inputs as [Value, Value, ...Value[]];
     if (logAlpha.shape.length !== 1 || u.shape.length !== 1 || typeof logAlpha.shape[0] !== "number") continue;
+    if (!leaves(logAlpha) || !leaves(u) || !scalars.every((s) => !producer.has(s))) continue;
     const key = `${logAlpha.dtype}|${scalars.map(scalarKey).join("|")}`;
     const list = groups.get(key);
     if (list) list.push(n);
@@ -38,12 +47,6 @@ export function mergeGateSamples(graph: Graph): Graph {
   const firstOf = new Map(merged.map((g) => [g[0]!, g]));
   const skipped = new Set(merged.flatMap((g) => g.slice(1)));
 
-  // A pack's members (the inputs of the axis-0 Concat that made it), else the value itself.
-  const members = (v: Value): Value[] => {
-    const n = producer.get(v);
-    return n && n.op === "Concat" && n.attrs.axis === 0 ? n.inputs.flatMap(members) : [v];
-  };
-
   const b = new Builder(graph.name, graph.doc);
   const map = new Map<Value, Value>();
   const get = (v: Value) => map.get(v)!;
@@ -53,7 +56,6 @@ export function mergeGateSamples(graph: Graph): Graph {
   const fn = graph.functions.find((f) => f.name === HardConcreteSample.name)!;
 
   merged.forEach((calls, k) => {
-    // Every member is a param, a graph input or a constant, so the merged call can run first.
     const stem = merged.length === 1 ? "gates/sample" : `gates/sample${k}`;
     b.at(calls[0]!.doc, () => {
       const join = (i: number, name: string) => {

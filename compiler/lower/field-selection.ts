@@ -51,7 +51,9 @@ export function selectFields(ctx: LowerContext, fields: Value, group: string): V
   return b.scope(`select/${group}`, () => {
     const g = b.param("g", [width], FIELD_SELECTION_INIT, { group: "gate" });
     // Training computes (E ⊙ g) S as E (g ⊙ S): a [D, n] product instead of a [batch, D] one,
-    // forward and back. Evaluation keeps E ⊙ g, whose per-field columns export's pruning follows.
+    // forward and back (more work only with more fields than examples in a batch, where the
+    // [batch, D] x [D, n] matmul, the same either way, costs far more). Evaluation keeps E ⊙ g,
+    // whose per-field columns export's pruning follows.
     const weighted = ctx.mode === "train" ? b.mul(b.unsqueeze(g, [1], "column"), s, "weighted_segments") : undefined;
     const dotsName = spec.gates.select_offset === 0 ? "scores" : "dots";
     const dots = weighted ? b.matmul(fields, weighted, dotsName) : b.matmul(b.mul(fields, g, "weighted"), s, dotsName);

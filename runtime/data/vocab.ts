@@ -7,7 +7,8 @@
 // and a missing value to bucket 0, which it shares with the values that hash there. MurmurHash3
 // because onnxruntime has it (com.microsoft MurmurHash3), so the exported model hashes unseen
 // values exactly as training did. Runs written before it hashed with FNV-1a ("fnv1a32-utf8"):
-// they still train, evaluate and predict, but cannot be exported.
+// they still evaluate and predict, but cannot be resumed (new data is hashed with MurmurHash3)
+// or exported.
 
 import { UserError } from "../errors.js";
 
@@ -56,7 +57,7 @@ export class VocabIndex {
 
   constructor(readonly vocab: Vocab) {
     this.ids = vocab.kind === "values" ? new Map(vocab.values.map((v, i) => [v, i + 1])) : undefined;
-    this.hash = vocab.kind === "hash" ? HASHES[vocab.hash] : undefined;
+    this.hash = vocab.kind === "hash" && Object.hasOwn(HASHES, vocab.hash) ? HASHES[vocab.hash] : undefined;
     if (vocab.kind === "hash" && !this.hash) throw new UserError(`unknown string hash "${String(vocab.hash)}" (known: ${Object.keys(HASHES).join(", ")}); the run's files were written by a newer mssmc or edited`, "unknown-hash");
   }
 

@@ -27,7 +27,8 @@ describe("murmur3_32", () => {
     const rng = Random.derive(11, "murmur3");
     // No U+0000: onnxruntime-node passes strings to the runtime as C strings, which end there.
     const alphabet = ["a", "Z", "0", " ", "-", ".", "é", "ß", "日", "本", "😀", "\t"];
-    const strings = ["", "?", "United-States", "Private", "\ud800", "x\udc00y"];
+    // Long ones too: past the 256 bytes murmur3_32's buffer starts with.
+    const strings = ["", "?", "United-States", "Private", "\ud800", "x\udc00y", "é".repeat(200), "日本😀".repeat(150)];
     while (strings.length < 600) {
       const n = Math.floor(rng.uniform() * 40);
       strings.push(Array.from({ length: n }, () => alphabet[Math.floor(rng.uniform() * alphabet.length)]!).join(""));
