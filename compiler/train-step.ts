@@ -4,6 +4,11 @@
 // forward outputs, then the next value of every parameter, state tensor, embedding row block and
 // row state. The runtime feeds each `<x>/next` back as `<x>` on the next step.
 //
+// A dense or gate parameter's optimizer state and its next values are flat vectors of its
+// elements (row-major): the optimizer updates a group's tensors as one flat vector, so keeping
+// them flat spares a copy in and out per tensor. The runtime only moves their elements; it feeds a
+// next value back with its input's shape. Embedding rows and their state keep [rows, dim].
+//
 // Groups: params of group "dense" use train.optimizer, "gate" train.gate_optimizer; the gathered
 // embedding rows (inputs `emb/<field>/rows`, [rows_<field>, dim]) use train.embedding_optimizer,
 // row-wise (compiler/optim/rows.ts). `step` and the learning rates `lr/<group>` are scalars of the
@@ -79,6 +84,9 @@ export interface TrainStep {
 
 const typed = (v: Value) => ({ name: v.name, dtype: v.dtype, shape: v.shape });
 
+/** The number of elements of a statically shaped value. */
+const numel = (v: Value) => (v.shape as number[]).reduce((a, d) => a * d, 1);
+
 /**
  * A tensor the optimizer updates: a param, a block of embedding rows, or a pack of params the
  * forward reads only concatenated (`members`; the value is their Concat): their updates are
@@ -150,7 +158,10 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   const step = b.input("step", dtype, []);
   const lr = Object.fromEntries((Object.keys(GROUP_OPTIMIZER) as Group[]).map((g) => [g, b.input(`lr/${g}`, dtype, [])])) as Record<Group, Value>;
   // State inputs are per param (a pack's members each have theirs), member by member.
-  const stateInputs = trained.map((t) => (t.members ?? [t.value]).map((m) => t.state.map((s) => b.input(`${m.name}/${s.name}`, m.dtype, m.shape))));
+  // Dense and gate state is flat (see the header); embedding row state is shaped like the rows.
+  const stateInputs = trained.map((t) =>
+    (t.members ?? [t.value]).map((m) => t.state.map((s) => b.input(`${m.name}/${s.name}`, m.dtype, t.group === "embedding" ? m.shape : [numel(m)]))),
+  );
 
   // Each group's shared scalars (bias corrections, ...) are built once, before its first update.
   const updaters = new Map<Group, (x: UpdateInputs, names: UpdateNames) => UpdateOutputs>();
@@ -173,56 +184,64 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
       });
     });
   }
-  // The update units: an element-wise group's dense or gate tensors all at once (flat), any
-  // other tensor on its own. Embedding rows stay per field: their row counts are only known at
-  // run time.
+  // The update units: an element-wise group's dense or gate tensors all at once, any other tensor
+  // on its own. Embedding rows stay per field: their row counts are only known at run time.
   const units: number[][] = [];
   const flatUnit = new Map<Group, number[]>();
   trained.forEach((t, i) => {
-    const flat = packing && t.rule.elementwise && t.group !== "embedding" && t.value.shape.every((d) => typeof d === "number");
-    if (!flat) return units.push([i]);
+    if (!packing || !t.rule.elementwise || t.group === "embedding") return units.push([i]);
     if (!flatUnit.has(t.group)) units.push(flatUnit.set(t.group, []).get(t.group)!);
     flatUnit.get(t.group)!.push(i);
   });
   // The next values of each trained tensor's members (a tensor without members is its own one):
   // nextOf[i][j] = [param, ...state] of member j of trained[i].
   const nextOf: Value[][][] = [];
+  const flat = (v: Value, name: string) => (v.shape.length === 1 ? v : b.reshape(v, [numel(v)], name));
   for (const unit of units) {
     const first = trained[unit[0]!]!;
     const update = updaterOf(first);
     const names = { param: "next", state: first.state.map((s) => `${s.name}/next`) };
-    if (unit.length === 1) {
+    const members = unit.flatMap((i) => (trained[i]!.members ?? [trained[i]!.value]).map((m, j) => ({ i, j, m })));
+    if (first.group === "embedding") {
       const i = unit[0]!;
-      const state = first.members ? first.state.map((s, k) => b.concat(stateInputs[i]!.map((m) => m[k]!), 0, `${first.value.name}/${s.name}`)) : stateInputs[i]![0]!;
-      const next = b.scope(first.value.name, () => update({ param: first.value, grad: differentiated.gradients[i]!, state }, names));
-      const param = unpack(first, next.param, (m) => `${m.name}/next`);
-      const states = next.state.map((v, k) => unpack(first, v, (m) => `${m.name}/${first.state[k]!.name}/next`));
-      nextOf[i] = param.map((p, j) => [p, ...states.map((vs) => vs[j]!)]);
+      const next = b.scope(first.value.name, () => update({ param: first.value, grad: differentiated.gradients[i]!, state: stateInputs[i]![0]! }, names));
+      nextOf[i] = [[next.param, ...next.state]];
       continue;
     }
-    // One flat vector of every member of the unit: element-wise updates of the concatenation are
-    // each member's own update, bit for bit. A pack's gradient is its members' gradients joined.
-    const members = unit.flatMap((i) => (trained[i]!.members ?? [trained[i]!.value]).map((m, j) => ({ i, j, m })));
-    const numel = (v: Value) => (v.shape as number[]).reduce((a, d) => a * d, 1);
-    const scope = `optim/${first.group}/flat`;
-    const flat = (v: Value, name: string) => (v.shape.length === 1 ? v : b.reshape(v, [numel(v)], name));
-    // Called inside the scope below, so names are local to it.
-    const join = (vs: readonly Value[], name: string) => b.concat(vs.map((v, k) => flat(v, `${name}/${k}`)), 0, name);
-    const next = b.scope(scope, () =>
-      update(
-        {
-          param: join(members.map(({ m }) => m), "param"),
-          grad: join(unit.map((i) => differentiated.gradients[i]!), "grad"),
-          state: first.state.map((s, k) => join(members.map(({ i, j }) => stateInputs[i]![j]![k]!), s.name)),
-        },
-        names,
-      ),
-    );
+    // Called inside the update's scope, so names are local to it: the flat join of some tensors.
+    const join = (vs: readonly Value[], name: string) => (vs.length === 1 ? flat(vs[0]!, `${name}/flat`) : b.concat(vs.map((v, k) => flat(v, `${name}/${k}`)), 0, name));
+    let next: UpdateOutputs;
+    if (unit.length === 1 && !first.rule.elementwise) {
+      // An optimizer that needs the tensor's shape sees it shaped; its results are flattened.
+      const i = unit[0]!;
+      const shaped = (v: Value, name: string) => (first.value.shape.length === 1 ? v : b.reshape(v, first.value.shape, name));
+      next = b.scope(first.value.name, () => {
+        const state = first.state.map((st, k) => shaped(join(members.map(({ j }) => stateInputs[i]![j]![k]!), st.name), `${st.name}/shaped`));
+        const out = update({ param: first.value, grad: differentiated.gradients[i]!, state }, { param: "next/shaped", state: first.state.map((st) => `${st.name}/next/shaped`) });
+        return { param: flat(out.param, "next/flat"), state: out.state.map((v, k) => flat(v, `${first.state[k]!.name}/next/flat`)) };
+      });
+    } else {
+      // One flat vector of every member of the unit: element-wise updates of the concatenation are
+      // each member's own update, bit for bit. A pack's gradient is its members' gradients joined.
+      // A lone member is updated under its own name, so its results need no renaming.
+      const lone = members.length === 1;
+      next = b.scope(lone ? members[0]!.m.name : `optim/${first.group}/flat`, () =>
+        update(
+          {
+            param: join(members.map(({ m }) => m), "param"),
+            grad: join(unit.map((i) => differentiated.gradients[i]!), "grad"),
+            state: first.state.map((st, k) => join(members.map(({ i, j }) => stateInputs[i]![j]![k]!), st.name)),
+          },
+          names,
+        ),
+      );
+      if (lone) {
+        nextOf[unit[0]!] = [[next.param, ...next.state]];
+        continue;
+      }
+    }
     // Cut back into the members, named as a member updated on its own would name them.
-    const cut = (v: Value, name: (m: Value) => string): Value[] =>
-      b
-        .split(v, 0, members.map(({ m }) => numel(m)), members.map(({ m }) => (m.shape.length === 1 ? name(m) : `${name(m)}/flat`)))
-        .map((piece, k) => (members[k]!.m.shape.length === 1 ? piece : b.reshape(piece, members[k]!.m.shape, name(members[k]!.m))));
+    const cut = (v: Value, name: (m: Value) => string): Value[] => (members.length === 1 ? [b.identity(v, name(members[0]!.m))] : b.split(v, 0, members.map(({ m }) => numel(m)), members.map(({ m }) => name(m))));
     const params = cut(next.param, (m) => `${m.name}/next`);
     const states = next.state.map((v, k) => cut(v, (m) => `${m.name}/${first.state[k]!.name}/next`));
     members.forEach(({ i, j }, k) => ((nextOf[i] ??= [])[j] = [params[k]!, ...states.map((vs) => vs[k]!)]));

@@ -50,7 +50,7 @@ function stepFeeds(forward: Graph, step: TrainStep, spec: Parameters<typeof rand
     if (feeds[t.name]) feeds[t.name] = { ...feeds[t.name]!, dtype: t.dtype };
     if (t.role === "step") feeds[t.name] = { dtype, shape: [], data: [1] };
     if (t.role === "lr") feeds[t.name] = { dtype, shape: [], data: [0.01] };
-    if (t.role === "state") feeds[t.name] = { ...feeds[t.of!]!, dtype, data: feeds[t.of!]!.data.map(() => t.init!) };
+    if (t.role === "state") feeds[t.name] = { dtype, shape: t.shape.map((d) => (typeof d === "number" ? d : feeds[t.of!]!.shape[0]!)), data: feeds[t.of!]!.data.map(() => t.init!) };
   }
   return feeds;
 }

@@ -63,13 +63,13 @@ describe("buildTrainStep", () => {
       "lr lr/dense float32[] dense",
       "lr lr/gate float32[] gate",
       "lr lr/embedding float32[] embedding",
-      "state hidden/weight/adam_m float32[5,4] dense of=hidden/weight init=0",
-      "state hidden/weight/adam_v float32[5,4] dense of=hidden/weight init=0",
+      "state hidden/weight/adam_m float32[20] dense of=hidden/weight init=0",
+      "state hidden/weight/adam_v float32[20] dense of=hidden/weight init=0",
       "state hidden/bias/adam_m float32[4] dense of=hidden/bias init=0",
       "state hidden/bias/adam_v float32[4] dense of=hidden/bias init=0",
       "state hidden/log_alpha/momentum float32[4] gate of=hidden/log_alpha init=0",
-      "state out/weight/adam_m float32[4,1] dense of=out/weight init=0",
-      "state out/weight/adam_v float32[4,1] dense of=out/weight init=0",
+      "state out/weight/adam_m float32[4] dense of=out/weight init=0",
+      "state out/weight/adam_v float32[4] dense of=out/weight init=0",
       "state out/bias/adam_m float32[1] dense of=out/bias init=0",
       "state out/bias/adam_v float32[1] dense of=out/bias init=0",
       "state emb/item/rows/adagrad_sum float32[rows_item,3] embedding of=emb/item/rows init=0.1",
@@ -82,17 +82,17 @@ describe("buildTrainStep", () => {
     expect(step.outputs.map(describeTensor)).toEqual([
       "output loss float32[]",
       "output prediction float32[batch]",
-      "next hidden/weight/next float32[5,4] dense of=hidden/weight",
-      "next hidden/weight/adam_m/next float32[5,4] dense of=hidden/weight/adam_m",
-      "next hidden/weight/adam_v/next float32[5,4] dense of=hidden/weight/adam_v",
+      "next hidden/weight/next float32[20] dense of=hidden/weight",
+      "next hidden/weight/adam_m/next float32[20] dense of=hidden/weight/adam_m",
+      "next hidden/weight/adam_v/next float32[20] dense of=hidden/weight/adam_v",
       "next hidden/bias/next float32[4] dense of=hidden/bias",
       "next hidden/bias/adam_m/next float32[4] dense of=hidden/bias/adam_m",
       "next hidden/bias/adam_v/next float32[4] dense of=hidden/bias/adam_v",
       "next hidden/log_alpha/next float32[4] gate of=hidden/log_alpha",
       "next hidden/log_alpha/momentum/next float32[4] gate of=hidden/log_alpha/momentum",
-      "next out/weight/next float32[4,1] dense of=out/weight",
-      "next out/weight/adam_m/next float32[4,1] dense of=out/weight/adam_m",
-      "next out/weight/adam_v/next float32[4,1] dense of=out/weight/adam_v",
+      "next out/weight/next float32[4] dense of=out/weight",
+      "next out/weight/adam_m/next float32[4] dense of=out/weight/adam_m",
+      "next out/weight/adam_v/next float32[4] dense of=out/weight/adam_v",
       "next out/bias/next float32[1] dense of=out/bias",
       "next out/bias/adam_m/next float32[1] dense of=out/bias/adam_m",
       "next out/bias/adam_v/next float32[1] dense of=out/bias/adam_v",
@@ -143,7 +143,8 @@ describe("buildTrainStep", () => {
     const full = { ...feeds, step: { dtype: "float64" as const, shape: [], data: [1] } } as Record<string, RefTensor>;
     for (const t of step.inputs) {
       if (t.role === "lr") full[t.name] = { dtype: "float64", shape: [], data: [0.01] };
-      if (t.role === "state") full[t.name] = { ...feeds[t.of!]!, data: feeds[t.of!]!.data.map(() => t.init!) };
+      // Dense and gate state is flat; embedding row state is shaped like the rows.
+      if (t.role === "state") full[t.name] = { ...feeds[t.of!]!, ...(t.group === "embedding" ? {} : { shape: t.shape as number[] }), data: feeds[t.of!]!.data.map(() => t.init!) };
     }
     const stepModel = await openModel(emitModel(step.graph, { params: "inputs" }));
     const forwardModel = await openModel(emitModel(forward, { params: "inputs" }));
