@@ -37,7 +37,7 @@ export function runExport(runDir: string, o: ExportCommandOptions): Promise<numb
     const exported = exportModel(model, { opset: o.opset, prune: o.prune });
     mkdirSync(dirname(o.output), { recursive: true });
     writeFileAtomic(o.output, exported.bytes);
-    const inputs = exported.inputs.map((i) => `${i.name} (${i.dtype})`).join(", ");
+    const inputs = exported.inputs.map((i) => `${i.name} (${i.dtype}${i.shape.length > 1 ? " tokens" : ""})`).join(", ");
     const { total, closed } = exported.gates;
     process.stdout.write(
       `exported ${model.manifest.spec.model} to ${o.output} (${kib(exported.bytes.length)}, ${exported.params.toLocaleString("en-US")} numbers, opset ${o.opset})\n` +

@@ -3,7 +3,9 @@
 // when the model has hashed fields: their hash is its com.microsoft MurmurHash3 op).
 //
 //   inputs   one per source column, named after it: tensor(string) [batch] for categorical fields,
-//            float32 [batch] for numeric fields (NaN = missing)
+//            float32 [batch] for numeric fields (NaN = missing), tensor(string) [batch, tokens] for
+//            multi_hot fields: each cell already split at the field's separator and trimmed, as
+//            the runtime reads it, padded with "" (missing tokens, "" and "?", count for nothing)
 //   inside   vocabulary lookup (ai.onnx.ml LabelEncoder, unknown and missing -> id 0) and a Gather
 //            from the embedding table (an initializer); numeric: transform (log1p x = Log(1 + x)),
 //            z = (x - mean) / std, missing -> 0 (the training mean); then the eval-mode forward of
@@ -24,8 +26,8 @@
 // be exported is refused with a UserError rather than approximated:
 // - hashed fields of runs trained before the runtime hashed with MurmurHash3 (FNV-1a), which no
 //   ONNX op computes;
-// - multi_hot fields: splitting a string needs StringSplit (opset 20, beyond the default 17 and
-//   Debian's checker) and trimming tokens has no op at all.
+// - a multi_hot field's column read by another field too (its input is a token list); ONNX cannot
+//   split and trim a cell at opset 17, so the tokens are the caller's to make.
 
 import type { Graph, Value } from "../compiler/ir/graph.js";
 import { Builder } from "../compiler/ir/graph.js";
@@ -60,6 +62,8 @@ export interface ExportedInput {
   /** The source column, which is also the input's name. */
   name: string;
   dtype: "string" | "float32";
+  /** [batch], or [batch, tokens] for a multi_hot field's token lists. */
+  shape: (number | string)[];
   /** The fields that read it. */
   fields: string[];
 }
@@ -108,9 +112,6 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Why a field cannot be exported, or undefined when it can. */
 function unexportable(field: Field, state: FieldState | undefined): string | undefined {
-  if (field.kind === "multi_hot") {
-    return `field "${field.name}" is multi_hot; the exported model cannot split and trim its lists in ONNX (StringSplit needs opset 20 and nothing trims tokens), so multi_hot fields are not exported`;
-  }
   if (state?.kind !== field.kind) return `the preprocessing has no ${field.kind} state for field "${field.name}"; was it fitted for another spec?`;
   if (state.kind !== "numeric" && state.vocab.kind === "hash" && state.vocab.hash !== "murmur3-32-utf8") {
     return `field "${field.name}" was hashed with ${state.vocab.hash}, not murmur3-32-utf8 (the hash of runs trained before mssmc hashed with MurmurHash3); no ONNX op computes it, so the exported model could not place unseen values in their buckets. Train the run again to export it`;
@@ -126,12 +127,14 @@ function checkExportable(model: TrainedModel): void {
     const why = unexportable(f, model.preprocessing.fields[f.name]);
     if (why) problems.push(why);
   }
-  // One input per column, so a column has one element type.
+  // One input per column, so a column has one element type, and a token list is read by one field.
   const kinds = new Map<string, Field>();
   for (const f of spec.fields) {
     const other = kinds.get(f.column);
     if (other && (other.kind === "numeric") !== (f.kind === "numeric")) {
       problems.push(`column "${f.column}" is read as ${other.kind} by field "${other.name}" and as ${f.kind} by field "${f.name}"; an exported input has one element type`);
+    } else if (other && (other.kind === "multi_hot" || f.kind === "multi_hot")) {
+      problems.push(`column "${f.column}" is read by fields "${other.name}" and "${f.name}", and ${other.kind === "multi_hot" ? `"${other.name}"` : `"${f.name}"`} is multi_hot; an exported multi_hot input is that field's token list, so no other field may read its column`);
     }
     if (!other) kinds.set(f.column, f);
   }
@@ -172,7 +175,25 @@ function lookupTable(vocab: Extract<Vocab, { kind: "values" }>): { keys: string[
   return { keys, values };
 }
 
-/** A categorical column's row ids [batch]: a vocabulary lookup, or a hash whose missing values go to bucket 0. */
+/** The symbolic token count of a multi_hot column's input. */
+export function tokensDim(column: string): string {
+  return `tokens_${column}`;
+}
+
+/**
+ * A multi_hot field's pooling weights, [batch, tokens], as runtime/data/batches.ts makes them:
+ * 0 for a missing token ("", "?", padding), else 1 (sum) or 1 / the row's count of tokens that are
+ * not missing (mean); a row without any gives 0 everywhere.
+ */
+function poolingWeights(b: Builder, tokens: Value, pooling: "sum" | "mean"): Value {
+  const missing = b.node("LabelEncoder", [tokens], { keys: ["", "?"], values: [1, 1], defaultValue: 0 }, ["token_missing"])[0]!;
+  const present = b.sub(b.constant(1, "float32"), b.cast(missing, "float32", "token_missing_f"), pooling === "sum" ? "weight" : "token_present");
+  if (pooling === "sum") return present;
+  const count = b.max(b.reduceSum(present, [1], true, "token_count"), b.constant(1, "float32"), "token_count_at_least_1");
+  return b.div(present, count, "weight");
+}
+
+/** A categorical column's row ids (of each token, for multi_hot): a vocabulary lookup, or a hash whose missing values go to bucket 0. */
 function categoryIds(b: Builder, column: Value, vocab: Vocab): Value {
   if (vocab.kind === "values") {
     const { keys, values } = lookupTable(vocab);
@@ -226,8 +247,9 @@ export function exportModel(model: TrainedModel, options: ExportOptions = {}): E
       continue;
     }
     const dtype = f.kind === "numeric" ? "float32" : "string";
-    columns.set(f.column, b.input(f.column, dtype, [BATCH]));
-    inputs.push({ name: f.column, dtype, fields: [f.name] });
+    const shape = f.kind === "multi_hot" ? [BATCH, tokensDim(f.column)] : [BATCH];
+    columns.set(f.column, b.input(f.column, dtype, shape));
+    inputs.push({ name: f.column, dtype, shape, fields: [f.name] });
   }
 
   // Preprocessing: what replaces each input of the eval graph.
@@ -241,6 +263,7 @@ export function exportModel(model: TrainedModel, options: ExportOptions = {}): E
       continue;
     }
     const ids = b.scope(`preprocess/${f.name}`, () => categoryIds(b, column, state.vocab));
+    if (f.kind === "multi_hot") replaced.set(`emb/${f.name}/weight`, b.scope(`preprocess/${f.name}`, () => poolingWeights(b, column, f.pooling)));
     const table = model.tables.get(f.name);
     const rows = vocabRows(state.vocab);
     if (!table || table.rows !== rows || table.dim !== f.dim || table.data.length !== rows * f.dim) {

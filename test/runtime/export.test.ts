@@ -69,10 +69,12 @@ async function runtimeScores(model: TrainedModel, csv: string): Promise<Record<s
   const numericCount = spec.fields.filter((f) => f.kind === "numeric").length;
   const feeds: Record<string, ort.Tensor> = {};
   for (const info of model.manifest.graphs.eval.inputs) {
-    const m = /^emb\/(.+)\/(rows|index)$/.exec(info.name);
+    const m = /^emb\/(.+)\/(rows|index|weight)$/.exec(info.name);
+    const list = m && spec.fields.find((f) => f.name === m[1])?.kind === "multi_hot";
     if (info.role === "param") feeds[info.name] = new ort.Tensor("float32", model.params.get(info.name)!, info.shape as number[]);
     else if (info.name === "numeric") feeds[info.name] = new ort.Tensor("float32", batch!.numeric, [batch!.size, numericCount]);
-    else if (m?.[2] === "index") feeds[info.name] = new ort.Tensor("int64", batch!.embeddings[m[1]!]!.index, [batch!.size]);
+    else if (m?.[2] === "index") feeds[info.name] = new ort.Tensor("int64", batch!.embeddings[m[1]!]!.index, list ? [batch!.size, batch!.embeddings[m[1]!]!.width] : [batch!.size]);
+    else if (m?.[2] === "weight") feeds[info.name] = new ort.Tensor("float32", batch!.embeddings[m[1]!]!.weights!, [batch!.size, batch!.embeddings[m[1]!]!.width]);
     else if (m?.[2] === "rows") {
       const { unique } = batch!.embeddings[m[1]!]!;
       const table = model.tables.get(m[1]!)!;
@@ -95,11 +97,20 @@ async function exportedScores(bytes: Uint8Array, spec: Spec, csv: string): Promi
   const session = await ort.InferenceSession.create(bytes);
   const columns = [...new Set(spec.fields.map((f) => f.column))].filter((c) => session.inputNames.includes(c));
   const numeric = new Set(spec.fields.filter((f) => f.kind === "numeric").map((f) => f.column));
+  const lists = new Map(spec.fields.flatMap((f) => (f.kind === "multi_hot" ? [[f.column, f.separator] as const] : [])));
   const cells: string[][] = columns.map(() => []);
   for await (const row of readCsv(csv, columns.map((c) => ({ column: c, usedBy: c })), new BadRows(false))) row.cells.forEach((c, i) => cells[i]!.push(c));
   const feeds: Record<string, ort.Tensor> = {};
   columns.forEach((c, i) => {
     const values = cells[i]!;
+    const separator = lists.get(c);
+    if (separator !== undefined) {
+      // A serving client's job for multi_hot: split at the separator, trim, pad with "".
+      const tokens = values.map((v) => v.split(separator).map((t) => t.trim()));
+      const width = Math.max(1, ...tokens.map((t) => t.length));
+      feeds[c] = new ort.Tensor("string", tokens.flatMap((t) => [...t, ...Array<string>(width - t.length).fill("")]), [values.length, width]);
+      return;
+    }
     feeds[c] = numeric.has(c)
       ? new ort.Tensor("float32", Float32Array.from(values, (v) => (v === "" || v === "?" ? NaN : Number(v))), [values.length])
       : new ort.Tensor("string", values, [values.length]);
@@ -291,7 +302,7 @@ describe("mssmc export: the self-contained model", () => {
     expect(prep.fields["native-country"]).toEqual({ kind: "categorical", vocab: { kind: "hash", hash: "murmur3-32-utf8", buckets: 64 } });
     const model = modelOf(spec, prep);
     const exported = exportModel(model);
-    expect(exported.inputs.find((i) => i.name === "native-country")).toEqual({ name: "native-country", dtype: "string", fields: ["native-country"] });
+    expect(exported.inputs.find((i) => i.name === "native-country")).toEqual({ name: "native-country", dtype: "string", shape: ["batch"], fields: ["native-country"] });
     // oddCsv has an unseen country (Atlantis), "?" and "" cells; testCsv 2,000 ordinary rows.
     for (const csv of [testCsv, oddCsv]) {
       const expected = await runtimeScores(model, csv);
@@ -300,17 +311,48 @@ describe("mssmc export: the self-contained model", () => {
     }
   });
 
-  it("refuses FNV-1a hashed fields (old runs), multi_hot fields and mixed-kind columns, naming each", () => {
+  it("exports multi_hot fields as token-list inputs: sum and mean pooling, vocabulary and hashed, unknown, missing and padded tokens score as eval.onnx does", async () => {
+    const spec = specOf(
+      join(dir, "lists.mssm"),
+      `fields {\n  age numeric\n  tags multi_hot(dim: 4, separator: "|")\n  cats multi_hot(dim: 4, separator: ";", pooling: sum, hash_buckets: 7)\n}\ntasks { y binary(label: y) }\nmodel lists { towers { tower: mlp[8] relu } }\n`,
+    );
+    const rng = Random.derive(5, "lists");
+    const pick = (xs: readonly string[]) => xs[Math.floor(rng.uniform() * xs.length)]!;
+    const list = (vocab: readonly string[], sep: string) =>
+      rng.uniform() < 0.1 ? pick(["", "?"]) : Array.from({ length: 1 + Math.floor(rng.uniform() * 4) }, () => pick(vocab)).join(pick([sep, ` ${sep} `, `${sep} `]));
+    const csv = (rows: number, vocab: readonly string[]) =>
+      ["age,tags,cats,y", ...Array.from({ length: rows }, () => `${Math.floor(rng.uniform() * 60)},${list(vocab, "|")},${list(vocab, ";")},${rng.uniform() < 0.5 ? 1 : 0}`)].join("\n") + "\n";
+    const train = join(dir, "lists-train.csv");
+    const test = join(dir, "lists-test.csv");
+    writeFileSync(train, csv(300, ["red", "green", "blue", "dark red"]));
+    // Unseen tokens (unknown to the vocabulary, new buckets for the hash), "?" and empty tokens.
+    writeFileSync(test, csv(200, ["red", "blue", "dark red", "teal", "mauve", "?", ""]));
+    const prep = (await loadTrainingData(spec, train)).preprocessing;
+    const model = modelOf(spec, prep);
+    const exported = exportModel(model);
+    expect(exported.inputs.map((i) => [i.name, i.dtype, i.shape])).toEqual([
+      ["age", "float32", ["batch"]],
+      ["tags", "string", ["batch", "tokens_tags"]],
+      ["cats", "string", ["batch", "tokens_cats"]],
+    ]);
+    const expected = await runtimeScores(model, test);
+    const actual = await exportedScores(exported.bytes, spec, test);
+    expect(actual["y"]!.length).toBe(200);
+    expect(maxDifference(actual["y"]!, expected["y"]!)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it("refuses FNV-1a hashed fields (old runs) and columns read two ways, naming each", () => {
     const path = join(dir, "refused.mssm");
     writeFileSync(
       path,
-      `fields {\n  a categorical(hash_buckets: 100)\n  b multi_hot(separator: "|")\n  c numeric\n  c_id categorical(column: c)\n}\ntasks { t binary(label: y) }\nmodel m { towers { tower: mlp[4] relu } }\n`,
+      `fields {\n  a categorical(hash_buckets: 100)\n  b multi_hot(separator: "|")\n  b_one categorical(column: b)\n  c numeric\n  c_id categorical(column: c)\n}\ntasks { t binary(label: y) }\nmodel m { towers { tower: mlp[4] relu } }\n`,
     );
     const spec = specOf(path);
     const prep: Preprocessing = {
       fields: {
         a: { kind: "categorical", vocab: { kind: "hash", hash: "fnv1a32-utf8", buckets: 100 } },
         b: { kind: "multi_hot", vocab: { kind: "values", values: ["x"] } },
+        b_one: { kind: "categorical", vocab: { kind: "values", values: ["x"] } },
         c: { kind: "numeric", stats: { transform: "none", mean: 0, std: 1, count: 1 } },
         c_id: { kind: "categorical", vocab: { kind: "values", values: ["1"] } },
       },
@@ -328,7 +370,7 @@ describe("mssmc export: the self-contained model", () => {
       [
         "cannot export model m:",
         `  field "a" was hashed with fnv1a32-utf8, not murmur3-32-utf8 (the hash of runs trained before mssmc hashed with MurmurHash3); no ONNX op computes it, so the exported model could not place unseen values in their buckets. Train the run again to export it`,
-        `  field "b" is multi_hot; the exported model cannot split and trim its lists in ONNX (StringSplit needs opset 20 and nothing trims tokens), so multi_hot fields are not exported`,
+        `  column "b" is read by fields "b" and "b_one", and "b" is multi_hot; an exported multi_hot input is that field's token list, so no other field may read its column`,
         `  column "c" is read as numeric by field "c" and as categorical by field "c_id"; an exported input has one element type`,
       ].join("\n"),
     );
@@ -364,6 +406,24 @@ describe.skipIf(!hasOnnx && !process.env["CI"])("Debian's ONNX checker", () => {
     const exported = exportModel(modelOf(spec, (await loadTrainingData(spec, join(adult, "adult.data"))).preprocessing));
     expect(exported.graph.nodes.some((n) => n.op === "StringHash")).toBe(true);
     const path = join(dir, "hashed.onnx");
+    writeFileSync(path, exported.bytes);
+    const run = spawnSync(PYTHON, ["-c", "import sys, onnx\nonnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)\nprint('ok')\n", path], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("ok\n");
+  });
+
+  it("accepts a model with multi_hot token-list inputs (mean pooling, vocabulary and hashed) with full_check", () => {
+    const spec = specOf(join(dir, "lists-check.mssm"), `fields {\n  a numeric\n  tags multi_hot(dim: 4)\n  cats multi_hot(dim: 4, hash_buckets: 5)\n}\ntasks { t binary(label: y) }\nmodel m { towers { tower: mlp[4] relu } }\n`);
+    const prep: Preprocessing = {
+      fields: {
+        a: { kind: "numeric", stats: { transform: "none", mean: 0, std: 1, count: 1 } },
+        tags: { kind: "multi_hot", vocab: { kind: "values", values: ["x", "y"] } },
+        cats: { kind: "multi_hot", vocab: { kind: "hash", hash: "murmur3-32-utf8", buckets: 5 } },
+      },
+    };
+    const exported = exportModel(modelOf(spec, prep));
+    expect(exported.inputs.map((i) => i.shape.length)).toEqual([1, 2, 2]);
+    const path = join(dir, "lists.onnx");
     writeFileSync(path, exported.bytes);
     const run = spawnSync(PYTHON, ["-c", "import sys, onnx\nonnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)\nprint('ok')\n", path], { encoding: "utf8" });
     expect(run.stderr).toBe("");
