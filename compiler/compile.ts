@@ -34,6 +34,8 @@ export interface TensorInfo {
   of?: string;
   state?: string;
   init?: number;
+  /** A packed state input or its next value: the params' states it holds, end to end (compiler/train-step.ts). */
+  members?: { name: string; of: string; size: number }[];
 }
 
 /** A trainable tensor of the model and how to draw its initial value. */
@@ -93,6 +95,7 @@ const info = (t: TrainStepTensor): TensorInfo => {
   if (t.of !== undefined) out.of = t.of;
   if (t.state !== undefined) out.state = t.state;
   if (t.init !== undefined) out.init = t.init;
+  if (t.members !== undefined) out.members = t.members.map((m) => ({ ...m }));
   return out;
 };
 

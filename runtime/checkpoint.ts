@@ -197,6 +197,13 @@ export function readCheckpoint(path: string, manifest: Manifest): Checkpoint {
     if (v.length !== n) throw mismatch(`parameter ${p.name} has ${v.length} values, the model needs [${p.shape.join(", ")}]`);
   }
   for (const input of manifest.graphs.train.inputs) {
+    if (input.role === "state" && input.members) {
+      for (const m of input.members) {
+        const v = c.state.states.get(m.name);
+        if (!v || v.length !== m.size || v.length !== c.state.params.get(m.of)?.length) throw mismatch(`optimizer state ${m.name} is missing or has the wrong size`);
+      }
+      continue;
+    }
     if (input.role !== "state" || !c.state.params.has(input.of ?? "")) continue;
     const v = c.state.states.get(input.name);
     if (!v || v.length !== c.state.params.get(input.of!)!.length) throw mismatch(`optimizer state ${input.name} is missing or has the wrong size`);

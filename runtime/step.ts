@@ -71,7 +71,42 @@ export interface StepTimings {
 }
 
 /** Where a `next` output goes. */
-type Target = { kind: "param" | "state"; name: string } | { kind: "rows"; table: number } | { kind: "rowState"; table: number; index: number };
+type Target =
+  | { kind: "param" | "state"; name: string }
+  | { kind: "packedState"; members: readonly StateMember[] }
+  | { kind: "rows"; table: number }
+  | { kind: "rowState"; table: number; index: number };
+
+/** One param's state in a packed state input (compiler/train-step.ts). */
+type StateMember = NonNullable<TensorInfo["members"]>[number];
+
+/**
+ * The packed state input of `members`, whole: their states are views of one buffer after a step
+ * (or from initialState), fed as it is; otherwise (read from a checkpoint) they are copied into
+ * a new buffer once, and become views of it.
+ */
+function packedState(states: Map<string, Float32Array>, members: readonly StateMember[]): Float32Array {
+  const total = members.reduce((a, m) => a + m.size, 0);
+  const first = states.get(members[0]!.name)!;
+  let at = first.byteOffset;
+  const whole = members.every((m) => {
+    const v = states.get(m.name);
+    const ok = v !== undefined && v.buffer === first.buffer && v.byteOffset === at && v.length === m.size;
+    at += m.size * 4;
+    return ok;
+  });
+  if (whole) return new Float32Array(first.buffer, first.byteOffset, total);
+  const packed = new Float32Array(total);
+  let offset = 0;
+  for (const m of members) {
+    const v = states.get(m.name);
+    invariant(v !== undefined && v.length === m.size, `optimizer state ${m.name} is missing or has ${v?.length} values, not ${m.size}`);
+    packed.set(v, offset);
+    states.set(m.name, packed.subarray(offset, offset + m.size));
+    offset += m.size;
+  }
+  return packed;
+}
 
 /** Runs training steps of one compiled model on one session. */
 export class StepRunner {
@@ -106,7 +141,9 @@ export class StepRunner {
       const table = this.tableOfRows.get(of);
       const rowState = this.rowStates.get(of);
       let target: Target;
-      if (params.has(of)) target = { kind: "param", name: of };
+      const packed = train.inputs.find((i) => i.name === of && i.members);
+      if (packed) target = { kind: "packedState", members: packed.members! };
+      else if (params.has(of)) target = { kind: "param", name: of };
       else if (states.has(of)) target = { kind: "state", name: of };
       else if (table !== undefined) target = { kind: "rows", table };
       else {
@@ -142,7 +179,8 @@ export class StepRunner {
         }
         case "state": {
           const rowState = this.rowStates.get(input.name);
-          if (rowState) {
+          if (input.members) tensor = new ort.Tensor("float32", packedState(state.states, input.members), input.shape as number[]);
+          else if (rowState) {
             const g = gathered[rowState.table]!;
             tensor = new ort.Tensor("float32", g.states[rowState.index]!, [g.ids.length, manifest.tables[rowState.table]!.dim]);
           } else tensor = new ort.Tensor("float32", state.states.get(input.name)!, input.shape as number[]);
@@ -181,6 +219,14 @@ export class StepRunner {
           case "state":
             state.states.set(target.name, value);
             break;
+          case "packedState": {
+            let offset = 0;
+            for (const m of target.members) {
+              state.states.set(m.name, value.subarray(offset, offset + m.size));
+              offset += m.size;
+            }
+            break;
+          }
           case "rows":
             nextRows[target.table]!.rows = value;
             break;

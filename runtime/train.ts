@@ -91,7 +91,19 @@ export function initialState(manifest: Manifest, preprocessing: Preprocessing, s
   }
   const states = new Map<string, Float32Array>();
   for (const input of manifest.graphs.train.inputs) {
-    if (input.role !== "state" || !params.has(input.of ?? "")) continue;
+    if (input.role !== "state") continue;
+    if (input.members) {
+      // A packed state input: one buffer, each param's state a view of it (runtime/step.ts feeds it whole).
+      const packed = new Float32Array(input.members.reduce((a, m) => a + m.size, 0));
+      if (input.init) packed.fill(input.init);
+      let offset = 0;
+      for (const m of input.members) {
+        states.set(m.name, packed.subarray(offset, offset + m.size));
+        offset += m.size;
+      }
+      continue;
+    }
+    if (!params.has(input.of ?? "")) continue;
     const s = new Float32Array(params.get(input.of!)!.length);
     if (input.init) s.fill(input.init);
     states.set(input.name, s);

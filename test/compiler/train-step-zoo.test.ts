@@ -50,7 +50,8 @@ function stepFeeds(forward: Graph, step: TrainStep, spec: Parameters<typeof rand
     if (feeds[t.name]) feeds[t.name] = { ...feeds[t.name]!, dtype: t.dtype };
     if (t.role === "step") feeds[t.name] = { dtype, shape: [], data: [1] };
     if (t.role === "lr") feeds[t.name] = { dtype, shape: [], data: [0.01] };
-    if (t.role === "state") feeds[t.name] = { dtype, shape: t.shape.map((d) => (typeof d === "number" ? d : feeds[t.of!]!.shape[0]!)), data: feeds[t.of!]!.data.map(() => t.init!) };
+    if (t.role === "state" && t.members) feeds[t.name] = { dtype, shape: t.shape as number[], data: Array.from({ length: t.shape[0] as number }, () => t.init!) };
+    else if (t.role === "state") feeds[t.name] = { dtype, shape: t.shape.map((d) => (typeof d === "number" ? d : feeds[t.of!]!.shape[0]!)), data: feeds[t.of!]!.data.map(() => t.init!) };
   }
   return feeds;
 }
@@ -131,18 +132,39 @@ describe("a training step for every zoo model", () => {
       const forward = lowerSpec(spec, { mode: "train" });
       const plain = buildTrainStep(forward, { train: spec.train, packs: false });
       const compiled = buildTrainStep(trainingForward(forward), { train: spec.train });
-      const key = (t: TrainStep["inputs"][number]) => JSON.stringify(t);
-      expect(compiled.inputs.map(key).sort()).toEqual(plain.inputs.map(key).sort());
-      expect(compiled.outputs.map(key).sort()).toEqual(plain.outputs.map(key).sort());
+      // A packed state input (and its next value) stands for its members' own, end to end.
+      type Tensor = TrainStep["inputs"][number];
+      const expand = (t: Tensor): Tensor[] =>
+        t.members
+          ? t.members.map((m) =>
+              t.role === "state"
+                ? { name: m.name, dtype: t.dtype, shape: [m.size], role: "state", group: t.group!, of: m.of, state: t.state!, init: t.init! }
+                : { name: `${m.name}/next`, dtype: t.dtype, shape: [m.size], role: "next", group: t.group!, of: m.name },
+            )
+          : [t];
+      const key = (t: Tensor) => JSON.stringify(t);
+      expect(compiled.inputs.flatMap(expand).map(key).sort()).toEqual(plain.inputs.map(key).sort());
+      expect(compiled.outputs.flatMap(expand).map(key).sort()).toEqual(plain.outputs.map(key).sort());
+      expect(compiled.inputs.some((t) => t.members) || !compiled.inputs.some((t) => t.role === "state" && t.group !== "embedding")).toBe(true);
       // Adam's state away from its initial zeros, so every term of the update counts.
       const feeds = stepFeeds(forward, plain, spec);
       const rng = Random.derive(5, file);
       for (const t of plain.inputs.filter((t) => t.role === "state")) feeds[t.name] = { ...feeds[t.name]!, data: feeds[t.name]!.data.map(() => Math.abs(rng.normal(0, 0.01))) };
       feeds["step"] = { dtype: "float32", shape: [], data: [7] };
+      const packedFeeds = { ...feeds };
+      for (const t of compiled.inputs.filter((t) => t.members)) packedFeeds[t.name] = { dtype: "float32", shape: t.shape as number[], data: t.members!.flatMap((m) => feeds[m.name]!.data as number[]) };
       const [a, b] = [plain, compiled].map((s) => openModel(emitModel(s.graph, { params: "inputs" })));
-      const [outA, outB] = [await (await a!).run(feeds), await (await b!).run(feeds)];
+      const [outA, outB] = [await (await a!).run(feeds), await (await b!).run(packedFeeds)];
       await (await a!).release();
       await (await b!).release();
+      // The packed next values, cut into their members' own.
+      for (const o of compiled.outputs.filter((o) => o.members)) {
+        let offset = 0;
+        for (const m of o.members!) {
+          outB[`${m.name}/next`] = { ...outB[o.name]!, shape: [m.size], data: (outB[o.name]!.data as number[]).slice(offset, offset + m.size) };
+          offset += m.size;
+        }
+      }
       for (const o of plain.outputs) {
         const x = outA[o.name]!.data as number[];
         const y = outB[o.name]!.data as number[];

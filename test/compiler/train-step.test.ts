@@ -48,7 +48,9 @@ const TRAIN: TrainStepOptions["train"] = {
 };
 
 const describeTensor = (t: TrainStep["inputs"][number]) =>
-  [t.role, t.name, `${t.dtype}[${t.shape.join(",")}]`, t.group ?? "", t.of ? `of=${t.of}` : "", t.init !== undefined ? `init=${t.init}` : ""].filter(Boolean).join(" ");
+  [t.role, t.name, `${t.dtype}[${t.shape.join(",")}]`, t.group ?? "", t.of ? `of=${t.of}` : "", t.init !== undefined ? `init=${t.init}` : "", t.members ? `members=${t.members.map((m) => `${m.name}:${m.size}`).join(",")}` : ""]
+    .filter(Boolean)
+    .join(" ");
 
 describe("buildTrainStep", () => {
   it("describes every input and output, in the order the emitted model has them", async () => {
@@ -63,15 +65,9 @@ describe("buildTrainStep", () => {
       "lr lr/dense float32[] dense",
       "lr lr/gate float32[] gate",
       "lr lr/embedding float32[] embedding",
-      "state hidden/weight/adam_m float32[20] dense of=hidden/weight init=0",
-      "state hidden/weight/adam_v float32[20] dense of=hidden/weight init=0",
-      "state hidden/bias/adam_m float32[4] dense of=hidden/bias init=0",
-      "state hidden/bias/adam_v float32[4] dense of=hidden/bias init=0",
+      "state optim/dense/adam_m float32[29] dense init=0 members=hidden/weight/adam_m:20,hidden/bias/adam_m:4,out/weight/adam_m:4,out/bias/adam_m:1",
+      "state optim/dense/adam_v float32[29] dense init=0 members=hidden/weight/adam_v:20,hidden/bias/adam_v:4,out/weight/adam_v:4,out/bias/adam_v:1",
       "state hidden/log_alpha/momentum float32[4] gate of=hidden/log_alpha init=0",
-      "state out/weight/adam_m float32[4] dense of=out/weight init=0",
-      "state out/weight/adam_v float32[4] dense of=out/weight init=0",
-      "state out/bias/adam_m float32[1] dense of=out/bias init=0",
-      "state out/bias/adam_v float32[1] dense of=out/bias init=0",
       "state emb/item/rows/adagrad_sum float32[rows_item,3] embedding of=emb/item/rows init=0.1",
       "param hidden/weight float32[5,4] dense",
       "param hidden/bias float32[4] dense",
@@ -83,21 +79,15 @@ describe("buildTrainStep", () => {
       "output loss float32[]",
       "output prediction float32[batch]",
       "next hidden/weight/next float32[20] dense of=hidden/weight",
-      "next hidden/weight/adam_m/next float32[20] dense of=hidden/weight/adam_m",
-      "next hidden/weight/adam_v/next float32[20] dense of=hidden/weight/adam_v",
       "next hidden/bias/next float32[4] dense of=hidden/bias",
-      "next hidden/bias/adam_m/next float32[4] dense of=hidden/bias/adam_m",
-      "next hidden/bias/adam_v/next float32[4] dense of=hidden/bias/adam_v",
       "next hidden/log_alpha/next float32[4] gate of=hidden/log_alpha",
       "next hidden/log_alpha/momentum/next float32[4] gate of=hidden/log_alpha/momentum",
       "next out/weight/next float32[4] dense of=out/weight",
-      "next out/weight/adam_m/next float32[4] dense of=out/weight/adam_m",
-      "next out/weight/adam_v/next float32[4] dense of=out/weight/adam_v",
       "next out/bias/next float32[1] dense of=out/bias",
-      "next out/bias/adam_m/next float32[1] dense of=out/bias/adam_m",
-      "next out/bias/adam_v/next float32[1] dense of=out/bias/adam_v",
       "next emb/item/rows/next float32[rows_item,3] embedding of=emb/item/rows",
       "next emb/item/rows/adagrad_sum/next float32[rows_item,3] embedding of=emb/item/rows/adagrad_sum",
+      "next optim/dense/adam_m/next float32[29] dense of=optim/dense/adam_m members=hidden/weight/adam_m:20,hidden/bias/adam_m:4,out/weight/adam_m:4,out/bias/adam_m:1",
+      "next optim/dense/adam_v/next float32[29] dense of=optim/dense/adam_v members=hidden/weight/adam_v:20,hidden/bias/adam_v:4,out/weight/adam_v:4,out/bias/adam_v:1",
     ]);
     const model = await openModel(emitModel(step.graph, { params: "inputs" }));
     expect(model.inputNames).toEqual(step.inputs.map((t) => t.name));
@@ -144,7 +134,8 @@ describe("buildTrainStep", () => {
     for (const t of step.inputs) {
       if (t.role === "lr") full[t.name] = { dtype: "float64", shape: [], data: [0.01] };
       // Dense and gate state is flat; embedding row state is shaped like the rows.
-      if (t.role === "state") full[t.name] = { ...feeds[t.of!]!, ...(t.group === "embedding" ? {} : { shape: t.shape as number[] }), data: feeds[t.of!]!.data.map(() => t.init!) };
+      if (t.role === "state" && t.members) full[t.name] = { dtype: "float64", shape: t.shape as number[], data: Array.from({ length: t.shape[0] as number }, () => t.init!) };
+      else if (t.role === "state") full[t.name] = { ...feeds[t.of!]!, ...(t.group === "embedding" ? {} : { shape: t.shape as number[] }), data: feeds[t.of!]!.data.map(() => t.init!) };
     }
     const stepModel = await openModel(emitModel(step.graph, { params: "inputs" }));
     const forwardModel = await openModel(emitModel(forward, { params: "inputs" }));
@@ -181,7 +172,10 @@ describe("buildTrainStep", () => {
     const tableSum = table.map(() => 0.1);
     const values = new Map<string, number[]>();
     for (const [name, data] of initialValues(forward, 5)) values.set(name, [...data]);
-    for (const t of step.inputs) if (t.role === "state" && t.group !== "embedding") values.set(t.name, values.get(t.of!)!.map(() => t.init!));
+    for (const t of step.inputs) {
+      if (t.role === "state" && t.members) values.set(t.name, Array.from({ length: t.shape[0] as number }, () => t.init!));
+      else if (t.role === "state" && t.group !== "embedding") values.set(t.name, values.get(t.of!)!.map(() => t.init!));
+    }
     const shapeOf = (name: string) => step.inputs.find((t) => t.name === name)!.shape as number[];
 
     const losses: number[] = [];

@@ -76,6 +76,11 @@ async function train(artifact: Artifact, steps: number, batch: number): Promise<
   for (const [name, v] of initialValues(artifact.train, m.spec.train.seed)) values.set(name, Float32Array.from(v));
   const table = new Map<string, Float32Array>([["emb/item/rows", Float32Array.from({ length: ROWS * DIM }, () => rng.normal(0, 0.1))]]);
   for (const t of inputs.filter((t) => t.role === "state")) {
+    // A packed state input holds several params' state end to end.
+    if (t.members) {
+      values.set(t.name, new Float32Array(t.shape[0] as number).fill(t.init!));
+      continue;
+    }
     const of = values.get(t.of!) ?? table.get(t.of!)!;
     (values.has(t.of!) ? values : table).set(t.name, new Float32Array(of.length).fill(t.init!));
   }
