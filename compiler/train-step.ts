@@ -172,14 +172,16 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   const dtype = loss.dtype;
   const step = b.input("step", dtype, []);
   const lr = Object.fromEntries((Object.keys(GROUP_OPTIMIZER) as Group[]).map((g) => [g, b.input(`lr/${g}`, dtype, [])])) as Record<Group, Value>;
-  // The update units: an element-wise group's dense or gate tensors all at once, any other tensor
-  // on its own. Embedding rows stay per field: their row counts are only known at run time.
+  // The update units: an element-wise group's dense or gate tensors all at once, and its embedding
+  // row blocks of one width all at once (joined along their rows, whose counts are run-time
+  // sizes); any other tensor on its own.
   const units: number[][] = [];
-  const flatUnit = new Map<Group, number[]>();
+  const flatUnit = new Map<string, number[]>();
   trained.forEach((t, i) => {
-    if (!packing || !t.rule.elementwise || t.group === "embedding") return units.push([i]);
-    if (!flatUnit.has(t.group)) units.push(flatUnit.set(t.group, []).get(t.group)!);
-    flatUnit.get(t.group)!.push(i);
+    if (!packing || !t.rule.elementwise) return units.push([i]);
+    const key = t.group === "embedding" ? `embedding/${String(t.value.shape[1])}` : t.group;
+    if (!flatUnit.has(key)) units.push(flatUnit.set(key, []).get(key)!);
+    flatUnit.get(key)!.push(i);
   });
   const membersOf = (unit: readonly number[]) => unit.flatMap((i) => (trained[i]!.members ?? [trained[i]!.value]).map((m, j) => ({ i, j, m })));
   // A unit of several tensors keeps each kind of state as one input, `optim/<group>/<state>`, its
@@ -190,7 +192,7 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   for (const unit of units) {
     const members = membersOf(unit);
     const first = trained[unit[0]!]!;
-    if (members.length > 1) {
+    if (members.length > 1 && first.group !== "embedding") {
       packedState.set(
         unit,
         first.state.map((st) => ({
@@ -238,9 +240,29 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
     const names = { param: "next", state: first.state.map((s) => `${s.name}/next`) };
     const members = membersOf(unit);
     if (first.group === "embedding") {
-      const i = unit[0]!;
-      const next = b.scope(first.value.name, () => update({ param: first.value, grad: differentiated.gradients[i]!, state: stateInputs[i]![0]! }, names));
-      nextOf[i] = [[next.param, ...next.state]];
+      if (unit.length === 1) {
+        const i = unit[0]!;
+        const next = b.scope(first.value.name, () => update({ param: first.value, grad: differentiated.gradients[i]!, state: stateInputs[i]![0]! }, names));
+        nextOf[i] = [[next.param, ...next.state]];
+        continue;
+      }
+      // Row blocks of one width, joined along their rows: the row-wise update is element-wise.
+      const join = (vs: readonly Value[], name: string) => b.concat(vs, 0, name);
+      const next = b.scope(`optim/embedding/rows${String(first.value.shape[1])}`, () =>
+        update(
+          {
+            param: join(unit.map((i) => trained[i]!.value), "rows"),
+            grad: join(unit.map((i) => differentiated.gradients[i]!), "grad"),
+            state: first.state.map((st, k) => join(unit.map((i) => stateInputs[i]![0]![k]!), st.name)),
+          },
+          { param: "rows/next", state: first.state.map((st) => `${st.name}/next`) },
+        ),
+      );
+      const rows = unit.map((i) => trained[i]!.value.shape[0]!);
+      const cut = (v: Value, name: (t: Trained) => string) => b.split(v, 0, rows, unit.map((i) => name(trained[i]!)));
+      const params = cut(next.param, (t) => `${t.value.name}/next`);
+      const states = next.state.map((v, k) => cut(v, (t) => `${t.value.name}/${first.state[k]!.name}/next`));
+      unit.forEach((i, j) => (nextOf[i] = [[params[j]!, ...states.map((vs) => vs[j]!)]]));
       continue;
     }
     // Called inside the update's scope, so names are local to it: the flat join of some tensors.

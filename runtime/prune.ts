@@ -97,7 +97,9 @@ function fold(node: Node, known: readonly Known[], indices: BigInt64Array | unde
     case "Gather":
       return indices ? [gatherRows(known[0]!.data, known[0]!.shape, indices, node.attrs.axis)] : undefined;
     case "Split": {
-      const { axis, sizes } = node.attrs;
+      const { axis } = node.attrs;
+      // A constant to fold has a static shape, so its sizes are too.
+      const sizes = node.attrs.sizes as readonly number[];
       const shape = known[0]!.shape;
       const outer = sizeOf(shape.slice(0, axis));
       const row = sizeOf(shape.slice(axis));

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { invariant } from "../source/diagnostic.js";
 import type { Init } from "./init.js";
-import { isStatic, type DType, type OpAttributes, type OpKind, type Shape } from "./ops.js";
+import { isStatic, type Dim, type DType, type OpAttributes, type OpKind, type Shape } from "./ops.js";
 import { inferTypes, normalizeAttributes, typeText, type PrimitiveOpKind, type TensorType } from "./shapes.js";
 import { constantKey, constantName, dataHolds, tensorData, type Element, type TensorData } from "./tensor.js";
 import { rememberValid, verifyGraph } from "./verify.js";
@@ -388,7 +388,7 @@ export class Builder {
     return this.one("Slice", [x], { axes: s.axes, starts: s.starts, ends: s.ends, steps: s.steps ?? s.axes.map(() => 1) }, name);
   }
   /** cuts axis into pieces of these sizes */
-  split(x: Value, axis: number, sizes: readonly number[], names?: readonly string[]): Value[] { return this.node("Split", [x], { axis, sizes }, names); }
+  split(x: Value, axis: number, sizes: readonly Dim[], names?: readonly string[]): Value[] { return this.node("Split", [x], { axis, sizes }, names); }
   /** same elements, new shape */
   reshape(x: Value, shape: Shape, name?: string): Value { return this.one("Reshape", [x], { shape }, name); }
   /** permutes axes */

@@ -79,8 +79,11 @@ export interface OpAttributes {
   Concat: { axis: number };
   /** Static slice: for each listed axis, elements start, start+step, ... < end (positive steps, in range). */
   Slice: { starts: readonly number[]; ends: readonly number[]; axes: readonly number[]; steps: readonly number[] };
-  /** Cuts `axis` into consecutive pieces of the given sizes; one output per piece. */
-  Split: { axis: number; sizes: readonly number[] };
+  /**
+   * Cuts `axis` into consecutive pieces of the given sizes; one output per piece. A size may be
+   * symbolic (a run-time size), when the axis is the joined size of those symbols (see Concat).
+   */
+  Split: { axis: number; sizes: readonly Dim[] };
   /** Same elements in a new shape; a symbolic dimension means that run-time size. */
   Reshape: { shape: Shape };
   /** Output dimension i is input dimension perm[i]. */

@@ -143,6 +143,12 @@ function numericDim(op: string, d: Dim | undefined, what: string): number {
   return d;
 }
 
+/** The size of dims joined end to end: their sum when all are static, else a symbol naming them. */
+export function joinDims(dims: readonly Dim[]): Dim {
+  if (dims.every((d): d is number => typeof d === "number")) return dims.reduce((a, d) => a + d, 0);
+  return dims.map(String).join("+");
+}
+
 /** numpy matmul, including the rank-1 promotions. */
 function matmulShape(a: Shape, b: Shape): Shape {
   check(a.length >= 1 && b.length >= 1, () => `MatMul: inputs must have rank >= 1, got [${a.join(",")}] and [${b.join(",")}].`);
@@ -225,10 +231,9 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
         () => `Concat: shapes [${inputs.map((x) => x.shape.join(",")).join("] and [")}] differ outside axis ${attrs.axis}.`,
       );
     }
-    const joined: Dim =
-      inputs.length === 1
-        ? first[attrs.axis]!
-        : inputs.reduce((n, t) => n + numericDim("Concat", t.shape[attrs.axis], `axis ${attrs.axis}`), 0);
+    // Static sizes add up; run-time sizes join into a new symbol naming them ("rows_a+rows_b"),
+    // which a Split by the same sizes cuts back.
+    const joined: Dim = inputs.length === 1 ? first[attrs.axis]! : joinDims(inputs.map((t) => t.shape[attrs.axis]!));
     return [{ dtype, shape: first.map((d, i) => (i === attrs.axis ? joined : d)) }];
   },
   Slice: (attrs, inputs) => {
@@ -257,9 +262,9 @@ const INFER: { [K in PrimitiveOpKind]: InferRule<K> } = {
     arity("Split", inputs, 1);
     const x = inputs[0]!;
     axisIn("Split", attrs.axis, x.shape.length);
-    const dim = numericDim("Split", x.shape[attrs.axis], `split axis ${attrs.axis}`);
+    const dim = x.shape[attrs.axis]!;
     check(
-      attrs.sizes.length >= 1 && attrs.sizes.every((s) => Number.isInteger(s) && s >= 1) && attrs.sizes.reduce((a, s) => a + s, 0) === dim,
+      attrs.sizes.length >= 1 && attrs.sizes.every((s) => typeof s === "string" || (Number.isInteger(s) && s >= 1)) && joinDims(attrs.sizes) === dim,
       () => `Split: sizes [${attrs.sizes.join(",")}] do not add up to ${dim}.`,
     );
     return attrs.sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === attrs.axis ? s : d)) }));

@@ -178,7 +178,10 @@ const LOWERINGS: { [K in OpKind]: Lowering<K> } = {
   },
   Split: (node, ctx) => {
     const { ins, outs } = names(node);
-    ctx.add("Split", [...ins, ctx.constant("int64", [node.attrs.sizes.length], node.attrs.sizes)], outs, [intAttr("axis", node.attrs.axis)]);
+    const { sizes } = node.attrs;
+    // Run-time sizes come from the shapes of the inputs that have those symbols.
+    const split = sizes.every((s): s is number => typeof s === "number") ? ctx.constant("int64", [sizes.length], sizes) : ctx.shapeTensor(sizes);
+    ctx.add("Split", [...ins, split], outs, [intAttr("axis", node.attrs.axis)]);
   },
   Reshape: (node, ctx) => {
     const { ins, outs } = names(node);

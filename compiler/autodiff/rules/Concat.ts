@@ -7,8 +7,7 @@ export const Concat: GradRule<"Concat"> = {
   keeps: {},
   grad: ({ b, dy, inputs, attrs }) => {
     if (inputs.length === 1) return [() => dy];
-    // Shape inference guarantees static sizes along the axis when there are several inputs.
-    const pieces = once(() => b.split(dy, attrs.axis, inputs.map((t) => t.shape[attrs.axis] as number)));
+    const pieces = once(() => b.split(dy, attrs.axis, inputs.map((t) => t.shape[attrs.axis]!)));
     return inputs.map((_t, i) => () => pieces()[i]);
   },
 };

@@ -136,7 +136,7 @@ describe("shape inference", () => {
     ["Squeeze of a non-1 axis", () => b.squeeze(x, [1]), "Squeeze: axis 1 has size 4, not 1."],
     ["Split sizes", () => b.split(x, 1, [1, 2]), "Split: sizes [1,2] do not add up to 4."],
     ["Slice past the end", () => b.slice(x, { axes: [1], starts: [1], ends: [5] }), "Slice: 1:5:1 is not a non-empty forward range within 0..4 on axis 1."],
-    ["Concat of a symbolic axis", () => b.concat([x, x], 0), "Concat: axis 0 must have a static size, not batch."],
+    ["Split of a joined run-time size by other sizes", () => b.split(b.concat([x, x], 0), 0, [BATCH]), "Split: sizes [batch] do not add up to batch+batch."],
     ["float indices", () => b.gather(x, x, 0), "Gather: element type float32 is not one of int64."],
     [
       "ScatterAdd updates of the wrong shape",
@@ -145,6 +145,17 @@ describe("shape inference", () => {
     ],
   ];
   for (const [title, make, message] of failures) it(`rejects ${title}`, () => expect(make).toThrow(new InvariantError(message)));
+
+  it("joins run-time sizes along a Concat axis into one symbol, which a Split by the same sizes cuts back", () => {
+    const rows = [b.input("ra", "float32", ["rows_a", 3]), b.input("rb", "float32", ["rows_b", 3])];
+    const joined = b.concat(rows, 0);
+    expect(joined.shape).toEqual(["rows_a+rows_b", 3]);
+    expect(b.split(joined, 0, ["rows_a", "rows_b"]).map((v) => v.shape)).toEqual([
+      ["rows_a", 3],
+      ["rows_b", 3],
+    ]);
+    expect(b.concat([b.input("static_rows", "float32", [2, 3]), rows[0]!], 0).shape).toEqual(["2+rows_a", 3]);
+  });
 
   it("broadcasts a symbol with 1 and with itself", () => {
     expect(broadcastShapes("t", [BATCH, 1], [1, 3], [BATCH, 3])).toEqual([BATCH, 3]);

@@ -219,7 +219,7 @@ function apply(graph: Graph, node: Node, ins: RefTensor[], symbols: Map<string, 
     }
     case "Split": {
       let offset = 0;
-      return node.attrs.sizes.map((s) => {
+      return (node.attrs.sizes as number[]).map((s) => {
         const shape = x.shape.map((d, i) => (i === node.attrs.axis ? s : d));
         const start = offset;
         offset += s;
