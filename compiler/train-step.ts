@@ -21,6 +21,7 @@
 import { grad, GRAD_PREFIX } from "./autodiff/grad.js";
 import { Builder, type Graph, type Node, type Value } from "./ir/graph.js";
 import { isFloat, type DType, type Shape } from "./ir/ops.js";
+import type { PrimitiveOpKind } from "./ir/shapes.js";
 import { OPTIMIZERS } from "./optim/index.js";
 import type { OptimizerRule, StateSpec, StepScalars, UpdateInputs, UpdateNames, UpdateOutputs } from "./optim/optimizer.js";
 import { rowOptimizer } from "./optim/rows.js";
@@ -188,11 +189,19 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
   // members end to end (see the header); any other tensor has its own state inputs, member by
   // member: flat for dense and gate params, shaped like the rows for embedding rows.
   const packedState = new Map<readonly number[], { value: Value; members: StateMember[] }[]>();
+  // Such a unit's params are one input too, `optim/<group>/params`: the forward reads each param as
+  // a piece of it (rewired once the step is built, below), and the update writes it whole.
+  const packedParams = new Map<readonly number[], { value: Value; members: StateMember[]; params: Value[] }>();
   const stateInputs: Value[][][] = [];
   for (const unit of units) {
     const members = membersOf(unit);
     const first = trained[unit[0]!]!;
     if (members.length > 1 && first.group !== "embedding") {
+      packedParams.set(unit, {
+        value: b.input(`optim/${first.group}/params`, first.value.dtype, [members.reduce((a, { m }) => a + numel(m), 0)]),
+        members: members.map(({ m }) => ({ name: m.name, of: m.name, size: numel(m) })),
+        params: members.map(({ m }) => m),
+      });
       packedState.set(
         unit,
         first.state.map((st) => ({
@@ -286,15 +295,20 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
       next = b.scope(lone ? members[0]!.m.name : `optim/${first.group}`, () =>
         update(
           {
-            param: join(members.map(({ m }) => m), lone ? "param" : "flat/param"),
+            param: packed ? packedParams.get(unit)!.value : join(members.map(({ m }) => m), "param"),
             grad: join(unit.map((i) => differentiated.gradients[i]!), lone ? "grad" : "flat/grad"),
             state: packed ? packed.map((p) => p.value) : first.state.map((st, k) => join([stateInputs[unit[0]!]![0]![k]!], st.name)),
           },
-          packed ? { param: "flat/next", state: names.state } : names,
+          packed ? { param: "params/next", state: names.state } : names,
         ),
       );
-      if (packed) next.state.forEach((v, k) => packedNext.push({ value: v, input: packed[k]!.value, group: first.group, members: packed[k]!.members }));
-      else {
+      if (packed) {
+        const params = packedParams.get(unit)!;
+        packedNext.push({ value: next.param, input: params.value, group: first.group, members: params.members });
+        next.state.forEach((v, k) => packedNext.push({ value: v, input: packed[k]!.value, group: first.group, members: packed[k]!.members }));
+        for (const { i, j } of members) (nextOf[i] ??= [])[j] = [];
+        continue;
+      } else {
         nextOf[unit[0]!] = [[next.param, ...next.state]];
         continue;
       }
@@ -319,10 +333,11 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
     outputs.push({ ...typed(value), role: "next", group, of: input.name, members });
   }
 
-  const graph = b.finish();
+  const graph = readPackedParams(b.finish(), [...packedParams.values()]);
   const roleOf = new Map<Value, TrainStepTensor>();
   roleOf.set(step, { ...typed(step), role: "step" });
   for (const [g, v] of Object.entries(lr)) roleOf.set(v, { ...typed(v), role: "lr", group: g as Group });
+  for (const p of packedParams.values()) roleOf.set(p.value, { ...typed(p.value), role: "param", group: trained.find((t) => (t.members ?? [t.value]).includes(p.params[0]!))!.group, members: p.members });
   trained.forEach((t, i) => {
     (t.members ?? [t.value]).forEach((m, j) => {
       roleOf.set(m, { ...typed(m), role: t.group === "embedding" ? "rows" : "param", group: t.group });
@@ -337,6 +352,41 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
     const first = trained[unit[0]!]!;
     packed.forEach((p, k) => roleOf.set(p.value, { ...typed(p.value), role: "state", group: first.group, state: first.state[k]!.name, init: first.state[k]!.init, members: p.members }));
   }
-  const inputs = [...graph.inputs, ...graph.params.map((p) => p.value)].map((v) => roleOf.get(v) ?? { ...typed(v), role: "data" as const });
+  // By name: the rewired graph has new values.
+  const roleByName = new Map([...roleOf.values()].map((t) => [t.name, t]));
+  const inputs = [...graph.inputs, ...graph.params.map((p) => p.value)].map((v) => roleByName.get(v.name) ?? { ...typed(v), role: "data" as const });
   return { graph, inputs, outputs, saved: differentiated.saved.map((v) => v.name) };
+}
+
+/**
+ * `graph` with each pack's params read from its packed input: the params leave the graph, and a
+ * Split of the input (reshaped to each param's shape) takes their names, so every reader and the
+ * backward see the same values as before.
+ */
+function readPackedParams(graph: Graph, packs: readonly { value: Value; params: readonly Value[] }[]): Graph {
+  if (packs.length === 0) return graph;
+  const replaced = new Set(packs.flatMap((p) => p.params));
+  const b = new Builder(graph.name, graph.doc);
+  const map = new Map<Value, Value>();
+  for (const v of graph.inputs) map.set(v, b.input(v.name, v.dtype, v.shape));
+  for (const p of graph.params) {
+    if (replaced.has(p.value)) continue;
+    map.set(p.value, b.at(p.doc, () => b.param(p.value.name, p.value.shape as readonly number[], p.init, { dtype: p.value.dtype as "float32" | "float64", group: p.group })));
+  }
+  for (const c of graph.constants) map.set(c.value, b.constant(c.data, c.value.dtype, c.value.shape, c.value.name.split("#")[1]));
+  for (const pack of packs) {
+    const pieces = b.split(map.get(pack.value)!, 0, pack.params.map(numel), pack.params.map((p) => (p.shape.length === 1 ? p.name : `${p.name}/flat`)));
+    pack.params.forEach((p, k) => map.set(p, p.shape.length === 1 ? pieces[k]! : b.reshape(pieces[k]!, p.shape, p.name)));
+  }
+  for (const node of graph.nodes) {
+    b.at(node.doc, () => {
+      const inputs = node.inputs.map((v) => map.get(v)!);
+      const names = node.outputs.map((o) => o.name);
+      const outputs =
+        node.op === "Call" ? b.call(graph.functions.find((f) => f.name === node.attrs.function)!, inputs, names) : b.node(node.op as PrimitiveOpKind, inputs, node.attrs as never, names);
+      node.outputs.forEach((o, i) => map.set(o, outputs[i]!));
+    });
+  }
+  for (const o of graph.outputs) b.output(map.get(o)!);
+  return b.finish();
 }

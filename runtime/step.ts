@@ -73,19 +73,19 @@ export interface StepTimings {
 /** Where a `next` output goes. */
 type Target =
   | { kind: "param" | "state"; name: string }
-  | { kind: "packedState"; members: readonly StateMember[] }
+  | { kind: "packed"; into: "params" | "states"; members: readonly StateMember[] }
   | { kind: "rows"; table: number }
   | { kind: "rowState"; table: number; index: number };
 
-/** One param's state in a packed state input (compiler/train-step.ts). */
+/** One param (or one param's state) in a packed input (compiler/train-step.ts). */
 type StateMember = NonNullable<TensorInfo["members"]>[number];
 
 /**
- * The packed state input of `members`, whole: their states are views of one buffer after a step
- * (or from initialState), fed as it is; otherwise (read from a checkpoint) they are copied into
- * a new buffer once, and become views of it.
+ * The packed input of `members` (params, or their states), whole: after a step (or from
+ * initialState, for state) they are views of one buffer, fed as it is; otherwise (fresh params,
+ * a checkpoint) they are copied into a new buffer once, and become views of it.
  */
-function packedState(states: Map<string, Float32Array>, members: readonly StateMember[]): Float32Array {
+function packedInput(states: Map<string, Float32Array>, members: readonly StateMember[]): Float32Array {
   const total = members.reduce((a, m) => a + m.size, 0);
   const first = states.get(members[0]!.name)!;
   let at = first.byteOffset;
@@ -142,7 +142,7 @@ export class StepRunner {
       const rowState = this.rowStates.get(of);
       let target: Target;
       const packed = train.inputs.find((i) => i.name === of && i.members);
-      if (packed) target = { kind: "packedState", members: packed.members! };
+      if (packed) target = { kind: "packed", into: packed.role === "param" ? "params" : "states", members: packed.members! };
       else if (params.has(of)) target = { kind: "param", name: of };
       else if (states.has(of)) target = { kind: "state", name: of };
       else if (table !== undefined) target = { kind: "rows", table };
@@ -169,7 +169,7 @@ export class StepRunner {
       let tensor: ort.Tensor | undefined;
       switch (input.role) {
         case "param":
-          tensor = new ort.Tensor("float32", state.params.get(input.name)!, input.shape as number[]);
+          tensor = new ort.Tensor("float32", input.members ? packedInput(state.params, input.members) : state.params.get(input.name)!, input.shape as number[]);
           break;
         case "rows": {
           const table = this.tableOfRows.get(input.name)!;
@@ -179,7 +179,7 @@ export class StepRunner {
         }
         case "state": {
           const rowState = this.rowStates.get(input.name);
-          if (input.members) tensor = new ort.Tensor("float32", packedState(state.states, input.members), input.shape as number[]);
+          if (input.members) tensor = new ort.Tensor("float32", packedInput(state.states, input.members), input.shape as number[]);
           else if (rowState) {
             const g = gathered[rowState.table]!;
             tensor = new ort.Tensor("float32", g.states[rowState.index]!, [g.ids.length, manifest.tables[rowState.table]!.dim]);
@@ -219,10 +219,11 @@ export class StepRunner {
           case "state":
             state.states.set(target.name, value);
             break;
-          case "packedState": {
+          case "packed": {
+            const into = target.into === "params" ? state.params : state.states;
             let offset = 0;
             for (const m of target.members) {
-              state.states.set(m.name, value.subarray(offset, offset + m.size));
+              into.set(m.name, value.subarray(offset, offset + m.size));
               offset += m.size;
             }
             break;

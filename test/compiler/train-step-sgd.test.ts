@@ -46,6 +46,8 @@ describe("one SGD step of every zoo model moves each parameter by exactly lr · 
       for (const t of step.inputs) {
         if (t.role === "step") feeds[t.name] = scalar(1);
         if (t.role === "lr") feeds[t.name] = scalar(LR[t.group!]);
+        // A packed param input: its params end to end.
+        if (t.role === "param" && t.members) feeds[t.name] = { dtype: "float32", shape: t.shape as number[], data: t.members.flatMap((m) => feeds[m.name]!.data as number[]) };
       }
       const model = await openModel(emitModel(step.graph, { params: "inputs" }));
       const out = await model.run(feeds).finally(() => model.release());
@@ -58,7 +60,8 @@ describe("one SGD step of every zoo model moves each parameter by exactly lr · 
       let worst = 0;
       for (const o of updated) {
         const p = feeds[o.of!]!.data as number[];
-        const g = out[`grad/${o.of}`]!.data as number[];
+        const members = step.inputs.find((t) => t.name === o.of)!.members;
+        const g = members ? members.flatMap((m) => out[`grad/${m.name}`]!.data as number[]) : (out[`grad/${o.of}`]!.data as number[]);
         const next = out[o.name]!.data as number[];
         const lr = Math.fround(LR[o.group!]);
         expect(next.length, o.of).toBe(p.length);

@@ -50,6 +50,11 @@ function stepFeeds(forward: Graph, step: TrainStep, spec: Parameters<typeof rand
     if (feeds[t.name]) feeds[t.name] = { ...feeds[t.name]!, dtype: t.dtype };
     if (t.role === "step") feeds[t.name] = { dtype, shape: [], data: [1] };
     if (t.role === "lr") feeds[t.name] = { dtype, shape: [], data: [0.01] };
+    // Packed inputs: params end to end, state at its initial value.
+    if (t.role === "param" && t.members) {
+      for (const m of t.members) feeds[m.name] = { ...feeds[m.name]!, dtype };
+      feeds[t.name] = { dtype, shape: t.shape as number[], data: t.members.flatMap((m) => feeds[m.name]!.data as number[]) };
+    }
     if (t.role === "state" && t.members) feeds[t.name] = { dtype, shape: t.shape as number[], data: Array.from({ length: t.shape[0] as number }, () => t.init!) };
     else if (t.role === "state") feeds[t.name] = { dtype, shape: t.shape.map((d) => (typeof d === "number" ? d : feeds[t.of!]!.shape[0]!)), data: feeds[t.of!]!.data.map(() => t.init!) };
   }
@@ -95,6 +100,8 @@ describe("a training step for every zoo model", () => {
         const f = feeds[p.value.name]!;
         if (f.data.every((v) => v === 0)) feeds[p.value.name] = { ...f, data: f.data.map(() => rng.normal(0, 0.1)) };
       }
+      // The step reads its params packed: pack them again from the values the forward sees.
+      for (const t of step.inputs.filter((t) => t.role === "param" && t.members)) feeds[t.name] = { ...feeds[t.name]!, data: t.members!.flatMap((m) => feeds[m.name]!.data as number[]) };
       const model = await openModel(emitModel(step.graph, { params: "inputs" }));
       const forwardModel = await openModel(emitModel(forward, { params: "inputs" }));
       try {
@@ -134,12 +141,16 @@ describe("a training step for every zoo model", () => {
       const compiled = buildTrainStep(trainingForward(forward), { train: spec.train });
       // A packed state input (and its next value) stands for its members' own, end to end.
       type Tensor = TrainStep["inputs"][number];
+      // A packed param input stands for its params (shaped as plain's own).
+      const shapeOf = (name: string) => plain.inputs.find((p) => p.name === name)!.shape;
       const expand = (t: Tensor): Tensor[] =>
         t.members
           ? t.members.map((m) =>
               t.role === "state"
                 ? { name: m.name, dtype: t.dtype, shape: [m.size], role: "state", group: t.group!, of: m.of, state: t.state!, init: t.init! }
-                : { name: `${m.name}/next`, dtype: t.dtype, shape: [m.size], role: "next", group: t.group!, of: m.name },
+                : t.role === "param"
+                  ? { name: m.name, dtype: t.dtype, shape: shapeOf(m.name), role: "param", group: t.group! }
+                  : { name: `${m.name}/next`, dtype: t.dtype, shape: [m.size], role: "next", group: t.group!, of: m.name },
             )
           : [t];
       const key = (t: Tensor) => JSON.stringify(t);
@@ -153,6 +164,7 @@ describe("a training step for every zoo model", () => {
       feeds["step"] = { dtype: "float32", shape: [], data: [7] };
       const packedFeeds = { ...feeds };
       for (const t of compiled.inputs.filter((t) => t.members)) packedFeeds[t.name] = { dtype: "float32", shape: t.shape as number[], data: t.members!.flatMap((m) => feeds[m.name]!.data as number[]) };
+      for (const t of compiled.inputs.filter((t) => t.role === "param" && t.members)) for (const m of t.members!) delete packedFeeds[m.name];
       const [a, b] = [plain, compiled].map((s) => openModel(emitModel(s.graph, { params: "inputs" })));
       const [outA, outB] = [await (await a!).run(feeds), await (await b!).run(packedFeeds)];
       await (await a!).release();

@@ -65,27 +65,21 @@ describe("buildTrainStep", () => {
       "lr lr/dense float32[] dense",
       "lr lr/gate float32[] gate",
       "lr lr/embedding float32[] embedding",
+      "param optim/dense/params float32[29] dense members=hidden/weight:20,hidden/bias:4,out/weight:4,out/bias:1",
       "state optim/dense/adam_m float32[29] dense init=0 members=hidden/weight/adam_m:20,hidden/bias/adam_m:4,out/weight/adam_m:4,out/bias/adam_m:1",
       "state optim/dense/adam_v float32[29] dense init=0 members=hidden/weight/adam_v:20,hidden/bias/adam_v:4,out/weight/adam_v:4,out/bias/adam_v:1",
       "state hidden/log_alpha/momentum float32[4] gate of=hidden/log_alpha init=0",
       "state emb/item/rows/adagrad_sum float32[rows_item,3] embedding of=emb/item/rows init=0.1",
-      "param hidden/weight float32[5,4] dense",
-      "param hidden/bias float32[4] dense",
       "param hidden/log_alpha float32[4] gate",
-      "param out/weight float32[4,1] dense",
-      "param out/bias float32[1] dense",
     ]);
     expect(step.outputs.map(describeTensor)).toEqual([
       "output loss float32[]",
       "output prediction float32[batch]",
-      "next hidden/weight/next float32[20] dense of=hidden/weight",
-      "next hidden/bias/next float32[4] dense of=hidden/bias",
       "next hidden/log_alpha/next float32[4] gate of=hidden/log_alpha",
       "next hidden/log_alpha/momentum/next float32[4] gate of=hidden/log_alpha/momentum",
-      "next out/weight/next float32[4] dense of=out/weight",
-      "next out/bias/next float32[1] dense of=out/bias",
       "next emb/item/rows/next float32[rows_item,3] embedding of=emb/item/rows",
       "next emb/item/rows/adagrad_sum/next float32[rows_item,3] embedding of=emb/item/rows/adagrad_sum",
+      "next optim/dense/params/next float32[29] dense of=optim/dense/params members=hidden/weight:20,hidden/bias:4,out/weight:4,out/bias:1",
       "next optim/dense/adam_m/next float32[29] dense of=optim/dense/adam_m members=hidden/weight/adam_m:20,hidden/bias/adam_m:4,out/weight/adam_m:4,out/bias/adam_m:1",
       "next optim/dense/adam_v/next float32[29] dense of=optim/dense/adam_v members=hidden/weight/adam_v:20,hidden/bias/adam_v:4,out/weight/adam_v:4,out/bias/adam_v:1",
     ]);
@@ -134,6 +128,7 @@ describe("buildTrainStep", () => {
     for (const t of step.inputs) {
       if (t.role === "lr") full[t.name] = { dtype: "float64", shape: [], data: [0.01] };
       // Dense and gate state is flat; embedding row state is shaped like the rows.
+      if (t.role === "param" && t.members) full[t.name] = { dtype: "float64", shape: t.shape as number[], data: t.members.flatMap((m) => feeds[m.name]!.data as number[]) };
       if (t.role === "state" && t.members) full[t.name] = { dtype: "float64", shape: t.shape as number[], data: Array.from({ length: t.shape[0] as number }, () => t.init!) };
       else if (t.role === "state") full[t.name] = { ...feeds[t.of!]!, ...(t.group === "embedding" ? {} : { shape: t.shape as number[] }), data: feeds[t.of!]!.data.map(() => t.init!) };
     }
@@ -173,6 +168,11 @@ describe("buildTrainStep", () => {
     const values = new Map<string, number[]>();
     for (const [name, data] of initialValues(forward, 5)) values.set(name, [...data]);
     for (const t of step.inputs) {
+      // A packed param input holds its params end to end; they are fed only that way.
+      if (t.role === "param" && t.members) {
+        values.set(t.name, t.members.flatMap((m) => values.get(m.name)!));
+        for (const m of t.members) values.delete(m.name);
+      }
       if (t.role === "state" && t.members) values.set(t.name, Array.from({ length: t.shape[0] as number }, () => t.init!));
       else if (t.role === "state" && t.group !== "embedding") values.set(t.name, values.get(t.of!)!.map(() => t.init!));
     }

@@ -9,7 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { compileSpec, type Artifact } from "../../compiler/compile.js";
-import { initialValues } from "../../compiler/ir/init.js";
+import type { Param } from "../../compiler/ir/graph.js";
+import { initialValue, initialValues } from "../../compiler/ir/init.js";
 import { Random } from "../../compiler/ir/random.js";
 import { specFromText } from "./lower/helpers.js";
 
@@ -74,6 +75,15 @@ async function train(artifact: Artifact, steps: number, batch: number): Promise<
   // The runtime's side: params and their state by name; the embedding table and its state, full size.
   const values = new Map<string, Float32Array>();
   for (const [name, v] of initialValues(artifact.train, m.spec.train.seed)) values.set(name, Float32Array.from(v));
+  // A packed param input holds its params end to end, drawn as the model's params are.
+  const byName = new Map(m.params.map((p) => [p.name, p]));
+  for (const t of inputs.filter((t) => t.role === "param" && t.members)) {
+    const draw = (name: string) => {
+      const p = byName.get(name)!;
+      return [...initialValue({ value: { name, dtype: p.dtype, shape: p.shape }, init: p.init, group: p.group, doc: p.doc } as unknown as Param, m.spec.train.seed)];
+    };
+    values.set(t.name, Float32Array.from(t.members!.flatMap((mm) => draw(mm.name))));
+  }
   const table = new Map<string, Float32Array>([["emb/item/rows", Float32Array.from({ length: ROWS * DIM }, () => rng.normal(0, 0.1))]]);
   for (const t of inputs.filter((t) => t.role === "state")) {
     // A packed state input holds several params' state end to end.
