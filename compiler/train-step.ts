@@ -8,9 +8,12 @@
 // elements (row-major): the optimizer updates a group's tensors as one flat vector, so keeping
 // them flat spares a copy in and out per tensor. The runtime only moves their elements; it feeds a
 // next value back with its input's shape. Embedding rows and their state keep [rows, dim]. Where
-// a group's tensors are updated together, each kind of state is one input for all of them
-// (`optim/<group>/<state>`, `members` says whose state lies where): onnxruntime-node spends about
-// 2 µs per input and per output of a run, and the MSSM step had 84 state inputs and 84 outputs.
+// a group's tensors are updated together, their params are one input (`optim/<group>/params`, the
+// forward reading each param as a piece of it) and each kind of state is one input
+// (`optim/<group>/<state>`), each with one next output; `members` says whose values lie where.
+// onnxruntime-node spends about 2 µs per input and per output of a run (bench/ort-overhead.ts),
+// and the MSSM step had 126 such inputs and as many outputs. Embedding row blocks of one width are
+// joined along their rows for one row-wise update and cut back per field.
 //
 // Groups: params of group "dense" use train.optimizer, "gate" train.gate_optimizer; the gathered
 // embedding rows (inputs `emb/<field>/rows`, [rows_<field>, dim]) use train.embedding_optimizer,
