@@ -88,6 +88,9 @@ export interface VocabRow {
   samplesPerSecond: number;
   /** Mean unique rows gathered per step. */
   uniqueRows: number;
+  /** Median session.run time, and median time of the rest of the step (gate noise, gathering rows from the store and scattering them back, feeds). */
+  runMs: number;
+  outsideMs: number;
 }
 
 /** Loads a spec from text (a virtual file), throwing with its diagnostics when it does not check. */
@@ -122,15 +125,17 @@ export async function vocabSpeed(sizes: readonly number[], o: SpeedOptions): Pro
     const total = o.warmup + o.steps;
     const epochs: Batch[] = [];
     for (let epoch = 0; epochs.length < total; epoch++) epochs.push(...batches(spec, data, { batchSize: o.batch, shuffle: true, seed: spec.train.seed, epoch, dropLast: true }));
-    runs.push({ buckets, tableBytes, state, session, batches: epochs, runner: new StepRunner(artifact.manifest, session, total), stepMs: [] as number[], unique: 0 });
+    runs.push({ buckets, tableBytes, state, session, batches: epochs, runner: new StepRunner(artifact.manifest, session, total), stepMs: [] as number[], runMs: [] as number[], unique: 0 });
   }
   for (let t = 1; t <= o.warmup + o.steps; t++) {
     for (const r of runs) {
       const batch = r.batches[t - 1]!;
       const s0 = performance.now();
+      const run0 = r.runner.timings.run;
       await r.runner.run(r.state, batch, t);
       if (t > o.warmup) {
         r.stepMs.push(performance.now() - s0);
+        r.runMs.push(r.runner.timings.run - run0);
         r.unique += batch.embeddings["item"]!.unique.length;
       }
     }
@@ -138,7 +143,8 @@ export async function vocabSpeed(sizes: readonly number[], o: SpeedOptions): Pro
   const out: VocabRow[] = [];
   for (const r of runs) {
     await r.session.release();
-    out.push({ rows: r.buckets, tableBytes: r.tableBytes, stepMs: median(r.stepMs), samplesPerSecond: o.batch / (median(r.stepMs) / 1000), uniqueRows: r.unique / o.steps });
+    const outside = r.stepMs.map((ms, i) => ms - r.runMs[i]!);
+    out.push({ rows: r.buckets, tableBytes: r.tableBytes, stepMs: median(r.stepMs), samplesPerSecond: o.batch / (median(r.stepMs) / 1000), uniqueRows: r.unique / o.steps, runMs: median(r.runMs), outsideMs: median(outside) });
   }
   return out;
 }
@@ -147,13 +153,15 @@ export async function vocabSpeed(sizes: readonly number[], o: SpeedOptions): Pro
 export function formatVocab(rows: readonly VocabRow[], o: SpeedOptions): string[] {
   const first = rows[0]?.stepMs ?? NaN;
   return markdownTable(
-    ["table rows", "table + Adam state MiB", "unique rows/step", "median step ms", "vs first", "samples/s", "batch", "threads"],
+    ["table rows", "table + Adam state MiB", "unique rows/step", "median step ms", "vs first", "session.run ms", "rest of step ms", "samples/s", "batch", "threads"],
     rows.map((r) => [
       int(r.rows),
       (r.tableBytes / 2 ** 20).toFixed(2),
       int(r.uniqueRows),
       r.stepMs.toFixed(2),
       `${(r.stepMs / first).toFixed(2)}x`,
+      r.runMs.toFixed(2),
+      r.outsideMs.toFixed(2),
       int(r.samplesPerSecond),
       String(o.batch),
       String(o.threads),
