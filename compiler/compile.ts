@@ -34,7 +34,10 @@ export interface TensorInfo {
   of?: string;
   state?: string;
   init?: number;
-  /** A packed state input or its next value: the params' states it holds, end to end (compiler/train-step.ts). */
+  /**
+   * A packed input or its next value (compiler/train-step.ts): the params (`optim/<group>/params`,
+   * name = of = the param) or the params' states (`optim/<group>/<state>`) it holds, end to end.
+   */
   members?: { name: string; of: string; size: number }[];
 }
 

@@ -79,13 +79,14 @@ export interface TrainStepTensor {
   /** state: the value every element starts at. */
   readonly init?: number;
   /**
-   * A packed state input (and its next value): the state of several params end to end, each
-   * member named as its own state input would be (`<param>/<state>`), `size` elements of `of`.
+   * A packed input (and its next value): several params (`optim/<group>/params`) or their states
+   * (`optim/<group>/<state>`) end to end, each member named as its own input would be (the param,
+   * or `<param>/<state>`), `size` elements of the param `of`.
    */
   readonly members?: readonly StateMember[];
 }
 
-/** One param's state inside a packed state input. */
+/** One param, or one param's state, inside a packed input. */
 export interface StateMember {
   readonly name: string;
   readonly of: string;

@@ -87,9 +87,9 @@ type StateMember = NonNullable<TensorInfo["members"]>[number];
  */
 function packedInput(states: Map<string, Float32Array>, members: readonly StateMember[]): Float32Array {
   const total = members.reduce((a, m) => a + m.size, 0);
-  const first = states.get(members[0]!.name)!;
-  let at = first.byteOffset;
-  const whole = members.every((m) => {
+  const first = states.get(members[0]!.name);
+  let at = first?.byteOffset ?? 0;
+  const whole = first !== undefined && members.every((m) => {
     const v = states.get(m.name);
     const ok = v !== undefined && v.buffer === first.buffer && v.byteOffset === at && v.length === m.size;
     at += m.size * 4;
@@ -100,7 +100,7 @@ function packedInput(states: Map<string, Float32Array>, members: readonly StateM
   let offset = 0;
   for (const m of members) {
     const v = states.get(m.name);
-    invariant(v !== undefined && v.length === m.size, `optimizer state ${m.name} is missing or has ${v?.length} values, not ${m.size}`);
+    invariant(v !== undefined && v.length === m.size, `param or optimizer state ${m.name} is missing or has ${v?.length} values, not ${m.size}`);
     packed.set(v, offset);
     states.set(m.name, packed.subarray(offset, offset + m.size));
     offset += m.size;

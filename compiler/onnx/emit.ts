@@ -60,6 +60,8 @@ class Emission implements LowerContext {
   readonly initializers: TensorRecord[] = [];
   private readonly constantNames = new Map<string, string>();
   private readonly sizes = new Map<string, string>();
+  /** shapeTensor results by their dims, built once each. */
+  private readonly shapes = new Map<string, string>();
   private readonly taken: Set<string>;
   private doc = "";
   private current = "";
@@ -119,6 +121,10 @@ class Emission implements LowerContext {
 
   shapeTensor(dims: readonly Dim[]): string {
     if (dims.every((d): d is number => typeof d === "number")) return this.constant("int64", [dims.length], dims);
+    // Built once per list of dims (the cut-back of joined embedding rows asks for one per output).
+    const key = dims.join("\u0000");
+    const built = this.shapes.get(key);
+    if (built) return built;
     // Concat of runs of static dims and the run-time sizes of symbolic ones.
     const pieces: string[] = [];
     let run: number[] = [];
@@ -136,6 +142,7 @@ class Emission implements LowerContext {
     flush();
     const out = this.temp("shape");
     this.add("Concat", pieces, [out], [intAttr("axis", 0)]);
+    this.shapes.set(key, out);
     return out;
   }
 
