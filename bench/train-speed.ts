@@ -11,7 +11,7 @@ import { openSession } from "../runtime/session.js";
 import { StepRunner } from "../runtime/step.js";
 import { initialState } from "../runtime/train.js";
 import { measureStep, syntheticData, zooModels, type StepRow } from "./train-step.js";
-import { optionText, wholeNumber } from "./args.js";
+import { numberList, optionText, wholeNumber } from "./args.js";
 
 // Issue 4's benchmark table, three parts, each printed as a markdown table:
 //  (a) per zoo model at one batch size: training samples/s and median step time (bench/train-step's
@@ -22,7 +22,10 @@ import { optionText, wholeNumber } from "./args.js";
 //  (c) data loading's share of an epoch: reading and encoding adult.data against one training
 //      epoch of the MSSM zoo model on it, and building that epoch's batches.
 //
-//   node dist/bench/train-speed.js [--steps N] [--warmup N] [--batch N] [--threads N] [--only a,b]
+// Part (a) runs once per thread count of `--threads` (default 1,2: one core, and both of this
+// machine's); parts (b) and (c) use the first.
+//
+//   node dist/bench/train-speed.js [--steps N] [--warmup N] [--batch N] [--threads 1,2] [--only a,b]
 //                                  [--vocab 1000,10000,100000,1000000] [--cold] [--parts a,b,c] [--data FILE]
 
 export interface SpeedOptions {
@@ -233,15 +236,20 @@ export function adultTrainFile(): string {
 async function main(argv: string[]): Promise<void> {
   const option = (name: string, fallback: number) => wholeNumber(argv, name, fallback);
   const list = (name: string, fallback: string) => (optionText(argv, name) ?? fallback).split(",");
-  const o: SpeedOptions = { steps: option("steps", 30), warmup: option("warmup", 5), batch: option("batch", 1024), threads: option("threads", 1), cold: argv.includes("--cold") };
+  const threads = numberList(argv, "threads", [1, 2], true);
+  const o: SpeedOptions = { steps: option("steps", 30), warmup: option("warmup", 5), batch: option("batch", 1024), threads: threads[0]!, cold: argv.includes("--cold") };
   const parts = new Set(list("parts", "a,b,c"));
   const only = argv.includes("--only") ? new Set(list("only", "").map((s) => (s.endsWith(".mssm") ? s : `${s}.mssm`))) : undefined;
   const zooDir = join(packageRoot(), "specs", "zoo");
-  const out: string[] = [`node ${process.version}; ${o.threads} intra-op thread(s); batch ${o.batch}; median of ${o.steps} steps after ${o.warmup} warm-up`, ""];
+  const out: string[] = [`node ${process.version}; ${threads.join(", ")} intra-op thread(s) (parts b and c: ${o.threads}); batch ${o.batch}; median of ${o.steps} steps after ${o.warmup} warm-up`, ""];
   const print = (lines: string[]) => process.stdout.write(lines.join("\n") + "\n");
   if (parts.has("a")) {
-    const rows = await zooSpeed(zooModels().filter((f) => !only || only.has(f)).map((f) => join(zooDir, f)), o);
-    out.push("(a) training step per zoo model (Adult-like batches)", "", ...formatZoo(rows, o), "");
+    for (const t of threads) {
+      const ot = { ...o, threads: t };
+      const rows = await zooSpeed(zooModels().filter((f) => !only || only.has(f)).map((f) => join(zooDir, f)), ot);
+      out.push(`(a) training step per zoo model (Adult-like batches), ${t} intra-op thread(s)`, "", ...formatZoo(rows, ot), "");
+      print(out.splice(0));
+    }
   }
   print(out.splice(0));
   if (parts.has("b")) {
