@@ -8,6 +8,7 @@ import * as ort from "onnxruntime-node";
 import { packageRoot } from "../compiler/package-root.js";
 import { isMissing, readCsv } from "../runtime/data/csv.js";
 import { BadRows } from "../runtime/data/errors.js";
+import type { Pruning } from "../runtime/inspect.js";
 import { optionText, wholeNumber } from "./args.js";
 
 // Issue 5's benchmark table: for each zoo model, train on Adult with the real CLI (so the numbers
@@ -112,17 +113,7 @@ export async function measurePrune(specFile: string, o: PruneOptions): Promise<P
     const run = join(dir, "run");
     const adult = join(packageRoot(), "data", "adult", "adult.data.gz");
     mssmc(["train", specFile, "--data", adult, "--valid-fraction", "0.1", "--out", run, "--seed", "7", ...(o.epochs === undefined ? [] : ["--epochs", String(o.epochs)])]);
-    const info = JSON.parse(mssmc(["inspect", run, "--format", "json"])) as {
-      model: string;
-      pruning: {
-        params: { before: number; after: number };
-        macs: { before: number; after: number };
-        nodes: { before: number; after: number };
-        blocks: number;
-        units: number;
-        fields: string[];
-      };
-    };
+    const info = JSON.parse(mssmc(["inspect", run, "--format", "json"])) as { model: string; pruning: Pruning };
     const prunedFile = join(dir, "pruned.onnx");
     const fullFile = join(dir, "full.onnx");
     mssmc(["export", run, "-o", prunedFile]);

@@ -22,9 +22,9 @@
 // group is empty, so the runtime's interface does not depend on the model.
 
 import { grad, GRAD_PREFIX } from "./autodiff/grad.js";
+import { copyNode, declareLeaves } from "./ir/copy.js";
 import { Builder, type Graph, type Node, type Value } from "./ir/graph.js";
 import { isFloat, type DType, type Shape } from "./ir/ops.js";
-import type { PrimitiveOpKind } from "./ir/shapes.js";
 import { OPTIMIZERS } from "./optim/index.js";
 import type { OptimizerRule, StateSpec, StepScalars, UpdateInputs, UpdateNames, UpdateOutputs } from "./optim/optimizer.js";
 import { rowOptimizer } from "./optim/rows.js";
@@ -301,7 +301,8 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
           {
             param: packed ? packedParams.get(unit)!.value : join(members.map(({ m }) => m), "param"),
             grad: join(unit.map((i) => differentiated.gradients[i]!), lone ? "grad" : "flat/grad"),
-            state: packed ? packed.map((p) => p.value) : first.state.map((st, k) => join([stateInputs[unit[0]!]![0]![k]!], st.name)),
+            // A lone tensor's state inputs are flat already.
+            state: packed ? packed.map((p) => p.value) : stateInputs[unit[0]!]![0]!,
           },
           packed ? { param: "params/next", state: names.state } : names,
         ),
@@ -369,28 +370,13 @@ export function buildTrainStep(forward: Graph, options: TrainStepOptions): Train
  */
 function readPackedParams(graph: Graph, packs: readonly { value: Value; params: readonly Value[] }[]): Graph {
   if (packs.length === 0) return graph;
-  const replaced = new Set(packs.flatMap((p) => p.params));
   const b = new Builder(graph.name, graph.doc);
-  const map = new Map<Value, Value>();
-  for (const v of graph.inputs) map.set(v, b.input(v.name, v.dtype, v.shape));
-  for (const p of graph.params) {
-    if (replaced.has(p.value)) continue;
-    map.set(p.value, b.at(p.doc, () => b.param(p.value.name, p.value.shape as readonly number[], p.init, { dtype: p.value.dtype as "float32" | "float64", group: p.group })));
-  }
-  for (const c of graph.constants) map.set(c.value, b.constant(c.data, c.value.dtype, c.value.shape, c.value.name.split("#")[1]));
+  const map = declareLeaves(b, graph, new Set(packs.flatMap((p) => p.params)));
   for (const pack of packs) {
     const pieces = b.split(map.get(pack.value)!, 0, pack.params.map(numel), pack.params.map((p) => (p.shape.length === 1 ? p.name : `${p.name}/flat`)));
     pack.params.forEach((p, k) => map.set(p, p.shape.length === 1 ? pieces[k]! : b.reshape(pieces[k]!, p.shape, p.name)));
   }
-  for (const node of graph.nodes) {
-    b.at(node.doc, () => {
-      const inputs = node.inputs.map((v) => map.get(v)!);
-      const names = node.outputs.map((o) => o.name);
-      const outputs =
-        node.op === "Call" ? b.call(graph.functions.find((f) => f.name === node.attrs.function)!, inputs, names) : b.node(node.op as PrimitiveOpKind, inputs, node.attrs as never, names);
-      node.outputs.forEach((o, i) => map.set(o, outputs[i]!));
-    });
-  }
+  for (const node of graph.nodes) copyNode(b, graph, node, map);
   for (const o of graph.outputs) b.output(map.get(o)!);
   return b.finish();
 }

@@ -4,21 +4,19 @@
 // keep their names, so nothing downstream changes.
 
 import { invariant } from "../source/diagnostic.js";
+import { declareLeaves } from "./copy.js";
 import { Builder, instantiate, type Graph, type Value } from "./graph.js";
 import type { PrimitiveOpKind } from "./shapes.js";
 
 /** The same graph with every Call (or only those of `only`) replaced by its body's nodes. */
 export function inlineCalls(graph: Graph, only?: ReadonlySet<string>): Graph {
   const b = new Builder(graph.name, graph.doc);
-  const map = new Map<Value, Value>();
+  const map = declareLeaves(b, graph);
   const get = (v: Value) => {
     const m = map.get(v);
     invariant(m !== undefined, `inline: %${v.name} is used before it is defined.`);
     return m;
   };
-  for (const v of graph.inputs) map.set(v, b.input(v.name, v.dtype, v.shape));
-  for (const p of graph.params) map.set(p.value, b.at(p.doc, () => b.param(p.value.name, p.value.shape as readonly number[], p.init, { dtype: p.value.dtype as "float32" | "float64", group: p.group })));
-  for (const c of graph.constants) map.set(c.value, b.constant(c.data, c.value.dtype, c.value.shape, c.value.name.split("#")[1]));
 
   for (const node of graph.nodes) {
     b.at(node.doc, () => {

@@ -9,9 +9,9 @@
 // params themselves: the L0 term builds the same one (compiler/lower/regularizers.ts), common-
 // subexpression elimination keeps one, and the training step updates the params as one pack.
 
+import { copyNode, declareLeaves } from "./copy.js";
 import { Builder, type Graph, type Node, type Value } from "./graph.js";
 import { HardConcreteSample } from "./hard-concrete.js";
-import type { PrimitiveOpKind } from "./shapes.js";
 
 /** The graph with its one-dimensional HardConcreteSample calls merged per (β, γ, ζ); unchanged when fewer than two. */
 export function mergeGateSamples(graph: Graph): Graph {
@@ -48,11 +48,8 @@ export function mergeGateSamples(graph: Graph): Graph {
   const skipped = new Set(merged.flatMap((g) => g.slice(1)));
 
   const b = new Builder(graph.name, graph.doc);
-  const map = new Map<Value, Value>();
+  const map = declareLeaves(b, graph);
   const get = (v: Value) => map.get(v)!;
-  for (const v of graph.inputs) map.set(v, b.input(v.name, v.dtype, v.shape));
-  for (const p of graph.params) map.set(p.value, b.at(p.doc, () => b.param(p.value.name, p.value.shape as readonly number[], p.init, { dtype: p.value.dtype as "float32" | "float64", group: p.group })));
-  for (const c of graph.constants) map.set(c.value, b.constant(c.data, c.value.dtype, c.value.shape, c.value.name.split("#")[1]));
   const fn = graph.functions.find((f) => f.name === HardConcreteSample.name)!;
 
   merged.forEach((calls, k) => {
@@ -69,16 +66,7 @@ export function mergeGateSamples(graph: Graph): Graph {
     });
   });
 
-  for (const node of graph.nodes) {
-    if (skipped.has(node) || firstOf.has(node)) continue;
-    b.at(node.doc, () => {
-      const inputs = node.inputs.map(get);
-      const names = node.outputs.map((o) => o.name);
-      const outputs =
-        node.op === "Call" ? b.call(graph.functions.find((f) => f.name === node.attrs.function)!, inputs, names) : b.node(node.op as PrimitiveOpKind, inputs, node.attrs as never, names);
-      node.outputs.forEach((o, i) => map.set(o, outputs[i]!));
-    });
-  }
+  for (const node of graph.nodes) if (!skipped.has(node) && !firstOf.has(node)) copyNode(b, graph, node, map);
   for (const o of graph.outputs) b.output(get(o));
   return b.finish();
 }
