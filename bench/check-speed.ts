@@ -4,11 +4,11 @@ import { pathToFileURL } from "node:url";
 import { parse } from "../grammar/parse.js";
 import { runRules } from "../compiler/check/rule.js";
 import { rules } from "../compiler/check/rules/index.js";
-import { loadSpec } from "../compiler/spec/load.js";
-import { normalize } from "../compiler/spec/normalize.js";
-import { validateSchema } from "../compiler/spec/schema.js";
-import { toJson } from "../compiler/spec/to-json.js";
-import { topology } from "../compiler/spec/topology.js";
+import { loadSpec } from "../compiler/load/load.js";
+import { normalize } from "../compiler/load/normalize.js";
+import { validateSchema } from "../compiler/load/schema.js";
+import { toJson } from "../compiler/load/to-json.js";
+import { topology } from "../compiler/load/topology.js";
 import { wholeNumber } from "./args.js";
 
 // How long checking a large spec takes, stage by stage: the editor re-checks on every keystroke,

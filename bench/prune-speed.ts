@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import * as ort from "onnxruntime-node";
-import { packageRoot } from "../compiler/package-root.js";
+import { packageRoot } from "../base/package-root.js";
 import { isMissing, readCsv } from "../runtime/data/csv.js";
 import { BadRows } from "../runtime/data/errors.js";
 import type { Pruning } from "../runtime/inspect.js";

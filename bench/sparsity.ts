@@ -1,9 +1,9 @@
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { packageRoot } from "../compiler/package-root.js";
-import { loadSpec } from "../compiler/spec/load.js";
-import type { Spec, Task } from "../compiler/spec/types.js";
+import { packageRoot } from "../base/package-root.js";
+import { loadSpec } from "../compiler/load/load.js";
+import type { Spec, Task } from "../compiler/load/types.js";
 import { inspectModel, type Inspection } from "../runtime/inspect.js";
 import { numberList, optionText, wholeNumber } from "./args.js";
 import { trainAndTest } from "./quality.js";

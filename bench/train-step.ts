@@ -4,12 +4,12 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { compileSpec } from "../compiler/compile.js";
-import { packageRoot } from "../compiler/package-root.js";
-import { loadSpec } from "../compiler/spec/load.js";
-import type { Spec } from "../compiler/spec/types.js";
+import { packageRoot } from "../base/package-root.js";
+import { loadSpec } from "../compiler/load/load.js";
+import type { Spec } from "../compiler/load/types.js";
 import { batches, type Batch } from "../runtime/data/batches.js";
 import type { Dataset, FieldColumn, LabelColumn, Preprocessing } from "../runtime/data/dataset.js";
-import { Rng } from "../runtime/data/random.js";
+import { Random } from "../base/random.js";
 import { hashVocab } from "../runtime/data/vocab.js";
 import { openSession } from "../runtime/session.js";
 import { StepRunner } from "../runtime/step.js";
@@ -44,27 +44,27 @@ const DEFAULT_ROWS = 100;
 
 /** An Adult-like data set of `rows` rows for `spec` and the preprocessing that sizes its tables. */
 export function syntheticData(spec: Spec, rows: number, seed = 1): { data: Dataset; preprocessing: Preprocessing } {
-  const rng = new Rng(seed, 90, 0);
+  const rng = Random.stream(seed, 90, 0);
   const fields: Record<string, FieldColumn> = {};
   const pre: Preprocessing = { fields: {} };
   for (const f of spec.fields) {
     if (f.kind === "numeric") {
       const values = new Float32Array(rows);
       // Box–Muller: standardized features are about N(0, 1).
-      for (let r = 0; r < rows; r++) values[r] = Math.sqrt(-2 * Math.log(1 - rng.float())) * Math.cos(2 * Math.PI * rng.float());
+      for (let r = 0; r < rows; r++) values[r] = rng.normal();
       fields[f.name] = { kind: "numeric", values };
       pre.fields[f.name] = { kind: "numeric", stats: { transform: "none", mean: 0, std: 1, count: rows } };
       continue;
     }
     const size = f.kind === "categorical" && f.hash_buckets !== undefined ? f.hash_buckets : (ADULT_ROWS[f.name] ?? DEFAULT_ROWS);
     pre.fields[f.name] = { kind: f.kind, vocab: hashVocab(size) };
-    const draw = () => Math.min(size - 1, Math.floor(rng.float() * size));
+    const draw = () => Math.min(size - 1, Math.floor(rng.uniform() * size));
     if (f.kind === "categorical") fields[f.name] = { kind: "categorical", ids: Int32Array.from({ length: rows }, draw) };
     else {
       const offsets = new Int32Array(rows + 1);
       const ids: number[] = [];
       for (let r = 0; r < rows; r++) {
-        const len = 1 + Math.floor(rng.float() * 3);
+        const len = 1 + Math.floor(rng.uniform() * 3);
         for (let j = 0; j < len; j++) ids.push(draw());
         offsets[r + 1] = ids.length;
       }
@@ -73,8 +73,8 @@ export function syntheticData(spec: Spec, rows: number, seed = 1): { data: Datas
   }
   const labels: Record<string, LabelColumn> = {};
   for (const t of spec.tasks) {
-    if (t.kind === "multiclass") labels[t.name] = Int32Array.from({ length: rows }, () => Math.min(t.classes - 1, Math.floor(rng.float() * t.classes)));
-    else labels[t.name] = Float32Array.from({ length: rows }, () => (t.kind === "binary" ? (rng.float() < 0.3 ? 1 : 0) : rng.float()));
+    if (t.kind === "multiclass") labels[t.name] = Int32Array.from({ length: rows }, () => Math.min(t.classes - 1, Math.floor(rng.uniform() * t.classes)));
+    else labels[t.name] = Float32Array.from({ length: rows }, () => (t.kind === "binary" ? (rng.uniform() < 0.3 ? 1 : 0) : rng.uniform()));
   }
   return { data: { file: "synthetic", rows, lines: new Int32Array(rows), fields, labels }, preprocessing: pre };
 }

@@ -1,6 +1,6 @@
-import { loadSpec } from "../compiler/spec/load.js";
-import type { Diagnostic } from "../compiler/source/diagnostic.js";
-import type { SourceFile } from "../compiler/source/source-file.js";
+import { loadSpec } from "../compiler/load/load.js";
+import type { Diagnostic } from "../base/source/diagnostic.js";
+import type { SourceFile } from "../base/source/source-file.js";
 import { formatText, summary, toJsonDiagnostics, useColor } from "./report.js";
 
 export interface CheckOptions {

@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec } from "../compiler/compile.js";
-import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
+import { writeFileAtomic } from "../base/atomic-write.js";
 import { sourceLocator } from "../compiler/lower/locate.js";
 import { IR_VERSION_FOR_OPSET } from "../compiler/onnx/emit.js";
-import { loadSpec } from "../compiler/spec/load.js";
+import { loadSpec } from "../compiler/load/load.js";
 import { formatText, useColor } from "./report.js";
 
 export interface CompileCommandOptions {

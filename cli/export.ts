@@ -1,6 +1,6 @@
 import { dirname } from "node:path";
 import { mkdirSync } from "node:fs";
-import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
+import { writeFileAtomic } from "../base/atomic-write.js";
 import { loadTrainedModel } from "../runtime/checkpoint.js";
 import { exportModel, type ClosedSelection, type ExportPruning } from "../runtime/export.js";
 import { reportUserErrors } from "./user-errors.js";

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
+import { writeFileAtomic } from "../base/atomic-write.js";
 import { formatSource } from "../grammar/print.js";
-import { error, type Diagnostic } from "../compiler/source/diagnostic.js";
-import { sourceFile, type SourceFile } from "../compiler/source/source-file.js";
+import { error, type Diagnostic } from "../base/source/diagnostic.js";
+import { sourceFile, type SourceFile } from "../base/source/source-file.js";
 import { formatText, summary, useColor } from "./report.js";
 
 export interface FmtOptions {
@@ -56,7 +56,7 @@ export function runFmt(paths: string[], options: FmtOptions): number {
   return problems.some((d) => d.severity === "error") || unformatted.length || writeFailed ? 1 : 0;
 }
 
-/** Writes through compiler/fs/atomic-write.ts; returns why it failed, if it did. */
+/** Writes through base/atomic-write.ts; returns why it failed, if it did. */
 function writeAtomically(path: string, text: string): string | undefined {
   try {
     writeFileAtomic(path, text);

@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { loadTrainedModel } from "../runtime/checkpoint.js";
 import { formatLoadReport, loadData } from "../runtime/data/dataset.js";
-import { UserError } from "../runtime/errors.js";
+import { UserError } from "../base/user-error.js";
 import { formatInspection, inspectModel, type Inspection } from "../runtime/inspect.js";
 import { reportUserErrors } from "./user-errors.js";
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { compilerVersion } from "../compiler/package-root.js";
-import { InvariantError } from "../compiler/source/diagnostic.js";
+import { compilerVersion } from "../base/package-root.js";
+import { InvariantError } from "../base/source/diagnostic.js";
 import { runCheck } from "./check.js";
 import { OPSETS, runCompile } from "./compile.js";
 import { runFmt } from "./fmt.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
+import { writeFileAtomic } from "../base/atomic-write.js";
 import { loadTrainedModel } from "../runtime/checkpoint.js";
 import { formatLoadReport, loadData } from "../runtime/data/dataset.js";
 import { predictDataset } from "../runtime/evaluate.js";

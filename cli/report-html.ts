@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
+import { writeFileAtomic } from "../base/atomic-write.js";
 import { readRunManifest } from "../runtime/checkpoint.js";
 import { parseMetrics, renderReport } from "../runtime/report.js";
 import { inspectRun } from "./inspect.js";

@@ -1,6 +1,6 @@
-import type { Diagnostic } from "../compiler/source/diagnostic.js";
-import { renderDiagnostic } from "../compiler/source/render.js";
-import { lineColumn, type SourceFile } from "../compiler/source/source-file.js";
+import type { Diagnostic } from "../base/source/diagnostic.js";
+import { renderDiagnostic } from "../base/source/render.js";
+import { lineColumn, type SourceFile } from "../base/source/source-file.js";
 
 /** Whether to color output for a stream: a TTY, and NO_COLOR unset. */
 export function useColor(stream: NodeJS.WriteStream): boolean {

@@ -1,4 +1,4 @@
-import { UserError } from "../runtime/errors.js";
+import { UserError } from "../base/user-error.js";
 import { SYNTH_DEFAULTS, cosine, writeSynth, type SynthOptions } from "../runtime/synth.js";
 import { reportUserErrors } from "./user-errors.js";
 

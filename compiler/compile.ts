@@ -16,9 +16,9 @@ import type { Locate } from "./lower/context.js";
 import { planLowering } from "./lower/plan.js";
 import { summarizeGraph, type ModelSummary } from "./lower/summary.js";
 import { DEFAULT_OPSET, emitModel, IR_VERSION_FOR_OPSET } from "./onnx/emit.js";
-import { compilerVersion } from "./package-root.js";
-import { canonicalOrder } from "./spec/canonical-order.js";
-import type { Spec } from "./spec/types.js";
+import { compilerVersion } from "../base/package-root.js";
+import { canonicalOrder } from "./load/canonical-order.js";
+import type { Spec } from "./load/types.js";
 import { buildTrainStep, type TrainStepTensor } from "./train-step.js";
 
 /** Version of the artifact layout; the runtime refuses others. */

@@ -28,8 +28,8 @@ import { isFloat, type DType, type Shape } from "./ir/ops.js";
 import { OPTIMIZERS } from "./optim/index.js";
 import type { OptimizerRule, StateSpec, StepScalars, UpdateInputs, UpdateNames, UpdateOutputs } from "./optim/optimizer.js";
 import { rowOptimizer } from "./optim/rows.js";
-import { invariant } from "./source/diagnostic.js";
-import type { Optimizer, Train } from "./spec/types.js";
+import { invariant } from "../base/source/diagnostic.js";
+import type { Optimizer, Train } from "./load/types.js";
 
 /** The gathered rows of one field's embedding table: `emb/<field>/rows`. */
 export const ROWS_INPUT = /^emb\/(.+)\/rows$/;

@@ -1,4 +1,4 @@
-import type { Span } from "../compiler/source/span.js";
+import type { Span } from "../base/source/span.js";
 
 // The .mssm abstract syntax tree. Every node carries the span of its source text. A node the
 // parser could not complete has its missing parts `undefined`, never invented.

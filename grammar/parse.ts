@@ -1,7 +1,7 @@
 import type { Document } from "./ast.js";
 import { parseCst } from "./parser.js";
 import { toAst } from "./to-ast.js";
-import { error, type Diagnostic } from "../compiler/source/diagnostic.js";
+import { error, type Diagnostic } from "../base/source/diagnostic.js";
 
 /** Parses .mssm text into an AST and syntax diagnostics; never throws, whatever the input. */
 export function parse(text: string, path: string): { document: Document; diagnostics: Diagnostic[] } {

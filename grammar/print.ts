@@ -3,8 +3,8 @@ import type * as A from "./ast.js";
 import { parse } from "./parse.js";
 import { parseCst } from "./parser.js";
 import { Identifier } from "./tokens.js";
-import { hasErrors, type Diagnostic } from "../compiler/source/diagnostic.js";
-import type { Span } from "../compiler/source/span.js";
+import { hasErrors, type Diagnostic } from "../base/source/diagnostic.js";
+import type { Span } from "../base/source/span.js";
 
 // The .mssm formatter: prints an AST in one canonical style and keeps every comment.
 //

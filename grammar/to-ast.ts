@@ -1,6 +1,6 @@
 import type { CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
-import type { Span } from "../compiler/source/span.js";
+import type { Span } from "../base/source/span.js";
 
 // Turns chevrotain's concrete syntax tree into the AST. The tree may be partial after error
 // recovery: every accessor here tolerates missing children and returns `undefined` for them.

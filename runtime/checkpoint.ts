@@ -8,23 +8,24 @@
 //   blocks   each tensor's float32 values, raw, in the header's order
 // `sha256` is the hex SHA-256 of the header JSON written without it followed by every block, so
 // a flipped bit anywhere is caught. Files are written through a temporary file and a rename
-// (compiler/fs/atomic-write.ts): a crash mid-write leaves the previous checkpoint intact.
+// (base/atomic-write.ts): a crash mid-write leaves the previous checkpoint intact.
 //
 // The random streams need no saved state: gate noise of step t is drawn from
-// Rng(seed, STREAM.gateNoise, t) and the order of epoch e from Rng(seed, STREAM.shuffle, e), so
+// Random.stream(seed, STREAM.gateNoise, t) and the order of epoch e from Random.stream(seed, STREAM.shuffle, e), so
 // (seed, epoch, step) is the whole RNG state.
+// (The header names these streams "Rng(...)", the generator's name when the format was fixed.)
 
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
 import type { Manifest } from "../compiler/compile.js";
-import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
-import { invariant } from "../compiler/source/diagnostic.js";
+import { writeFileAtomic } from "../base/atomic-write.js";
+import { invariant } from "../base/source/diagnostic.js";
 import type { Preprocessing } from "./data/dataset.js";
-import { STREAM } from "./data/random.js";
+import { STREAM } from "../base/random.js";
 import { EmbeddingStore, packTable, tableRows, unpackTable, type TableColumns } from "./embeddings/store.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../base/user-error.js";
 import type { TrainedModel } from "./trained-model.js";
 
 const MAGIC = "MSSMCKP1";

@@ -4,8 +4,8 @@
 
 import * as ort from "onnxruntime-node";
 import type { Manifest } from "../compiler/compile.js";
-import { invariant } from "../compiler/source/diagnostic.js";
-import type { Spec, Task } from "../compiler/spec/types.js";
+import { invariant } from "../base/source/diagnostic.js";
+import type { Spec, Task } from "../compiler/load/types.js";
 import { batches, type Batch } from "./data/batches.js";
 import type { Dataset } from "./data/dataset.js";
 import { EmbeddingStore } from "./embeddings/store.js";

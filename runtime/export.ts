@@ -39,13 +39,13 @@ import { lowerSpec } from "../compiler/lower/lower-spec.js";
 import { predictionName } from "../compiler/lower/losses.js";
 import { planLowering } from "../compiler/lower/plan.js";
 import { DEFAULT_OPSET, emitModel } from "../compiler/onnx/emit.js";
-import { invariant } from "../compiler/source/diagnostic.js";
-import type { Field, Spec } from "../compiler/spec/types.js";
+import { invariant } from "../base/source/diagnostic.js";
+import type { Field, Spec } from "../compiler/load/types.js";
 import { isMissing } from "./data/csv.js";
 import type { FieldState } from "./data/dataset.js";
 import type { NumericStats } from "./data/numeric.js";
 import { vocabRows, type Vocab } from "./data/vocab.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../base/user-error.js";
 import { pruneGraph, type PruneReport } from "./prune.js";
 import type { TrainedModel } from "./trained-model.js";
 

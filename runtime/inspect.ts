@@ -14,9 +14,9 @@
 import type { Manifest } from "../compiler/compile.js";
 import { summarizeGraph } from "../compiler/lower/summary.js";
 import { planLowering, type ConsumerPlan } from "../compiler/lower/plan.js";
-import type { Spec } from "../compiler/spec/types.js";
+import type { Spec } from "../compiler/load/types.js";
 import type { Dataset } from "./data/dataset.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../base/user-error.js";
 import { exportModel, foldGate, type ClosedSelection } from "./export.js";
 import type { TrainedModel } from "./trained-model.js";
 

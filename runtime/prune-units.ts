@@ -31,7 +31,7 @@
 // w of that size, which moves no score measurably.
 
 import type { Builder, Graph, Node, Value } from "../compiler/ir/graph.js";
-import { invariant } from "../compiler/source/diagnostic.js";
+import { invariant } from "../base/source/diagnostic.js";
 import type { PrimitiveOpKind } from "../compiler/ir/shapes.js";
 import type { TensorData } from "../compiler/ir/tensor.js";
 import { freshName, knownValue, rebuild, type Known } from "./prune-rebuild.js";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { UserError } from "./errors.js";
+import { UserError } from "../base/user-error.js";
 
 // Opens onnxruntime sessions on the requested device. The CUDA execution provider needs shared
 // libraries that onnxruntime-node downloads only when asked to at install time; without them ORT

@@ -11,11 +11,11 @@
 
 import * as ort from "onnxruntime-node";
 import type { Manifest, TensorInfo } from "../compiler/compile.js";
-import { invariant } from "../compiler/source/diagnostic.js";
-import type { Optimizer, Task, Train } from "../compiler/spec/types.js";
+import { invariant } from "../base/source/diagnostic.js";
+import type { Optimizer, Task, Train } from "../compiler/load/types.js";
 import type { TrainState } from "./checkpoint.js";
 import { numericFields, type Batch } from "./data/batches.js";
-import { Rng, STREAM } from "./data/random.js";
+import { Random, STREAM } from "../base/random.js";
 import { dataFeed } from "./evaluate.js";
 
 /** Gate noise is drawn from U(NOISE_EPS, 1 − NOISE_EPS), so log u and log(1 − u) stay finite. */
@@ -42,11 +42,11 @@ export function optimizerOf(train: Train, group: string): Optimizer {
 
 /** The gate noise of step t: one U(ε, 1 − ε) draw per gate, group after group in manifest order. */
 export function gateNoise(manifest: Manifest, seed: number, t: number): Map<string, Float32Array> {
-  const rng = new Rng(seed, STREAM.gateNoise, t);
+  const rng = Random.stream(seed, STREAM.gateNoise, t);
   const out = new Map<string, Float32Array>();
   for (const g of manifest.gate_groups) {
     const u = new Float32Array(g.shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < u.length; i++) u[i] = NOISE_EPS + (1 - 2 * NOISE_EPS) * rng.float();
+    for (let i = 0; i < u.length; i++) u[i] = NOISE_EPS + (1 - 2 * NOISE_EPS) * rng.uniform();
     out.set(g.noise, u);
   }
   return out;

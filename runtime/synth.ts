@@ -9,7 +9,7 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Rng } from "./data/random.js";
+import { Random } from "../base/random.js";
 
 /** The generator's settings; issue 7's defaults in SYNTH_DEFAULTS. */
 export interface SynthOptions {
@@ -34,12 +34,6 @@ export const SYNTH_DEFAULTS: SynthOptions = { correlation: 0.5, dim: 100, scale:
 const SYNTH_STREAM = 77;
 const PART = { directions: 1, sines: 2, train: 3, valid: 4, test: 5 } as const;
 
-/** A standard normal draw (Box–Muller; one of the pair is used, so a draw is two uniforms). */
-export function normal(rng: Rng): number {
-  const u = 1 - rng.float(); // (0, 1]: log stays finite
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.float());
-}
-
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
@@ -58,10 +52,10 @@ export interface SynthProblem {
 export function synthProblem(o: SynthOptions): SynthProblem {
   if (!(o.correlation >= -1 && o.correlation <= 1)) throw new RangeError(`the correlation must lie in [-1, 1], got ${o.correlation}`);
   if (!(Number.isInteger(o.dim) && o.dim >= 2)) throw new RangeError(`the dimension must be a whole number of at least 2, got ${o.dim}`);
-  const rng = new Rng(o.seed, SYNTH_STREAM, PART.directions);
+  const rng = Random.stream(o.seed, SYNTH_STREAM, PART.directions);
   const d = o.dim;
-  const a = Float64Array.from({ length: d }, () => normal(rng));
-  const b = Float64Array.from({ length: d }, () => normal(rng));
+  const a = Float64Array.from({ length: d }, () => rng.normal());
+  const b = Float64Array.from({ length: d }, () => rng.normal());
   const na = Math.sqrt(dot(a, a));
   const u1 = a.map((v) => v / na);
   const proj = dot(b, u1);
@@ -72,9 +66,9 @@ export function synthProblem(o: SynthOptions): SynthProblem {
   const q = Math.sqrt(1 - p * p);
   const w1 = u1.map((v) => o.scale * v);
   const w2 = u1.map((v, i) => o.scale * (p * v + q * u2[i]!));
-  const sr = new Rng(o.seed, SYNTH_STREAM, PART.sines);
-  const alpha = Float64Array.from({ length: o.sines }, () => normal(sr));
-  const beta = Float64Array.from({ length: o.sines }, () => normal(sr));
+  const sr = Random.stream(o.seed, SYNTH_STREAM, PART.sines);
+  const alpha = Float64Array.from({ length: o.sines }, () => sr.normal());
+  const beta = Float64Array.from({ length: o.sines }, () => sr.normal());
   return { w1, w2, alpha, beta };
 }
 
@@ -94,16 +88,16 @@ function label(wx: number, problem: SynthProblem, eps: number): number {
 
 /** Draws `rows` examples of a split from its own stream. */
 export function synthSplit(problem: SynthProblem, o: SynthOptions, split: "train" | "valid" | "test", rows: number): SynthSplit {
-  const rng = new Rng(o.seed, SYNTH_STREAM, PART[split]);
+  const rng = Random.stream(o.seed, SYNTH_STREAM, PART[split]);
   const d = o.dim;
   const x = new Float64Array(rows * d);
   const y1 = new Float64Array(rows);
   const y2 = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const row = x.subarray(r * d, r * d + d);
-    for (let i = 0; i < d; i++) row[i] = normal(rng);
-    y1[r] = label(dot(problem.w1, row), problem, o.noise * normal(rng));
-    y2[r] = label(dot(problem.w2, row), problem, o.noise * normal(rng));
+    for (let i = 0; i < d; i++) row[i] = rng.normal();
+    y1[r] = label(dot(problem.w1, row), problem, o.noise * rng.normal());
+    y2[r] = label(dot(problem.w2, row), problem, o.noise * rng.normal());
   }
   return { x, y1, y2 };
 }

@@ -3,8 +3,8 @@
 // Float32Arrays, evaluates on validation data after each epoch with eval.onnx, logs metrics,
 // stops early, and checkpoints so that a run can resume bit for bit.
 //
-// Determinism: the batch order of epoch e comes from Rng(seed, STREAM.shuffle, e), the gate noise
-// of step t from Rng(seed, STREAM.gateNoise, t), initial weights from streams derived by name, and
+// Determinism: the batch order of epoch e comes from Random.stream(seed, STREAM.shuffle, e), the gate noise
+// of step t from Random.stream(seed, STREAM.gateNoise, t), initial weights from streams derived by name, and
 // onnxruntime runs with a fixed number of intra-op threads. ORT's CPU kernels split work into
 // fixed per-thread ranges and sum in a fixed order, so with the same thread count a run repeats
 // bit for bit (test/runtime/train.test.ts; measured on the MSSM zoo model on Adult with 2 threads
@@ -15,14 +15,14 @@
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Manifest } from "../compiler/compile.js";
-import { writeFileAtomic } from "../compiler/fs/atomic-write.js";
+import { writeFileAtomic } from "../base/atomic-write.js";
 import { initialValue } from "../compiler/ir/init.js";
 import type { Param } from "../compiler/ir/graph.js";
 import { checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type TrainState } from "./checkpoint.js";
 import { batchCount, batches } from "./data/batches.js";
 import type { Dataset, Preprocessing } from "./data/dataset.js";
 import { EmbeddingStore } from "./embeddings/store.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../base/user-error.js";
 import { formatMetricsTable, predictDataset, selectionScore, taskMetrics, type TaskMetrics } from "./evaluate.js";
 import { ProgressBar } from "./progress.js";
 import { openSession, type Device } from "./session.js";

@@ -20,7 +20,7 @@ import { Builder, type Graph, type Node, type Value } from "../ir/graph.js";
 import { isFloat } from "../ir/ops.js";
 import { typeText, type PrimitiveOpKind, type TensorType } from "../ir/shapes.js";
 import { assertValid } from "../ir/verify.js";
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import { zeros } from "./helpers.js";
 import type { GradContext, GradRule, Keeps } from "./rule.js";
 import { GRAD_RULES } from "./rules/index.js";

@@ -1,7 +1,7 @@
-import type { Diagnostic, RelatedSpan, Severity } from "../source/diagnostic.js";
-import type { SourceMap } from "../spec/source-map.js";
-import type { Stage } from "../spec/topology.js";
-import type { Spec } from "../spec/types.js";
+import type { Diagnostic, RelatedSpan, Severity } from "../../base/source/diagnostic.js";
+import type { SourceMap } from "../load/source-map.js";
+import type { Stage } from "../load/topology.js";
+import type { Spec } from "../load/types.js";
 
 /** What a rule sees: the normalized spec, where its values came from, and its wiring. */
 export interface RuleContext {

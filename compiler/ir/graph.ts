@@ -6,7 +6,7 @@
 // and build a new one (`Builder.extend`); `verifyGraph` checks the result.
 
 import { createHash } from "node:crypto";
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import type { Init } from "./init.js";
 import { isStatic, type Dim, type DType, type OpAttributes, type OpKind, type Shape } from "./ops.js";
 import { inferTypes, normalizeAttributes, typeText, type PrimitiveOpKind, type TensorType } from "./shapes.js";

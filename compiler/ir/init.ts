@@ -1,10 +1,10 @@
 // Parameter initialisers: a description kept in the IR (and the manifest), turned into numbers
 // only here, with a per-parameter seeded stream, so initial weights are reproducible byte for byte.
 
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import type { Graph, Param } from "./graph.js";
 import { sizeOf } from "./ops.js";
-import { Random } from "./random.js";
+import { Random } from "../../base/random.js";
 
 /** How a parameter's initial value is drawn. */
 export type Init =

@@ -3,7 +3,7 @@
 // Body values are renamed under the call (`<first call output>/<body name>`); the call's outputs
 // keep their names, so nothing downstream changes.
 
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import { declareLeaves } from "./copy.js";
 import { Builder, instantiate, type Graph, type Value } from "./graph.js";
 import type { PrimitiveOpKind } from "./shapes.js";

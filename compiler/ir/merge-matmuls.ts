@@ -13,7 +13,7 @@
 // weight right before its own layer); the nodes they need are moved up to the merged matmul. A
 // group whose weights depend on a sibling's result is left alone.
 
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import type { Graph, Node, Value } from "./graph.js";
 import { isStatic } from "./ops.js";
 import { assertValid } from "./verify.js";

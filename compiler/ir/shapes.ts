@@ -5,7 +5,7 @@
 // Symbolic dimensions ("batch") are names: two are equal only when the names are equal, and a
 // symbolic dimension broadcasts only against itself or 1.
 
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 
 /**
  * invariant with a message built only on failure: these checks run for every node the builder

@@ -1,6 +1,6 @@
 // Tensor contents as typed arrays, one array type per element type, row-major.
 
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import type { DType, Shape } from "./ops.js";
 
 /** Row-major tensor contents: Float32Array, Float64Array, BigInt64Array (int64), Uint8Array (bool, 0/1) or strings. */

@@ -6,7 +6,7 @@
 // it, and `assertValid` remembers any frozen graph it passed, so later calls (emission, ...) skip it. A whole training step of the 500-field spec has
 // ~130k nodes and takes ~0.3 s to verify.
 
-import { InvariantError, invariant } from "../source/diagnostic.js";
+import { InvariantError, invariant } from "../../base/source/diagnostic.js";
 import { instantiate, type Graph, type Node, type Value } from "./graph.js";
 import { isFloat, isStatic, sizeOf } from "./ops.js";
 import { inferTypes, normalizeAttributes, typeText, type TensorType } from "./shapes.js";

@@ -1,7 +1,7 @@
 // What every part of the lowering shares while it builds one graph.
 
 import type { Builder, Value } from "../ir/graph.js";
-import type { Spec } from "../spec/types.js";
+import type { Spec } from "../load/types.js";
 
 /** "train": stochastic gates fed by noise inputs, labels, losses; "eval": deterministic gates, predictions only. */
 export type LowerMode = "train" | "eval";

@@ -11,7 +11,7 @@
 
 import type { Value } from "../ir/graph.js";
 import { HardConcreteGate, HardConcreteSample } from "../ir/hard-concrete.js";
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import type { LowerContext } from "./context.js";
 import { gateScope } from "./names.js";
 

@@ -7,8 +7,8 @@
 
 import type { Value } from "../ir/graph.js";
 import { BATCH } from "../ir/ops.js";
-import { invariant } from "../source/diagnostic.js";
-import type { Field } from "../spec/types.js";
+import { invariant } from "../../base/source/diagnostic.js";
+import type { Field } from "../load/types.js";
 import type { LowerContext } from "./context.js";
 import { fieldPointer, noiseInputName } from "./names.js";
 import type { GateGroup } from "./plan.js";

@@ -2,8 +2,8 @@
 // loadSpec returns. Kept apart so the lowering itself never touches files.
 
 import { basename } from "node:path";
-import { lineColumn, type SourceFile } from "../source/source-file.js";
-import type { SourceMap } from "../spec/source-map.js";
+import { lineColumn, type SourceFile } from "../../base/source/source-file.js";
+import type { SourceMap } from "../load/source-map.js";
 import type { Locate } from "./context.js";
 
 /** `mssm.mssm:12` for the pointer's value (or its nearest located ancestor); "" when unknown. */

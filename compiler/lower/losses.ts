@@ -4,7 +4,7 @@
 //   multiclass  pred = softmax(z);  L = mean(-Σ_c y_c log softmax(z)_c)           (y one-hot)
 
 import type { Value } from "../ir/graph.js";
-import type { Task } from "../spec/types.js";
+import type { Task } from "../load/types.js";
 import type { LowerContext } from "./context.js";
 
 /** The graph output name of a task's prediction. */

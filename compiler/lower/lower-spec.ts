@@ -9,8 +9,8 @@
 // compiled graphs", documents it.
 
 import { Builder, type Graph, type Value } from "../ir/graph.js";
-import { invariant } from "../source/diagnostic.js";
-import type { Spec } from "../spec/types.js";
+import { invariant } from "../../base/source/diagnostic.js";
+import type { Spec } from "../load/types.js";
 import { CONNECTIONS } from "./connections/index.js";
 import type { ConsumerInput, SourceValue } from "./connections/types.js";
 import type { Locate, LowerContext, LowerMode } from "./context.js";

@@ -1,7 +1,7 @@
 // Experts and towers are MLPs: dense layers y = act(x W + b), W Glorot-uniform, b zero.
 
 import type { Builder, Value } from "../ir/graph.js";
-import type { Activation } from "../spec/types.js";
+import type { Activation } from "../load/types.js";
 import type { LowerContext } from "./context.js";
 
 /** Negative slope of leaky_relu. */

@@ -2,8 +2,8 @@
 // gate groups exist, so their noise inputs can be declared first) and the builders must agree.
 // These names are the runtime's interface (specs/language.md, "The compiled graphs").
 
-import { child } from "../spec/source-map.js";
-import type { Producer } from "../spec/topology.js";
+import { child } from "../load/source-map.js";
+import type { Producer } from "../load/topology.js";
 
 /** The scope of a group's sub-network at a level: `level2/income`. */
 export function levelScope(level: number, group: string): string {

@@ -4,9 +4,9 @@
 // gate queries it), what its softmax gate queries, and every L0 gate group with its shape. The
 // gate groups must be known first because their noise inputs come before any node.
 
-import { invariant } from "../source/diagnostic.js";
-import { topology, type Producer, type Stage } from "../spec/topology.js";
-import type { Activation, Connection, Spec, Task } from "../spec/types.js";
+import { invariant } from "../../base/source/diagnostic.js";
+import { topology, type Producer, type Stage } from "../load/topology.js";
+import type { Activation, Connection, Spec, Task } from "../load/types.js";
 import { connectPointer, expertName, expertsPointer, gateScope, levelScope, sourceName, towerPointer, towerScope } from "./names.js";
 
 /** A producer of the previous stage as one consumer reads it. */

@@ -2,7 +2,7 @@
 // towers.connect, runs its hidden layers, then its output layer with no activation.
 
 import type { Value } from "../ir/graph.js";
-import type { Task } from "../spec/types.js";
+import type { Task } from "../load/types.js";
 import type { ConsumerInput } from "./connections/types.js";
 import type { LowerContext } from "./context.js";
 import { mlp, type LayerSpec } from "./mlp.js";

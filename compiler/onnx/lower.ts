@@ -10,7 +10,7 @@ import { create } from "@bufbuild/protobuf";
 import type { NodeOf } from "../ir/graph.js";
 import type { Dim, DType, OpKind } from "../ir/ops.js";
 import type { Element } from "../ir/tensor.js";
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import { AttributeProtoSchema, AttributeProto_AttributeType as AT, TensorProto_DataType as DT, type AttributeProto } from "./gen/onnx-subset_pb.js";
 
 /** The domain of mssmc's local functions. */

@@ -14,7 +14,7 @@
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { Dim, DType } from "../ir/ops.js";
 import type { TensorData } from "../ir/tensor.js";
-import { invariant } from "../source/diagnostic.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import { AttributeProto_AttributeType as AT, type AttributeProto } from "./gen/onnx-subset_pb.js";
 import { DATA_TYPE } from "./lower.js";
 

@@ -3,7 +3,7 @@
 //   s' = s + g'²                        (s starts at initial_accumulator)
 //   p' = p − lr · g' / (sqrt(s') + ε)
 
-import { OPTIMIZER_DEFAULTS } from "../spec/normalize.js";
+import { OPTIMIZER_DEFAULTS } from "../load/normalize.js";
 import type { OptimizerRule } from "./optimizer.js";
 
 /** Adagrad: the running sum of squared gradients. */

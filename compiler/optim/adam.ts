@@ -5,8 +5,8 @@
 // t is a run-time input, so β^t = exp(t · ln β).
 
 import type { Builder, Value } from "../ir/graph.js";
-import { OPTIMIZER_DEFAULTS } from "../spec/normalize.js";
-import type { Optimizer } from "../spec/types.js";
+import { OPTIMIZER_DEFAULTS } from "../load/normalize.js";
+import type { Optimizer } from "../load/types.js";
 import type { OptimizerRule, StepScalars, UpdateInputs, UpdateNames } from "./optimizer.js";
 
 /** Adam's settings with the defaults filled. */

@@ -3,7 +3,7 @@
 //   p' = p · (1 − lr · λ) − lr / (1 − β1^t) · m' / (sqrt(v') / sqrt(1 − β2^t) + ε)
 // with m', v' as in Adam (adam.ts).
 
-import { OPTIMIZER_DEFAULTS } from "../spec/normalize.js";
+import { OPTIMIZER_DEFAULTS } from "../load/normalize.js";
 import { adamDirection, adamScalars } from "./adam.js";
 import type { OptimizerRule } from "./optimizer.js";
 

@@ -1,6 +1,6 @@
 // The optimizers by kind, in an exhaustive record (a new kind in the spec fails to compile here).
 
-import type { OptimizerKind } from "../spec/types.js";
+import type { OptimizerKind } from "../load/types.js";
 import { adagrad } from "./adagrad.js";
 import { adam } from "./adam.js";
 import { adamw } from "./adamw.js";

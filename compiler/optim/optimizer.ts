@@ -3,7 +3,7 @@
 // update) is one ONNX graph: parameters and state go in, their next values come out.
 
 import type { Builder, Value } from "../ir/graph.js";
-import type { Optimizer } from "../spec/types.js";
+import type { Optimizer } from "../load/types.js";
 
 /** A state tensor kept per parameter (of the parameter's shape): its name and initial value. */
 export interface StateSpec {

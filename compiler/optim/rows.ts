@@ -8,8 +8,8 @@
 //   touched rows.
 // AdamW has no row-wise form here (the check rule embedding-optimizer-kind refuses it).
 
-import { invariant } from "../source/diagnostic.js";
-import type { Optimizer, OptimizerKind } from "../spec/types.js";
+import { invariant } from "../../base/source/diagnostic.js";
+import type { Optimizer, OptimizerKind } from "../load/types.js";
 import { adagrad } from "./adagrad.js";
 import { adam } from "./adam.js";
 import type { OptimizerRule } from "./optimizer.js";

@@ -5,8 +5,8 @@
 //   d  = nesterov ? g' + μ b' : b'      (d = g' when μ = 0)
 //   p' = p − lr · d
 
-import { OPTIMIZER_DEFAULTS } from "../spec/normalize.js";
-import type { Optimizer } from "../spec/types.js";
+import { OPTIMIZER_DEFAULTS } from "../load/normalize.js";
+import type { Optimizer } from "../load/types.js";
 import type { OptimizerRule } from "./optimizer.js";
 
 function settings(o: Optimizer): { momentum: number; nesterov: boolean; decay: number } {

@@ -1,6 +1,6 @@
 import { SymbolKind, type DocumentSymbol } from "vscode-languageserver/node.js";
 import type * as A from "../../grammar/ast.js";
-import type { Span } from "../../compiler/source/span.js";
+import type { Span } from "../../base/source/span.js";
 import { toRange, type LineTable } from "./positions.js";
 
 // The outline of a file: imports, the fields and tasks blocks with their declarations, and the

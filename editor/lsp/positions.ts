@@ -1,6 +1,6 @@
 import type { Position, Range } from "vscode-languageserver/node.js";
-import { sourceFile, type SourceFile } from "../../compiler/source/source-file.js";
-import type { Span } from "../../compiler/source/span.js";
+import { sourceFile, type SourceFile } from "../../base/source/source-file.js";
+import type { Span } from "../../base/source/span.js";
 
 // The ONE place where source offsets become LSP positions and back. Offsets in mssmc are UTF-16
 // code units into the text, and LSP's `character` counts UTF-16 code units within a 0-based

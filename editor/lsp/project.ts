@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import type * as A from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
-import type { Span } from "../../compiler/source/span.js";
+import type { Span } from "../../base/source/span.js";
 import { lineTable, type LineTable } from "./positions.js";
 
 // The editor's view of a file and the files it imports: parsed syntax trees (cached by text, so

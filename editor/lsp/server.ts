@@ -17,10 +17,10 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { keywords } from "../../grammar/tokens.js";
 import { formatSource, quoteString } from "../../grammar/print.js";
-import type { Diagnostic } from "../../compiler/source/diagnostic.js";
-import { lineColumn } from "../../compiler/source/source-file.js";
-import { loadSpec, type LoadResult } from "../../compiler/spec/load.js";
-import { topology, type Stage } from "../../compiler/spec/topology.js";
+import type { Diagnostic } from "../../base/source/diagnostic.js";
+import { lineColumn } from "../../base/source/source-file.js";
+import { loadSpec, type LoadResult } from "../../compiler/load/load.js";
+import { topology, type Stage } from "../../compiler/load/topology.js";
 import { completeAt } from "./completion.js";
 import { hoverAt } from "./hover.js";
 import { outline } from "./outline.js";

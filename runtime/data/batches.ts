@@ -4,10 +4,10 @@
 // among them (`index`, int64 for ONNX Gather). A step then costs O(batch), whatever the
 // vocabulary size.
 
-import { invariant } from "../../compiler/source/diagnostic.js";
-import type { Spec } from "../../compiler/spec/types.js";
+import { invariant } from "../../base/source/diagnostic.js";
+import type { Spec } from "../../compiler/load/types.js";
 import type { Dataset } from "./dataset.js";
-import { permutation, Rng, STREAM } from "./random.js";
+import { permutation, Random, STREAM } from "../../base/random.js";
 
 /** One embedding table's part of a batch. */
 export interface EmbeddingLookup {
@@ -68,7 +68,7 @@ export function* batches(spec: Spec, data: Dataset, options: BatchOptions): Gene
   const { batchSize } = options;
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   const order =
-    (options.shuffle ?? true) ? permutation(data.rows, new Rng(options.seed ?? 0, STREAM.shuffle, options.epoch ?? 0)) : Int32Array.from({ length: data.rows }, (_, i) => i);
+    (options.shuffle ?? true) ? permutation(data.rows, Random.stream(options.seed ?? 0, STREAM.shuffle, options.epoch ?? 0)) : Int32Array.from({ length: data.rows }, (_, i) => i);
   const numeric = numericFields(spec).map((name) => {
     const col = data.fields[name];
     invariant(col?.kind === "numeric", `the dataset has no numeric column for field "${name}"`);

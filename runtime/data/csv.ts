@@ -5,8 +5,9 @@
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { CsvError, parse } from "csv-parse";
-import { suggest } from "../../compiler/spec/suggest.js";
-import { BadRows, DataError } from "./errors.js";
+import { suggest } from "../../compiler/load/suggest.js";
+import { BadRows } from "./errors.js";
+import { UserError } from "../../base/user-error.js";
 
 /** A column the spec reads, and who reads it (for the missing-column message). */
 export interface ColumnUse {
@@ -28,7 +29,7 @@ export function isMissing(cell: string): boolean {
 }
 
 /**
- * Reads the rows of `file`, keeping only `columns`. Throws a DataError when the header lacks a
+ * Reads the rows of `file`, keeping only `columns`. Throws a UserError when the header lacks a
  * column (listing the header and a likely intended name) or when the CSV is malformed (even when
  * skipping bad rows: after broken quoting the parser cannot tell where the next row starts, and
  * csv-parse's own skipping then drops the rest of the file); a row with the wrong number of cells
@@ -88,22 +89,22 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
   } catch (e) {
     if (e instanceof CsvError) {
       const line = e.code === "CSV_QUOTE_NOT_CLOSED" ? lastEnd + 1 : (e as unknown as { lines: number }).lines - extraBreaks;
-      throw new DataError(`${file}:${line}: ${describeCsvError(e)}`, "malformed-csv");
+      throw new UserError(`${file}:${line}: ${describeCsvError(e)}`, "malformed-csv");
     }
-    if (isFsError(e)) throw new DataError(`${file}: cannot read the file (${e.code})`, "unreadable-file");
+    if (isFsError(e)) throw new UserError(`${file}: cannot read the file (${e.code})`, "unreadable-file");
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && code.startsWith("Z_")) {
-      throw new DataError(`${file}: cannot decompress the file (${(e as Error).message}); the .gz file is truncated or corrupt`, "unreadable-file");
+      throw new UserError(`${file}: cannot decompress the file (${(e as Error).message}); the .gz file is truncated or corrupt`, "unreadable-file");
     }
     throw e;
   } finally {
     // A reader that stops early (a bad row, a missing column) must not leave the file open.
     input.destroy();
   }
-  if (header === undefined) throw new DataError(`${file}: the file is empty; expected a header line naming the columns`, "empty-file");
+  if (header === undefined) throw new UserError(`${file}: the file is empty; expected a header line naming the columns`, "empty-file");
 }
 
-/** Where each requested column sits in the header (at `where`, file:line); throws one DataError naming every missing column. */
+/** Where each requested column sits in the header (at `where`, file:line); throws one UserError naming every missing column. */
 function pickColumns(where: string, header: readonly string[], columns: readonly ColumnUse[]): number[] {
   const missing: string[] = [];
   const picks = columns.map(({ column, usedBy }) => {
@@ -112,13 +113,13 @@ function pickColumns(where: string, header: readonly string[], columns: readonly
       const near = suggest(column, header);
       missing.push(`"${column}" (read by ${usedBy}${near ? `; did you mean "${near}"?` : ""})`);
     } else if (header.indexOf(column, at + 1) >= 0) {
-      throw new DataError(`${where}: the header names column "${column}" twice (columns ${at + 1} and ${header.indexOf(column, at + 1) + 1}); ${usedBy} reads it`, "duplicate-column");
+      throw new UserError(`${where}: the header names column "${column}" twice (columns ${at + 1} and ${header.indexOf(column, at + 1) + 1}); ${usedBy} reads it`, "duplicate-column");
     }
     return at;
   });
   if (missing.length > 0) {
     const noun = missing.length === 1 ? "column" : "columns";
-    throw new DataError(`${where}: missing ${noun} ${missing.join(", ")}. The header has: ${header.join(", ")}`, "missing-column");
+    throw new UserError(`${where}: missing ${noun} ${missing.join(", ")}. The header has: ${header.join(", ")}`, "missing-column");
   }
   return picks;
 }

@@ -4,13 +4,14 @@
 // vocabularies and statistics fitted, on the training rows alone, so validation measures
 // generalisation honestly. Validation and test files reuse the fitted preprocessing.
 
-import type { Field, Spec, Task } from "../../compiler/spec/types.js";
+import type { Field, Spec, Task } from "../../compiler/load/types.js";
 import { isMissing, readCsv, type ColumnUse } from "./csv.js";
-import { BadRows, DataError, badCell } from "./errors.js";
+import { BadRows, badCell } from "./errors.js";
 import { labelReader } from "./labels.js";
 import { expectedNumber, fitNumeric, readNumeric, standardize, type NumericStats } from "./numeric.js";
-import { permutation, Rng, STREAM } from "./random.js";
+import { permutation, Random, STREAM } from "../../base/random.js";
 import { fixedVocab, hashVocab, VocabIndex, vocabFromCounts, type Vocab } from "./vocab.js";
+import { UserError } from "../../base/user-error.js";
 
 /** One encoded input field. */
 export type FieldColumn =
@@ -84,17 +85,17 @@ export interface TrainingData {
 /** Loads the training file: reads it, splits off validation rows, fits the preprocessing on the rest. */
 export async function loadTrainingData(spec: Spec, file: string, options: TrainingLoadOptions = {}): Promise<TrainingData> {
   const fraction = options.validFraction ?? 0;
-  if (!(fraction >= 0 && fraction < 1)) throw new DataError(`the validation fraction must be at least 0 and below 1, got ${fraction}`, "bad-option");
+  if (!(fraction >= 0 && fraction < 1)) throw new UserError(`the validation fraction must be at least 0 and below 1, got ${fraction}`, "bad-option");
   const raw = await readRaw(spec, file, options);
   const n = raw.lines.length;
-  if (n === 0) throw new DataError(`${file}: no data rows to train on${raw.badRows.count > 0 ? ` (all ${raw.badRows.count} were bad)` : ""}`, "no-rows");
+  if (n === 0) throw new UserError(`${file}: no data rows to train on${raw.badRows.count > 0 ? ` (all ${raw.badRows.count} were bad)` : ""}`, "no-rows");
 
   let trainRows: Int32Array | undefined;
   let validRows: Int32Array | undefined;
   if (fraction > 0) {
-    const order = permutation(n, new Rng(options.seed ?? 0, STREAM.validSplit));
+    const order = permutation(n, Random.stream(options.seed ?? 0, STREAM.validSplit));
     const nValid = Math.round(n * fraction);
-    if (nValid === n) throw new DataError(`${file}: a validation fraction of ${fraction} leaves none of its ${n} rows to train on`, "no-rows");
+    if (nValid === n) throw new UserError(`${file}: a validation fraction of ${fraction} leaves none of its ${n} rows to train on`, "no-rows");
     // Each part keeps file order: the split decides membership, the batch iterator the order.
     validRows = order.slice(0, nValid).sort();
     trainRows = order.slice(nValid).sort();
@@ -343,7 +344,7 @@ function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array
     const col = raw.fields.get(f.name)!;
     const state = prep.fields[f.name];
     if (!state || state.kind !== f.kind) {
-      throw new DataError(`the preprocessing has no ${f.kind} state for field "${f.name}"; was it fitted for another spec?`, "preprocessing-mismatch");
+      throw new UserError(`the preprocessing has no ${f.kind} state for field "${f.name}"; was it fitted for another spec?`, "preprocessing-mismatch");
     }
     if (col.kind === "numeric") {
       const stats = (state as { stats: NumericStats }).stats;

@@ -1,18 +1,7 @@
-// Problems with a user's data files. They are the user's mistakes, not ours, so they carry a
+// Problems with a user's data files. They are the user's mistakes, not ours, so they are UserErrors carrying a
 // complete one-line message (file:row:column: ...) that the CLI prints without a stack trace.
 
-/** A problem with the user's data (a missing column, a bad row, malformed CSV). */
-export class DataError extends Error {
-  override readonly name = "DataError";
-
-  constructor(
-    message: string,
-    /** A stable kebab-case code: missing-column, bad-row, malformed-csv, empty-file, no-rows. */
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
+import { UserError } from "../../base/user-error.js";
 
 /** How many bad-row locations a report keeps, so a file full of errors does not flood the terminal. */
 export const KEPT_BAD_ROWS = 5;
@@ -35,9 +24,9 @@ export class BadRows {
 
   constructor(readonly skip: boolean) {}
 
-  /** Records a bad row; throws a DataError with `message` unless bad rows are skipped. */
+  /** Records a bad row; throws a UserError with `message` unless bad rows are skipped. */
   report(message: string): void {
-    if (!this.skip) throw new DataError(message, "bad-row");
+    if (!this.skip) throw new UserError(message, "bad-row");
     this.count++;
     if (this.first.length < KEPT_BAD_ROWS) this.first.push(message);
   }

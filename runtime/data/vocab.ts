@@ -10,7 +10,7 @@
 // they still evaluate and predict, but cannot be resumed (new data is hashed with MurmurHash3)
 // or exported.
 
-import { UserError } from "../errors.js";
+import { UserError } from "../../base/user-error.js";
 
 /** A field's value-to-id mapping, as stored in checkpoints and manifests. */
 export type Vocab =

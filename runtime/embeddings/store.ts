@@ -4,9 +4,9 @@
 // whatever the vocabulary size. This class is the seam where a sharded store can stand in.
 
 import type { Manifest } from "../../compiler/compile.js";
-import { invariant } from "../../compiler/source/diagnostic.js";
-import { UserError } from "../errors.js";
-import { Random } from "../../compiler/ir/random.js";
+import { invariant } from "../../base/source/diagnostic.js";
+import { UserError } from "../../base/user-error.js";
+import { Random } from "../../base/random.js";
 import type { Preprocessing } from "../data/dataset.js";
 import { vocabRows } from "../data/vocab.js";
 import type { EmbeddingTable } from "../trained-model.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SIZE, generateSpec, measure } from "../../bench/check-speed.js";
-import { loadSpec } from "../../compiler/spec/load.js";
+import { loadSpec } from "../../compiler/load/load.js";
 
 // Keeps bench/check-speed.ts from rotting: the spec it generates must check clean (a benchmark
 // of the error path would measure something else), and the timing loop must run.

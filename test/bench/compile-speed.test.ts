@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatTable, measureCompile, measureStages, zooFiles } from "../../bench/compile-speed.js";
-import { packageRoot } from "../../compiler/package-root.js";
-import { loadSpec } from "../../compiler/spec/load.js";
+import { packageRoot } from "../../base/package-root.js";
+import { loadSpec } from "../../compiler/load/load.js";
 
 // Keeps bench/compile-speed.ts from rotting: one iteration on the smallest zoo spec, sizes read
 // off the compiled artifact, and the table it prints.

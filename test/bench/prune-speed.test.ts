@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatPrune, HEADER, measurePrune, testColumns, zooModels } from "../../bench/prune-speed.js";
-import { packageRoot } from "../../compiler/package-root.js";
+import { packageRoot } from "../../base/package-root.js";
 
 // Keeps bench/prune-speed.ts from rotting: one small zoo model, one epoch, a few runs. It spawns
 // the built CLI (dist/cli/mssmc.js), so it needs `tsc` first, as `npm test` does. No timing asserts.

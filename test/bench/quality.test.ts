@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatQuality, meanStd, modelSpecs, qualityRow, type QualityOptions } from "../../bench/quality.js";
-import { packageRoot } from "../../compiler/package-root.js";
+import { packageRoot } from "../../base/package-root.js";
 import { SYNTH_DEFAULTS, writeSynth } from "../../runtime/synth.js";
 
 // Keeps bench/quality.ts from rotting: one tiny run on synthetic data, one on Adult, and the table.

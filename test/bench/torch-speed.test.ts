@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { torchStep, TORCH_MODELS } from "../../bench/torch-speed.js";
 import { compileSpec } from "../../compiler/compile.js";
-import { packageRoot } from "../../compiler/package-root.js";
-import { loadSpec } from "../../compiler/spec/load.js";
+import { packageRoot } from "../../base/package-root.js";
+import { loadSpec } from "../../compiler/load/load.js";
 
 // bench/torch-speed.ts: a missing Python is reported, not thrown; where Debian's python3-torch is
 // installed, the PyTorch models have exactly the zoo models' parameter counts (tables excluded).

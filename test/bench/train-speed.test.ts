@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { adultTrainFile, formatLoadShare, formatVocab, formatZoo, loadShare, markdownTable, specFromText, vocabSpecText, vocabSpeed, zooSpeed } from "../../bench/train-speed.js";
-import { packageRoot } from "../../compiler/package-root.js";
+import { packageRoot } from "../../base/package-root.js";
 
 // Keeps bench/train-speed.ts from rotting: each part at tiny sizes, and the tables' shape.
 

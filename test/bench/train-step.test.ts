@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatTable, measureStep, syntheticData, zooModels } from "../../bench/train-step.js";
-import { packageRoot } from "../../compiler/package-root.js";
-import { loadSpec } from "../../compiler/spec/load.js";
+import { packageRoot } from "../../base/package-root.js";
+import { loadSpec } from "../../compiler/load/load.js";
 
 // Keeps bench/train-step.ts from rotting: two timed steps of the smallest zoo model, and the table.
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, chmodSync, writeFileS
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageRoot } from "../../compiler/package-root.js";
+import { packageRoot } from "../../base/package-root.js";
 
 // These run the built CLI (npm test compiles with tsc before vitest).
 const cli = join(packageRoot(), "dist", "cli", "mssmc.js");

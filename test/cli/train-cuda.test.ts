@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageRoot } from "../../compiler/package-root.js";
+import { packageRoot } from "../../base/package-root.js";
 
 const cli = join(packageRoot(), "dist", "cli", "mssmc.js");
 

@@ -5,8 +5,8 @@ import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-node";
 import { compileSpec, specHash } from "../../compiler/compile.js";
-import { loadSpec } from "../../compiler/spec/load.js";
-import { packageRoot } from "../../compiler/package-root.js";
+import { loadSpec } from "../../compiler/load/load.js";
+import { packageRoot } from "../../base/package-root.js";
 
 const zooDir = join(packageRoot(), "specs", "zoo");
 const zoo = readdirSync(zooDir).filter((f) => f.endsWith(".mssm") && f !== "adult.mssm").sort();

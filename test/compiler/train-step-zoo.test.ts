@@ -10,7 +10,7 @@ import { Builder, type Graph, type Value } from "../../compiler/ir/graph.js";
 import type { PrimitiveOpKind } from "../../compiler/ir/shapes.js";
 import { lowerSpec } from "../../compiler/lower/lower-spec.js";
 import { emitModel } from "../../compiler/onnx/emit.js";
-import { Random } from "../../compiler/ir/random.js";
+import { Random } from "../../base/random.js";
 import { buildTrainStep, type TrainStep } from "../../compiler/train-step.js";
 import { trainingForward } from "../../compiler/compile.js";
 import { openModel, type Model } from "./autodiff/gradcheck.js";

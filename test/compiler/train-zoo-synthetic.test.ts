@@ -11,7 +11,7 @@ import { InferenceSession, Tensor } from "onnxruntime-node";
 import { compileSpec, type Artifact } from "../../compiler/compile.js";
 import type { Param } from "../../compiler/ir/graph.js";
 import { initialValue, initialValues } from "../../compiler/ir/init.js";
-import { Random } from "../../compiler/ir/random.js";
+import { Random } from "../../base/random.js";
 import { specFromText } from "./lower/helpers.js";
 
 const FIELDS_AND_TASKS = `

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageRoot } from "../../compiler/package-root.js";
+import { packageRoot } from "../../base/package-root.js";
 import { parse } from "../../grammar/parse.js";
 import { format, formatSource, quoteString } from "../../grammar/print.js";
 import { commentTexts, lowered, stripped } from "./same-tree.js";

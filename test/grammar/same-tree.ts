@@ -1,5 +1,5 @@
 import type { Document } from "../../grammar/ast.js";
-import { toJson } from "../../compiler/spec/to-json.js";
+import { toJson } from "../../compiler/load/to-json.js";
 
 // Helpers for formatter tests: what must survive formatting. Spans move, string escapes and name
 // quotes are re-chosen by the printer, so they are dropped; everything else must be equal, and

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import { dirname } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { checkpointPath, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from "../../runtime/checkpoint.js";
-import { UserError } from "../../runtime/errors.js";
+import { UserError } from "../../base/user-error.js";
 import { initialState } from "../../runtime/train.js";
 import { compiled, smallData, smallSpec, tempDir } from "./helpers.js";
 

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileSpec } from "../../compiler/compile.js";
-import { loadSpec } from "../../compiler/spec/load.js";
-import type { Spec } from "../../compiler/spec/types.js";
+import { loadSpec } from "../../compiler/load/load.js";
+import type { Spec } from "../../compiler/load/types.js";
 import { loadTrainingData } from "../../runtime/data/dataset.js";
 import type { CompiledModel, RunData } from "../../runtime/train.js";
 

@@ -10,7 +10,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSpec } from "../../compiler/compile.js";
 import { initialValue } from "../../compiler/ir/init.js";
-import { loadSpec } from "../../compiler/spec/load.js";
+import { loadSpec } from "../../compiler/load/load.js";
 import { loadTrainingData } from "../../runtime/data/dataset.js";
 import { inspectModel, type Inspection } from "../../runtime/inspect.js";
 import { escapeHtml, parseMetrics, renderReport } from "../../runtime/report.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Builder } from "../../compiler/ir/graph.js";
 import { emitModel } from "../../compiler/onnx/emit.js";
-import { UserError } from "../../runtime/errors.js";
+import { UserError } from "../../base/user-error.js";
 import { assertCudaAvailable, CUDA_INSTALL_HINT, openSession } from "../../runtime/session.js";
 import * as ort from "onnxruntime-node";
 

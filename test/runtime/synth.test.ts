@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRows } from "../../cli/synth.js";
-import { packageRoot } from "../../compiler/package-root.js";
-import { loadSpec } from "../../compiler/spec/load.js";
+import { packageRoot } from "../../base/package-root.js";
+import { loadSpec } from "../../compiler/load/load.js";
 import { cosine, formatValue, splitCsv, SYNTH_DEFAULTS, synthProblem, synthSplit, writeSynth } from "../../runtime/synth.js";
 
 const pearson = (a: Float64Array, b: Float64Array) => {

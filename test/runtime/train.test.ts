@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadSpec } from "../../compiler/spec/load.js";
+import { loadSpec } from "../../compiler/load/load.js";
 import { checkpointPath, decodeCheckpoint, loadTrainedModel, writeCheckpoint } from "../../runtime/checkpoint.js";
 import { loadTrainingData } from "../../runtime/data/dataset.js";
-import { UserError } from "../../runtime/errors.js";
+import { UserError } from "../../base/user-error.js";
 import { learningRate, train } from "../../runtime/train.js";
 import { compiled, SMALL_SPEC, smallCsv, smallData, smallSpec, tempDir, writeTemp } from "./helpers.js";
 

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageRoot } from "../../compiler/package-root.js";
+import { packageRoot } from "../../base/package-root.js";
 import { rules } from "../../compiler/check/rules/index.js";
-import { DEFAULT_DIM, DEFAULT_GATES, DEFAULT_GATE_OPTIMIZER, OPTIMIZER_DEFAULTS } from "../../compiler/spec/normalize.js";
+import { DEFAULT_DIM, DEFAULT_GATES, DEFAULT_GATE_OPTIMIZER, OPTIMIZER_DEFAULTS } from "../../compiler/load/normalize.js";
 
 // The reference manual must list every diagnostic code the sources can produce, so a new code
 // cannot ship undocumented. Codes are found the way a reader would grep for them: the first

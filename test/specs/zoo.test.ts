@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSource } from "../../grammar/print.js";
-import { packageRoot } from "../../compiler/package-root.js";
-import { loadSpec } from "../../compiler/spec/load.js";
-import { normalize } from "../../compiler/spec/normalize.js";
-import { specSchema, validateSchema } from "../../compiler/spec/schema.js";
-import { SourceMap } from "../../compiler/spec/source-map.js";
-import { topology } from "../../compiler/spec/topology.js";
+import { packageRoot } from "../../base/package-root.js";
+import { loadSpec } from "../../compiler/load/load.js";
+import { normalize } from "../../compiler/load/normalize.js";
+import { specSchema, validateSchema } from "../../compiler/load/schema.js";
+import { SourceMap } from "../../compiler/load/source-map.js";
+import { topology } from "../../compiler/load/topology.js";
 
 // The model zoo: every architecture of the MSSM paper's comparison on the Adult data. Each spec
 // must check clean, survive the trip through its canonical JSON form, and mean what its header

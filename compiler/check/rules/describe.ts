@@ -1,7 +1,7 @@
-import type { SourceMap } from "../../spec/source-map.js";
-import { child } from "../../spec/source-map.js";
-import type { Producer, Stage } from "../../spec/topology.js";
-import type { Optimizer, Spec } from "../../spec/types.js";
+import type { SourceMap } from "../../load/source-map.js";
+import { child } from "../../load/source-map.js";
+import type { Producer, Stage } from "../../load/topology.js";
+import type { Optimizer, Spec } from "../../load/types.js";
 
 // Phrases and pointers the rules share, so every message names things the same way.
 

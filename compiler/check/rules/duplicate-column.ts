@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 
 /** Two fields reading one column the same way: the same input twice, most likely a copy-paste slip. */
 export const duplicateColumn: Rule = {

@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 
 /** A level without experts would cut every path from the input to the towers. */
 export const emptyLevel: Rule = {

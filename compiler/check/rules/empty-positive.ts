@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 
 /** A binary task whose positive list is empty: every example would be a negative. */
 export const emptyPositive: Rule = {

@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 import { writtenOptimizers } from "./describe.js";
 
 /** Training settings outside the range where they mean anything. */

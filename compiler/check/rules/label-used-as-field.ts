@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 
 /** A task's label column also read as an input field: the model would see the answer. */
 export const labelUsedAsField: Rule = {

@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 
 /** A multiclass task with a single class has nothing to choose between. */
 export const multiclassClasses: Rule = {

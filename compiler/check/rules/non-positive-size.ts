@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 import { capitalize, expertsPhrase, expertsPointer, towerPhrase, towerPointer } from "./describe.js";
 
 /** Sizes the schema only knows to be whole numbers: each must also be at least 1. */

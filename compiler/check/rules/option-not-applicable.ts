@@ -1,6 +1,6 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
-import type { OptimizerKind } from "../../spec/types.js";
+import { child } from "../../load/source-map.js";
+import type { OptimizerKind } from "../../load/types.js";
 import { writtenOptimizers } from "./describe.js";
 
 /** The settings each optimizer kind reads; the schema accepts all of them on every kind. */

@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 import { expertsPointer, stageName } from "./describe.js";
 
 /** A sub-network whose output the next stage never reads is dead weight; the compiler removes it. */

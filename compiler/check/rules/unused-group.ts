@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 
 /** A declared group that never gets experts (and no field selection) takes no part in the model. */
 export const unusedGroup: Rule = {

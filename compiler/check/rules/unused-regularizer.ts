@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { DEFAULT_GATE_OPTIMIZER, DEFAULT_GATES, normalizeOptimizer } from "../../spec/normalize.js";
+import { DEFAULT_GATE_OPTIMIZER, DEFAULT_GATES, normalizeOptimizer } from "../../load/normalize.js";
 import type { Rule } from "../rule.js";
 import { hasL0Gates } from "./describe.js";
 

@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import type { Producer } from "../../spec/topology.js";
+import type { Producer } from "../../load/topology.js";
 import { capitalize, connectKindPointer, connectionPhrase, producerName } from "./describe.js";
 
 /** Connections that add their sources together (weighted), which needs one common width. */

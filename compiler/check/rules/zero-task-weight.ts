@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { child } from "../../spec/source-map.js";
+import { child } from "../../load/source-map.js";
 
 /** A task with weight 0 contributes nothing to the joint loss. */
 export const zeroTaskWeight: Rule = {

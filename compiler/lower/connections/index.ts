@@ -1,6 +1,6 @@
 // One lowering per connection kind, in an exhaustive record: a new kind fails to compile here.
 
-import type { ConnectionKind } from "../../spec/types.js";
+import type { ConnectionKind } from "../../load/types.js";
 import { crossStitch } from "./cross-stitch.js";
 import { cssm } from "./cssm.js";
 import { dense } from "./dense.js";

@@ -2,7 +2,7 @@
 // (the checker's width-mismatch guarantees the widths).
 
 import type { Value } from "../../ir/graph.js";
-import { invariant } from "../../source/diagnostic.js";
+import { invariant } from "../../../base/source/diagnostic.js";
 import type { LowerContext } from "../context.js";
 import type { ConsumerInput, SourceValue } from "./types.js";
 

@@ -12,8 +12,8 @@ import { Builder, type Graph, type Value } from "../../../compiler/ir/graph.js";
 import { gateConstantValues, HARD_CONCRETE_DEFAULTS, HardConcreteSample } from "../../../compiler/ir/hard-concrete.js";
 import { BATCH, type OpKind } from "../../../compiler/ir/ops.js";
 import { graphText, nodeText } from "../../../compiler/ir/text.js";
-import { packageRoot } from "../../../compiler/package-root.js";
-import { InvariantError } from "../../../compiler/source/diagnostic.js";
+import { packageRoot } from "../../../base/package-root.js";
+import { InvariantError } from "../../../base/source/diagnostic.js";
 
 /** A layer with a bias and hard-concrete gates per cell, plus an output the loss does not read. */
 function gatedLayer(): Graph {

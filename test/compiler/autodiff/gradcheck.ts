@@ -7,7 +7,7 @@ import type { InferenceSession } from "onnxruntime-node";
 import { grad } from "../../../compiler/autodiff/grad.js";
 import { Builder, type Graph, type Value } from "../../../compiler/ir/graph.js";
 import { isFloat, type DType } from "../../../compiler/ir/ops.js";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import { emitModel } from "../../../compiler/onnx/emit.js";
 import type { RefTensor } from "../ir/reference.js";
 import { fromOrt, loadModel, toOrt } from "../onnx/ort.js";

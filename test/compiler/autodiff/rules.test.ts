@@ -8,7 +8,7 @@ import { GRAD_RULES } from "../../../compiler/autodiff/rules/index.js";
 import { Builder, type Value } from "../../../compiler/ir/graph.js";
 import { HardConcreteGate, HardConcreteL0, HardConcreteSample } from "../../../compiler/ir/hard-concrete.js";
 import { BATCH, OP_KINDS, type DType, type OpKind } from "../../../compiler/ir/ops.js";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import type { RefTensor } from "../ir/reference.js";
 import { checkGradients, floatInputs, randomFeeds, RUN_SIZE, weightedSum } from "./gradcheck.js";
 

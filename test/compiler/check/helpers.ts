@@ -1,6 +1,6 @@
 import { basename } from "node:path";
-import { loadSpec } from "../../../compiler/spec/load.js";
-import { lineColumn } from "../../../compiler/source/source-file.js";
+import { loadSpec } from "../../../compiler/load/load.js";
+import { lineColumn } from "../../../base/source/source-file.js";
 
 /** A diagnostic as a test asserts it: code, severity, message, where it starts and what it covers. */
 export interface Found {

@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runRules } from "../../../compiler/check/rule.js";
 import { rules } from "../../../compiler/check/rules/index.js";
-import { loadSpec } from "../../../compiler/spec/load.js";
-import { normalize } from "../../../compiler/spec/normalize.js";
-import { SourceMap } from "../../../compiler/spec/source-map.js";
-import { topology } from "../../../compiler/spec/topology.js";
+import { loadSpec } from "../../../compiler/load/load.js";
+import { normalize } from "../../../compiler/load/normalize.js";
+import { SourceMap } from "../../../compiler/load/source-map.js";
+import { topology } from "../../../compiler/load/topology.js";
 
 /** A small seeded generator (mulberry32), so a failing spec can be reproduced from its seed. */
 function random(seed: number): () => number {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Builder, type FunctionDef } from "../../../compiler/ir/graph.js";
 import { BATCH } from "../../../compiler/ir/ops.js";
 import { broadcastShapes } from "../../../compiler/ir/shapes.js";
-import { InvariantError } from "../../../compiler/source/diagnostic.js";
+import { InvariantError } from "../../../base/source/diagnostic.js";
 
 const type = (v: { dtype: string; shape: readonly (number | string)[] }) => `${v.dtype}[${v.shape.join(",")}]`;
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Graph } from "../../../compiler/ir/graph.js";
 import { HardConcreteSample } from "../../../compiler/ir/hard-concrete.js";
 import { mergeGateSamples } from "../../../compiler/ir/merge-gate-samples.js";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import { lowerSpec } from "../../../compiler/lower/lower-spec.js";
 import { zooSpec } from "../lower/helpers.js";
 import { evaluate, type RefTensor } from "./reference.js";

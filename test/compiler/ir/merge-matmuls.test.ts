@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { Builder, type Graph } from "../../../compiler/ir/graph.js";
 import { mergeSiblingMatMuls } from "../../../compiler/ir/merge-matmuls.js";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import { evaluate, type RefTensor } from "./reference.js";
 
 /** Random feeds for every input and param of `graph` (batch 5). */

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graphText, nodeText } from "../../../compiler/ir/text.js";
-import { packageRoot } from "../../../compiler/package-root.js";
+import { packageRoot } from "../../../base/package-root.js";
 import { towerGraph } from "./fixtures.js";
 
 describe("graphText", () => {

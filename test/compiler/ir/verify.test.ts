@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Builder, type Graph, type Node, type Value } from "../../../compiler/ir/graph.js";
 import { BATCH } from "../../../compiler/ir/ops.js";
 import { assertValid, verifyGraph } from "../../../compiler/ir/verify.js";
-import { InvariantError } from "../../../compiler/source/diagnostic.js";
+import { InvariantError } from "../../../base/source/diagnostic.js";
 
 /** x -> relu -> exp, valid. */
 function valid(): Graph {

@@ -8,7 +8,7 @@ import { graphText } from "../../../compiler/ir/text.js";
 import type { LowerMode } from "../../../compiler/lower/context.js";
 import { lowerSpec } from "../../../compiler/lower/lower-spec.js";
 import { emitModel } from "../../../compiler/onnx/emit.js";
-import { packageRoot } from "../../../compiler/package-root.js";
+import { packageRoot } from "../../../base/package-root.js";
 import { specFromText, zooSpec } from "./helpers.js";
 import { TINY_MMOE, TINY_MSSM } from "./specs.js";
 

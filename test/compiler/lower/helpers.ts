@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import type { Graph, Value } from "../../../compiler/ir/graph.js";
 import { initialValues } from "../../../compiler/ir/init.js";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import { sourceLocator } from "../../../compiler/lower/locate.js";
 import type { Locate } from "../../../compiler/lower/context.js";
-import { packageRoot } from "../../../compiler/package-root.js";
-import { loadSpec } from "../../../compiler/spec/load.js";
-import type { Spec } from "../../../compiler/spec/types.js";
+import { packageRoot } from "../../../base/package-root.js";
+import { loadSpec } from "../../../compiler/load/load.js";
+import type { Spec } from "../../../compiler/load/types.js";
 import { refTensor, type RefTensor } from "../ir/reference.js";
 
 /** A checked spec, its locator, and the codes of its warnings. */

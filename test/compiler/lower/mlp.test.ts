@@ -5,7 +5,7 @@ import { Builder } from "../../../compiler/ir/graph.js";
 import { BATCH } from "../../../compiler/ir/ops.js";
 import { activate } from "../../../compiler/lower/mlp.js";
 import { emitModel } from "../../../compiler/onnx/emit.js";
-import { ACTIVATIONS, type Activation } from "../../../compiler/spec/types.js";
+import { ACTIVATIONS, type Activation } from "../../../compiler/load/types.js";
 import { erf } from "../ir/reference.js";
 import { runModel } from "../onnx/ort.js";
 

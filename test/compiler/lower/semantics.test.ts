@@ -9,7 +9,7 @@ import { crossStitchInit } from "../../../compiler/lower/connections/cross-stitc
 import type { LowerMode } from "../../../compiler/lower/context.js";
 import { lowerSpec } from "../../../compiler/lower/lower-spec.js";
 import { planLowering } from "../../../compiler/lower/plan.js";
-import type { Spec } from "../../../compiler/spec/types.js";
+import type { Spec } from "../../../compiler/load/types.js";
 import { evaluate, type RefTensor } from "../ir/reference.js";
 import { DIMS, paramFeeds, randomFeeds, specFromText, zooSpec } from "./helpers.js";
 import { TINY_MMOE, TINY_MSSM } from "./specs.js";

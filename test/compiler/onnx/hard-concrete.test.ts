@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { HARD_CONCRETE_DEFAULTS } from "../../../compiler/ir/hard-concrete.js";
 import { inlineCalls } from "../../../compiler/ir/inline.js";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import { emitModel, toModelProto } from "../../../compiler/onnx/emit.js";
 import { evaluate, type RefTensor } from "../ir/reference.js";
 import { gateModel } from "./hard-concrete-model.js";

@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { Builder, type Value } from "../../../compiler/ir/graph.js";
 import { HardConcreteGate } from "../../../compiler/ir/hard-concrete.js";
 import { BATCH, type DType, type OpKind } from "../../../compiler/ir/ops.js";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import type { RefTensor } from "../ir/reference.js";
 
 /** The run-time batch size fed to the test graphs. */

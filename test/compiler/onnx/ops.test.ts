@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { OP_KINDS } from "../../../compiler/ir/ops.js";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import { emitModel } from "../../../compiler/onnx/emit.js";
 import { evaluate } from "../ir/reference.js";
 import { buildCase, CASES, expectClose, feedsFor } from "./op-cases.js";

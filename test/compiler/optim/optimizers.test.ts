@@ -9,9 +9,9 @@ import { emitModel } from "../../../compiler/onnx/emit.js";
 import { OPTIMIZERS } from "../../../compiler/optim/index.js";
 import type { OptimizerRule } from "../../../compiler/optim/optimizer.js";
 import { rowOptimizer } from "../../../compiler/optim/rows.js";
-import { InvariantError } from "../../../compiler/source/diagnostic.js";
-import { normalizeOptimizer } from "../../../compiler/spec/normalize.js";
-import type { Optimizer } from "../../../compiler/spec/types.js";
+import { InvariantError } from "../../../base/source/diagnostic.js";
+import { normalizeOptimizer } from "../../../compiler/load/normalize.js";
+import type { Optimizer } from "../../../compiler/load/types.js";
 import { runModel } from "../onnx/ort.js";
 
 type Dtype = "float32" | "float64";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { packageRoot } from "../../../compiler/package-root.js";
+import { packageRoot } from "../../../base/package-root.js";
 import { readCsv } from "../../../runtime/data/csv.js";
 import { BadRows } from "../../../runtime/data/errors.js";
 

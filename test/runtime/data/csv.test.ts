@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { isMissing, readCsv, type CsvRow } from "../../../runtime/data/csv.js";
-import { BadRows, DataError } from "../../../runtime/data/errors.js";
+import { BadRows } from "../../../runtime/data/errors.js";
 import { tempFile } from "./helpers.js";
+import { UserError } from "../../../base/user-error.js";
 
 const use = (...columns: string[]) => columns.map((column) => ({ column, usedBy: `field "${column}"` }));
 
@@ -12,14 +13,14 @@ async function rows(file: string, columns: string[], skip = false): Promise<{ ro
   return { rows: out, bad };
 }
 
-async function failure(file: string, columns: string[]): Promise<DataError> {
+async function failure(file: string, columns: string[]): Promise<UserError> {
   try {
     await rows(file, columns);
   } catch (e) {
-    if (e instanceof DataError) return e;
+    if (e instanceof UserError) return e;
     throw e;
   }
-  throw new Error("expected a DataError");
+  throw new Error("expected a UserError");
 }
 
 describe("readCsv", () => {

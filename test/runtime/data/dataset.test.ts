@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Spec } from "../../../compiler/spec/types.js";
+import type { Spec } from "../../../compiler/load/types.js";
 import { formatLoadReport, loadData, loadTrainingData, type Dataset } from "../../../runtime/data/dataset.js";
-import { DataError } from "../../../runtime/data/errors.js";
 import { adultDir, adultSpec, specOf, tempFile } from "./helpers.js";
+import { UserError } from "../../../base/user-error.js";
 
 const sum = (a: ArrayLike<number>): number => Array.from(a).reduce((s, x) => s + x, 0);
 const count = (a: ArrayLike<number>, v: number): number => Array.from(a).filter((x) => x === v).length;
@@ -16,14 +16,14 @@ function nonFinite(d: Dataset): number {
   return bad;
 }
 
-async function dataError(p: Promise<unknown>): Promise<DataError> {
+async function dataError(p: Promise<unknown>): Promise<UserError> {
   try {
     await p;
   } catch (e) {
-    if (e instanceof DataError) return e;
+    if (e instanceof UserError) return e;
     throw e;
   }
-  throw new Error("expected a DataError");
+  throw new Error("expected a UserError");
 }
 
 describe("the Adult data", async () => {

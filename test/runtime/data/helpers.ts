@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packageRoot } from "../../../compiler/package-root.js";
-import { loadSpec } from "../../../compiler/spec/load.js";
-import type { Spec } from "../../../compiler/spec/types.js";
+import { packageRoot } from "../../../base/package-root.js";
+import { loadSpec } from "../../../compiler/load/load.js";
+import type { Spec } from "../../../compiler/load/types.js";
 
 /** The UCI Adult files shared by the project's sessions. */
 export const adultDir = join(packageRoot(), "..", "shared", "data", "adult");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Builder } from "../../../compiler/ir/graph.js";
 import { BATCH } from "../../../compiler/ir/ops.js";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import { emitModel } from "../../../compiler/onnx/emit.js";
 import { fixedVocab, fnv1a32, hashVocab, murmur3_32, VocabIndex, vocabFromCounts, vocabRows, type Vocab } from "../../../runtime/data/vocab.js";
 import { runModel } from "../../compiler/onnx/ort.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Random } from "../../../compiler/ir/random.js";
+import { Random } from "../../../base/random.js";
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from "../../../runtime/checkpoint.js";
 import { EmbeddingStore, INIT_RANGE, packTable, unpackTable, type TableColumns } from "../../../runtime/embeddings/store.js";
 import { initialState } from "../../../runtime/train.js";
 import { compiled, smallData, smallSpec } from "../helpers.js";
-import { UserError } from "../../../runtime/errors.js";
+import { UserError } from "../../../base/user-error.js";
 
 // The store keeps each row's values and optimizer state in one interleaved record; these tests
 // check it against the layout it replaced: one [rows, dim] array for the values and one per state.

@@ -1,4 +1,4 @@
-import type { Span } from "../source/span.js";
+import type { Span } from "../../base/source/span.js";
 
 /** Where a value of the canonical JSON came from: its file, its span, and its key's span. */
 export interface Origin {

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { error, type Diagnostic } from "../source/diagnostic.js";
+import { error, type Diagnostic } from "../../base/source/diagnostic.js";
 import { child, type SourceMap } from "./source-map.js";
 import { suggest } from "./suggest.js";
-import { packageRoot } from "../package-root.js";
+import { packageRoot } from "../../base/package-root.js";
 
 // Validates the canonical JSON against specs/mssm.schema.json with ajv and turns ajv's errors
 // into diagnostics at the source text that produced the offending value.

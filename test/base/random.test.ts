@@ -1,10 +1,10 @@
 // The seeded generator and parameter initialisers: same seed, same bytes; per-name streams.
 
 import { describe, expect, it } from "vitest";
-import { Builder } from "../../../compiler/ir/graph.js";
-import { initialValue, initialValues, initText } from "../../../compiler/ir/init.js";
-import { Random } from "../../../compiler/ir/random.js";
-import { InvariantError } from "../../../compiler/source/diagnostic.js";
+import { Builder } from "../../compiler/ir/graph.js";
+import { initialValue, initialValues, initText } from "../../compiler/ir/init.js";
+import { Random } from "../../base/random.js";
+import { InvariantError } from "../../base/source/diagnostic.js";
 
 const draws = (r: Random, n: number, f: (r: Random) => number) => Array.from({ length: n }, () => f(r));
 const mean = (xs: number[]) => xs.reduce((a, v) => a + v, 0) / xs.length;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { normalize } from "../../../compiler/spec/normalize.js";
-import { topology, type Stage } from "../../../compiler/spec/topology.js";
+import { normalize } from "../../../compiler/load/normalize.js";
+import { topology, type Stage } from "../../../compiler/load/topology.js";
 
 /** A normalized spec with two binary tasks `a` and `b` and one 4-wide numeric field. */
 function spec(model: Record<string, unknown>) {

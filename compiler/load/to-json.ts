@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import type * as A from "../../grammar/ast.js";
-import { error, type Diagnostic } from "../source/diagnostic.js";
-import type { Span } from "../source/span.js";
+import { error, type Diagnostic } from "../../base/source/diagnostic.js";
+import type { Span } from "../../base/source/span.js";
 import { child, SourceMap } from "./source-map.js";
 import { suggest } from "./suggest.js";
 import { SPEC_FORMAT_VERSION } from "./types.js";

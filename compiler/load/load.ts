@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "../../grammar/parse.js";
-import { error, hasErrors, sortDiagnostics, type Diagnostic } from "../source/diagnostic.js";
-import { sourceFile, type SourceFile } from "../source/source-file.js";
+import { error, hasErrors, sortDiagnostics, type Diagnostic } from "../../base/source/diagnostic.js";
+import { sourceFile, type SourceFile } from "../../base/source/source-file.js";
 import { runRules } from "../check/rule.js";
 import { rules } from "../check/rules/index.js";
 import { parseJsonSource } from "./json-source.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadSpec } from "../../../compiler/spec/load.js";
-import { lineColumn } from "../../../compiler/source/source-file.js";
+import { loadSpec } from "../../../compiler/load/load.js";
+import { lineColumn } from "../../../base/source/source-file.js";
 
 /** Loads in-memory files; returns diagnostics as `file:line:col code message` strings. */
 function check(files: Record<string, string>, main = "/m/model.mssm") {

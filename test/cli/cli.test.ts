@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageRoot } from "../../compiler/package-root.js";
-import { SMALL_SPEC, smallCsv, tempDir, writeTemp } from "./helpers.js";
+import { packageRoot } from "../../base/package-root.js";
+import { SMALL_SPEC, smallCsv, tempDir, writeTemp } from "../runtime/helpers.js";
 
 // These run the built CLI (npm test compiles with tsc before vitest).
 const cli = join(packageRoot(), "dist", "cli", "mssmc.js");

@@ -1,4 +1,4 @@
-import { error, type Diagnostic } from "../source/diagnostic.js";
+import { error, type Diagnostic } from "../../base/source/diagnostic.js";
 import { child, SourceMap } from "./source-map.js";
 
 // A small JSON reader that remembers where every value and key is, so a .json spec gets the same
