@@ -1,4 +1,4 @@
-import { loadSpec } from "../compiler/load/load.js";
+import { loadSpec } from "../compiler/index.js";
 import type { Diagnostic } from "../base/source/diagnostic.js";
 import type { SourceFile } from "../base/source/source-file.js";
 import { formatText, summary, toJsonDiagnostics, useColor } from "./report.js";

@@ -1,10 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { compileSpec } from "../compiler/compile.js";
+import { IR_VERSION_FOR_OPSET, compileSpec, loadSpec, sourceLocator } from "../compiler/index.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
-import { sourceLocator } from "../compiler/lower/locate.js";
-import { IR_VERSION_FOR_OPSET } from "../compiler/onnx/emit.js";
-import { loadSpec } from "../compiler/load/load.js";
 import { formatText, useColor } from "./report.js";
 
 export interface CompileCommandOptions {

@@ -1,7 +1,6 @@
-import { loadSpec } from "../compiler/load/load.js";
+import { canonicalOrder, loadSpec } from "../compiler/index.js";
 import { formatText, useColor } from "./report.js";
 import { writeFileSync } from "node:fs";
-import { canonicalOrder } from "../compiler/load/canonical-order.js";
 
 /** `mssmc json SPEC`: prints the checked spec in canonical JSON form with every default filled. */
 export function runJson(path: string, output: string | undefined): number {

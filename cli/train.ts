@@ -1,9 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compileSpec } from "../compiler/compile.js";
-import { sourceLocator } from "../compiler/lower/locate.js";
-import { loadSpec } from "../compiler/load/load.js";
-import type { Spec } from "../compiler/load/types.js";
+import { compileSpec, loadSpec, sourceLocator, type Spec } from "../compiler/index.js";
 import { checkpointPath } from "../runtime/checkpoint.js";
 import { formatLoadReport, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { UserError } from "../base/user-error.js";

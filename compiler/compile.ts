@@ -3,75 +3,22 @@
 // byte-identical files.
 
 import { createHash } from "node:crypto";
+import { ARTIFACT_FORMAT, noiseInput, tableIndexInput, tableRowsInput, tableWeightInput, type Manifest, type Role, type TensorInfo, trainedGroup } from "./artifact.js";
 import { eliminateCommonSubexpressions } from "./ir/cse.js";
 import type { Graph, Value } from "./ir/graph.js";
 import { HardConcreteSample } from "./ir/hard-concrete.js";
 import { inlineCalls } from "./ir/inline.js";
 import { mergeGateSamples } from "./ir/merge-gate-samples.js";
 import { mergeSiblingMatMuls } from "./ir/merge-matmuls.js";
-import type { Init } from "./ir/init.js";
-import type { DType, Shape } from "./ir/ops.js";
 import { lowerSpec } from "./lower/lower-spec.js";
 import type { Locate } from "./lower/context.js";
 import { planLowering } from "./lower/plan.js";
-import { summarizeGraph, type ModelSummary } from "./lower/summary.js";
+import { summarizeGraph } from "./lower/summary.js";
 import { DEFAULT_OPSET, emitModel, IR_VERSION_FOR_OPSET } from "./onnx/emit.js";
 import { compilerVersion } from "../base/package-root.js";
 import { canonicalOrder } from "./load/canonical-order.js";
 import type { Spec } from "./load/types.js";
 import { buildTrainStep, type TrainStepTensor } from "./train-step.js";
-
-/** Version of the artifact layout; the runtime refuses others. */
-export const ARTIFACT_FORMAT = 1;
-
-/** One input or output of a compiled graph. */
-export interface TensorInfo {
-  name: string;
-  dtype: DType;
-  shape: Shape;
-  role: string;
-  group?: string;
-  of?: string;
-  state?: string;
-  init?: number;
-  /**
-   * A packed input or its next value (compiler/train-step.ts): the params (`optim/<group>/params`,
-   * name = of = the param) or the params' states (`optim/<group>/<state>`) it holds, end to end.
-   */
-  members?: { name: string; of: string; size: number }[];
-}
-
-/** A trainable tensor of the model and how to draw its initial value. */
-export interface ParamInfo {
-  name: string;
-  shape: number[];
-  dtype: DType;
-  group: string;
-  init: Init;
-  /** The spec location it came from. */
-  doc: string;
-}
-
-/** The manifest: everything the runtime needs to feed, train and export the graphs. */
-export interface Manifest {
-  format: typeof ARTIFACT_FORMAT;
-  compiler: string;
-  /** sha256 of the canonical JSON of the checked spec. */
-  spec_hash: string;
-  opset: number;
-  ir_version: number;
-  /** The checked spec, every default filled: fields, tasks and label rules, training settings. */
-  spec: Spec;
-  params: ParamInfo[];
-  /** One embedding table per categorical or multi_hot field, fed as gathered rows. */
-  tables: { field: string; dim: number; rows: string; index: string; weight?: string }[];
-  gate_groups: { name: string; shape: number[]; noise: string }[];
-  graphs: {
-    train: { file: string; inputs: TensorInfo[]; outputs: TensorInfo[] };
-    eval: { file: string; inputs: TensorInfo[]; outputs: TensorInfo[] };
-  };
-  summary: ModelSummary;
-}
 
 /** The compiled artifact in memory. */
 export interface Artifact {
@@ -102,7 +49,7 @@ const info = (t: TrainStepTensor): TensorInfo => {
   return out;
 };
 
-const valueInfo = (v: Value, role: string): TensorInfo => ({ name: v.name, dtype: v.dtype, shape: [...v.shape], role });
+const valueInfo = (v: Value, role: Role): TensorInfo => ({ name: v.name, dtype: v.dtype, shape: [...v.shape], role });
 
 /**
  * The graph as it is emitted: repeated computations merged (lowering builds each consumer's input
@@ -146,20 +93,20 @@ export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact 
     opset,
     ir_version: IR_VERSION_FOR_OPSET[opset]!,
     spec,
-    params: forward.params.map((p) => ({ name: p.value.name, shape: [...(p.value.shape as readonly number[])], dtype: p.value.dtype, group: p.group, init: p.init, doc: p.doc })),
+    params: forward.params.map((p) => ({ name: p.value.name, shape: [...(p.value.shape as readonly number[])], dtype: p.value.dtype, group: trainedGroup(p.group), init: p.init, doc: p.doc })),
     tables: spec.fields
       .filter((f) => f.kind !== "numeric")
       .map((f) => {
-        const t: Manifest["tables"][number] = { field: f.name, dim: f.dim, rows: `emb/${f.name}/rows`, index: `emb/${f.name}/index` };
-        if (f.kind === "multi_hot") t.weight = `emb/${f.name}/weight`;
+        const t: Manifest["tables"][number] = { field: f.name, dim: f.dim, rows: tableRowsInput(f.name), index: tableIndexInput(f.name) };
+        if (f.kind === "multi_hot") t.weight = tableWeightInput(f.name);
         return t;
       }),
-    gate_groups: plan.gateGroups.map((g) => ({ name: g.name, shape: [...g.shape], noise: `noise/${g.name}` })),
+    gate_groups: plan.gateGroups.map((g) => ({ name: g.name, shape: [...g.shape], noise: noiseInput(g.name) })),
     graphs: {
       train: { file: "train.onnx", inputs: step.inputs.map(info), outputs: step.outputs.map(info) },
       eval: {
         file: "eval.onnx",
-        inputs: [...evalGraph.inputs.map((v) => valueInfo(v, "data")), ...evalGraph.params.map((p) => ({ ...valueInfo(p.value, "param"), group: p.group }))],
+        inputs: [...evalGraph.inputs.map((v) => valueInfo(v, "data")), ...evalGraph.params.map((p) => ({ ...valueInfo(p.value, "param"), group: trainedGroup(p.group) }))],
         outputs: evalGraph.outputs.map((v) => valueInfo(v, "output")),
       },
     },

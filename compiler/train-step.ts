@@ -21,6 +21,7 @@
 // loss's element type (float32 in every lowered model); all three rates are inputs even when a
 // group is empty, so the runtime's interface does not depend on the model.
 
+import { GROUP_OPTIMIZER, type Group, type Role } from "./artifact.js";
 import { grad, GRAD_PREFIX } from "./autodiff/grad.js";
 import { copyNode, declareLeaves } from "./ir/copy.js";
 import { Builder, type Graph, type Node, type Value } from "./ir/graph.js";
@@ -33,12 +34,6 @@ import type { Optimizer, Train } from "./load/types.js";
 
 /** The gathered rows of one field's embedding table: `emb/<field>/rows`. */
 export const ROWS_INPUT = /^emb\/(.+)\/rows$/;
-
-/** The parameter groups and the `train` setting that holds each one's optimizer. */
-export const GROUP_OPTIMIZER = { dense: "optimizer", gate: "gate_optimizer", embedding: "embedding_optimizer" } as const;
-
-/** A parameter group: dense weights, gate parameters, embedding rows. */
-export type Group = keyof typeof GROUP_OPTIMIZER;
 
 /** How to build the step. */
 export interface TrainStepOptions {
@@ -54,15 +49,8 @@ export interface TrainStepOptions {
   readonly packs?: boolean;
 }
 
-/**
- * What a tensor of the step is for:
- * - inputs: "data" (a forward input: features, labels, indices, gate noise), "rows" (gathered
- *   embedding rows), "param", "state" (optimizer state of a param or rows), "step" (t, 1-based),
- *   "lr" (one per group);
- * - outputs: "output" (a forward output: loss, task losses, predictions), "gradient", "next"
- *   (the next value of the input named in `of`).
- */
-export type TrainStepRole = "data" | "rows" | "param" | "state" | "step" | "lr" | "output" | "gradient" | "next";
+/** What a tensor of the step is for (compiler/artifact.ts). */
+export type TrainStepRole = Role;
 
 /** One input or output of the step, for the artifact's manifest. */
 export interface TrainStepTensor {

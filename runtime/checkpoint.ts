@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
-import type { Manifest } from "../compiler/compile.js";
+import { type Manifest } from "../compiler/index.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { invariant } from "../base/source/diagnostic.js";
 import type { Preprocessing } from "./data/dataset.js";

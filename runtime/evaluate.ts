@@ -3,9 +3,8 @@
 // `mssmc predict`, so the three agree on every number.
 
 import * as ort from "onnxruntime-node";
-import type { Manifest } from "../compiler/compile.js";
+import { type Manifest, type Spec, type Task } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
-import type { Spec, Task } from "../compiler/load/types.js";
 import { batches, type Batch } from "./data/batches.js";
 import type { Dataset } from "./data/dataset.js";
 import { EmbeddingStore } from "./embeddings/store.js";

@@ -11,7 +11,7 @@
 // - Pruning: the export (runtime/export.ts) with and without pruning; parameters are its
 //   initializer numbers, multiply-adds per example come from summarizeGraph.
 
-import type { Manifest } from "../compiler/compile.js";
+import type { Manifest } from "../compiler/index.js";
 import { summarizeGraph } from "../compiler/lower/summary.js";
 import { planLowering, type ConsumerPlan } from "../compiler/lower/plan.js";
 import type { Spec } from "../compiler/load/types.js";

@@ -10,9 +10,8 @@
 // phases are kept, so the bench can show how much of a step is spent outside session.run.
 
 import * as ort from "onnxruntime-node";
-import type { Manifest, TensorInfo } from "../compiler/compile.js";
+import { type Manifest, type Optimizer, type Task, type TensorInfo, type Train } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
-import type { Optimizer, Task, Train } from "../compiler/load/types.js";
 import type { TrainState } from "./checkpoint.js";
 import { numericFields, type Batch } from "./data/batches.js";
 import { Random, STREAM } from "../base/random.js";

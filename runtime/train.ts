@@ -14,10 +14,8 @@
 
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Manifest } from "../compiler/compile.js";
+import { initialTensor, type Manifest } from "../compiler/index.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
-import { initialValue } from "../compiler/ir/init.js";
-import type { Param } from "../compiler/ir/graph.js";
 import { checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type TrainState } from "./checkpoint.js";
 import { batchCount, batches } from "./data/batches.js";
 import type { Dataset, Preprocessing } from "./data/dataset.js";
@@ -86,8 +84,7 @@ export interface TrainResult {
 export function initialState(manifest: Manifest, preprocessing: Preprocessing, seed: number): TrainState {
   const params = new Map<string, Float32Array>();
   for (const p of manifest.params) {
-    const param = { value: { name: p.name, shape: p.shape, dtype: p.dtype }, init: p.init, group: p.group, doc: p.doc } as unknown as Param;
-    params.set(p.name, Float32Array.from(initialValue(param, seed)));
+    params.set(p.name, Float32Array.from(initialTensor(p, seed)));
   }
   const states = new Map<string, Float32Array>();
   for (const input of manifest.graphs.train.inputs) {

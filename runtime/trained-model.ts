@@ -1,4 +1,4 @@
-import type { Manifest } from "../compiler/compile.js";
+import { type Manifest } from "../compiler/index.js";
 import type { Preprocessing } from "./data/dataset.js";
 
 // What a training run produces and what evaluation, prediction and export consume: the compiled

@@ -19,12 +19,19 @@ export interface Value extends TensorType {
   readonly name: string;
 }
 
+/**
+ * A parameter group: dense weights, gate parameters, embedding rows (each trained with its own
+ * optimizer settings), or "folded": a constant of an exported model that nothing trains (a weight
+ * with its gates folded in).
+ */
+export type ParamGroup = "dense" | "gate" | "embedding" | "folded";
+
 /** A trainable tensor with its initialiser and parameter group (optimizer settings are per group). */
 export interface Param {
   readonly value: Value;
   readonly init: Init;
-  /** e.g. "dense", "gate", "embedding": the spec lowering chooses; the optimizer reads it. */
-  readonly group: string;
+  /** The spec lowering chooses; the optimizer reads it. */
+  readonly group: ParamGroup;
   /** Where it came from (the spec line), like a node's doc. */
   readonly doc: string;
 }
@@ -233,7 +240,7 @@ export class Builder {
   }
 
   /** Declares a trainable parameter (static shape, float; group "dense" unless given). */
-  param(name: string, shape: readonly number[], init: Init, options: { dtype?: "float32" | "float64"; group?: string } = {}): Value {
+  param(name: string, shape: readonly number[], init: Init, options: { dtype?: "float32" | "float64"; group?: ParamGroup } = {}): Value {
     invariant(isStatic(shape) && shape.every((d) => Number.isInteger(d) && d >= 1), `Param ${name}: shape [${shape.join(",")}] is not static.`);
     const value = this.newValue(this.qualify(name), { dtype: options.dtype ?? "float32", shape });
     this.g.params.push({ value, init, group: options.group ?? "dense", doc: this.location });

@@ -3,7 +3,7 @@
 
 import { invariant } from "../../base/source/diagnostic.js";
 import type { Graph, Param } from "./graph.js";
-import { sizeOf } from "./ops.js";
+import { sizeOf, type DType } from "./ops.js";
 import { Random } from "../../base/random.js";
 
 /** How a parameter's initial value is drawn. */
@@ -32,11 +32,16 @@ export function initText(init: Init): string {
 
 /** The initial value of one parameter under a seed (independent of every other parameter). */
 export function initialValue(param: Param, seed: number): Float32Array | Float64Array {
-  const shape = param.value.shape as readonly number[];
+  return initialTensor({ name: param.value.name, shape: param.value.shape as readonly number[], dtype: param.value.dtype, init: param.init }, seed);
+}
+
+/** The initial value of a tensor described by name, shape, dtype and initialiser (a manifest's param). */
+export function initialTensor(param: { name: string; shape: readonly number[]; dtype: DType; init: Init }, seed: number): Float32Array | Float64Array {
+  const shape = param.shape;
   const n = sizeOf(shape);
-  const out = param.value.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  const out = param.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
   const init = param.init;
-  const rng = Random.derive(seed, param.value.name);
+  const rng = Random.derive(seed, param.name);
   switch (init.kind) {
     case "zeros":
       break;
@@ -50,7 +55,7 @@ export function initialValue(param: Param, seed: number): Float32Array | Float64
       for (let i = 0; i < n; i++) out[i] = rng.uniformIn(init.low, init.high);
       break;
     case "glorot_uniform": {
-      invariant(shape.length >= 2, `glorot_uniform needs a weight of rank >= 2, ${param.value.name} has [${shape.join(",")}].`);
+      invariant(shape.length >= 2, `glorot_uniform needs a weight of rank >= 2, ${param.name} has [${shape.join(",")}].`);
       const limit = Math.sqrt(6 / (shape[shape.length - 2]! + shape[shape.length - 1]!));
       for (let i = 0; i < n; i++) out[i] = rng.uniformIn(-limit, limit);
       break;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { error, type Diagnostic } from "../../base/source/diagnostic.js";
 import { child, type SourceMap } from "./source-map.js";
-import { suggest } from "./suggest.js";
+import { suggest } from "../../base/suggest.js";
 import { packageRoot } from "../../base/package-root.js";
 
 // Validates the canonical JSON against specs/mssm.schema.json with ajv and turns ajv's errors

@@ -3,7 +3,7 @@ import type * as A from "../../grammar/ast.js";
 import { error, type Diagnostic } from "../../base/source/diagnostic.js";
 import type { Span } from "../../base/source/span.js";
 import { child, SourceMap } from "./source-map.js";
-import { suggest } from "./suggest.js";
+import { suggest } from "../../base/suggest.js";
 import { SPEC_FORMAT_VERSION } from "./types.js";
 
 // Lowers the AST of a model file (with the fields and tasks of the files it imports) to the

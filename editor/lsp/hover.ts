@@ -1,7 +1,6 @@
 import type * as A from "../../grammar/ast.js";
 import type { Span } from "../../base/source/span.js";
-import { inputWidth, type Producer, type Stage } from "../../compiler/load/topology.js";
-import type { Spec } from "../../compiler/load/types.js";
+import { inputWidth, type Producer, type Spec, type Stage } from "../../compiler/index.js";
 import { declarationsOf, occurrenceAt, type Occurrence, type ParsedDoc } from "./project.js";
 import { kindInfo, optionLine, sectionInfo, type KindContext } from "./schema-info.js";
 import { nodesAt, type Node } from "./syntax.js";

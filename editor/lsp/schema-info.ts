@@ -1,6 +1,4 @@
-import { specSchema } from "../../compiler/load/schema.js";
-import { DEFAULT_GATE_OPTIMIZER, OPTIMIZER_DEFAULTS } from "../../compiler/load/normalize.js";
-import { ACTIVATIONS, CONNECTION_KINDS, type OptimizerKind } from "../../compiler/load/types.js";
+import { ACTIVATIONS, CONNECTION_KINDS, DEFAULT_GATE_OPTIMIZER, OPTIMIZER_DEFAULTS, specSchema, type OptimizerKind } from "../../compiler/index.js";
 
 // What hover and completion say about kinds and options, read from specs/mssm.schema.json (its
 // descriptions and defaults) so the editor and the checker never disagree about a default.

@@ -5,7 +5,7 @@
 // vocabulary size.
 
 import { invariant } from "../../base/source/diagnostic.js";
-import type { Spec } from "../../compiler/load/types.js";
+import { type Spec } from "../../compiler/index.js";
 import type { Dataset } from "./dataset.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 

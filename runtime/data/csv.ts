@@ -5,7 +5,7 @@
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { CsvError, parse } from "csv-parse";
-import { suggest } from "../../compiler/load/suggest.js";
+import { suggest } from "../../base/suggest.js";
 import { BadRows } from "./errors.js";
 import { UserError } from "../../base/user-error.js";
 

@@ -4,7 +4,7 @@
 // vocabularies and statistics fitted, on the training rows alone, so validation measures
 // generalisation honestly. Validation and test files reuse the fitted preprocessing.
 
-import type { Field, Spec, Task } from "../../compiler/load/types.js";
+import { type Field, type Spec, type Task } from "../../compiler/index.js";
 import { isMissing, readCsv, type ColumnUse } from "./csv.js";
 import { BadRows, badCell } from "./errors.js";
 import { labelReader } from "./labels.js";

@@ -1,7 +1,7 @@
 // Task labels. A label is what the model is graded against, so unlike an input a missing or
 // unreadable label is never filled in: the row is bad.
 
-import type { Task } from "../../compiler/load/types.js";
+import { type Task } from "../../compiler/index.js";
 import { isMissing } from "./csv.js";
 import { readNumeric } from "./numeric.js";
 

@@ -2,7 +2,7 @@
 // training rows' mean and standard deviation. A missing value becomes the mean, which is exactly
 // 0 after standardization, and is counted so the user learns how much was filled in.
 
-import type { NumericTransform } from "../../compiler/load/types.js";
+import { type NumericTransform } from "../../compiler/index.js";
 
 /** Training statistics of one numeric field, after its transform; stored in checkpoints. */
 export interface NumericStats {

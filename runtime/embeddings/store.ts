@@ -3,7 +3,7 @@
 // the graph updates them, and the step scatters them back, so a step costs O(batch · dim)
 // whatever the vocabulary size. This class is the seam where a sharded store can stand in.
 
-import type { Manifest } from "../../compiler/compile.js";
+import { type Manifest } from "../../compiler/index.js";
 import { invariant } from "../../base/source/diagnostic.js";
 import { UserError } from "../../base/user-error.js";
 import { Random } from "../../base/random.js";

@@ -1,5 +1,5 @@
 import type { Rule } from "../rule.js";
-import { suggest } from "../../load/suggest.js";
+import { suggest } from "../../../base/suggest.js";
 import { expertsPointer, quoteList, towerPointer } from "./describe.js";
 
 /** Experts for a group that is not declared, or a tower for a name that is not a task of the model. */

@@ -1,3 +1,5 @@
+// "Did you mean": the nearest names by edit distance, for diagnostics and data errors alike.
+
 /** Edit distance counting a swap of neighbours as one edit (optimal string alignment), for "did you mean". */
 export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));

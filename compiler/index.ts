@@ -1,0 +1,22 @@
+// The compiler's public entry: everything the runtime, the CLI and the editor may use. Code outside
+// compiler/ imports this module only (test/architecture.test.ts checks it), so the compiler's
+// inside can change without reaching into its users. The artifact contract (manifest, graph
+// input and output names, roles, parameter groups) is compiler/artifact.ts, re-exported here.
+
+export * from "./artifact.js";
+
+// Loading and checking a model description (.mssm or canonical .json).
+export { loadSpec, type LoadResult, type ReadText } from "./load/load.js";
+export { canonicalOrder } from "./load/canonical-order.js";
+export { DEFAULT_GATE_OPTIMIZER, OPTIMIZER_DEFAULTS } from "./load/normalize.js";
+export { specSchema } from "./load/schema.js";
+export { inputWidth, topology, type Producer, type Stage } from "./load/topology.js";
+export * from "./load/types.js";
+
+// Compiling a checked spec into the artifact.
+export { compileSpec, specHash, type Artifact, type CompileOptions } from "./compile.js";
+export { sourceLocator } from "./lower/locate.js";
+export { DEFAULT_OPSET, IR_VERSION_FOR_OPSET } from "./onnx/emit.js";
+
+// Initial parameter values (the runtime draws them from the manifest's params).
+export { initialTensor } from "./ir/init.js";
