@@ -55,6 +55,9 @@ export const L0_OUTPUT = "l0";
 /** The training step's step count t (1-based). */
 export const STEP_INPUT = "step";
 
+/** The batch's numeric features, standardized: float32 [batch, numeric fields] in field order. */
+export const NUMERIC_INPUT = "numeric";
+
 /** A task's prediction: a probability [batch], a value [batch] or class probabilities [batch, classes]. */
 export const predictionOutput = (task: string): string => `pred/${task}`;
 /** A task's mean loss over the batch. */

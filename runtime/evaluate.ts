@@ -3,7 +3,7 @@
 // `mssmc predict`, so the three agree on every number.
 
 import * as ort from "onnxruntime-node";
-import { type Manifest, type Spec, type Task } from "../compiler/index.js";
+import { NUMERIC_INPUT, predictionOutput, type Manifest, type Spec, type Task } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
 import { batches, type Batch } from "./data/batches.js";
 import type { Dataset } from "./data/dataset.js";
@@ -24,17 +24,30 @@ export const EVAL_BATCH = 4096;
 /** Per task, its predictions in data-set row order: [rows] (binary, regression) or [rows, classes]. */
 export type Predictions = Record<string, Float32Array>;
 
+/** The inputs that carry a batch's embedding lookups: each table's index (and pooling weight) input, by name. */
+export type LookupInputs = ReadonlyMap<string, { field: string; part: "index" | "weight" }>;
+
+/** The lookup inputs of a manifest's tables. */
+export function lookupInputs(manifest: Manifest): LookupInputs {
+  const out = new Map<string, { field: string; part: "index" | "weight" }>();
+  for (const t of manifest.tables) {
+    out.set(t.index, { field: t.field, part: "index" });
+    if (t.weight !== undefined) out.set(t.weight, { field: t.field, part: "weight" });
+  }
+  return out;
+}
+
 /** The feeds that describe a batch's data (embedding index/weight, numeric), shared by both graphs. */
-export function dataFeed(name: string, batch: Batch, numericCount: number): ort.Tensor | undefined {
-  if (name === "numeric") return new ort.Tensor("float32", batch.numeric, [batch.size, numericCount]);
-  const m = /^emb\/(.+)\/(index|weight)$/.exec(name);
-  if (!m) return undefined;
-  const lookup = batch.embeddings[m[1]!];
-  invariant(lookup !== undefined, `the batch has no embedding lookup for field "${m[1]}"`);
+export function dataFeed(name: string, batch: Batch, numericCount: number, lookups: LookupInputs): ort.Tensor | undefined {
+  if (name === NUMERIC_INPUT) return new ort.Tensor("float32", batch.numeric, [batch.size, numericCount]);
+  const input = lookups.get(name);
+  if (!input) return undefined;
+  const lookup = batch.embeddings[input.field];
+  invariant(lookup !== undefined, `the batch has no embedding lookup for field "${input.field}"`);
   const multi = lookup.weights !== undefined;
   const shape = multi ? [batch.size, lookup.width] : [batch.size];
-  if (m[2] === "index") return new ort.Tensor("int64", lookup.index, shape);
-  invariant(lookup.weights !== undefined, `field "${m[1]}" has no pooling weights`);
+  if (input.part === "index") return new ort.Tensor("int64", lookup.index, shape);
+  invariant(lookup.weights !== undefined, `field "${input.field}" has no pooling weights`);
   return new ort.Tensor("float32", lookup.weights, shape);
 }
 
@@ -61,6 +74,7 @@ export async function predictDataset(session: ort.InferenceSession, manifest: Ma
     paramFeeds[input.name] = new ort.Tensor("float32", value, input.shape as number[]);
   }
   const tableOf = new Map(manifest.tables.map((t) => [t.rows, t]));
+  const lookups = lookupInputs(manifest);
   let at = 0;
   for (const batch of batches(spec, data, { batchSize, shuffle: false })) {
     const feeds: Record<string, ort.Tensor> = { ...paramFeeds };
@@ -79,14 +93,14 @@ export async function predictDataset(session: ort.InferenceSession, manifest: Ma
         feeds[input.name] = new ort.Tensor("float32", rows, [lookup.unique.length, t.dim]);
         continue;
       }
-      const feed = dataFeed(input.name, batch, numericCount);
+      const feed = dataFeed(input.name, batch, numericCount, lookups);
       invariant(feed !== undefined, `eval.onnx input ${input.name} has no feed`);
       feeds[input.name] = feed;
     }
     const result = await session.run(feeds);
     for (const t of spec.tasks) {
       const width = t.kind === "multiclass" ? t.classes : 1;
-      out[t.name]!.set(result[`pred/${t.name}`]!.data as Float32Array, at * width);
+      out[t.name]!.set(result[predictionOutput(t.name)]!.data as Float32Array, at * width);
     }
     at += batch.size;
   }

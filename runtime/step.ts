@@ -10,12 +10,12 @@
 // phases are kept, so the bench can show how much of a step is spent outside session.run.
 
 import * as ort from "onnxruntime-node";
-import { type Manifest, type Optimizer, type Task, type TensorInfo, type Train } from "../compiler/index.js";
+import { isNoiseInput, isPredictionOutput, L0_OUTPUT, labelTask, LOSS_OUTPUT, optimizerOf, taskLossOutput, type Manifest, type Task, type TensorInfo, type Train } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
 import type { TrainState } from "./checkpoint.js";
 import { numericFields, type Batch } from "./data/batches.js";
 import { Random, STREAM } from "../base/random.js";
-import { dataFeed } from "./evaluate.js";
+import { dataFeed, lookupInputs, type LookupInputs } from "./evaluate.js";
 
 /** Gate noise is drawn from U(NOISE_EPS, 1 − NOISE_EPS), so log u and log(1 − u) stay finite. */
 export const NOISE_EPS = 1e-6;
@@ -29,14 +29,6 @@ export function learningRate(base: number, train: Train, t: number, totalSteps: 
   const progress = Math.min(1, Math.max(0, (t - warmup) / span));
   // cosine: lr · ½(1 + cos(π · progress)); linear: lr · (1 − progress)
   return train.schedule === "cosine" ? base * 0.5 * (1 + Math.cos(Math.PI * progress)) : base * (1 - progress);
-}
-
-/** The optimizer settings of a parameter group. */
-export function optimizerOf(train: Train, group: string): Optimizer {
-  if (group === "dense") return train.optimizer;
-  if (group === "gate") return train.gate_optimizer;
-  invariant(group === "embedding", `unknown parameter group "${group}"`);
-  return train.embedding_optimizer;
 }
 
 /** The gate noise of step t: one U(ε, 1 − ε) draw per gate, group after group in manifest order. */
@@ -117,6 +109,7 @@ export class StepRunner {
   private readonly tableOfRows: Map<string, number>;
   private readonly baseLr: Map<string, number>;
   private readonly numericCount: number;
+  private readonly lookups: LookupInputs;
 
   /** `totalSteps` is the length of the run, for decaying learning-rate schedules. */
   constructor(
@@ -127,7 +120,8 @@ export class StepRunner {
     const { train } = manifest.graphs;
     this.inputs = train.inputs;
     this.numericCount = numericFields(manifest.spec).length;
-    this.fetches = train.outputs.filter((o) => !o.name.startsWith("pred/")).map((o) => o.name);
+    this.lookups = lookupInputs(manifest);
+    this.fetches = train.outputs.filter((o) => !isPredictionOutput(o.name)).map((o) => o.name);
     this.tableOfRows = new Map(manifest.tables.map((t, i) => [t.rows, i]));
     this.rowStates = new Map();
     manifest.tables.forEach((t, table) => train.inputs.filter((i) => i.role === "state" && i.of === t.rows).forEach((s, index) => this.rowStates.set(s.name, { table, index })));
@@ -192,7 +186,7 @@ export class StepRunner {
           tensor = new ort.Tensor("float32", Float32Array.of(learningRate(this.baseLr.get(input.name)!, settings, t, this.totalSteps)), []);
           break;
         case "data":
-          tensor = dataInput(input, batch, noise, manifest.spec.tasks, this.numericCount);
+          tensor = dataInput(input, batch, noise, manifest.spec.tasks, this.numericCount, this.lookups);
           break;
       }
       invariant(tensor !== undefined, `train.onnx input ${input.name} (role ${input.role}) has no feed`);
@@ -203,8 +197,8 @@ export class StepRunner {
     const applied = performance.now();
 
     const scalar = (name: string) => (result[name]!.data as Float32Array)[0]!;
-    const loss = scalar("loss");
-    const out: StepResult = { loss, l0: scalar("l0"), taskLoss: Object.fromEntries(manifest.spec.tasks.map((task) => [task.name, scalar(`loss/${task.name}`)])) };
+    const loss = scalar(LOSS_OUTPUT);
+    const out: StepResult = { loss, l0: scalar(L0_OUTPUT), taskLoss: Object.fromEntries(manifest.spec.tasks.map((task) => [task.name, scalar(taskLossOutput(task.name))])) };
     // A diverged step changes nothing: the caller stops, and the state stays the last good one.
     if (Number.isFinite(loss)) {
       // Outputs are fresh buffers owned by us; they become the next step's inputs.
@@ -251,14 +245,15 @@ export class StepRunner {
 }
 
 /** The feed of a `data` input of train.onnx: labels, gate noise or the batch's features. */
-function dataInput(input: TensorInfo, batch: Batch, noise: Map<string, Float32Array>, tasks: readonly Task[], numericCount: number): ort.Tensor | undefined {
-  if (input.name.startsWith("noise/")) {
+function dataInput(input: TensorInfo, batch: Batch, noise: Map<string, Float32Array>, tasks: readonly Task[], numericCount: number, lookups: LookupInputs): ort.Tensor | undefined {
+  if (isNoiseInput(input.name)) {
     const u = noise.get(input.name);
     invariant(u !== undefined, `no gate group feeds ${input.name}`);
     return new ort.Tensor("float32", u, input.shape as number[]);
   }
-  if (input.name.startsWith("label/")) {
-    const task = tasks.find((t) => `label/${t.name}` === input.name);
+  const labelled = labelTask(input.name);
+  if (labelled !== undefined) {
+    const task = tasks.find((t) => t.name === labelled);
     invariant(task !== undefined, `no task for ${input.name}`);
     const y = batch.labels[task.name];
     invariant(y !== undefined, `the batch has no labels for task "${task.name}"`);
@@ -269,5 +264,5 @@ function dataInput(input: TensorInfo, batch: Batch, noise: Map<string, Float32Ar
     for (let k = 0; k < batch.size; k++) oneHot[k * task.classes + Number(classes[k]!)] = 1;
     return new ort.Tensor("float32", oneHot, [batch.size, task.classes]);
   }
-  return dataFeed(input.name, batch, numericCount);
+  return dataFeed(input.name, batch, numericCount, lookups);
 }
