@@ -13,7 +13,7 @@ import { DEFAULT_SIZE, generateSpec } from "./check-speed.js";
 import { wholeNumber } from "./args.js";
 
 // How long `mssmc compile` takes and how big its graphs are, per zoo spec and for the generated
-// large spec of check-speed.ts. Targets (issue 3): under 200 ms per zoo spec, under 2 s for the
+// large spec of check-speed.ts. Targets: under 200 ms per zoo spec, under 2 s for the
 // 500-field spec; they are printed next to the medians, not asserted (test/bench keeps the code
 // running). For the large spec a second table splits compileSpec into its stages.
 //

@@ -5,7 +5,7 @@ import { Builder, type Graph } from "../compiler/ir/graph.js";
 import { emitModel } from "../compiler/onnx/emit.js";
 import { wholeNumber } from "./args.js";
 
-// Two floors under a training step, measured in onnxruntime-node itself (issue 4's throughput):
+// Two floors under a training step, measured in onnxruntime-node itself (behind the MSSM step's throughput):
 //
 // 1. What a run costs per input and per output: a graph of many small inputs and outputs against
 //    one of few large ones, the same number of floats in both (each output is Neg of an input, so

@@ -18,7 +18,7 @@ import { optionText, wholeNumber } from "./args.js";
 // Only the models speed.py writes are compared (Shared-Bottom, MMoE, CGC, PLE, MSSM). "loss diff": the
 // absolute difference of the step-1 total loss (task losses + λ0·L0 + λ2·L2) of mssmc and of the
 // PyTorch model given mssmc's initial weights, one batch of 256 and, for MSSM, the same gate noise
-// (bench/torch/dump-step.ts, bench/torch/equivalence.py); issue 7 asks for at most 1e-5.
+// (bench/torch/dump-step.ts, bench/torch/equivalence.py); the target is at most 1e-5.
 // "prediction diff": the largest difference of a per-example prediction in that step, over tasks.
 //
 // This machine's speed drifts by tens of percent from minute to minute (a shared VM), so each model

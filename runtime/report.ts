@@ -1,4 +1,4 @@
-// `mssmc report`: one self-contained HTML page about a trained run (issue 5): training and
+// `mssmc report`: one self-contained HTML page about a trained run: training and
 // validation curves per task from metrics.jsonl, a heatmap of field selection (fields x groups),
 // each stage's connections drawn with their open fraction, and the pruning summary.
 //

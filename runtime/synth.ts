@@ -1,5 +1,5 @@
 // Synthetic multi-task regression data with a controlled task correlation, following the recipe of
-// the MMoE paper (Ma et al., KDD 2018, §3.2), as issue 7 states it:
+// the MMoE paper (Ma et al., KDD 2018, §3.2):
 //   u1 ⊥ u2 unit vectors in R^d;  w1 = c·u1;  w2 = c·(p·u1 + √(1−p²)·u2)
 //   x ~ N(0, I_d);  y_k = w_kᵀx + Σ_{i=1..m} sin(α_i·w_kᵀx + β_i) + ε,  ε ~ N(0, 0.01²)
 // α_i, β_i ~ N(0, 1) are drawn once per data set (shared by both tasks and every split), so p is
@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Random } from "../base/random.js";
 
-/** The generator's settings; issue 7's defaults in SYNTH_DEFAULTS. */
+/** The generator's settings; the defaults are SYNTH_DEFAULTS. */
 export interface SynthOptions {
   /** Task correlation p in [-1, 1]: the cosine of w1 and w2. */
   correlation: number;

@@ -1,5 +1,5 @@
 // Mini-batches in the shape the training graph takes them. Embedding tables stay outside the
-// graph (DESIGN §4): for each table a batch names the distinct rows it touches (`unique`, which
+// graph (docs/design.md, "The compiled artifact"): for each table a batch names the distinct rows it touches (`unique`, which
 // the embedding store gathers and later scatters back) and, per example, the position of its row
 // among them (`index`, int64 for ONNX Gather). A step then costs O(batch), whatever the
 // vocabulary size.

@@ -1,5 +1,5 @@
 // The embedding store: every field's table and the optimizer state of its rows live here, in the
-// runtime, not in the training graph (DESIGN §4). A step gathers the rows its batch touches,
+// runtime, not in the training graph (docs/design.md, "The compiled artifact"). A step gathers the rows its batch touches,
 // the graph updates them, and the step scatters them back, so a step costs O(batch · dim)
 // whatever the vocabulary size. This class is the seam where a sharded store can stand in.
 
@@ -18,7 +18,7 @@ export const INIT_RANGE = 0.05;
  * One field's table in the store: its rows' values and their optimizer state interleaved in one
  * slab, row r = [values (dim) | state 1 (dim) | state 2 (dim) ...]. A step touches a random set
  * of rows of a possibly huge table; with one record per row an id costs one TLB entry and
- * adjacent cache lines instead of one random access per array (issue 4: with three separate
+ * adjacent cache lines instead of one random access per array (with three separate
  * arrays, gather + scatter of ~1024 rows cost 5-6x more at 10^6 rows than at 10^3).
  */
 export interface StoredTable {

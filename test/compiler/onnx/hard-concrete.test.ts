@@ -1,5 +1,5 @@
 // The hard-concrete gate functions run in onnxruntime as ai.mssm local functions and match the
-// formulas of DESIGN §3 computed here in plain TypeScript.
+// formulas of docs/design.md ("The mathematics") computed here in plain TypeScript.
 
 import { describe, expect, it } from "vitest";
 import { HARD_CONCRETE_DEFAULTS } from "../../../compiler/ir/hard-concrete.js";
