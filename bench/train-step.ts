@@ -21,7 +21,7 @@ import { wholeNumber } from "./args.js";
 // scattering rows) on Adult-like batches: ids drawn uniformly within Adult's vocabulary sizes,
 // standard-normal numeric features, 0/1 labels, fresh gate noise each step. Prints the median
 // step time, samples/s, session.run's median and the share of a step spent outside it.
-// Target (issue 4): MSSM at batch 1024 at least 150,000 samples/s (PyTorch 1.13: about 49,000).
+// Target: MSSM at batch 1024 at least 150,000 samples/s (PyTorch 1.13: about 49,000).
 //
 //   node dist/bench/train-step.js [--steps N] [--warmup N] [--batch N] [--threads N] [--only a,b] [--profile [--nodes N]]
 //

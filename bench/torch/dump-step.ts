@@ -11,7 +11,7 @@ import { gateNoise, StepRunner } from "../../runtime/step.js";
 import { initialState } from "../../runtime/train.js";
 import { syntheticData } from "../train-step.js";
 
-// For the PyTorch equivalence check (issue 7.3): one zoo model's initial weights, one Adult-like
+// For the PyTorch equivalence check: one zoo model's initial weights, one Adult-like
 // batch, the gate noise of step 1 (what the runtime feeds train.onnx: gateNoise is a pure function
 // of seed and step) and the losses and predictions mssmc's training step computes on them, as JSON for
 // bench/torch/equivalence.py.
