@@ -10,7 +10,7 @@ import { runEval } from "./eval.js";
 import { runExport } from "./export.js";
 import { runJson } from "./json.js";
 import { runPredict } from "./predict.js";
-import { runSynth } from "./synth.js";
+import { runSynth, type SynthCommandOptions } from "./synth.js";
 import { runReport } from "./report-html.js";
 import { runTrain, type TrainCommandOptions } from "./train.js";
 
@@ -110,17 +110,26 @@ program
 
 program
   .command("synth")
-  .description("Write synthetic two-task regression data with a chosen task correlation (the MMoE paper's recipe): train/valid/test CSVs with numeric columns x0..x{d-1} and labels y1, y2.")
+  .description(
+    "Write synthetic data. --recipe mmoe (default): two regression tasks with a chosen task correlation (the MMoE paper's recipe), numeric columns x0..x{d-1}, labels y1, y2. " +
+      "--recipe fields: three tasks (click, buy: binary; dwell: regression) that depend on known, partly overlapping sets of categorical, numeric and multi_hot fields, plus noise fields; " +
+      "writes truth.json (each task's fields), fields.mssm (declarations to import) and recipe.json (with the best achievable test metrics).",
+  )
   .requiredOption("--out <dir>", "the folder to write train.csv, valid.csv and test.csv into")
-  .option("--correlation <p>", "task correlation p in [-1, 1] (the cosine of the two tasks' weight vectors)", (text: string) => {
+  .addOption(new Option("--recipe <name>", "which data").choices(["mmoe", "fields"]).default("mmoe"))
+  .option("--rows <train,valid,test>", "rows of each split (default 10000,1000,1000 for mmoe, 30000,5000,10000 for fields)")
+  .option("--seed <n>", "seed of every draw", numberOption("integer"), 1)
+  .option("--correlation <p>", "mmoe: task correlation p in [-1, 1] (the cosine of the two tasks' weight vectors; default 0.5)", (text: string) => {
     const x = Number(text);
     if (text.trim() === "" || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a number in [-1, 1], got "${text}"`);
     return x;
-  }, 0.5)
-  .option("--rows <train,valid,test>", "rows of each split", "10000,1000,1000")
-  .option("--seed <n>", "seed of every draw", numberOption("integer"), 1)
-  .option("--dim <d>", "input dimension", numberOption("positive integer"), 100)
-  .action(async (opts: { out: string; correlation: number; rows: string; seed: number; dim: number }) => {
+  })
+  .option("--dim <d>", "mmoe: input dimension (default 100)", numberOption("positive integer"))
+  .option("--noise-fields <n>", "fields: fields no task reads (default 4)", numberOption("integer"))
+  .option("--overlap <q>", "fields: share of each task's fields that every task reads, in [0, 1] (default 0.5)", numberOption("non-negative number"))
+  .option("--fields-per-task <n>", "fields: informative fields per task (default 4)", numberOption("positive integer"))
+  .option("--label-noise <s>", "fields: standard deviation of the label noise; the signal has variance 1 (default 0.5)", numberOption("number"))
+  .action(async (opts: SynthCommandOptions) => {
     exitCode = await runSynth(opts);
   });
 

@@ -1,15 +1,29 @@
 import { UserError } from "../base/user-error.js";
+import { FIELDS_RECIPE_DEFAULTS, writeFieldsRecipe } from "../runtime/synth-fields.js";
 import { SYNTH_DEFAULTS, cosine, writeSynth, type SynthOptions } from "../runtime/synth.js";
 import { reportUserErrors } from "./user-errors.js";
 
+/** The options of `mssmc synth`, as parsed (recipe-specific ones undefined when not given). */
 export interface SynthCommandOptions {
   out: string;
-  correlation: number;
+  /** Which data (default mmoe). */
+  recipe?: "mmoe" | "fields";
   /** "train,valid,test" row counts. */
-  rows: string;
+  rows?: string;
   seed: number;
-  dim: number;
+  correlation?: number;
+  dim?: number;
+  noiseFields?: number;
+  overlap?: number;
+  fieldsPerTask?: number;
+  labelNoise?: number;
 }
+
+/** Each recipe's own options, by their command-line names. */
+const RECIPE_OPTIONS = {
+  mmoe: { correlation: "--correlation", dim: "--dim" },
+  fields: { noiseFields: "--noise-fields", overlap: "--overlap", fieldsPerTask: "--fields-per-task", labelNoise: "--label-noise" },
+} as const;
 
 /** Parses "10000,1000,1000" into the three split sizes, or says what was expected. */
 export function parseRows(text: string): SynthOptions["rows"] {
@@ -21,18 +35,60 @@ export function parseRows(text: string): SynthOptions["rows"] {
   return { train: n[0]!, valid: n[1]!, test: n[2]! };
 }
 
-/** `mssmc synth --out DIR`: writes MMoE-style synthetic train/valid/test CSVs (x0..x{d-1}, y1, y2). */
+/** `mssmc synth --out DIR [--recipe mmoe|fields]`: writes synthetic train/valid/test CSVs. */
 export function runSynth(o: SynthCommandOptions): Promise<number> {
   return reportUserErrors(async () => {
-    if (!(o.correlation >= -1 && o.correlation <= 1)) throw new UserError(`--correlation must lie in [-1, 1], got ${o.correlation}`, "bad-option");
-    if (!(Number.isInteger(o.dim) && o.dim >= 2)) throw new UserError(`--dim must be a whole number of at least 2, got ${o.dim}`, "bad-option");
-    const options: SynthOptions = { ...SYNTH_DEFAULTS, correlation: o.correlation, dim: o.dim, seed: o.seed, rows: parseRows(o.rows) };
-    const { files, problem } = writeSynth(o.out, options);
-    const r = options.rows;
-    process.stdout.write(
-      `wrote ${files.train} (${r.train} rows), ${files.valid} (${r.valid}), ${files.test} (${r.test}): ` +
-        `${o.dim} numeric columns x0..x${o.dim - 1}, labels y1, y2; correlation ${o.correlation} (cos(w1, w2) = ${cosine(problem.w1, problem.w2).toFixed(6)}), seed ${o.seed}\n`,
-    );
-    return 0;
+    const chosen = o.recipe ?? "mmoe";
+    for (const [recipe, names] of Object.entries(RECIPE_OPTIONS)) {
+      if (recipe === chosen) continue;
+      for (const [key, flag] of Object.entries(names)) {
+        if (o[key as keyof SynthCommandOptions] !== undefined) throw new UserError(`${flag} applies to --recipe ${recipe} only (this is --recipe ${chosen})`, "bad-option");
+      }
+    }
+    return chosen === "fields" ? writeFields(o) : writeMmoe(o);
   });
+}
+
+function writeMmoe(o: SynthCommandOptions): number {
+  const correlation = o.correlation ?? SYNTH_DEFAULTS.correlation;
+  const dim = o.dim ?? SYNTH_DEFAULTS.dim;
+  if (!(correlation >= -1 && correlation <= 1)) throw new UserError(`--correlation must lie in [-1, 1], got ${correlation}`, "bad-option");
+  if (!(Number.isInteger(dim) && dim >= 2)) throw new UserError(`--dim must be a whole number of at least 2, got ${dim}`, "bad-option");
+  const options: SynthOptions = { ...SYNTH_DEFAULTS, correlation, dim, seed: o.seed, rows: o.rows === undefined ? SYNTH_DEFAULTS.rows : parseRows(o.rows) };
+  const { files, problem } = writeSynth(o.out, options);
+  const r = options.rows;
+  process.stdout.write(
+    `wrote ${files.train} (${r.train} rows), ${files.valid} (${r.valid}), ${files.test} (${r.test}): ` +
+      `${dim} numeric columns x0..x${dim - 1}, labels y1, y2; correlation ${correlation} (cos(w1, w2) = ${cosine(problem.w1, problem.w2).toFixed(6)}), seed ${o.seed}\n`,
+  );
+  return 0;
+}
+
+function writeFields(o: SynthCommandOptions): number {
+  const d = FIELDS_RECIPE_DEFAULTS;
+  const options = {
+    rows: o.rows === undefined ? d.rows : parseRows(o.rows),
+    noiseFields: o.noiseFields ?? d.noiseFields,
+    overlap: o.overlap ?? d.overlap,
+    fieldsPerTask: o.fieldsPerTask ?? d.fieldsPerTask,
+    labelNoise: o.labelNoise ?? d.labelNoise,
+    seed: o.seed,
+  };
+  if (options.overlap > 1) throw new UserError(`--overlap must lie in [0, 1], got ${options.overlap}`, "bad-option");
+  if (options.noiseFields > 1000) throw new UserError(`--noise-fields must be at most 1000, got ${options.noiseFields}`, "bad-option");
+  if (options.fieldsPerTask > 100) throw new UserError(`--fields-per-task must be at most 100, got ${options.fieldsPerTask}`, "bad-option");
+  if (options.labelNoise > 100) throw new UserError(`--label-noise must be at most 100, got ${options.labelNoise}`, "bad-option");
+  const { files, problem, best } = writeFieldsRecipe(o.out, options);
+  const r = options.rows;
+  const lines = [
+    `wrote ${files.train} (${r.train} rows), ${files.valid} (${r.valid}), ${files.test} (${r.test}), ${files.truth}, ${files.fields}, ${files.recipe}`,
+    `${problem.fields.length} fields (${options.noiseFields} read by no task), seed ${o.seed}; each task's true fields and the best achievable test metrics:`,
+  ];
+  for (const [task, fields] of Object.entries(problem.truth)) {
+    const m = best[task]!;
+    const metric = "auc" in m ? `auc ${m.auc.toFixed(4)}  logloss ${m.logloss.toFixed(4)}` : `rmse ${m.rmse.toFixed(4)}`;
+    lines.push(`  ${task.padEnd(5)}  ${metric}  fields: ${fields.join(", ")}`);
+  }
+  process.stdout.write(lines.join("\n") + "\n");
+  return 0;
 }

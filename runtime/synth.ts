@@ -4,7 +4,7 @@
 //   x ~ N(0, I_d);  y_k = w_kᵀx + Σ_{i=1..m} sin(α_i·w_kᵀx + β_i) + ε,  ε ~ N(0, 0.01²)
 // α_i, β_i ~ N(0, 1) are drawn once per data set (shared by both tasks and every split), so p is
 // the cosine of w1 and w2, which is the Pearson correlation of the noiseless linear parts w_kᵀx.
-// Every draw comes from the runtime's seeded generator (runtime/data/random.ts) on its own
+// Every draw comes from the runtime's seeded generator (base/random.ts) on its own
 // stream, so a seed gives byte-identical files on every machine.
 
 import { mkdirSync, writeFileSync } from "node:fs";

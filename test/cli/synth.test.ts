@@ -29,4 +29,28 @@ describe("mssmc synth", () => {
     expect(err.join("")).toBe("mssmc: error: --correlation must lie in [-1, 1], got -1.5\n");
     expect(existsSync(dir)).toBe(false);
   });
+
+  it("writes the fields recipe and refuses an option of the other recipe", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mssmc-synth-fields-"));
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
+    try {
+      expect(await runSynth({ out: dir, recipe: "fields", rows: "40,10,500", seed: 3, noiseFields: 2, overlap: 0 })).toBe(0);
+      expect(Object.keys(JSON.parse(readFileSync(join(dir, "truth.json"), "utf8")))).toEqual(["click", "buy", "dwell"]);
+      expect(out.join("")).toContain("14 fields (2 read by no task), seed 3; each task's true fields and the best achievable test metrics:\n");
+      expect(await runSynth({ out: join(dir, "other"), recipe: "fields", seed: 3, correlation: 0.5 })).toBe(1);
+      expect(await runSynth({ out: join(dir, "other"), seed: 3, overlap: 0.5 })).toBe(1);
+      expect(await runSynth({ out: join(dir, "other"), recipe: "fields", seed: 3, overlap: 1.5 })).toBe(1);
+      expect(err.join("")).toBe(
+        "mssmc: error: --correlation applies to --recipe mmoe only (this is --recipe fields)\n" +
+          "mssmc: error: --overlap applies to --recipe fields only (this is --recipe mmoe)\n" +
+          "mssmc: error: --overlap must lie in [0, 1], got 1.5\n",
+      );
+      expect(existsSync(join(dir, "other"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
