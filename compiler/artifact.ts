@@ -72,6 +72,18 @@ export const tableRowsInput = (field: string): string => `emb/${field}/rows`;
 export const tableIndexInput = (field: string): string => `emb/${field}/index`;
 /** A multi_hot field's pooling weights, [batch, tokens]. */
 export const tableWeightInput = (field: string): string => `emb/${field}/weight`;
+/** A field's embedding table in the exported model (an initializer; train and eval graphs take gathered rows instead). */
+export const exportedTableParam = (field: string): string => `emb/${field}/table`;
+/** A field's embedding e_f [batch, dim] in the eval graph. */
+export const fieldEmbeddingValue = (field: string): string => `fields/${field}/embedding`;
+/** A numeric field's learned vector v (e = x·v). */
+export const numericVectorParam = (field: string): string => `fields/${field}/vector`;
+/** A group's FSCM vector g (w_fj = relu(tanh(g_fj · e_f + b))). */
+export const selectionVectorParam = (group: string): string => `select/${group}/g`;
+/** A group's FSCM mask w [batch, fields] in the eval graph. */
+export const selectionMaskValue = (group: string): string => `select/${group}/mask`;
+/** The log α param of a gate group. */
+export const logAlphaParam = (gateGroup: string): string => `${gateGroup}/log_alpha`;
 /** One group's learning rate (a scalar). */
 export const lrInput = (group: Group): string => `lr/${group}`;
 /** A pack of one group's params end to end (the training step's packed input). */

@@ -18,5 +18,12 @@ export { compileSpec, specHash, type Artifact, type CompileOptions } from "./com
 export { sourceLocator } from "./lower/locate.js";
 export { DEFAULT_OPSET, IR_VERSION_FOR_OPSET } from "./onnx/emit.js";
 
+// Exporting a trained model (the inference graph, gates folded, pruned) and describing its structure.
+export { exportInferenceModel, type ClosedSelection, type ExportOptions, type ExportPruning, type ExportResult } from "./export/export-model.js";
+export { foldGate } from "./export/fold-gates.js";
+export type { ExportedInput, ExportedOutput, TrainedWeights } from "./export/inference-graph.js";
+export type { ExportPreprocessing, FieldPreprocessing } from "./export/preprocessing.js";
+export { modelStructure, type EdgeStructure, type ModelStructure, type StageStructure } from "./lower/structure.js";
+
 // Initial parameter values (the runtime draws them from the manifest's params).
 export { initialTensor } from "./ir/init.js";

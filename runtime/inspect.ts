@@ -1,4 +1,4 @@
-// What a trained model's sparsity looks like (issue 5): which fields each group reads (FSCM), which
+// What a trained model learned to do: which fields each group reads (FSCM), which
 // connections the L0 gates keep open, and what the pruned export saves. `mssmc inspect` prints it
 // and `mssmc report` draws it; both read this one structure so they never disagree.
 //
@@ -6,18 +6,15 @@
 //   (compiler/lower/field-selection.ts). The eval graph has no output for the mask, and it is a
 //   few dot products per row, so it is computed here from the embeddings and g: no second graph.
 // - Connections: every consumer (a level's group or a task's tower) and every source it reads,
-//   from planLowering; a gated edge counts its deterministic gates (foldGate, as the export folds
-//   them) that are not exactly 0, and its expected L0 Σ σ(log α − β log(−γ/ζ)).
+//   from the compiler's modelStructure; a gated edge counts its deterministic gates (foldGate, as
+//   the export folds them) that are not exactly 0, and its expected L0 Σ σ(log α − β log(−γ/ζ)).
 // - Pruning: the export (runtime/export.ts) with and without pruning; parameters are its
-//   initializer numbers, multiply-adds per example come from summarizeGraph.
+//   initializer numbers, multiply-adds per example its matmuls'.
 
-import type { Manifest } from "../compiler/index.js";
-import { summarizeGraph } from "../compiler/lower/summary.js";
-import { planLowering, type ConsumerPlan } from "../compiler/lower/plan.js";
-import type { Spec } from "../compiler/load/types.js";
+import { foldGate, logAlphaParam, modelStructure, numericVectorParam, type ClosedSelection, type Manifest } from "../compiler/index.js";
 import type { Dataset } from "./data/dataset.js";
 import { UserError } from "../base/user-error.js";
-import { exportModel, foldGate, type ClosedSelection } from "./export.js";
+import { exportModel } from "./export.js";
 import type { TrainedModel } from "./trained-model.js";
 
 /** Mean FSCM mask per field and group over a sample of rows. */
@@ -102,7 +99,7 @@ export const FIELD_SAMPLE_ROWS = 2000;
 /** σ(x) in float64. */
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** Σ σ(log α − β log(−γ/ζ)): the expected number of non-zero gates (DESIGN §3). */
+/** Σ σ(log α − β log(−γ/ζ)): the expected number of non-zero gates (docs/design.md, "The mathematics"). */
 export function expectedL0(logAlpha: Float32Array, beta: number, gamma: number, zeta: number): number {
   const shift = beta * Math.log(-gamma / zeta);
   let sum = 0;
@@ -126,7 +123,8 @@ function valuesOf(model: TrainedModel, name: string): Float32Array {
 /** Mean FSCM mask per field and group over `sample` rows of `data` (spread evenly). */
 export function fieldSelection(model: TrainedModel, data: Dataset, sample = FIELD_SAMPLE_ROWS): FieldSelection | { unavailable: string } {
   const spec = model.manifest.spec;
-  const groups = planLowering(spec).selected;
+  const selections = modelStructure(spec, model.manifest.gate_groups.map((g) => g.name)).selections;
+  const groups = selections.map((s) => s.group);
   if (!spec.select_fields || groups.length === 0) return { unavailable: "the model does not select fields per group" };
   if (data.rows === 0) return { unavailable: `${data.file} has no rows` };
   const rows = sampleRows(data.rows, sample);
@@ -136,7 +134,7 @@ export function fieldSelection(model: TrainedModel, data: Dataset, sample = FIEL
     offsets.push(width);
     width += f.dim;
   }
-  const g = groups.map((group) => valuesOf(model, `select/${group}/g`));
+  const g = selections.map((s) => valuesOf(model, s.vector));
   const offset = spec.gates.select_offset;
   const sums = spec.fields.map(() => new Float64Array(groups.length));
   const e = new Float64Array(Math.max(...spec.fields.map((f) => f.dim)));
@@ -144,7 +142,7 @@ export function fieldSelection(model: TrainedModel, data: Dataset, sample = FIEL
     const column = data.fields[f.name];
     if (!column) throw new UserError(`the data set has no column for field "${f.name}"`, "inspect-model-mismatch");
     const table = model.tables.get(f.name);
-    const vector = f.kind === "numeric" ? valuesOf(model, `fields/${f.name}/vector`) : undefined;
+    const vector = f.kind === "numeric" ? valuesOf(model, numericVectorParam(f.name)) : undefined;
     for (const r of rows) {
       // e_f of row r, as embedFields computes it.
       e.fill(0, 0, f.dim);
@@ -172,50 +170,27 @@ export function fieldSelection(model: TrainedModel, data: Dataset, sample = FIEL
   };
 }
 
-/** The connection kind as shown: `cssm(cell)`, `dense`, ... */
-function connectLabel(spec: Spec, c: ConsumerPlan): string {
-  return c.connect.kind === "cssm" ? `cssm(${c.connect.granularity ?? "cell"})` : c.connect.kind;
-}
-
 /** The state of every connection, stage by stage, from the trained log α. */
 export function connectionStates(model: TrainedModel): StageState[] {
   const spec = model.manifest.spec;
-  const plan = planLowering(spec);
   const { beta, gamma, zeta } = spec.gates;
-  const gateNames = model.manifest.gate_groups.map((g) => g.name);
-  const stages = [...plan.levels, plan.towers].filter((s) => s.length > 0);
-  return stages.map((consumers) => {
-    const first = consumers[0]!;
-    const sources: string[] = [];
-    const edges: Edge[] = [];
-    for (const c of consumers) {
-      // Consumers whose outputs nothing reads are not built, so they have no gates to show.
-      if (!c.built) continue;
-      for (const r of c.reads) {
-        if (!sources.includes(r.name)) sources.push(r.name);
-        // A cssm gate group is `<scope>/expert<e>/gates/<source>`, an l0_average one `<scope>/gates/<source>`.
-        const groups = gateNames.filter((n) => n.startsWith(`${c.scope}/`) && n.endsWith(`/gates/${r.name}`));
-        let open = 0;
-        let total = 0;
-        let expected = 0;
-        for (const name of groups) {
-          const logAlpha = valuesOf(model, `${name}/log_alpha`);
-          open += foldGate(logAlpha, gamma, zeta).filter((z) => z !== 0).length;
-          total += logAlpha.length;
-          expected += expectedL0(logAlpha, beta, gamma, zeta);
-        }
-        edges.push(groups.length ? { consumer: c.name, source: r.name, gated: true, open, total, expectedL0: expected } : { consumer: c.name, source: r.name, gated: false, open: 1, total: 1, expectedL0: 1 });
+  const structure = modelStructure(spec, model.manifest.gate_groups.map((g) => g.name));
+  return structure.stages.map((s) => ({
+    ...s,
+    edges: s.edges.map(({ consumer, source, logAlphas }): Edge => {
+      if (logAlphas.length === 0) return { consumer, source, gated: false, open: 1, total: 1, expectedL0: 1 };
+      let open = 0;
+      let total = 0;
+      let expected = 0;
+      for (const name of logAlphas) {
+        const logAlpha = valuesOf(model, name);
+        open += foldGate(logAlpha, gamma, zeta).filter((z) => z !== 0).length;
+        total += logAlpha.length;
+        expected += expectedL0(logAlpha, beta, gamma, zeta);
       }
-    }
-    return {
-      stage: first.stage,
-      label: first.atTowers ? "towers" : `level ${first.stage}`,
-      connect: connectLabel(spec, first),
-      consumers: consumers.filter((c) => c.built).map((c) => c.name),
-      sources,
-      edges,
-    };
-  });
+      return { consumer, source, gated: true, open, total, expectedL0: expected };
+    }),
+  }));
 }
 
 /** Parameters and multiply-adds of the exported model, unpruned and pruned. */
@@ -230,7 +205,7 @@ export function pruningSummary(model: TrainedModel): Pruning | { unavailable: st
   }
   return {
     params: { before: full.params, after: pruned.params },
-    macs: { before: summarizeGraph(full.graph).macsPerExample, after: summarizeGraph(pruned.graph).macsPerExample },
+    macs: { before: full.macsPerExample, after: pruned.macsPerExample },
     nodes: { before: full.graph.nodes.length, after: pruned.graph.nodes.length },
     blocks: pruned.pruned?.blocks ?? 0,
     units: pruned.pruned?.units ?? 0,
@@ -247,7 +222,7 @@ export function inspectModel(model: TrainedModel, options: { checkpoint: string;
   const { beta, gamma, zeta } = spec.gates;
   const gates = { total: 0, open: 0, closed: 0, expectedL0: 0 };
   for (const g of manifest.gate_groups) {
-    const logAlpha = valuesOf(model, `${g.name}/log_alpha`);
+    const logAlpha = valuesOf(model, logAlphaParam(g.name));
     const open = foldGate(logAlpha, gamma, zeta).filter((z) => z !== 0).length;
     gates.total += logAlpha.length;
     gates.open += open;

@@ -20,7 +20,8 @@ import { loadData, loadTrainingData, type Preprocessing } from "../../runtime/da
 import { BadRows } from "../../runtime/data/errors.js";
 import { vocabRows } from "../../runtime/data/vocab.js";
 import { UserError } from "../../base/user-error.js";
-import { exportModel, foldGate } from "../../runtime/export.js";
+import { foldGate } from "../../compiler/export/fold-gates.js";
+import { exportModel } from "../../runtime/export.js";
 import type { EmbeddingTable, TrainedModel } from "../../runtime/trained-model.js";
 
 const root = packageRoot();

@@ -1,0 +1,102 @@
+// Folding a node whose inputs are all known before any input arrives (trained params, constants)
+// into the values of its outputs: Expand, Concat, Split, Reshape, (Un)Squeeze, Gather, Mul and
+// Identity, the ops between a layer's weight and its folded gates (`W ⊙ mask(z)`). Products are
+// rounded to float32 as onnxruntime computes them.
+
+import type { Node } from "../ir/graph.js";
+import { isStatic, sizeOf } from "../ir/ops.js";
+import type { Known } from "./known.js";
+
+/** Row-major strides of a static shape. */
+function strides(shape: readonly number[]): number[] {
+  const s = shape.map(() => 1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
+  return s;
+}
+
+/** `data` of `shape` broadcast (numpy rules) to `target`. */
+function broadcast(data: Float32Array, shape: readonly number[], target: readonly number[]): Float32Array {
+  const out = new Float32Array(sizeOf(target));
+  const pad = target.length - shape.length;
+  const from = strides(shape);
+  const to = strides(target);
+  for (let i = 0; i < out.length; i++) {
+    let src = 0;
+    for (let d = 0; d < target.length; d++) {
+      const k = Math.floor(i / to[d]!) % target[d]!;
+      if (d >= pad && shape[d - pad] !== 1) src += k * from[d - pad]!;
+    }
+    out[i] = data[src]!;
+  }
+  return out;
+}
+
+/** Gather along `axis` of `data` [shape] by `indices` (any shape): out = shape[:axis] + indices.shape + shape[axis+1:]. */
+function gatherRows(data: Float32Array, shape: readonly number[], indices: BigInt64Array, axis: number): Float32Array {
+  const outer = sizeOf(shape.slice(0, axis));
+  const n = shape[axis]!;
+  const inner = sizeOf(shape.slice(axis + 1));
+  const out = new Float32Array(outer * indices.length * inner);
+  for (let o = 0; o < outer; o++) {
+    indices.forEach((i, j) => {
+      const at = Number(i < 0n ? i + BigInt(n) : i);
+      out.set(data.subarray((o * n + at) * inner, (o * n + at + 1) * inner), (o * indices.length + j) * inner);
+    });
+  }
+  return out;
+}
+
+/**
+ * The values of a foldable node's outputs from its known inputs (float32, or the int64 indices of
+ * a Gather), or undefined when it is not folded.
+ */
+export function foldNode(node: Node, known: readonly Known[], indices: BigInt64Array | undefined): Float32Array[] | undefined {
+  if (!node.outputs.every((o) => isStatic(o.shape))) return undefined;
+  const out = node.outputs[0]!.shape as readonly number[];
+  switch (node.op) {
+    case "Identity":
+    case "Reshape":
+    case "Squeeze":
+    case "Unsqueeze":
+      return [known[0]!.data];
+    case "Expand":
+      return [broadcast(known[0]!.data, known[0]!.shape, out)];
+    case "Mul": {
+      const [a, b] = known.map((k) => broadcast(k.data, k.shape, out));
+      return [a!.map((v, i) => Math.fround(v * b![i]!))];
+    }
+    case "Gather":
+      return indices ? [gatherRows(known[0]!.data, known[0]!.shape, indices, node.attrs.axis)] : undefined;
+    case "Split": {
+      const { axis } = node.attrs;
+      // A constant to fold has a static shape, so its sizes are too.
+      const sizes = node.attrs.sizes as readonly number[];
+      const shape = known[0]!.shape;
+      const outer = sizeOf(shape.slice(0, axis));
+      const row = sizeOf(shape.slice(axis));
+      const inner = sizeOf(shape.slice(axis + 1));
+      let from = 0;
+      return sizes.map((size) => {
+        const part = new Float32Array(outer * size * inner);
+        for (let o = 0; o < outer; o++) part.set(known[0]!.data.subarray(o * row + from * inner, o * row + (from + size) * inner), o * size * inner);
+        from += size;
+        return part;
+      });
+    }
+    case "Concat": {
+      const axis = node.attrs.axis;
+      const result = new Float32Array(sizeOf(out));
+      const outer = sizeOf(out.slice(0, axis));
+      const rowOut = sizeOf(out.slice(axis));
+      let offset = 0;
+      for (const k of known) {
+        const row = sizeOf(k.shape.slice(axis));
+        for (let o = 0; o < outer; o++) result.set(k.data.subarray(o * row, (o + 1) * row), o * rowOut + offset);
+        offset += row;
+      }
+      return [result];
+    }
+    default:
+      return undefined;
+  }
+}
