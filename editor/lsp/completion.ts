@@ -1,7 +1,9 @@
 import type { IToken } from "chevrotain";
-import { CompletionItemKind, type CompletionItem } from "vscode-languageserver/node.js";
+import { CompletionItemKind, type CompletionItem, type CompletionParams } from "vscode-languageserver/node.js";
 import { mssmLexer } from "../../grammar/tokens.js";
-import type { Occurrence } from "./project.js";
+import type { Occurrence } from "./occurrences.js";
+import { toOffset } from "./positions.js";
+import { guarded, viewOf, type Services } from "./request.js";
 import { ACTIVATIONS, KINDS, kindInfo, SECTIONS, sectionInfo, type KindContext, type OptionInfo } from "./schema-info.js";
 
 // Completion from the tokens before the cursor rather than the AST: while a word is half typed
@@ -15,6 +17,16 @@ interface Scope {
 }
 
 const WORD = /^[A-Za-z_]/;
+
+/** Answers completion requests. */
+export function registerCompletion(s: Services): void {
+  s.connection.onCompletion(
+    guarded(s.connection, "completion", [], (p: CompletionParams): CompletionItem[] => {
+      const v = viewOf(s, p.textDocument.uri);
+      return v ? completeAt(v.main.text, toOffset(v.main.table, p.position), v.names) : [];
+    }),
+  );
+}
 
 /** Completion items at `offset` of `text`; `names` are the fields, tasks and groups in scope. */
 export function completeAt(text: string, offset: number, names: readonly Occurrence[]): CompletionItem[] {

@@ -1,12 +1,30 @@
 import type * as A from "../../grammar/ast.js";
 import type { Span } from "../../base/source/span.js";
 import { inputWidth, type Producer, type Spec, type Stage } from "../../compiler/index.js";
-import { declarationsOf, occurrenceAt, type Occurrence, type ParsedDoc } from "./project.js";
+import type { HoverParams, Hover } from "vscode-languageserver/node.js";
+import type { Checker } from "./diagnostics.js";
+import { declarationsOf, occurrenceAt, type Occurrence } from "./occurrences.js";
+import type { ParsedDoc } from "./parsed-doc.js";
+import { toOffset, toRange } from "./positions.js";
+import { guarded, viewOf, type Services } from "./request.js";
 import { kindInfo, optionLine, sectionInfo, type KindContext } from "./schema-info.js";
 import { nodesAt, type Node } from "./syntax.js";
 
 // Hover text: what a field, task, group, kind, option, level or MLP is, with its defaults and,
 // when the spec checks, the shapes the compiler will build (widths read and produced).
+
+/** Answers hover requests, with the document's last check for what the compiler will build. */
+export function registerHover(s: Services, checker: Checker): void {
+  s.connection.onHover(
+    guarded(s.connection, "hover", null, (p: HoverParams, token): Hover | null => {
+      const v = viewOf(s, p.textDocument.uri);
+      if (!v || token.isCancellationRequested) return null;
+      const c = checker.current(p.textDocument.uri);
+      const h = hoverAt({ doc: v.main, docs: v.docs, occurrences: v.names, spec: c?.load.spec, stages: c?.stages }, toOffset(v.main.table, p.position));
+      return h ? { contents: { kind: "markdown", value: h.markdown }, range: toRange(v.main.table, h.span) } : null;
+    }),
+  );
+}
 
 /** What the hover needs: the file, its project (imports), the name index, and the checked spec if any. */
 export interface HoverInput {

@@ -1,10 +1,21 @@
-import { SymbolKind, type DocumentSymbol } from "vscode-languageserver/node.js";
+import { SymbolKind, type DocumentSymbol, type DocumentSymbolParams } from "vscode-languageserver/node.js";
 import type * as A from "../../grammar/ast.js";
 import type { Span } from "../../base/source/span.js";
 import { toRange, type LineTable } from "./positions.js";
+import { guarded, viewOf, type Services } from "./request.js";
 
 // The outline of a file: imports, the fields and tasks blocks with their declarations, and the
 // model with its groups, levels, towers and sections.
+
+/** Answers document symbol requests (the outline). */
+export function registerOutline(s: Services): void {
+  s.connection.onDocumentSymbol(
+    guarded(s.connection, "outline", [], (p: DocumentSymbolParams): DocumentSymbol[] => {
+      const v = viewOf(s, p.textDocument.uri);
+      return v ? outline(v.main.document, v.main.table) : [];
+    }),
+  );
+}
 
 /** The document symbols of a parsed file. */
 export function outline(document: A.Document, table: LineTable): DocumentSymbol[] {

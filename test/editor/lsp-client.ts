@@ -34,8 +34,8 @@ export function readRoot(relativePath: string): string {
   return readFileSync(join(root, relativePath), "utf8");
 }
 
-/** Starts the server and completes the initialize handshake. */
-export async function startClient(): Promise<Client> {
+/** Starts the server and completes the initialize handshake, with `workspace` (a folder; none for null) as the workspace. */
+export async function startClient(workspace: string | null = root): Promise<Client> {
   const child = spawn(process.execPath, [join(root, "dist", "cli", "mssmc.js"), "lsp", "--stdio"], { stdio: "pipe" });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const errors: string[] = [];
@@ -55,7 +55,11 @@ export async function startClient(): Promise<Client> {
     }
   });
   connection.listen();
-  await connection.sendRequest("initialize", { processId: null, rootUri: pathToFileURL(root).href, capabilities: {} });
+  // A server that dies while starting fails the test with what it printed, instead of hanging it.
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => void (stderr += d.toString()));
+  const died = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`mssmc lsp exited with ${code} while starting:\n${stderr}`))));
+  await Promise.race([died, connection.sendRequest("initialize", { processId: null, rootUri: workspace === null ? null : pathToFileURL(workspace).href, capabilities: {} })]);
   await connection.sendNotification("initialized", {});
   return {
     connection,
