@@ -1,7 +1,9 @@
 import type { Diagnostic, RelatedSpan, Severity } from "../../base/source/diagnostic.js";
+import type { Span } from "../../base/source/span.js";
 import type { SourceMap } from "../load/source-map.js";
 import type { Stage } from "../load/topology.js";
 import type { Spec } from "../load/types.js";
+import type { WrittenNames } from "../load/written-names.js";
 
 /** What a rule sees: the normalized spec, where its values came from, and its wiring. */
 export interface RuleContext {
@@ -15,7 +17,17 @@ export interface RuleContext {
   report(severity: Severity, message: string, pointer: string, options?: { onKey?: boolean; related?: { pointer: string; message: string }[] }): void;
 }
 
-/** A check rule: one stable kebab-case code, one concern. */
+/** What a rule sees of a model's text before the schema: the names its canonical JSON cannot carry. */
+export interface WrittenContext {
+  written: WrittenNames;
+  /** Reports a problem at `span` in the model's file. */
+  report(severity: Severity, message: string, span: Span): void;
+}
+
+/**
+ * A check rule: one stable kebab-case code, one concern; every diagnostic with its code comes
+ * from it.
+ */
 export interface Rule {
   code: string;
   /** One sentence for the reference manual. */
@@ -23,6 +35,20 @@ export interface Rule {
   /** Whether it also runs on files that only declare fields and tasks (no model). */
   appliesToLibraries?: boolean;
   check(context: RuleContext): void;
+  /**
+   * Checks names the model's text writes that its canonical JSON cannot carry; runs with the
+   * lowering, so its errors stop loading before the schema as the lowering's own do.
+   */
+  checkWritten?(context: WrittenContext): void;
+}
+
+/** Runs the rules' `checkWritten` over the names a model's text writes and returns their diagnostics. */
+export function runWrittenRules(rules: readonly Rule[], written: WrittenNames): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const rule of rules) {
+    rule.checkWritten?.({ written, report: (severity, message, span) => out.push({ code: rule.code, severity, message, file: written.file, span }) });
+  }
+  return out;
 }
 
 /** Runs rules over a normalized spec and returns their diagnostics. */

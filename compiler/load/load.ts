@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { parse } from "../../grammar/parse.js";
 import { error, hasErrors, sortDiagnostics, type Diagnostic } from "../../base/source/diagnostic.js";
 import { sourceFile, type SourceFile } from "../../base/source/source-file.js";
-import { runRules } from "../check/rule.js";
+import { runRules, runWrittenRules, type Rule } from "../check/rule.js";
 import { rules } from "../check/rules/index.js";
 import { parseJsonSource } from "./json-source.js";
 import { normalize } from "./normalize.js";
@@ -48,6 +48,8 @@ export function loadSpec(path: string, readText: ReadText = readUtf8): LoadResul
     return f;
   };
   let library = false;
+  // A file without a model runs only the rules that apply to libraries.
+  const applicable = (): readonly Rule[] => (library ? rules.filter((r) => r.appliesToLibraries) : rules);
   const done = (spec: Spec | undefined, json: Record<string, unknown> | undefined, map: SourceMap): LoadResult => ({
     spec: library ? undefined : spec,
     json,
@@ -79,10 +81,10 @@ export function loadSpec(path: string, readText: ReadText = readUtf8): LoadResul
     // A tree repaired by error recovery would only produce follow-on noise below.
     if (hasErrors(diagnostics)) return done(undefined, undefined, new SourceMap());
     const lowered = toJson({ path, document: parsedMain.document }, imported);
-    diagnostics.push(...lowered.diagnostics);
     json = lowered.json;
     map = lowered.map;
     library = lowered.library;
+    diagnostics.push(...lowered.diagnostics, ...runWrittenRules(applicable(), lowered.written));
   }
   // Later stages assume a well-formed tree: stop at the first stage that reports errors.
   if (!json || hasErrors(diagnostics)) return done(undefined, json, map);
@@ -90,7 +92,7 @@ export function loadSpec(path: string, readText: ReadText = readUtf8): LoadResul
   if (hasErrors(diagnostics)) return done(undefined, json, map);
   const spec = normalize(json);
   const stages = topology(spec);
-  diagnostics.push(...runRules(library ? rules.filter((r) => r.appliesToLibraries) : rules, spec, map, stages, path));
+  diagnostics.push(...runRules(applicable(), spec, map, stages, path));
   return done(hasErrors(diagnostics) ? undefined : spec, json, map);
 }
 

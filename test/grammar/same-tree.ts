@@ -1,4 +1,6 @@
 import type { Document } from "../../grammar/ast.js";
+import { runWrittenRules } from "../../compiler/check/rule.js";
+import { rules } from "../../compiler/check/rules/index.js";
 import { toJson } from "../../compiler/load/to-json.js";
 
 // Helpers for formatter tests: what must survive formatting. Spans move, string escapes and name
@@ -22,10 +24,11 @@ export function stripped(document: Document): unknown {
   return strip(document);
 }
 
-/** The canonical JSON and the lowering messages of a document, as a model file with no imports. */
+/** The canonical JSON and the lowering messages of a document (the rules' on the names it writes too), as a model file with no imports. */
 export function lowered(document: Document): unknown {
   const r = toJson({ path: "m.mssm", document }, []);
-  return { json: r.json, messages: r.diagnostics.map((d) => `${d.code}: ${d.message}`), library: r.library };
+  const diagnostics = [...r.diagnostics, ...runWrittenRules(rules, r.written)];
+  return { json: r.json, messages: diagnostics.map((d) => `${d.code}: ${d.message}`), library: r.library };
 }
 
 /** Comment texts in order, line comments without trailing blanks, as the formatter prints them. */
