@@ -1,4 +1,4 @@
-// The pruned export of a trained MSSM (issue 5) whose gates are closed by hand: five cells of
+// The pruned export of a trained MSSM whose gates are closed by hand: five cells of
 // income's level-1 expert in every block (five units), two level-2 blocks, FSCM vectors and table
 // columns that shut one field out of every group and one out of one group, and level-1 weights
 // that read a numeric field nowhere. The pruned model must shrink by exactly that, load in

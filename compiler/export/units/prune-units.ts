@@ -25,12 +25,13 @@
 // w of that size, which moves no score measurably.
 
 import { invariant } from "../../../base/source/diagnostic.js";
-import type { Builder, Graph, Node, Value } from "../../ir/graph.js";
+import type { Graph, Node, Value } from "../../ir/graph.js";
 import type { TensorData } from "../../ir/tensor.js";
 import { knownValue } from "../known.js";
-import { freshName, rebuild } from "../rebuild.js";
+import { rebuild } from "../rebuild.js";
 import { constantAt, makeFacts, range, widthOf, type Facts } from "./facts.js";
-import type { Matched, Narrowed, NeedContext, RewriteContext } from "./rule.js";
+import { rewriteContext, type RewriteState } from "./rewrite-context.js";
+import type { Matched, NeedContext, RewriteContext } from "./rule.js";
 import { opaque } from "./rules/opaque.js";
 import { UNIT_RULES } from "./rules/index.js";
 
@@ -42,8 +43,6 @@ export interface UnitPruning {
   /** The columns of a [batch, n] value of the input graph (by name) that are the same for every example: their value, or undefined. */
   constantColumns: (name: string) => (number | undefined)[] | undefined;
 }
-
-const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** The role of every node: the first rule that matches one with a float32 [batch, n] output; any other node is opaque. */
 function matchRoles(graph: Graph, values: ReadonlyMap<string, TensorData>): Map<Node, Matched> {
@@ -60,12 +59,8 @@ function matchRoles(graph: Graph, values: ReadonlyMap<string, TensorData>): Map<
   );
 }
 
-/** Removes unneeded columns and constant units (see the header); `values` (param values by name) is updated in place. */
-export function pruneUnits(graph: Graph, values: Map<string, TensorData>): UnitPruning {
-  const roles = matchRoles(graph, values);
-  const matched = (node: Node) => roles.get(node)!;
-
-  // 1. Facts.
+/** Pass 1: the facts of every value a rule knows something of. */
+function factsPass(graph: Graph, matched: (n: Node) => Matched): (v: Value) => Facts {
   const facts = new Map<Value, Facts>();
   const factsOf = (v: Value): Facts => facts.get(v) ?? makeFacts(widthOf(v) ?? 0, []);
   for (const node of graph.nodes) {
@@ -73,14 +68,16 @@ export function pruneUnits(graph: Graph, values: Map<string, TensorData>): UnitP
     const f = rule.facts(node, role, { facts: factsOf });
     if (f && f.segments.length) facts.set(node.outputs[0]!, f);
   }
+  return factsOf;
+}
 
-  // 2. Need.
+/** Pass 2: the columns of each value some output needs, and the nodes that compute any of them. */
+function needPass(graph: Graph, matched: (n: Node) => Matched, factsOf: (v: Value) => Facts): { need: Map<Value, Uint8Array>; live: Set<Node> } {
   const need = new Map<Value, Uint8Array>();
-  const needed = (v: Value) => need.get(v)?.includes(1) ?? false;
   const consumers = new Map<Value, Node[]>();
   for (const n of graph.nodes) for (const v of n.inputs) consumers.set(v, [...(consumers.get(v) ?? []), n]);
   const outputs = new Set(graph.outputs);
-  const needs: NeedContext = {
+  const ctx: NeedContext = {
     facts: factsOf,
     want(v, mask) {
       const m = need.get(v) ?? new Uint8Array(widthOf(v) ?? 1);
@@ -93,79 +90,32 @@ export function pruneUnits(graph: Graph, values: Map<string, TensorData>): UnitP
     isOutput: (v) => outputs.has(v),
   };
   const live = new Set<Node>();
-  for (const v of graph.outputs) needs.want(v);
+  for (const v of graph.outputs) ctx.want(v);
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const node = graph.nodes[i]!;
-    if (!node.outputs.some(needed)) continue;
+    if (!node.outputs.some((v) => need.get(v)?.includes(1))) continue;
     live.add(node);
     const { rule, role } = matched(node);
-    rule.need(node, role, need.get(node.outputs[0]!) ?? new Uint8Array(0), needs);
+    rule.need(node, role, need.get(node.outputs[0]!) ?? new Uint8Array(0), ctx);
   }
+  return { need, live };
+}
 
-  // 3. Rewrite. present: the columns (of the original value) a rewritten value holds, in order.
-  const present = new Map<Value, number[]>();
-  const presentOf = (v: Value) => present.get(v) ?? range(widthOf(v) ?? 1);
-  const pending = new Map<Value, Float64Array>();
-  const concatParts = new Map<Value, { part: Value; cols: number[] }[]>();
-  // One narrowed copy per value and set of columns, however many readers want it.
-  const narrowed = new Map<string, Narrowed>();
-  const paramGroup = new Map(graph.params.map((p) => [p.value, p.group]));
-  let units = 0;
+/** Removes unneeded columns and constant units (see the header); `values` (param values by name) is updated in place. */
+export function pruneUnits(graph: Graph, values: Map<string, TensorData>): UnitPruning {
+  const roles = matchRoles(graph, values);
+  const matched = (node: Node) => roles.get(node)!;
+  const factsOf = factsPass(graph, matched);
+  const { need, live } = needPass(graph, matched, factsOf);
 
-  const rewriting = (b: Builder, get: (v: Value) => Value): RewriteContext => ({
-    b,
-    get,
-    facts: factsOf,
-    need: (v) => need.get(v) ?? new Uint8Array(0),
-    needed,
-    present: presentOf,
-    setPresent: (v, cols) => present.set(v, cols),
-    narrow(v, wanted, exact) {
-      const holds = presentOf(v);
-      if (sameList(holds, wanted)) return { value: get(v), cols: holds };
-      const want = new Set(wanted);
-      const parts = concatParts.get(v);
-      const use = parts?.filter((p) => p.cols.some((c) => want.has(c))) ?? [];
-      const cols = use.flatMap((p) => p.cols);
-      const made = (cols: number[], make: () => Value) => {
-        const key = `${v.name}\u0000${cols.join(",")}`;
-        const known = narrowed.get(key) ?? { value: make(), cols };
-        narrowed.set(key, known);
-        return known;
-      };
-      if (parts && use.length < parts.length && (!exact || sameList(cols, wanted))) {
-        return made(cols, () => (use.length === 1 ? get(use[0]!.part) : b.concat(use.map((p) => get(p.part)), 1, freshName(b, `${v.name}/kept`))));
-      }
-      if (!exact) return { value: get(v), cols: holds };
-      return made(wanted, () => {
-        const name = freshName(b, `${v.name}/kept`);
-        const at = new Map(holds.map((c, i) => [c, i]));
-        const indices = b.constant(BigInt64Array.from(wanted, (c) => BigInt(at.get(c)!)), "int64", [wanted.length], `${name}/columns`);
-        return b.gather(get(v), indices, 1, name);
-      });
-    },
-    setConcatParts: (v, parts) => concatParts.set(v, parts),
-    pending: (v) => pending.get(v),
-    setPending: (v, delta) => pending.set(v, delta),
-    noPending: (vs) => invariant(vs.every((v) => !pending.has(v)), `prune: a folded bias contribution has no bias to go into (${vs.map((v) => v.name).join(", ")})`),
-    replaceKnown(original, data, shape, tag) {
-      const group = paramGroup.get(original);
-      if (group === undefined) return b.constant(data, "float32", shape, tag);
-      const name = freshName(b, `${original.name}/pruned`);
-      values.set(name, data);
-      return b.param(name, shape, { kind: "zeros" }, { group });
-    },
-    isParam: (v) => paramGroup.has(v),
-    removedUnits: (n) => (units += n),
-  });
-
-  // The rebuild's builder and reader are the same for every node: one context serves them all.
+  // Pass 3: rewrite. The rebuild's builder and reader are the same for every node: one context serves them all.
+  const state: RewriteState = { graph, values, facts: factsOf, need, units: 0 };
   let ctx: RewriteContext | undefined;
   const result = rebuild(graph, values, {
     keep: (n) => live.has(n),
-    keepInput: needed,
+    keepInput: (v) => need.get(v)?.includes(1) ?? false,
     rewrite(node, b, get) {
-      ctx ??= rewriting(b, get);
+      ctx ??= rewriteContext(state, b, get);
       const { rule, role } = matched(node);
       return rule.rewrite(node, role, ctx);
     },
@@ -176,5 +126,5 @@ export function pruneUnits(graph: Graph, values: Map<string, TensorData>): UnitP
     const n = v && widthOf(v);
     return n === undefined ? undefined : range(n).map((c) => constantAt(factsOf(v!), c));
   };
-  return { graph: result, units, constantColumns };
+  return { graph: result, units: state.units, constantColumns };
 }

@@ -7,7 +7,7 @@ import { invariant } from "../../../../base/source/diagnostic.js";
 import type { Value } from "../../../ir/graph.js";
 import type { Known } from "../../known.js";
 import { BINARY, isBinary, mapFacts, range, widthOf, type Binary, type Segment } from "../facts.js";
-import type { UnitRule } from "../rule.js";
+import type { Matched, UnitRule } from "../rule.js";
 
 interface AffineRole {
   op: Binary;
@@ -61,3 +61,9 @@ export const affine: UnitRule<AffineRole> = {
     return ctx.b.node(role.op, role.at === 0 ? [operand, x] : [x, operand], {}, [out.name]);
   },
 };
+
+/** True when the matched node adds a known operand to `v` (a bias right after it). */
+export function addsKnownTo(m: Matched, v: Value): boolean {
+  const role = m.role as AffineRole;
+  return m.rule === affine && role.op === "Add" && role.x === v;
+}

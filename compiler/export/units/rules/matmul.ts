@@ -10,7 +10,7 @@ import type { Value } from "../../../ir/graph.js";
 import type { Known } from "../../known.js";
 import { constantAt, matmulFacts, range, widthOf } from "../facts.js";
 import type { UnitRule } from "../rule.js";
-import { affine } from "./affine.js";
+import { addsKnownTo } from "./affine.js";
 
 /** What a matmul reads of its input: columns `read`; `absorbed` columns are constants whose contribution goes into the bias (or is 0). */
 interface MatMulPlan {
@@ -46,7 +46,7 @@ export const matmul: UnitRule<MatMulRole> = {
     const out = node.outputs[0]!;
     const readers = ctx.readers(out);
     const reader = readers.length === 1 ? ctx.matched(readers[0]!) : undefined;
-    const bias = !ctx.isOutput(out) && reader?.rule === affine && (reader.role as ReturnType<typeof affine.match>)?.op === "Add" && (reader.role as ReturnType<typeof affine.match>)?.x === out;
+    const bias = !ctx.isOutput(out) && reader !== undefined && addsKnownTo(reader, out);
     const read = new Uint8Array(n);
     const absorbed = new Uint8Array(n);
     for (let r = 0; r < n; r++) {
