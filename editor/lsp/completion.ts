@@ -28,13 +28,43 @@ export function registerCompletion(s: Services): void {
   );
 }
 
+/** Where the cursor sits: the open brackets around it and the tokens before it in the innermost one. */
+interface Cursor {
+  text: string;
+  offset: number;
+  /** The open brackets, outermost first. */
+  stack: Scope[];
+  /** The tokens before the cursor inside the innermost bracket (the word being typed left out). */
+  inScope: IToken[];
+  prev: IToken | undefined;
+  prev2: IToken | undefined;
+  /** Whether the cursor is where a new entry may start. */
+  entryStart: boolean;
+  taskNames: string[];
+  groupNames: string[];
+}
+
 /** Completion items at `offset` of `text`; `names` are the fields, tasks and groups in scope. */
 export function completeAt(text: string, offset: number, names: readonly Occurrence[]): CompletionItem[] {
+  const c = cursorAt(text, offset, names);
+  if (!c) return [];
+  const scope = c.stack[c.stack.length - 1];
+  if (!scope) return c.entryStart || c.prev?.tokenType.name === "StringLiteral" ? keywords(["import", "fields", "tasks", "model"]) : [];
+  const head = headWord(scope);
+  if (scope.open === "(") return inArguments(c, scope);
+  if (scope.open !== "{") return [];
+  if (head === "fields" || head === "tasks") return inDeclarations(c, head === "fields" ? "field" : "task");
+  if (headWord(scope, 2) === "model") return inModel(c);
+  if (headWord(scope, 2) === "level" || head === "experts" || head === "towers") return inStage(c, head);
+  return head ? inSection(c, head) : [];
+}
+
+/** The cursor's context, or undefined inside a comment or a string, where nothing completes. */
+function cursorAt(text: string, offset: number, names: readonly Occurrence[]): Cursor | undefined {
   const lexed = mssmLexer.tokenize(text);
-  // No completion inside a comment or a string.
   const inside = (t: IToken) => t.startOffset < offset && offset < t.startOffset + t.image.length;
-  if ((lexed.groups["comments"] ?? []).some((t) => inside(t) || (t.image.startsWith("//") && t.startOffset < offset && offset === t.startOffset + t.image.length))) return [];
-  if (lexed.tokens.some((t) => t.image.startsWith('"') && (inside(t) || (t.tokenType.name === "UnterminatedString" && offset === t.startOffset + t.image.length)))) return [];
+  if ((lexed.groups["comments"] ?? []).some((t) => inside(t) || (t.image.startsWith("//") && t.startOffset < offset && offset === t.startOffset + t.image.length))) return undefined;
+  if (lexed.tokens.some((t) => t.image.startsWith('"') && (inside(t) || (t.tokenType.name === "UnterminatedString" && offset === t.startOffset + t.image.length)))) return undefined;
   let tokens = lexed.tokens.filter((t) => t.startOffset + t.image.length <= offset);
   // The word being typed is what completion replaces, not context.
   const last = tokens[tokens.length - 1];
@@ -53,69 +83,90 @@ export function completeAt(text: string, offset: number, names: readonly Occurre
       scopeStart = starts.pop() ?? 0;
     }
   });
-  const scope = stack[stack.length - 1];
   const inScope = tokens.slice(scopeStart);
   const prev = inScope[inScope.length - 1];
-  const prev2 = inScope[inScope.length - 2];
-  const lineBreakAfter = (t: IToken) => /[\n\r]/.test(text.slice(t.startOffset + t.image.length, offset));
-  const entryStart = !prev || prev.image === "," || prev.image === ";" || prev.image === "}" || lineBreakAfter(prev);
+  return {
+    text,
+    offset,
+    stack,
+    inScope,
+    prev,
+    prev2: inScope[inScope.length - 2],
+    entryStart: !prev || prev.image === "," || prev.image === ";" || prev.image === "}" || lineBreakAfter({ text, offset }, prev),
+    taskNames: unique(names.filter((o) => o.role === "task").map((o) => o.name)),
+    groupNames: unique(names.filter((o) => o.role === "group").map((o) => o.name)),
+  };
+}
 
-  const taskNames = unique(names.filter((o) => o.role === "task").map((o) => o.name));
-  const groupNames = unique(names.filter((o) => o.role === "group").map((o) => o.name));
-  const headWord = (s: Scope | undefined, back = 1) => s?.head[s.head.length - back]?.image;
+/** Whether a line break lies between a token and the cursor. */
+function lineBreakAfter(c: Pick<Cursor, "text" | "offset">, t: IToken): boolean {
+  return /[\n\r]/.test(c.text.slice(t.startOffset + t.image.length, c.offset));
+}
 
-  if (!scope) return entryStart || prev?.tokenType.name === "StringLiteral" ? keywords(["import", "fields", "tasks", "model"]) : [];
+/** The word `back` tokens before a bracket (1: the one right before it). */
+function headWord(s: Scope | undefined, back = 1): string | undefined {
+  return s?.head[s.head.length - back]?.image;
+}
+
+/** Inside `kind(...)`: option names at an argument's start, values after `name:`. */
+function inArguments(c: Cursor, scope: Scope): CompletionItem[] {
+  const { prev, prev2 } = c;
   const head = headWord(scope);
-  const outer = stack[stack.length - 2];
-
-  if (scope.open === "(") {
-    const context = argContext(scope, outer);
-    const info = context && head ? kindInfo(context, head) : undefined;
-    if (!info) return [];
-    if (prev?.image === ":" && prev2) return values(info.options.find((o) => o.name === prev2.image));
-    if (!prev || prev.image === "," || prev.image === "(" || lineBreakAfter(prev)) return info.options.map(optionItem);
-    return [];
-  }
-  if (scope.open !== "{") return [];
-
-  if (head === "fields" || head === "tasks") {
-    const context: KindContext = head === "fields" ? "field" : "task";
-    const name = prev && (prev.tokenType.name === "StringLiteral" || WORD.test(prev.image));
-    const nameStartsEntry = !prev2 || prev2.image === "," || prev2.image === ";" || prev2.image === "{" || (prev && /[\n\r]/.test(text.slice(prev2.startOffset + prev2.image.length, prev.startOffset)));
-    if (prev && name && nameStartsEntry && !lineBreakAfter(prev)) return KINDS[context].map((k) => kindItem(context, k));
-    return [];
-  }
-  if (headWord(scope, 2) === "model") {
-    // Inside a `groups a, b` or `tasks a, b` list: walk back over the names and commas. Commas
-    // also separate entries, so the list is tried before the start of a new entry.
-    let i = inScope.length - 1;
-    while (i >= 0 && (inScope[i]!.image === "," || inScope[i]!.tokenType.name === "StringLiteral" || WORD.test(inScope[i]!.image)) && !["groups", "tasks"].includes(inScope[i]!.image)) i--;
-    const listHead = inScope[i]?.image;
-    if ((listHead === "groups" || listHead === "tasks") && (prev?.image === "," || prev === inScope[i]) && !lineBreakAfter(prev!)) {
-      const written = new Set(inScope.slice(i + 1).map((t) => t.image));
-      const candidates = listHead === "groups" ? [...taskNames, "shared"] : taskNames;
-      return candidates.filter((n) => !written.has(n)).map((n) => nameItem(n, "task"));
-    }
-    return entryStart ? keywords(["groups", "tasks", "select fields per group", "level", "towers", ...SECTIONS]) : [];
-  }
-  if (headWord(scope, 2) === "level" || head === "experts" || head === "towers") {
-    if (prev?.image === "]") return ACTIVATIONS.map((a) => ({ label: a, kind: CompletionItemKind.EnumMember, detail: "activation" }));
-    if (prev?.image === ":" && prev2?.image === "connect") return KINDS.connection.map((k) => kindItem("connection", k));
-    if (prev?.image === ":") return [mlpItem(), ...(head === "experts" ? keywords(["none"]) : [])];
-    if (!entryStart) return [];
-    if (head === "experts") return groupNames.map((n) => nameItem(n, "group"));
-    if (head === "towers") return [...keywords(["tower", "connect"]), ...taskNames.map((n) => nameItem(n, "task"))];
-    return keywords(["experts", "connect"]);
-  }
-  const section = head && sectionInfo(head);
-  if (section && head) {
-    if (prev?.image === ":" && prev2) {
-      if (/optimizer$/.test(prev2.image)) return KINDS.optimizer.map((k) => kindItem("optimizer", k));
-      return values(section.options.find((o) => o.name === prev2.image));
-    }
-    return entryStart || prev?.image === "{" ? section.options.map(optionItem) : [];
-  }
+  const context = argContext(scope, c.stack[c.stack.length - 2]);
+  const info = context && head ? kindInfo(context, head) : undefined;
+  if (!info) return [];
+  if (prev?.image === ":" && prev2) return values(info.options.find((o) => o.name === prev2.image));
+  if (!prev || prev.image === "," || prev.image === "(" || lineBreakAfter(c, prev)) return info.options.map(optionItem);
   return [];
+}
+
+/** Inside `fields { }` or `tasks { }`: the kinds, right after a declaration's name. */
+function inDeclarations(c: Cursor, context: KindContext): CompletionItem[] {
+  const { prev, prev2 } = c;
+  const name = prev && (prev.tokenType.name === "StringLiteral" || WORD.test(prev.image));
+  const nameStartsEntry = !prev2 || prev2.image === "," || prev2.image === ";" || prev2.image === "{" || (prev && /[\n\r]/.test(c.text.slice(prev2.startOffset + prev2.image.length, prev.startOffset)));
+  if (prev && name && nameStartsEntry && !lineBreakAfter(c, prev)) return KINDS[context].map((k) => kindItem(context, k));
+  return [];
+}
+
+/** Inside a model's body: task names in a `groups` or `tasks` list, else the entry keywords. */
+function inModel(c: Cursor): CompletionItem[] {
+  const { inScope, prev } = c;
+  // Inside a `groups a, b` or `tasks a, b` list: walk back over the names and commas. Commas
+  // also separate entries, so the list is tried before the start of a new entry.
+  let i = inScope.length - 1;
+  while (i >= 0 && (inScope[i]!.image === "," || inScope[i]!.tokenType.name === "StringLiteral" || WORD.test(inScope[i]!.image)) && !["groups", "tasks"].includes(inScope[i]!.image)) i--;
+  const listHead = inScope[i]?.image;
+  if ((listHead === "groups" || listHead === "tasks") && (prev?.image === "," || prev === inScope[i]) && !lineBreakAfter(c, prev!)) {
+    const written = new Set(inScope.slice(i + 1).map((t) => t.image));
+    const candidates = listHead === "groups" ? [...c.taskNames, "shared"] : c.taskNames;
+    return candidates.filter((n) => !written.has(n)).map((n) => nameItem(n, "task"));
+  }
+  return c.entryStart ? keywords(["groups", "tasks", "select fields per group", "level", "towers", ...SECTIONS]) : [];
+}
+
+/** Inside `level N { }`, `experts { }` or `towers { }`: activations, connections, MLPs and names. */
+function inStage(c: Cursor, head: string | undefined): CompletionItem[] {
+  const { prev, prev2 } = c;
+  if (prev?.image === "]") return ACTIVATIONS.map((a) => ({ label: a, kind: CompletionItemKind.EnumMember, detail: "activation" }));
+  if (prev?.image === ":" && prev2?.image === "connect") return KINDS.connection.map((k) => kindItem("connection", k));
+  if (prev?.image === ":") return [mlpItem(), ...(head === "experts" ? keywords(["none"]) : [])];
+  if (!c.entryStart) return [];
+  if (head === "experts") return c.groupNames.map((n) => nameItem(n, "group"));
+  if (head === "towers") return [...keywords(["tower", "connect"]), ...c.taskNames.map((n) => nameItem(n, "task"))];
+  return keywords(["experts", "connect"]);
+}
+
+/** Inside a `regularize`, `gates` or `train` section: its keys, and values after `key:`. */
+function inSection(c: Cursor, head: string): CompletionItem[] {
+  const { prev, prev2 } = c;
+  const section = sectionInfo(head);
+  if (!section) return [];
+  if (prev?.image === ":" && prev2) {
+    if (/optimizer$/.test(prev2.image)) return KINDS.optimizer.map((k) => kindItem("optimizer", k));
+    return values(section.options.find((o) => o.name === prev2.image));
+  }
+  return c.entryStart || prev?.image === "{" ? section.options.map(optionItem) : [];
 }
 
 /** Which kind family an argument list belongs to, from the block around it. */

@@ -44,8 +44,3 @@ export function toOffset(table: LineTable, position: Position): number {
 export function toRange(table: LineTable, span: Span): Range {
   return { start: toPosition(table, span.start), end: toPosition(table, span.end) };
 }
-
-/** The span of an LSP range. */
-export function toSpan(table: LineTable, range: Range): Span {
-  return { start: toOffset(table, range.start), end: toOffset(table, range.end) };
-}

@@ -1,4 +1,4 @@
-import { ACTIVATIONS, CONNECTION_KINDS, DEFAULT_GATE_OPTIMIZER, OPTIMIZER_DEFAULTS, specSchema, type OptimizerKind } from "../../compiler/index.js";
+import { ACTIVATIONS, CONNECTION_KINDS, OPTIMIZER_DEFAULTS, specSchema, type OptimizerKind } from "../../compiler/index.js";
 
 // What hover and completion say about kinds and options, read from specs/mssm.schema.json (its
 // descriptions and defaults) so the editor and the checker never disagree about a default.
@@ -59,15 +59,6 @@ export function sectionInfo(section: string): { description: string | undefined;
   const def = topProperties[section];
   if (!def || !(SECTIONS as readonly string[]).includes(section)) return undefined;
   return { description: def.description, options: options(def) };
-}
-
-/** The default gate optimizer, named where `gate_optimizer` is described. */
-export const gateOptimizerDefault = DEFAULT_GATE_OPTIMIZER;
-
-/** The description and default of a top-level entry of the canonical form (`groups`, `select_fields`...). */
-export function topInfo(key: string): OptionInfo | undefined {
-  const def = topProperties[key];
-  return def ? option(key, def) : undefined;
 }
 
 function options(def: JsonSchema | undefined): OptionInfo[] {
