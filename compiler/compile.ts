@@ -1,11 +1,12 @@
-// A checked spec -> the compiled artifact of DESIGN §4: manifest.json, train.onnx, eval.onnx.
+// A checked spec -> the compiled artifact (docs/design.md, "The compiled artifact"): manifest.json,
+// train.onnx, eval.onnx.
 // Everything here is a pure function of the spec and the options, so the same spec gives
 // byte-identical files.
 
 import { createHash } from "node:crypto";
-import { ARTIFACT_FORMAT, noiseInput, tableIndexInput, tableRowsInput, tableWeightInput, type Manifest, type Role, type TensorInfo, trainedGroup } from "./artifact.js";
+import { ARTIFACT_FORMAT, noiseInput, tableIndexInput, tableRowsInput, tableWeightInput, type Manifest, trainedGroup } from "./artifact.js";
 import { eliminateCommonSubexpressions } from "./ir/cse.js";
-import type { Graph, Value } from "./ir/graph.js";
+import type { Graph } from "./ir/graph.js";
 import { HardConcreteSample } from "./ir/hard-concrete.js";
 import { inlineCalls } from "./ir/inline.js";
 import { mergeGateSamples } from "./ir/merge-gate-samples.js";
@@ -18,7 +19,8 @@ import { DEFAULT_OPSET, emitModel, IR_VERSION_FOR_OPSET } from "./onnx/emit.js";
 import { compilerVersion } from "../base/package-root.js";
 import { canonicalOrder } from "./load/canonical-order.js";
 import type { Spec } from "./load/types.js";
-import { buildTrainStep, type TrainStepTensor } from "./train-step.js";
+import { buildTrainStep } from "./train-step.js";
+import { tensorInfo } from "./tensor-info.js";
 
 /** The compiled artifact in memory. */
 export interface Artifact {
@@ -38,18 +40,6 @@ export interface CompileOptions {
 export function specHash(spec: Spec): string {
   return "sha256:" + createHash("sha256").update(JSON.stringify(canonicalOrder(spec))).digest("hex");
 }
-
-const info = (t: TrainStepTensor): TensorInfo => {
-  const out: TensorInfo = { name: t.name, dtype: t.dtype, shape: [...t.shape], role: t.role };
-  if (t.group !== undefined) out.group = t.group;
-  if (t.of !== undefined) out.of = t.of;
-  if (t.state !== undefined) out.state = t.state;
-  if (t.init !== undefined) out.init = t.init;
-  if (t.members !== undefined) out.members = t.members.map((m) => ({ ...m }));
-  return out;
-};
-
-const valueInfo = (v: Value, role: Role): TensorInfo => ({ name: v.name, dtype: v.dtype, shape: [...v.shape], role });
 
 /**
  * The graph as it is emitted: repeated computations merged (lowering builds each consumer's input
@@ -103,11 +93,11 @@ export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact 
       }),
     gate_groups: plan.gateGroups.map((g) => ({ name: g.name, shape: [...g.shape], noise: noiseInput(g.name) })),
     graphs: {
-      train: { file: "train.onnx", inputs: step.inputs.map(info), outputs: step.outputs.map(info) },
+      train: { file: "train.onnx", inputs: [...step.inputs], outputs: [...step.outputs] },
       eval: {
         file: "eval.onnx",
-        inputs: [...evalGraph.inputs.map((v) => valueInfo(v, "data")), ...evalGraph.params.map((p) => ({ ...valueInfo(p.value, "param"), group: trainedGroup(p.group) }))],
-        outputs: evalGraph.outputs.map((v) => valueInfo(v, "output")),
+        inputs: [...evalGraph.inputs.map((v) => tensorInfo(v, "data")), ...evalGraph.params.map((p) => tensorInfo(p.value, "param", { group: trainedGroup(p.group) }))],
+        outputs: evalGraph.outputs.map((v) => tensorInfo(v, "output")),
       },
     },
     summary: summarizeGraph(forward),

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import type * as ort from "onnxruntime-node";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { predictionOutput } from "../../compiler/artifact.js";
 import { compileSpec } from "../../compiler/compile.js";
 import { packageRoot } from "../../base/package-root.js";
 import { loadSpec } from "../../compiler/load/load.js";
@@ -33,15 +34,15 @@ export async function dumpStep(model: string, out: string, batchSize: number): P
   const drawn = gateNoise(artifact.manifest, artifact.manifest.spec.train.seed, 1);
   const noise = Object.fromEntries(artifact.manifest.gate_groups.map((g) => [g.name, Array.from(drawn.get(g.noise)!)]));
   const session = await openSession(artifact.files["train.onnx"], { device: "cpu", threads: 1 });
-  // StepRunner fetches no predictions; this session also fetches pred/<task> from the same run,
+  // StepRunner fetches no predictions; this session also fetches each task's from the same run,
   // so the per-example outputs (which the batch-mean loss barely shows at init) can be compared.
-  const predictionNames = artifact.manifest.graphs.train.outputs.filter((o) => o.name.startsWith("pred/")).map((o) => o.name);
+  const predictionNames = spec.tasks.map((t) => predictionOutput(t.name));
   const predictions: Record<string, number[]> = {};
   const recording = Object.create(session, {
     run: {
       value: async (feeds: ort.InferenceSession.FeedsType, fetches: string[]) => {
         const r = await session.run(feeds, [...fetches, ...predictionNames]);
-        for (const name of predictionNames) predictions[name.slice("pred/".length)] = Array.from(r[name]!.data as Float32Array);
+        for (const t of spec.tasks) predictions[t.name] = Array.from(r[predictionOutput(t.name)]!.data as Float32Array);
         return r;
       },
     },

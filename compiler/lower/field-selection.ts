@@ -1,5 +1,6 @@
-// FSCM, field-level sparse connection (DESIGN §3): for group j and field f, a learned g_fj gives a
-// per-example mask w_fj = relu(tanh(g_fj · e_f + b)), and group j reads E_j = [w_1j e_1, ..., w_nj e_n].
+// FSCM, field-level sparse connection (docs/design.md, "The mathematics"): for group j and field f,
+// a learned g_fj gives a per-example mask w_fj = relu(tanh(g_fj · e_f + b)), and group j reads
+// E_j = [w_1j e_1, ..., w_nj e_n].
 // b is `gates.select_offset` (default 1); b = 0 is the paper's form, under which a numeric field's
 // mask, relu(tanh(x (g·v))), is 0 for every example where x and g·v differ in sign: about half of
 // them. With b = 1 the field stays open there until g learns to close it (specs/language.md has

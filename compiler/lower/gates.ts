@@ -1,13 +1,13 @@
-// Hard-concrete L0 gates (DESIGN §3): one gate group is one log α param. Training samples
-// z = HardConcreteSample(log α, u) with u an input of the step (one draw per step, shaped like
-// log α); evaluation uses the deterministic HardConcreteGate.
+// Hard-concrete L0 gates (docs/design.md, "The mathematics"): one gate group is one log α param.
+// Training samples z = HardConcreteSample(log α, u) with u an input of the step (one draw per step,
+// shaped like log α); evaluation uses the deterministic HardConcreteGate.
 //
 // The gate groups one owner reads together (an expert's blocks, one per source; a consumer's
 // l0_average terms) are packed: their log α params are concatenated along axis 0 and sampled by
 // one Call, and the L0 term sums the pack once. The params, their names and the noise inputs stay
 // one per gate group (the manifest's contract); what changes is the graph: a model with S sources
 // per owner runs one gate computation per owner instead of S (and the training step's optimizer
-// updates the pack at once, compiler/train-step.ts).
+// updates the pack at once, compiler/train-step/pack.ts).
 
 import type { Value } from "../ir/graph.js";
 import { HardConcreteGate, HardConcreteSample } from "../ir/hard-concrete.js";
@@ -23,7 +23,7 @@ export function initialLogAlpha(initDrop: number): number {
   return Math.log(1 - initDrop) - Math.log(initDrop);
 }
 
-/** The std of the noise added to the initial log α (DESIGN §3: N(0, 0.01)). */
+/** The std of the noise added to the initial log α (docs/design.md, "The mathematics": N(0, 0.01)). */
 export const LOG_ALPHA_INIT_STD = 0.01;
 
 /** One gate group of a pack: the source it gates and its shape. */

@@ -1,16 +1,18 @@
 // The graph inputs (the runtime's interface, in order) and the field embeddings built from them.
 //
-// Embedding tables stay outside the graph (DESIGN §4): for each categorical or multi_hot field the
-// runtime gathers the batch's unique rows (`emb/<f>/rows`) and passes each example's position in
-// them (`emb/<f>/index`); a multi_hot field also passes its pooling weights (1 for sum, 1/len for
-// mean, 0 for padding). Numeric fields arrive standardized, as one `numeric` matrix.
+// Embedding tables stay outside the graph (docs/design.md, "The compiled artifact"): for each
+// categorical or multi_hot field the runtime gathers the batch's unique rows (tableRowsInput) and
+// passes each example's position in them (tableIndexInput); a multi_hot field also passes its
+// pooling weights (tableWeightInput: 1 for sum, 1/len for mean, 0 for padding). Numeric fields
+// arrive standardized, as one `numeric` matrix. The names come from compiler/artifact.ts.
 
+import { labelInput, noiseInput, tableIndexInput, tableRowsInput, tableWeightInput } from "../artifact.js";
 import type { Value } from "../ir/graph.js";
 import { BATCH } from "../ir/ops.js";
 import { invariant } from "../../base/source/diagnostic.js";
 import type { Field } from "../load/types.js";
 import type { LowerContext } from "./context.js";
-import { fieldPointer, noiseInputName } from "./names.js";
+import { fieldPointer } from "./names.js";
 import type { GateGroup } from "./plan.js";
 
 /** The inputs of one table-backed field. */
@@ -48,19 +50,19 @@ function numericIndex(fields: readonly Field[], field: Field): number {
 
 /**
  * Declares the inputs in interface order: the embedding inputs of each categorical and multi_hot
- * field (in field order), `numeric`, then in train mode `label/<task>` (task order) and
- * `noise/<gate group>` (plan order).
+ * field (in field order), `numeric`, then in train mode each task's label (task order) and each
+ * gate group's noise (plan order).
  */
 export function declareInputs(ctx: Pick<LowerContext, "b" | "spec" | "mode">, gateGroups: readonly GateGroup[]): GraphInputs {
   const { b, spec } = ctx;
   const embeddings = new Map<string, EmbeddingInputs>();
   for (const f of spec.fields) {
     if (f.kind === "numeric") continue;
-    const rows = b.input(`emb/${f.name}/rows`, "float32", [rowsDim(f.name), f.dim]);
-    if (f.kind === "categorical") embeddings.set(f.name, { rows, index: b.input(`emb/${f.name}/index`, "int64", [BATCH]) });
+    const rows = b.input(tableRowsInput(f.name), "float32", [rowsDim(f.name), f.dim]);
+    if (f.kind === "categorical") embeddings.set(f.name, { rows, index: b.input(tableIndexInput(f.name), "int64", [BATCH]) });
     else {
-      const index = b.input(`emb/${f.name}/index`, "int64", [BATCH, lengthDim(f.name)]);
-      embeddings.set(f.name, { rows, index, weight: b.input(`emb/${f.name}/weight`, "float32", [BATCH, lengthDim(f.name)]) });
+      const index = b.input(tableIndexInput(f.name), "int64", [BATCH, lengthDim(f.name)]);
+      embeddings.set(f.name, { rows, index, weight: b.input(tableWeightInput(f.name), "float32", [BATCH, lengthDim(f.name)]) });
     }
   }
   const numericCount = spec.fields.filter((f) => f.kind === "numeric").length;
@@ -68,8 +70,8 @@ export function declareInputs(ctx: Pick<LowerContext, "b" | "spec" | "mode">, ga
   const labels = new Map<string, Value>();
   const noise = new Map<string, Value>();
   if (ctx.mode === "train") {
-    for (const t of spec.tasks) labels.set(t.name, b.input(`label/${t.name}`, "float32", t.kind === "multiclass" ? [BATCH, t.classes] : [BATCH]));
-    for (const g of gateGroups) noise.set(g.name, b.input(noiseInputName(g.name), "float32", g.shape));
+    for (const t of spec.tasks) labels.set(t.name, b.input(labelInput(t.name), "float32", t.kind === "multiclass" ? [BATCH, t.classes] : [BATCH]));
+    for (const g of gateGroups) noise.set(g.name, b.input(noiseInput(g.name), "float32", g.shape));
   }
   return { embeddings, ...(numeric ? { numeric } : {}), labels, noise };
 }

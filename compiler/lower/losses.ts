@@ -3,34 +3,25 @@
 //   regression  pred = z;           L = mean((z - y)²)
 //   multiclass  pred = softmax(z);  L = mean(-Σ_c y_c log softmax(z)_c)           (y one-hot)
 
+import { predictionOutput, taskLossOutput } from "../artifact.js";
 import type { Value } from "../ir/graph.js";
 import type { Task } from "../load/types.js";
 import type { LowerContext } from "./context.js";
 
-/** The graph output name of a task's prediction. */
-export function predictionName(task: string): string {
-  return `pred/${task}`;
-}
-
-/** The graph output name of a task's loss. */
-export function lossName(task: string): string {
-  return `loss/${task}`;
-}
-
-/** The task's prediction `pred/<task>`: a probability [batch], a value [batch] or class probabilities [batch, classes]. */
+/** The task's prediction (predictionOutput): a probability [batch], a value [batch] or class probabilities [batch, classes]. */
 export function prediction(ctx: LowerContext, task: Task, z: Value): Value {
   const { b } = ctx;
   switch (task.kind) {
     case "binary":
-      return b.sigmoid(z, predictionName(task.name));
+      return b.sigmoid(z, predictionOutput(task.name));
     case "regression":
-      return b.identity(z, predictionName(task.name));
+      return b.identity(z, predictionOutput(task.name));
     case "multiclass":
-      return b.softmax(z, 1, predictionName(task.name));
+      return b.softmax(z, 1, predictionOutput(task.name));
   }
 }
 
-/** The task's mean loss over the batch, `loss/<task>` (a scalar); intermediates in `towers/<task>/loss`. */
+/** The task's mean loss over the batch (taskLossOutput, a scalar); intermediates in `towers/<task>/loss`. */
 export function taskLoss(ctx: LowerContext, task: Task, z: Value, y: Value): Value {
   const { b } = ctx;
   const perExample = b.scope(`towers/${task.name}/loss`, () => {
@@ -47,6 +38,6 @@ export function taskLoss(ctx: LowerContext, task: Task, z: Value, y: Value): Val
         return b.reduceSum(b.mul(y, b.logSoftmax(z, 1, "log_probs"), "picked"), [1], false, "log_likelihood");
     }
   });
-  if (task.kind !== "multiclass") return b.reduceMean(perExample, [0], false, lossName(task.name));
-  return b.neg(b.scope(`towers/${task.name}/loss`, () => b.reduceMean(perExample, [0], false, "mean_log_likelihood")), lossName(task.name));
+  if (task.kind !== "multiclass") return b.reduceMean(perExample, [0], false, taskLossOutput(task.name));
+  return b.neg(b.scope(`towers/${task.name}/loss`, () => b.reduceMean(perExample, [0], false, "mean_log_likelihood")), taskLossOutput(task.name));
 }

@@ -1,6 +1,7 @@
 // The names and spec pointers of everything the lowering creates, in one place: the plan (which
 // gate groups exist, so their noise inputs can be declared first) and the builders must agree.
-// These names are the runtime's interface (specs/language.md, "The compiled graphs").
+// These names are the compiled graphs' (specs/language.md, "The compiled graphs"); the inputs and
+// outputs the runtime feeds and reads are named in compiler/artifact.ts.
 
 import { child } from "../load/source-map.js";
 import type { Producer } from "../load/topology.js";
@@ -45,11 +46,6 @@ export function expertOutputName(group: string, expert: number): string {
 /** The scope of an L0 gate group inside its owner (an expert's first layer, a tower or a consumer's mix). */
 export function gateScope(source: string): string {
   return `gates/${source}`;
-}
-
-/** The graph input holding the uniform noise of a gate group (train mode). */
-export function noiseInputName(gateGroup: string): string {
-  return `noise/${gateGroup}`;
 }
 
 /** JSON pointer of a field. */

@@ -1,9 +1,10 @@
-// The regularizers of the joint loss (DESIGN §3):
+// The regularizers of the joint loss (docs/design.md, "The mathematics"):
 //   L0 = Σ over every gate of P(z ≠ 0) = σ(log α − β log(−γ/ζ))   (HardConcreteL0, summed)
 //   L2 = Σ ||W||² over dense weight matrices only (expert, tower and softmax-gate weights; not
 //        biases, gates, FSCM vectors, numeric vectors, cross-stitch α or embeddings)
 //   loss = Σ_k w_k L_k + λ0 L0 + λ2 L2
 
+import { L0_OUTPUT, LOSS_OUTPUT } from "../artifact.js";
 import type { Value } from "../ir/graph.js";
 import { HardConcreteL0 } from "../ir/hard-concrete.js";
 import type { LowerContext } from "./context.js";
@@ -22,7 +23,7 @@ function sum(ctx: LowerContext, terms: readonly Value[], name: string): Value {
 /** Every element's axes, for a full reduction. */
 const allAxes = (v: Value) => v.shape.map((_d, i) => i);
 
-/** `l0`: the expected number of non-zero gates (unweighted). */
+/** The expected number of non-zero gates, unweighted (the output L0_OUTPUT). */
 export function l0Term(ctx: LowerContext): Value {
   const { b, spec } = ctx;
   const beta = ctx.l0Inputs.length ? b.constant(spec.gates.beta, "float32") : undefined;
@@ -31,14 +32,14 @@ export function l0Term(ctx: LowerContext): Value {
   if (ctx.logAlphas.length >= 2 && ctx.logAlphas.every((p) => p.shape.length === 1)) {
     const all = b.concat(ctx.logAlphas, 0, "gates/all/log_alpha");
     const [p] = b.call(HardConcreteL0, [all, beta!, b.constant(spec.gates.gamma, "float32"), b.constant(spec.gates.zeta, "float32")], ["gates/all/l0"]);
-    return b.reduceSum(p!, [0], false, "l0");
+    return b.reduceSum(p!, [0], false, L0_OUTPUT);
   }
   const terms = ctx.l0Inputs.map((logAlpha) => {
     const group = gateGroupOf(logAlpha);
     const [p] = b.call(HardConcreteL0, [logAlpha, beta!, b.constant(spec.gates.gamma, "float32"), b.constant(spec.gates.zeta, "float32")], [`${group}/l0`]);
     return logAlpha.shape.length === 0 ? p! : b.reduceSum(p!, allAxes(p!), false, `${group}/l0_sum`);
   });
-  return sum(ctx, terms, "l0");
+  return sum(ctx, terms, L0_OUTPUT);
 }
 
 /** `l2`: Σ ||W||² over the dense weight matrices built. */
@@ -48,13 +49,13 @@ export function l2Term(ctx: LowerContext): Value {
   return sum(ctx, terms, "l2");
 }
 
-/** `loss` = Σ_k w_k L_k + λ0 L0 + λ2 L2; terms with a zero weight are left out, unit weights not multiplied. */
+/** The minimized loss (LOSS_OUTPUT) = Σ_k w_k L_k + λ0 L0 + λ2 L2; terms with a zero weight are left out, unit weights not multiplied. */
 export function jointLoss(ctx: LowerContext, taskLosses: readonly { weight: number; loss: Value }[], l0: Value | undefined, l2: Value | undefined): Value {
   const { b, spec } = ctx;
   const weighted = (v: Value, w: number, name: string) => (w === 1 ? v : b.mul(v, b.constant(w, "float32"), name));
   const terms: Value[] = [];
   for (const t of taskLosses) if (t.weight !== 0) terms.push(weighted(t.loss, t.weight, `${t.loss.name}/weighted`));
-  if (l0 && spec.regularize.l0 !== 0) terms.push(weighted(l0, spec.regularize.l0, "l0/weighted"));
-  if (l2 && spec.regularize.l2 !== 0) terms.push(weighted(l2, spec.regularize.l2, "l2/weighted"));
-  return sum(ctx, terms, "loss");
+  if (l0 && spec.regularize.l0 !== 0) terms.push(weighted(l0, spec.regularize.l0, `${l0.name}/weighted`));
+  if (l2 && spec.regularize.l2 !== 0) terms.push(weighted(l2, spec.regularize.l2, `${l2.name}/weighted`));
+  return sum(ctx, terms, LOSS_OUTPUT);
 }

@@ -42,7 +42,7 @@ export interface OptimizerRule {
   /**
    * Each element's update reads only that element of the param, gradient and state (and the
    * group's shared scalars). Then updating several params concatenated gives each exactly its own
-   * update, and the training step packs them (compiler/train-step.ts). A rule with a per-tensor
+   * update, and the training step packs them (compiler/train-step/pack.ts). A rule with a per-tensor
    * quantity (a norm, clipping, a factored second moment) must say false.
    */
   readonly elementwise: boolean;

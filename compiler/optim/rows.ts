@@ -1,8 +1,8 @@
 // Row-wise (lazy) updates of embedding rows. A training step sees only the rows its batch gathered
-// (the input `emb/<field>/rows`, [rows_<field>, dim], one row per distinct id) with their state
-// rows, and returns their next values; the runtime scatters them back into the table. So the
-// update is the dense formula applied to those rows, and a row the batch does not touch keeps its
-// value and its state exactly, as in TensorFlow's LazyAdam:
+// (the input tableRowsInput(field) of compiler/artifact.ts, [rows_<field>, dim], one row per
+// distinct id) with their state rows, and returns their next values; the runtime scatters them
+// back into the table. So the update is the dense formula applied to those rows, and a row the
+// batch does not touch keeps its value and its state exactly, as in TensorFlow's LazyAdam:
 // - Adam corrects its bias with the global step t, not a per-row count (as LazyAdam does);
 // - SGD's momentum and weight decay, and Adagrad's sum and weight decay, advance only for
 //   touched rows.
