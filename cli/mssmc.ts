@@ -103,9 +103,10 @@ program
   .addOption(deviceOption())
   .option("--skip-bad-rows", "skip and count rows that cannot be read instead of stopping at the first")
   .option("--resume", "continue the run in --out from its last checkpoint")
+  .option("--force", "train afresh even if --out already holds a run, replacing it")
   .addOption(new Option("--stop-at-step <n>", "stop after this many steps in all (then --resume)").argParser(numberOption("positive integer")).hideHelp())
-  .action(async (spec: string, opts: Omit<TrainCommandOptions, "skipBadRows" | "resume"> & { skipBadRows?: boolean; resume?: boolean }) => {
-    exitCode = await runTrain(spec, { ...opts, skipBadRows: !!opts.skipBadRows, resume: !!opts.resume });
+  .action(async (spec: string, opts: Omit<TrainCommandOptions, "skipBadRows" | "resume" | "force"> & { skipBadRows?: boolean; resume?: boolean; force?: boolean }) => {
+    exitCode = await runTrain(spec, { ...opts, skipBadRows: !!opts.skipBadRows, resume: !!opts.resume, force: !!opts.force });
   });
 
 program

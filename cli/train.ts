@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec, loadSpec, sourceLocator, type Spec } from "../compiler/index.js";
-import { checkpointPath } from "../runtime/checkpoint.js";
+import { readRunManifest } from "../runtime/checkpoint.js";
 import { formatLoadReport, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { UserError } from "../base/user-error.js";
+import { holdsRun, lockRunFolder } from "../runtime/run-folder.js";
 import { assertCudaAvailable, type Device } from "../runtime/session.js";
 import { train } from "../runtime/train.js";
 import { formatText, useColor } from "./report.js";
@@ -30,6 +31,8 @@ export interface TrainCommandOptions {
   device: Device;
   skipBadRows: boolean;
   resume: boolean;
+  /** Train afresh into a folder that already holds a run, replacing it. */
+  force: boolean;
   /** Stop after this many steps in all (the last checkpoint is written; continue with --resume). */
   stopAtStep?: number;
 }
@@ -63,47 +66,61 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
     if (!loaded.spec) return 1;
     const spec = withOverrides(loaded.spec, o);
     const artifact = compileSpec(spec, { locate: sourceLocator(loaded.map, loaded.files) });
-    const artifactDir = join(o.out, "artifact");
-    if (o.resume) {
-      const old = join(artifactDir, "manifest.json");
-      if (!existsSync(old) || !existsSync(checkpointPath(o.out, "last"))) throw new UserError(`--resume: ${o.out} holds no run to resume (no artifact/manifest.json or checkpoints/last.ckpt).`, "missing-checkpoint");
-      const hash = (JSON.parse(readFileSync(old, "utf8")) as { spec_hash: string }).spec_hash;
-      if (hash !== artifact.manifest.spec_hash) {
-        throw new UserError(`--resume: the run in ${o.out} was trained from another spec or other settings (${hash}); this spec and options give ${artifact.manifest.spec_hash}.`, "checkpoint-mismatch");
-      }
-    } else if (existsSync(checkpointPath(o.out, "last"))) {
-      throw new UserError(`${o.out} already holds a trained run; continue it with --resume or choose another --out.`, "run-exists");
-    }
-
     if (o.valid !== undefined && o.validFraction !== undefined) throw new UserError("give either --valid FILE or --valid-fraction F, not both.", "bad-option");
-    const skipBadRows = o.skipBadRows;
-    const loadedData = await loadTrainingData(spec, o.data, { validFraction: o.validFraction ?? 0, seed: spec.train.seed, skipBadRows });
-    for (const line of formatLoadReport(loadedData.report)) process.stderr.write(line + "\n");
-    let valid = loadedData.valid;
-    if (o.valid !== undefined) {
-      const v = await loadData(spec, o.valid, loadedData.preprocessing, { skipBadRows });
-      for (const line of formatLoadReport(v.report)) process.stderr.write(line + "\n");
-      valid = v.data;
+    if (o.resume && o.force) throw new UserError("give either --resume (continue the run) or --force (replace it), not both.", "bad-option");
+    if (o.resume && !existsSync(o.out)) throw new UserError(`--resume: ${o.out} holds no run to resume (no such folder).`, "missing-checkpoint");
+    // From here on this process alone writes in the folder; the lock goes when the command ends.
+    const unlock = lockRunFolder(o.out);
+    try {
+      let resume = o.resume;
+      if (resume && !holdsRun(o.out)) {
+        // Killed before its first epoch was committed: nothing to continue, so the run starts again, as it would have gone.
+        process.stderr.write(`${o.out}: no epoch was committed yet (no checkpoints/last.ckpt); training from the beginning\n`);
+        resume = false;
+      } else if (resume) {
+        const hash = readRunManifest(o.out).spec_hash;
+        if (hash !== artifact.manifest.spec_hash) {
+          throw new UserError(`--resume: the run in ${o.out} was trained from another spec or other settings (${hash}); this spec and options give ${artifact.manifest.spec_hash}.`, "checkpoint-mismatch");
+        }
+      } else if (holdsRun(o.out) && !o.force) {
+        throw new UserError(`${o.out} already holds a trained run; continue it with --resume, replace it with --force, or choose another --out.`, "run-exists");
+      }
+      return await trainLocked(spec, artifact, { ...o, resume });
+    } finally {
+      unlock();
     }
-    if (!valid) process.stderr.write("no validation data (--valid or --valid-fraction): no early stopping, the last epoch is the best\n");
-    else if (o.validFraction !== undefined) process.stderr.write(`validation: ${valid.rows} rows held out at random (seed ${spec.train.seed}), training on ${loadedData.train.rows}\n`);
-
-    const result = await train(
-      { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
-      { train: loadedData.train, valid, preprocessing: loadedData.preprocessing },
-      {
-        runDir: o.out,
-        device: o.device,
-        threads: o.threads,
-        resume: o.resume,
-        ...(o.stopAtStep !== undefined ? { stopAtStep: o.stopAtStep } : {}),
-        ...(process.stderr.isTTY ? { tty: process.stderr } : {}),
-      },
-    );
-    if (result.status !== "stopped") {
-      const best = result.state.best;
-      process.stdout.write(`trained ${spec.model}: ${result.state.progress.step} steps; ${best ? `best epoch ${best.epoch} (validation score ${best.score.toFixed(4)})` : "no validation"}; checkpoints in ${join(o.out, "checkpoints")}\n`);
-    }
-    return 0;
   });
+}
+
+/** The data loading and training of `mssmc train`, once the run folder is locked and the mode (fresh or resumed) decided. */
+async function trainLocked(spec: Spec, artifact: ReturnType<typeof compileSpec>, o: TrainCommandOptions): Promise<number> {
+  const skipBadRows = o.skipBadRows;
+  const loadedData = await loadTrainingData(spec, o.data, { validFraction: o.validFraction ?? 0, seed: spec.train.seed, skipBadRows });
+  for (const line of formatLoadReport(loadedData.report)) process.stderr.write(line + "\n");
+  let valid = loadedData.valid;
+  if (o.valid !== undefined) {
+    const v = await loadData(spec, o.valid, loadedData.preprocessing, { skipBadRows });
+    for (const line of formatLoadReport(v.report)) process.stderr.write(line + "\n");
+    valid = v.data;
+  }
+  if (!valid) process.stderr.write("no validation data (--valid or --valid-fraction): no early stopping, the last epoch is the best\n");
+  else if (o.validFraction !== undefined) process.stderr.write(`validation: ${valid.rows} rows held out at random (seed ${spec.train.seed}), training on ${loadedData.train.rows}\n`);
+
+  const result = await train(
+    { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
+    { train: loadedData.train, valid, preprocessing: loadedData.preprocessing },
+    {
+      runDir: o.out,
+      device: o.device,
+      threads: o.threads,
+      resume: o.resume,
+      ...(o.stopAtStep !== undefined ? { stopAtStep: o.stopAtStep } : {}),
+      ...(process.stderr.isTTY ? { tty: process.stderr } : {}),
+    },
+  );
+  if (result.status !== "stopped") {
+    const best = result.state.best;
+    process.stdout.write(`trained ${spec.model}: ${result.state.progress.step} steps; ${best ? `best epoch ${best.epoch} (validation score ${best.score.toFixed(4)})` : "no validation"}; checkpoints in ${join(o.out, "checkpoints")}\n`);
+  }
+  return 0;
 }

@@ -1,15 +1,19 @@
+import { describeFileSystemError, isFileSystemError } from "../base/file-system-error.js";
 import { UserError } from "../base/user-error.js";
 
 /**
- * Runs a command; a UserError (the user's data, files or machine, not a bug) becomes
- * its one-line message on standard error and exit code 1, without a stack trace.
+ * Runs a command; a UserError (the user's data, files or machine, not a bug) becomes its one-line
+ * message on standard error and exit code 1, without a stack trace. So does an error of the
+ * operating system about a file (no space left, read-only, permission denied), which no layer
+ * below turned into a UserError naming its file first.
  */
 export async function reportUserErrors(command: () => Promise<number>): Promise<number> {
   try {
     return await command();
   } catch (e) {
-    if (e instanceof UserError) {
-      process.stderr.write(`mssmc: error: ${e.message}\n`);
+    const error = isFileSystemError(e) ? describeFileSystemError(e) : e;
+    if (error instanceof UserError) {
+      process.stderr.write(`mssmc: error: ${error.message}\n`);
       return 1;
     }
     throw e;

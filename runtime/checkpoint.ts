@@ -7,8 +7,11 @@
 //            the list of tensors (name, kind, shape) in block order, and `sha256`
 //   blocks   each tensor's float32 values, raw, in the header's order
 // `sha256` is the hex SHA-256 of the header JSON written without it followed by every block, so
-// a flipped bit anywhere is caught. Files are written through a temporary file and a rename
-// (base/atomic-write.ts): a crash mid-write leaves the previous checkpoint intact.
+// a flipped bit anywhere is caught; the header's structure is checked before it is used, so a
+// crafted file with a matching hash is refused too. Files are written through a temporary file and
+// a rename (base/atomic-write.ts): a crash mid-write leaves the previous checkpoint intact; a
+// symbolic link at a checkpoint's path is replaced, never written through. How best.ckpt and
+// last.ckpt are ordered within an epoch is runtime/run-folder.ts's.
 //
 // The random streams need no saved state: gate noise of step t is drawn from
 // Random.stream(seed, STREAM.gateNoise, t) and the order of epoch e from Random.stream(seed, STREAM.shuffle, e), so
@@ -139,9 +142,34 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   return Buffer.concat([prefix, headerBytes, ...blockBytes]);
 }
 
-/** Writes a checkpoint atomically. */
+/** Writes a checkpoint atomically, replacing a symbolic link at `path` rather than following it. */
 export function writeCheckpoint(path: string, c: Checkpoint): void {
-  writeFileAtomic(path, encodeCheckpoint(c));
+  writeFileAtomic(path, encodeCheckpoint(c), { followLink: false });
+}
+
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** What is wrong with a parsed header's structure, or undefined when every field the reader uses has its type. */
+function headerProblem(h: unknown): string | undefined {
+  if (!isRecord(h)) return "its header is not a JSON object";
+  if (typeof h["spec_hash"] !== "string" || typeof h["seed"] !== "number" || !isCount(h["stale"])) return "its header lacks spec_hash, seed or stale";
+  const p = h["progress"];
+  if (!isRecord(p) || !isCount(p["epoch"]) || !isCount(p["batch"]) || !isCount(p["step"])) return "its progress is not three counts";
+  const b = h["best"];
+  if (b !== null && (!isRecord(b) || typeof b["score"] !== "number" || !isCount(b["epoch"]) || !isCount(b["step"]))) return "its best result is malformed";
+  if (!isRecord(h["preprocessing"]) || !isRecord(h["preprocessing"]["fields"])) return "its preprocessing is malformed";
+  if (!Array.isArray(h["tensors"])) return "its list of tensors is missing";
+  const tables = new Set<string>();
+  for (const t of h["tensors"] as unknown[]) {
+    if (!isRecord(t) || typeof t["name"] !== "string" || !Array.isArray(t["shape"]) || !t["shape"].every(isCount)) return "a tensor entry is malformed";
+    const rank = (t["shape"] as number[]).length;
+    const kind = t["kind"];
+    if ((kind === "param" || kind === "state") && rank === 1) continue;
+    if (kind === "table" && rank === 2 && typeof t["field"] === "string") tables.add(t["field"]);
+    else if (!(kind === "table_state" && rank === 2 && typeof t["state"] === "string" && tables.has(t["field"] as string))) return `tensor "${t["name"]}" has an unknown kind or shape`;
+  }
+  return undefined;
 }
 
 /** Parses and verifies a checkpoint buffer; `file` names it in messages. */
@@ -150,13 +178,16 @@ export function decodeCheckpoint(bytes: Buffer, file: string): Checkpoint {
   if (bytes.length < 12 || bytes.toString("latin1", 0, 8) !== MAGIC) throw corrupt("it does not start with an mssmc checkpoint header");
   const headerLength = bytes.readUInt32LE(8);
   if (12 + headerLength > bytes.length) throw corrupt(`truncated: ${bytes.length} bytes, the header alone needs ${12 + headerLength}`);
-  let header: Header;
+  let parsed: unknown;
   try {
-    header = JSON.parse(bytes.toString("utf8", 12, 12 + headerLength)) as Header;
+    parsed = JSON.parse(bytes.toString("utf8", 12, 12 + headerLength));
   } catch {
     throw corrupt("its header is not valid JSON");
   }
-  if (header.format !== CHECKPOINT_FORMAT) throw new UserError(`${file}: checkpoint format ${header.format} is not supported (this mssmc reads format ${CHECKPOINT_FORMAT}).`, "checkpoint-format");
+  if (isRecord(parsed) && parsed["format"] !== CHECKPOINT_FORMAT) throw new UserError(`${file}: checkpoint format ${JSON.stringify(parsed["format"])} is not supported (this mssmc reads format ${CHECKPOINT_FORMAT}).`, "checkpoint-format");
+  const problem = headerProblem(parsed);
+  if (problem) throw corrupt(problem);
+  const header = parsed as Header;
   const sizes = header.tensors.map((t) => t.shape.reduce((a, b) => a * b, 1) * 4);
   const expected = 12 + headerLength + sizes.reduce((a, b) => a + b, 0);
   if (bytes.length !== expected) throw corrupt(bytes.length < expected ? `truncated: ${bytes.length} of ${expected} bytes` : `${bytes.length - expected} bytes too many`);
@@ -211,8 +242,10 @@ export function readCheckpoint(path: string, manifest: Manifest): Checkpoint {
   }
   for (const t of manifest.tables) {
     const stored = c.state.store.tables.get(t.field);
-    const rows = tableRows(c.preprocessing, t.field);
     if (!stored) throw mismatch(`the embedding table of field "${t.field}" is missing`);
+    const kind = (c.preprocessing.fields[t.field] as { kind?: unknown } | undefined)?.kind;
+    if (kind !== "categorical" && kind !== "multi_hot") throw mismatch(`the preprocessing has no vocabulary for field "${t.field}"`);
+    const rows = tableRows(c.preprocessing, t.field);
     if (stored.dim !== t.dim || stored.rows !== rows) throw mismatch(`the embedding table of field "${t.field}" is [${stored.rows}, ${stored.dim}], the model needs [${rows}, ${t.dim}]`);
   }
   return c;
@@ -222,7 +255,18 @@ export function readCheckpoint(path: string, manifest: Manifest): Checkpoint {
 export function readRunManifest(runDir: string): Manifest {
   const path = join(runDir, "artifact", "manifest.json");
   if (!existsSync(path)) throw new UserError(`${runDir}: not a run folder (no artifact/manifest.json); train one with \`mssmc train SPEC --data FILE --out ${runDir}\`.`, "not-a-run");
-  const manifest = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+  const damaged = (why: string): UserError => new UserError(`${path}: ${why}; the run folder is damaged, train it again.`, "damaged-run");
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+  } catch (e) {
+    if (e instanceof SyntaxError) throw damaged(`not valid JSON (${e.message})`);
+    throw e;
+  }
+  const m = manifest as unknown;
+  if (!isRecord(m) || typeof m["spec_hash"] !== "string" || !isRecord(m["spec"]) || !isRecord(m["spec"]["gates"]) || !Array.isArray(m["params"]) || !Array.isArray(m["tables"]) || !isRecord(m["graphs"]) || !isRecord(m["graphs"]["train"]) || !Array.isArray(m["graphs"]["train"]["inputs"])) {
+    throw damaged("not a compiled model's manifest (spec_hash, spec, params, tables or graphs missing)");
+  }
   // Run folders written before gates.select_offset existed were trained with the paper's FSCM,
   // relu(tanh(g · e)): offset 0, not today's default of 1.
   const gates = manifest.spec.gates as Partial<Manifest["spec"]["gates"]>;

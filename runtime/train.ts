@@ -12,7 +12,7 @@
 // may in general change the last bits of reductions split across threads, so record `--threads`
 // with a run you mean to reproduce.
 
-import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { initialTensor, type Manifest } from "../compiler/index.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
@@ -23,6 +23,7 @@ import { EmbeddingStore } from "./embeddings/store.js";
 import { UserError } from "../base/user-error.js";
 import { formatMetricsTable, predictDataset, selectionScore, taskMetrics, type TaskMetrics } from "./evaluate.js";
 import { ProgressBar } from "./progress.js";
+import { appendMetricsLine, metricsPath, reconcileMetrics, removeAbandonedFiles, removeCheckpoints } from "./run-folder.js";
 import { openSession, type Device } from "./session.js";
 import { StepRunner } from "./step.js";
 
@@ -118,8 +119,11 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   const seed = settings.seed;
   const log = options.log ?? ((line: string) => process.stdout.write(line + "\n"));
   mkdirSync(join(options.runDir, "checkpoints"), { recursive: true });
-  if (!options.resume) writeRunFiles(options.runDir, model, data.preprocessing);
-  const metricsPath = join(options.runDir, "metrics.jsonl");
+  removeAbandonedFiles(options.runDir);
+  if (!options.resume) {
+    removeCheckpoints(options.runDir);
+    writeRunFiles(options.runDir, model, data.preprocessing);
+  }
 
   let state: TrainState;
   if (options.resume) {
@@ -136,6 +140,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     }
     if (c.seed !== seed) throw new UserError(`${checkpointPath(options.runDir, "last")}: the run started with seed ${c.seed}, not ${seed}.`, "checkpoint-mismatch");
     state = c.state;
+    reconcileMetrics(options.runDir, state.progress.epoch);
   } else {
     state = initialState(manifest, data.preprocessing, seed);
   }
@@ -197,6 +202,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       const predictions = await predictDataset(evalSession, manifest, { params: state.params, tables: state.store }, data.valid);
       valid = taskMetrics(spec, predictions, data.valid);
       const score = selectionScore(valid);
+      if (Number.isNaN(score)) throw undefinedScore(valid, epoch + 1);
       improved = state.best === null || score > state.best.score;
       if (improved) state.best = { score, epoch: epoch + 1, step: state.progress.step };
       state.stale = improved ? 0 : state.stale + 1;
@@ -213,10 +219,11 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       samples_per_second: samples / trainSeconds,
     };
     history.push(record);
-    appendFileSync(metricsPath, JSON.stringify(record) + "\n");
-    const bytes = checkpoint();
-    writeCheckpoint(checkpointPath(options.runDir, "last"), bytes);
-    if (improved) writeCheckpoint(checkpointPath(options.runDir, "best"), bytes);
+    // The epoch's commit point is last.ckpt's rename (runtime/run-folder.ts): what comes before it
+    // is redone identically if the process dies first.
+    appendMetricsLine(options.runDir, JSON.stringify(record));
+    if (improved) writeCheckpoint(checkpointPath(options.runDir, "best"), checkpoint());
+    writeCheckpoint(checkpointPath(options.runDir, "last"), checkpoint());
 
     log(
       `epoch ${epoch + 1}/${settings.epochs}  step ${record.step}  loss ${record.loss.toFixed(4)}  l0 ${record.l0.toFixed(1)}  ` +
@@ -235,7 +242,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   return { status: "done", state, history };
 }
 
-/** The run folder's artifact/ (the compiled graphs and manifest) and preprocessing.json, which evaluation, prediction and export read. */
+/** The run folder's artifact/ (the compiled graphs and manifest), preprocessing.json, which evaluation, prediction and export read, and an empty metrics.jsonl. */
 export function writeRunFiles(runDir: string, model: CompiledModel, preprocessing: Preprocessing): void {
   const artifactDir = join(runDir, "artifact");
   mkdirSync(artifactDir, { recursive: true });
@@ -243,4 +250,17 @@ export function writeRunFiles(runDir: string, model: CompiledModel, preprocessin
   writeFileAtomic(join(artifactDir, "train.onnx"), model.train);
   writeFileAtomic(join(artifactDir, "eval.onnx"), model.eval);
   writeFileAtomic(join(runDir, "preprocessing.json"), JSON.stringify(preprocessing, null, 2) + "\n");
+  writeFileAtomic(metricsPath(runDir), "");
+}
+
+/** The error for a validation score that is not a number: which task's metric is undefined, and why it usually is. */
+function undefinedScore(valid: Record<string, TaskMetrics>, epoch: number): UserError {
+  const tasks = Object.entries(valid)
+    .filter(([, m]) => Object.values(m).some((x) => Number.isNaN(x)))
+    .map(([name, m]) => `task "${name}" (${Object.entries(m).map(([k, x]) => `${k} ${x}`).join(", ")})`);
+  return new UserError(
+    `the validation score of epoch ${epoch} is not a number: ${tasks.join("; ")}. AUC needs both classes among the validation rows of a binary task; ` +
+      `check the task's positive values against its label column, or validate on more rows (--valid, --valid-fraction). No epoch was chosen as the best.`,
+    "undefined-validation-score",
+  );
 }

@@ -64,7 +64,7 @@ describe("mssmc train, eval, predict", () => {
 
     // A second train into the same folder without --resume, and a bad file, are user errors: exit 1, no stack trace.
     const again = run("train", spec, "--data", data, "--out", runDir);
-    expect([again.status, again.stderr.trim()]).toEqual([1, `mssmc: error: ${runDir} already holds a trained run; continue it with --resume or choose another --out.`]);
+    expect([again.status, again.stderr.trim()]).toEqual([1, `mssmc: error: ${runDir} already holds a trained run; continue it with --resume, replace it with --force, or choose another --out.`]);
     const bad = run("eval", runDir, "--data", writeTemp("bad.csv", "x,c,y,r\nfoo,a,1,0\n"));
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^mssmc: error: .*bad\.csv:2:x: expected a number, found "foo"\n$/);
