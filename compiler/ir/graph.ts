@@ -3,57 +3,17 @@
 //
 // A graph is data: values, the nodes that define them in order, parameters and constants that
 // exist before the first node, and the local functions its Call nodes use. Passes read a graph
-// and build a new one (`Builder.extend`); `verifyGraph` checks the result.
+// and build a new one (`Builder.extend`); `verifyGraph` (verify.ts) checks the result.
 
 import { createHash } from "node:crypto";
 import { invariant } from "../../base/source/diagnostic.js";
-import type { Init } from "./init.js";
-import { isStatic, type Dim, type DType, type OpAttributes, type OpKind, type Shape } from "./ops.js";
+import type { Constant, Init, Node, Param, ParamGroup, Value } from "./graph-data.js";
+import { isStatic, type Dim, type DType, type OpAttributes, type Shape } from "./ops.js";
 import { inferTypes, normalizeAttributes, typeText, type PrimitiveOpKind, type TensorType } from "./shapes.js";
 import { constantKey, constantName, dataHolds, tensorData, type Element, type TensorData } from "./tensor.js";
-import { rememberValid, verifyGraph } from "./verify.js";
+import { graphProblems, rememberValid } from "./validity.js";
 
-/** A tensor in the graph, defined exactly once (input, parameter, constant or node output). */
-export interface Value extends TensorType {
-  /** Unique in its graph; also the ONNX name. */
-  readonly name: string;
-}
-
-/**
- * A parameter group: dense weights, gate parameters, embedding rows (each trained with its own
- * optimizer settings), or "folded": a constant of an exported model that nothing trains (a weight
- * with its gates folded in).
- */
-export type ParamGroup = "dense" | "gate" | "embedding" | "folded";
-
-/** A trainable tensor with its initialiser and parameter group (optimizer settings are per group). */
-export interface Param {
-  readonly value: Value;
-  readonly init: Init;
-  /** The spec lowering chooses; the optimizer reads it. */
-  readonly group: ParamGroup;
-  /** Where it came from (the spec line), like a node's doc. */
-  readonly doc: string;
-}
-
-/** A constant tensor; equal constants are one value (the builder deduplicates them). */
-export interface Constant {
-  readonly value: Value;
-  readonly data: TensorData;
-}
-
-/** One application of op K. */
-export interface NodeOf<K extends OpKind> {
-  readonly op: K;
-  readonly attrs: OpAttributes[K];
-  readonly inputs: readonly Value[];
-  readonly outputs: readonly Value[];
-  /** The spec location this node was lowered from (`mssm.mssm:12`); "" when none. */
-  readonly doc: string;
-}
-
-/** Any node; `switch (node.op)` narrows `attrs`. */
-export type Node = { [K in OpKind]: NodeOf<K> }[OpKind];
+export type { Constant, Node, NodeOf, Param, ParamGroup, Value } from "./graph-data.js";
 
 /**
  * A local function: defined once, applied by Call nodes, emitted as an ONNX FunctionProto in the
@@ -184,7 +144,7 @@ export class Builder {
       outputs: Object.freeze(g.outputs.slice()),
       functions: Object.freeze(g.functions.slice()),
     });
-    const problems = verifyGraph(snapshot);
+    const problems = graphProblems(snapshot, instantiate);
     invariant(problems.length === 0, `Graph ${g.name} is not valid:\n  ${problems.join("\n  ")}`);
     rememberValid(snapshot);
     return snapshot;

@@ -2,18 +2,12 @@
 // only here, with a per-parameter seeded stream, so initial weights are reproducible byte for byte.
 
 import { invariant } from "../../base/source/diagnostic.js";
-import type { Graph, Param } from "./graph.js";
+import type { Graph } from "./graph.js";
+import type { Init, Param } from "./graph-data.js";
 import { sizeOf, type DType } from "./ops.js";
 import { Random } from "../../base/random.js";
 
-/** How a parameter's initial value is drawn. */
-export type Init =
-  | { kind: "zeros" }
-  | { kind: "constant"; value: number }
-  | { kind: "normal"; mean: number; std: number }
-  | { kind: "uniform"; low: number; high: number }
-  /** U(-l, l) with l = sqrt(6 / (fan_in + fan_out)), fans from the last two dims [.., in, out] (Glorot & Bengio 2010). */
-  | { kind: "glorot_uniform" };
+export type { Init } from "./graph-data.js";
 
 /** The initialiser as written in the text form: `normal(mean=0, std=0.01)`. */
 export function initText(init: Init): string {
