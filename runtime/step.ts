@@ -68,7 +68,7 @@ type Target =
   | { kind: "rows"; table: number }
   | { kind: "rowState"; table: number; index: number };
 
-/** One param (or one param's state) in a packed input (compiler/train-step.ts). */
+/** One param (or one param's state) in a packed input (compiler/train-step/pack.ts). */
 type StateMember = NonNullable<TensorInfo["members"]>[number];
 
 /**
