@@ -260,7 +260,7 @@ export function readRunManifest(runDir: string): Manifest {
   try {
     manifest = JSON.parse(readFileSync(path, "utf8")) as Manifest;
   } catch (e) {
-    if (e instanceof SyntaxError) throw damaged(`not valid JSON (${e.message})`);
+    if (e instanceof SyntaxError) throw damaged("not valid JSON");
     throw e;
   }
   const m = manifest as unknown;

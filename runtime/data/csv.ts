@@ -2,7 +2,7 @@
 // module adds what error messages need: the 1-based line where each row starts (the header is
 // line 1) and the names of the columns, and it checks the header against what the spec reads.
 
-import { createReadStream } from "node:fs";
+import { closeSync, constants, createReadStream, fstatSync, openSync } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { CsvError, parse } from "csv-parse";
 import { suggest } from "../../base/suggest.js";
@@ -23,6 +23,13 @@ export interface CsvRow {
   cells: string[];
 }
 
+/**
+ * The most characters one record (a row, with its quoted line breaks) may hold. Real rows are a
+ * few hundred bytes; without a bound, a file with no line break (a binary file, a runaway quote)
+ * would be buffered whole before anything is reported.
+ */
+export const MAX_RECORD_CHARS = 1 << 20;
+
 /** True for a cell that holds no value: empty, or `?` as in the UCI data sets. */
 export function isMissing(cell: string): boolean {
   return cell === "" || cell === "?";
@@ -37,7 +44,7 @@ export function isMissing(cell: string): boolean {
  */
 export async function* readCsv(file: string, columns: readonly ColumnUse[], badRows: BadRows): AsyncGenerator<CsvRow> {
   // A .gz file (the bundled Adult copy) is decompressed on the fly.
-  const raw = createReadStream(file);
+  const raw = createReadStream(file, { fd: openRegularFile(file) });
   const input = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
   raw.on("error", (e: Error) => input.destroy(e));
   const parser = input.pipe(
@@ -54,6 +61,7 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
       // Row length is checked here, so the message can name the file and line.
       relax_column_count: true,
       info: true,
+      max_record_size: MAX_RECORD_CHARS,
     }),
   );
   // pipe() does not forward the source's errors (a missing file); the parser must fail with them.
@@ -104,6 +112,27 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
   if (header === undefined) throw new UserError(`${file}: the file is empty; expected a header line naming the columns`, "empty-file");
 }
 
+/**
+ * Opens a data file for reading, refusing anything but a regular file (a FIFO, a device such as
+ * /dev/zero or /dev/urandom, a folder) before a byte is read. The open does not wait for a FIFO's
+ * writer (O_NONBLOCK, which changes nothing for a regular file), and the check is on what was
+ * opened, so the path cannot be swapped in between.
+ */
+function openRegularFile(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    if (isFsError(e)) throw new UserError(`${file}: cannot read the file (${e.code})`, "unreadable-file");
+    throw e;
+  }
+  const stat = fstatSync(fd);
+  if (stat.isFile()) return fd;
+  closeSync(fd);
+  const what = stat.isFIFO() ? "a named pipe" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : stat.isDirectory() ? "a folder" : stat.isSocket() ? "a socket" : "not a regular file";
+  throw new UserError(`${file}: is ${what}; data files must be regular files`, "not-a-file");
+}
+
 /** Where each requested column sits in the header (at `where`, file:line); throws one UserError naming every missing column. */
 function pickColumns(where: string, header: readonly string[], columns: readonly ColumnUse[]): number[] {
   const missing: string[] = [];
@@ -132,6 +161,8 @@ function describeCsvError(err: CsvError): string {
     case "CSV_INVALID_CLOSING_QUOTE":
     case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
       return "malformed CSV: a closing quote is followed by text instead of a comma or line end";
+    case "CSV_MAX_RECORD_SIZE":
+      return `a row starting here is longer than ${MAX_RECORD_CHARS.toLocaleString("en-US")} characters (is this a CSV file, with line breaks?)`;
     default:
       return `malformed CSV: ${err.message}`;
   }

@@ -7,7 +7,7 @@
 import { type Field, type Spec, type Task } from "../../compiler/index.js";
 import { isMissing, readCsv, type ColumnUse } from "./csv.js";
 import { BadRows, badCell } from "./errors.js";
-import { labelReader } from "./labels.js";
+import { labelReader, oneClassError } from "./labels.js";
 import { expectedNumber, fitNumeric, readNumeric, standardize, type NumericStats } from "./numeric.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 import { fixedVocab, hashVocab, VocabIndex, vocabFromCounts, type Vocab } from "./vocab.js";
@@ -80,6 +80,16 @@ export interface TrainingData {
   valid: Dataset | undefined;
   preprocessing: Preprocessing;
   report: LoadReport;
+  /** Per task, the first few distinct label cells of the file, for messages about the labels. */
+  labelExamples: Map<string, string[]>;
+}
+
+/** Throws when a binary task's training rows hold one class (labels.ts, oneClassError): training would learn nothing and choose epochs by an undefined AUC. */
+export function assertTrainable(spec: Spec, data: TrainingData): void {
+  for (const task of spec.tasks) {
+    const error = task.kind === "binary" ? oneClassError(data.train.file, task, data.train.labels[task.name]!, data.labelExamples.get(task.name)!) : undefined;
+    if (error) throw error;
+  }
 }
 
 /** Loads the training file: reads it, splits off validation rows, fits the preprocessing on the rest. */
@@ -102,6 +112,7 @@ export async function loadTrainingData(spec: Spec, file: string, options: Traini
   }
   const preprocessing = fit(spec, raw, trainRows);
   return {
+    labelExamples: raw.labelExamples,
     train: encode(spec, raw, preprocessing, trainRows),
     valid: validRows ? encode(spec, raw, preprocessing, validRows) : undefined,
     preprocessing,
@@ -196,7 +207,12 @@ interface RawTable {
   labels: Map<string, LabelColumn>;
   missing: Map<string, number>;
   badRows: BadRows;
+  /** Per task, the first few distinct label cells read, for messages about the labels. */
+  labelExamples: Map<string, string[]>;
 }
+
+/** How many distinct label values a message about a task's labels quotes. */
+const LABEL_EXAMPLES = 4;
 
 /** Reads every row of `file` into raw columns, sending unreadable rows to the bad-row policy. */
 async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
@@ -220,6 +236,7 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
   });
   const numbers = spec.fields.map(() => new Floats());
   const labels = tasks.map(() => new Floats());
+  const labelExamples = new Map(tasks.map((t) => [t.name, [] as string[]]));
   const lines = new Ints();
   const missing = new Map(spec.fields.map((f) => [f.name, 0]));
 
@@ -274,7 +291,11 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
         }
       }
     }
-    for (let k = 0; k < tasks.length; k++) labels[k]!.push(staged[nf + k]!);
+    for (let k = 0; k < tasks.length; k++) {
+      labels[k]!.push(staged[nf + k]!);
+      const seen = labelExamples.get(tasks[k]!.name)!;
+      if (seen.length < LABEL_EXAMPLES && !seen.includes(row.cells[nf + k]!)) seen.push(row.cells[nf + k]!);
+    }
   }
 
   const fields = new Map<string, RawField>();
@@ -288,7 +309,7 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
     const values = labels[k]!.done();
     labelColumns.set(t.name, t.kind === "multiclass" ? Int32Array.from(values) : Float32Array.from(values));
   });
-  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows };
+  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows, labelExamples };
 }
 
 // ---- fitting and encoding ---------------------------------------------------------------------
