@@ -1,0 +1,31 @@
+import { defineConfig, mergeConfig } from "vitest/config";
+import base from "./vitest.config.js";
+
+// `npm run test:unit`: the tests a developer runs in the edit loop. It leaves out what spawns the
+// CLI, a language server, Python or Chromium, what trains the zoo, the crash-injection and fuzz
+// suites; `npm test` runs everything.
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [
+        "**/node_modules/**",
+        "test/cli/**",
+        "test/bench/**",
+        "test/editor/lsp*.test.ts",
+        "test/specs/zoo.test.ts",
+        "test/compiler/compile.test.ts",
+        "test/compiler/onnx/checker.test.ts",
+        "test/compiler/train-step-zoo.test.ts",
+        "test/compiler/train-step-sgd.test.ts",
+        "test/compiler/train-zoo-synthetic.test.ts",
+        "test/runtime/export.test.ts",
+        "test/runtime/inspect.test.ts",
+        "test/runtime/prune.test.ts",
+        "test/runtime/report.test.ts",
+        "test/runtime/reliability/**",
+        "test/fuzz/**",
+      ],
+    },
+  }),
+);
