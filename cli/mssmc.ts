@@ -176,25 +176,32 @@ program
 
 program
   .command("inspect")
-  .description("Show a trained model's sparsity: field selection per group, the open gates of every connection, and parameters and multiply-adds before and after pruning.")
+  .description(
+    "Show a trained model's sparsity: field selection per group, the open gates of every connection, and parameters and multiply-adds before and after pruning; " +
+      "with --data, also each field's permutation importance per task and the mean weights of softmax gates.",
+  )
   .argument("<run>", "the run folder written by mssmc train, or its checkpoints/best.ckpt or last.ckpt")
-  .option("--data <file>", "CSV whose rows the field selection is averaged over")
-  .option("--sample <n>", "rows of --data to average over, spread evenly", numberOption("positive integer"), 2000)
+  .option("--data <file>", "CSV whose rows the field selection, importance (labels needed) and gate weights are measured on")
+  .option("--sample <n>", "rows of --data to measure on, spread evenly", numberOption("positive integer"), 2000)
+  .option("--repeats <n>", "shuffles per field for permutation importance", numberOption("positive integer"), 3)
+  .option("--seed <n>", "seed of the shuffles", numberOption("integer"), 1)
   .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
   .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
-  .action(async (run: string, opts: { data?: string; sample: number; checkpoint: "best" | "last"; format: "text" | "json" }) => {
+  .action(async (run: string, opts: { data?: string; sample: number; repeats: number; seed: number; checkpoint: "best" | "last"; format: "text" | "json" }) => {
     exitCode = await runInspect(run, opts);
   });
 
 program
   .command("report")
-  .description("Write one self-contained HTML page about a trained run: training curves, field-selection heatmap, connections and pruning.")
+  .description("Write one self-contained HTML page about a trained run: training curves, field selection next to permutation importance, softmax gate usage, connections and pruning.")
   .argument("<run>", "the run folder written by mssmc train, or its checkpoints/best.ckpt or last.ckpt")
   .requiredOption("-o, --output <file>", "the .html file to write")
-  .option("--data <file>", "CSV whose rows the field-selection heatmap is averaged over")
-  .option("--sample <n>", "rows of --data to average over, spread evenly", numberOption("positive integer"), 2000)
+  .option("--data <file>", "CSV whose rows the field selection, importance (labels needed) and gate weights are measured on")
+  .option("--sample <n>", "rows of --data to measure on, spread evenly", numberOption("positive integer"), 2000)
+  .option("--repeats <n>", "shuffles per field for permutation importance", numberOption("positive integer"), 3)
+  .option("--seed <n>", "seed of the shuffles", numberOption("integer"), 1)
   .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
-  .action(async (run: string, opts: { output: string; data?: string; sample: number; checkpoint: "best" | "last" }) => {
+  .action(async (run: string, opts: { output: string; data?: string; sample: number; repeats: number; seed: number; checkpoint: "best" | "last" }) => {
     exitCode = await runReport(run, opts);
   });
 

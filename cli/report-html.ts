@@ -10,10 +10,12 @@ import { reportUserErrors } from "./user-errors.js";
 
 export interface ReportCommandOptions {
   output: string;
-  /** A CSV sample for the field-selection heatmap. */
+  /** A CSV sample for the field-selection heatmap, importance and gate usage. */
   data?: string;
   checkpoint: "best" | "last";
   sample?: number;
+  repeats?: number;
+  seed?: number;
 }
 
 /** `mssmc report RUN_DIR -o report.html`: one self-contained HTML page about a trained run. */

@@ -24,6 +24,8 @@ export { foldGate } from "./export/fold-gates.js";
 export type { ExportedInput, ExportedOutput, TrainedWeights } from "./export/inference-graph.js";
 export type { ExportPreprocessing, FieldPreprocessing } from "./export/preprocessing.js";
 export { modelStructure, type EdgeStructure, type ModelStructure, type StageStructure } from "./lower/structure.js";
+export { softmaxGateValues, type SoftmaxGateValue } from "./lower/softmax-gates.js";
+export { withFloatOutputs } from "./onnx/extra-outputs.js";
 
 // Initial parameter values (the runtime draws them from the manifest's params).
 export { initialTensor } from "./ir/init.js";

@@ -59,8 +59,11 @@ function gatherRows(table: EmbeddingTable, ids: Int32Array): Float32Array {
   return out;
 }
 
-/** Runs eval.onnx over every row of `data`, in file order. */
-export async function predictDataset(session: ort.InferenceSession, manifest: Manifest, weights: Weights, data: Dataset, batchSize = EVAL_BATCH): Promise<Predictions> {
+/** What a session returned for one batch of `size` rows (every graph output, by name). */
+export type BatchOutputs = (outputs: ort.InferenceSession.OnnxValueMapType, size: number) => void;
+
+/** Runs eval.onnx over every row of `data`, in file order; `onBatch` sees each batch's outputs (a model with extra outputs has them there). */
+export async function predictDataset(session: ort.InferenceSession, manifest: Manifest, weights: Weights, data: Dataset, batchSize = EVAL_BATCH, onBatch?: BatchOutputs): Promise<Predictions> {
   const spec = manifest.spec;
   const numericCount = spec.fields.filter((f) => f.kind === "numeric").length;
   const out: Predictions = {};
@@ -98,6 +101,7 @@ export async function predictDataset(session: ort.InferenceSession, manifest: Ma
       feeds[input.name] = feed;
     }
     const result = await session.run(feeds);
+    onBatch?.(result, batch.size);
     for (const t of spec.tasks) {
       const width = t.kind === "multiclass" ? t.classes : 1;
       out[t.name]!.set(result[predictionOutput(t.name)]!.data as Float32Array, at * width);

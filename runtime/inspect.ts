@@ -9,12 +9,20 @@
 //   from the compiler's modelStructure; a gated edge counts its deterministic gates (foldGate, as
 //   the export folds them) that are not exactly 0, and its expected L0 Σ σ(log α − β log(−γ/ζ)).
 // - Pruning: the export (runtime/export.ts) with and without pruning; parameters are its
-//   initializer numbers, multiply-adds per example its matmuls'.
+//   initializer numbers, multiply-adds per example its matmuls'. Which field each group still
+//   reads (`fieldSelection.selected`) is what that pruning keeps, so the two never disagree.
+// - With labelled rows and eval.onnx (inspectModelOnData): permutation importance per task and
+//   field (runtime/importance.ts) and the mean weights of every softmax gate (runtime/gate-usage.ts).
 
-import { foldGate, logAlphaParam, modelStructure, numericVectorParam, type ClosedSelection, type Manifest } from "../compiler/index.js";
+import { foldGate, logAlphaParam, modelStructure, numericVectorParam, softmaxGateValues, withFloatOutputs, type ClosedSelection, type Manifest } from "../compiler/index.js";
 import type { Dataset } from "./data/dataset.js";
+import { selectRows } from "./data/select-rows.js";
 import { UserError } from "../base/user-error.js";
+import { predictDataset } from "./evaluate.js";
 import { exportModel } from "./export.js";
+import { gateUsage, type GateUsage } from "./gate-usage.js";
+import { permutationImportance, type Importance } from "./importance.js";
+import { openSession } from "./session.js";
 import type { TrainedModel } from "./trained-model.js";
 
 /** Mean FSCM mask per field and group over a sample of rows. */
@@ -28,6 +36,8 @@ export interface FieldSelection {
   groups: string[];
   /** strength[f][g]: mean w of field f in group g, in [0, 1]. */
   strength: number[][];
+  /** selected[f][g]: group g still reads field f after training, i.e. the pruned export keeps that selection (absent when the model cannot be exported). */
+  selected?: boolean[][];
 }
 
 /** One edge of a stage: a consumer reading one source. */
@@ -84,6 +94,10 @@ export interface Inspection {
   checkpoint: string;
   /** The field selection, or why there is none. */
   fieldSelection: FieldSelection | { unavailable: string };
+  /** Permutation importance per task and field, or why there is none. */
+  importance: Importance | { unavailable: string };
+  /** The mean weights of each softmax gate (one entry per consumer), or why there are none. */
+  gateUsage: GateUsage[] | { unavailable: string };
   stages: StageState[];
   /** All L0 gates of the model. */
   gates: { total: number; open: number; closed: number; expectedL0: number };
@@ -215,6 +229,12 @@ export function pruningSummary(model: TrainedModel): Pruning | { unavailable: st
   };
 }
 
+/** selected[f][g]: whether group g still reads field f in the pruned export. */
+function selectedFields(fs: FieldSelection, pruning: Pruning): boolean[][] {
+  const closed = new Set(pruning.selections.map((c) => `${c.field}\u0000${c.group}`));
+  return fs.fields.map((f) => fs.groups.map((g) => !pruning.fields.includes(f) && !closed.has(`${f}\u0000${g}`)));
+}
+
 /** Inspects a trained model; `data` (optional) is the sample for the field selection. */
 export function inspectModel(model: TrainedModel, options: { checkpoint: string; data?: Dataset; sample?: number }): Inspection {
   const manifest: Manifest = model.manifest;
@@ -229,19 +249,56 @@ export function inspectModel(model: TrainedModel, options: { checkpoint: string;
     gates.closed += logAlpha.length - open;
     gates.expectedL0 += expectedL0(logAlpha, beta, gamma, zeta);
   }
+  const pruning = pruningSummary(model);
+  const fs = options.data
+    ? fieldSelection(model, options.data, options.sample)
+    : spec.select_fields
+      ? { unavailable: "pass --data CSV to measure field selection on a sample of rows" }
+      : { unavailable: "the model does not select fields per group" };
+  if (!("unavailable" in fs) && !("unavailable" in pruning)) fs.selected = selectedFields(fs, pruning);
   return {
     model: spec.model,
     checkpoint: options.checkpoint,
-    fieldSelection: options.data
-      ? fieldSelection(model, options.data, options.sample)
-      : spec.select_fields
-        ? { unavailable: "pass --data CSV to measure field selection on a sample of rows" }
-        : { unavailable: "the model does not select fields per group" },
+    fieldSelection: fs,
+    importance: { unavailable: "pass --data CSV with labels to measure permutation importance" },
+    gateUsage: softmaxGateValues(spec).length ? { unavailable: "pass --data CSV to measure the softmax gates' weights" } : { unavailable: "the model has no softmax gates" },
     stages: connectionStates(model),
     gates,
     trained: { params: manifest.summary.params, macs: manifest.summary.macsPerExample },
-    pruning: pruningSummary(model),
+    pruning,
   };
+}
+
+/** How inspectModelOnData measures on data. */
+export interface DataInspectionOptions {
+  checkpoint: string;
+  data: Dataset;
+  /** Rows of `data` (spread evenly) that everything is measured on. */
+  sample?: number;
+  /** Shuffles per field, and their seed. */
+  repeats?: number;
+  seed?: number;
+  threads?: number;
+}
+
+/** inspectModel, plus permutation importance and softmax gate usage measured by running `evalModel` (the run's eval.onnx) on `data`. */
+export async function inspectModelOnData(model: TrainedModel, evalModel: Uint8Array, o: DataInspectionOptions): Promise<Inspection> {
+  const x = inspectModel(model, o);
+  const spec = model.manifest.spec;
+  const rows = selectRows(o.data, sampleRows(o.data.rows, o.sample ?? FIELD_SAMPLE_ROWS));
+  const gates = softmaxGateValues(spec);
+  const extended = gates.length ? withFloatOutputs(evalModel, gates.map((g) => g.value)) : { bytes: evalModel };
+  const session = await openSession("bytes" in extended ? extended.bytes : evalModel, { device: "cpu", threads: o.threads ?? 1 });
+  try {
+    if (gates.length) x.gateUsage = "bytes" in extended ? await gateUsage(session, model.manifest, model, rows, gates) : { unavailable: `eval.onnx computes no ${extended.missing.join(", ")}; was the run compiled by another version of mssmc?` };
+    const unlabelled = spec.tasks.filter((t) => !rows.labels[t.name]).map((t) => t.name);
+    if (rows.rows === 0) x.importance = { unavailable: `${o.data.file} has no rows` };
+    else if (unlabelled.length) x.importance = { unavailable: `${o.data.file} has no labels for ${unlabelled.join(", ")}` };
+    else x.importance = await permutationImportance(spec, rows, (d) => predictDataset(session, model.manifest, model, d), { ...(o.repeats ? { repeats: o.repeats } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+  } finally {
+    await session.release();
+  }
+  return x;
 }
 
 const n = (x: number) => x.toLocaleString("en-US");
@@ -253,15 +310,42 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd());
 }
 
+/** The importance table: one row per field, per task its mean drop ± std over the repeats. */
+function formatImportance(imp: Inspection["importance"]): string[] {
+  if ("unavailable" in imp) return [`permutation importance: ${imp.unavailable}`];
+  const head = `permutation importance (${n(imp.rows)} rows of ${imp.file}, ${imp.repeats} shuffle(s) per field, seed ${imp.seed}): how much worse each task gets with the field shuffled, mean ± std`;
+  const base = `  unshuffled: ${imp.tasks.map((t, k) => `${t} ${imp.metrics[k]} ${imp.base[k]!.toFixed(4)}`).join(", ")}`;
+  const rows = [["field", ...imp.tasks.map((t, k) => `${t} ${imp.metrics[k] === "rmse" ? "rmse rise" : `${imp.metrics[k]} drop`}`)]];
+  imp.fields.forEach((f, i) => rows.push([f, ...imp.tasks.map((_t, k) => `${imp.drop[k]![i]!.toFixed(4)} ± ${imp.std[k]![i]!.toFixed(4)}`)]));
+  return [head, base, ...table(rows).map((l) => `  ${l}`)];
+}
+
+/** One table per softmax-gated stage: a row per consumer, its mean weight per source. */
+function formatGateUsage(usage: GateUsage[]): string[] {
+  const out: string[] = [];
+  for (const label of [...new Set(usage.map((u) => u.label))]) {
+    const here = usage.filter((u) => u.label === label);
+    const sources = [...new Set(here.flatMap((u) => u.sources))];
+    out.push(`${label}: softmax gate usage (mean weight per source over the rows)`);
+    out.push(...table([["reader", ...sources], ...here.map((u) => [u.consumer, ...sources.map((s) => (u.sources.includes(s) ? u.mean[u.sources.indexOf(s)]!.toFixed(3) : "-"))])]).map((l) => `  ${l}`));
+  }
+  return out;
+}
+
 /** The inspection as the text a user reads in a terminal. */
 export function formatInspection(x: Inspection): string {
   const out: string[] = [`model ${x.model} (checkpoint ${x.checkpoint})`, ""];
   const fs = x.fieldSelection;
   if ("unavailable" in fs) out.push(`field selection: ${fs.unavailable}`);
   else {
-    out.push(`field selection (mean FSCM mask w over ${n(fs.rows)} rows of ${fs.file}; 0 = field unused)`);
-    out.push(...table([["field", ...fs.groups], ...fs.fields.map((f, i) => [f, ...fs.strength[i]!.map((v) => v.toFixed(3))])]).map((l) => `  ${l}`));
+    const cut = fs.selected ? "; cut = the pruned export no longer reads it" : "";
+    out.push(`field selection (mean FSCM mask w over ${n(fs.rows)} rows of ${fs.file}; 0 = field unused${cut})`);
+    const cell = (i: number, j: number) => `${fs.strength[i]![j]!.toFixed(3)}${fs.selected ? (fs.selected[i]![j] ? "    " : " cut") : ""}`;
+    out.push(...table([["field", ...fs.groups], ...fs.fields.map((f, i) => [f, ...fs.groups.map((_g, j) => cell(i, j))])]).map((l) => `  ${l}`));
   }
+  out.push("", ...formatImportance(x.importance));
+  if (!("unavailable" in x.gateUsage)) out.push("", ...formatGateUsage(x.gateUsage));
+  else if (x.gateUsage.unavailable !== "the model has no softmax gates") out.push("", `softmax gate usage: ${x.gateUsage.unavailable}`);
   for (const s of x.stages) {
     out.push("", `${s.label}: ${s.connect}`);
     const rows = [["reader", "source", "open", "total", "open %", "expected L0"]];

@@ -1,12 +1,16 @@
 // `mssmc report`: one self-contained HTML page about a trained run: training and
-// validation curves per task from metrics.jsonl, a heatmap of field selection (fields x groups),
-// each stage's connections drawn with their open fraction, and the pruning summary.
+// validation curves per task from metrics.jsonl, a heatmap of field selection (fields x groups,
+// the selections the pruned export cuts outlined) next to one of permutation importance (fields x
+// tasks), the mean weights of softmax gates, each stage's connections drawn with their open
+// fraction, and the pruning summary.
 //
 // The page is static: inline CSS and SVG, no script, and a Content-Security-Policy that forbids
 // every fetch, so it reads the same offline, from file://, or as a mail attachment. Every piece of
 // text from the run (field, group and task names are user input) goes through `escapeHtml`.
 
 import type { EpochRecord } from "./train.js";
+import type { GateUsage } from "./gate-usage.js";
+import type { Importance } from "./importance.js";
 import type { Edge, FieldSelection, Inspection, StageState } from "./inspect.js";
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -109,28 +113,76 @@ function heat(v: number): string {
   return `rgb(${mix(247, 8)},${mix(251, 48)},${mix(255, 107)})`;
 }
 
-/** The field-selection heatmap: one row per field, one column per group, each cell its mean mask. */
-function heatmap(fs: FieldSelection): string {
-  const cell = { w: 86, h: 20 };
-  const left = Math.min(220, 12 + 7 * Math.max(...fs.fields.map((f) => f.length)));
+/** One cell of a matrix picture: its shade in [0, 1], its text, its tooltip and extra attributes. */
+interface MatrixCell {
+  shade: number;
+  text: string;
+  title: string;
+  /** Attributes of the cell's <g> (names fixed, values escaped here). */
+  data: Record<string, string>;
+  /** An extra class of the cell's <g>. */
+  mark?: string;
+}
+
+/** A matrix as an SVG heatmap: row heads on the left, column heads on top, one shaded cell each. */
+function matrixPicture(kind: string, label: string, rows: string[], cols: string[], cell: (i: number, j: number) => MatrixCell): string {
+  const size = { w: 86, h: 20 };
+  const left = Math.min(220, 12 + 7 * Math.max(...rows.map((f) => f.length)));
   const top = 34;
-  const W = left + cell.w * fs.groups.length + 10;
-  const H = top + cell.h * fs.fields.length + 10;
+  const W = left + size.w * cols.length + 10;
+  const H = top + size.h * rows.length + 10;
   const parts: string[] = [];
-  fs.groups.forEach((g, j) => parts.push(`<text class="colhead" x="${left + cell.w * j + cell.w / 2}" y="${top - 8}" text-anchor="middle">${esc(g)}</text>`));
-  fs.fields.forEach((f, i) => {
-    const y = top + cell.h * i;
+  cols.forEach((g, j) => parts.push(`<text class="colhead" x="${left + size.w * j + size.w / 2}" y="${top - 8}" text-anchor="middle">${esc(g)}</text>`));
+  rows.forEach((f, i) => {
+    const y = top + size.h * i;
     parts.push(`<text class="rowhead" x="${left - 6}" y="${y + 14}" text-anchor="end">${esc(f)}</text>`);
-    fs.groups.forEach((g, j) => {
-      const v = fs.strength[i]![j]!;
-      const x = left + cell.w * j;
+    cols.forEach((_g, j) => {
+      const c = cell(i, j);
+      const x = left + size.w * j;
+      const data = Object.entries(c.data).map(([k, v]) => ` data-${k}="${esc(v)}"`).join("");
       parts.push(
-        `<g class="cell" data-field="${esc(f)}" data-group="${esc(g)}"><rect x="${x}" y="${y}" width="${cell.w - 2}" height="${cell.h - 2}" fill="${heat(v)}"><title>${esc(`${f} in ${g}: ${v.toFixed(3)}`)}</title></rect>` +
-          `<text class="${v > 0.55 ? "light" : "dark"}" x="${x + cell.w / 2 - 1}" y="${y + 14}" text-anchor="middle">${v.toFixed(2)}</text></g>`,
+        `<g class="cell${c.mark ? ` ${c.mark}` : ""}"${data}><rect x="${x}" y="${y}" width="${size.w - 2}" height="${size.h - 2}" fill="${heat(c.shade)}"><title>${esc(c.title)}</title></rect>` +
+          `<text class="${c.shade > 0.55 ? "light" : "dark"}" x="${x + size.w / 2 - 1}" y="${y + 14}" text-anchor="middle">${esc(c.text)}</text></g>`,
       );
     });
   });
-  return `<svg class="heatmap" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="field selection">${parts.join("")}</svg>`;
+  return `<svg class="${kind}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(label)}">${parts.join("")}</svg>`;
+}
+
+/** The field-selection heatmap: one row per field, one column per group, each cell its mean mask; a selection the pruned export cuts is outlined. */
+function heatmap(fs: FieldSelection): string {
+  return matrixPicture("heatmap", "field selection", fs.fields, fs.groups, (i, j) => {
+    const [f, g, v] = [fs.fields[i]!, fs.groups[j]!, fs.strength[i]![j]!];
+    const cut = fs.selected ? !fs.selected[i]![j] : false;
+    return { shade: v, text: v.toFixed(2), title: `${f} in ${g}: ${v.toFixed(3)}${cut ? ", cut by pruning" : ""}`, data: { field: f, group: g }, ...(cut ? { mark: "cut" } : {}) };
+  });
+}
+
+/** The importance heatmap: one row per field, one column per task; shade: the drop relative to the task's largest. */
+function importancePicture(imp: Importance): string {
+  const largest = imp.tasks.map((_t, k) => Math.max(1e-12, ...imp.drop[k]!));
+  return matrixPicture("importance", "permutation importance", imp.fields, imp.tasks, (i, k) => {
+    const [f, t, d] = [imp.fields[i]!, imp.tasks[k]!, imp.drop[k]![i]!];
+    const spread = `${imp.min[k]![i]!.toFixed(4)} to ${imp.max[k]![i]!.toFixed(4)}`;
+    return { shade: Math.max(0, d) / largest[k]!, text: d.toFixed(3), title: `${f} for ${t}: ${imp.metrics[k]} ${imp.metrics[k] === "rmse" ? "rise" : "drop"} ${d.toFixed(4)} (${imp.repeats} shuffles: ${spread})`, data: { field: f, task: t } };
+  });
+}
+
+/** One heatmap per softmax-gated stage: a row per consumer, a column per source, each cell its mean weight. */
+function gateUsagePictures(usage: GateUsage[]): string {
+  return [...new Set(usage.map((u) => u.label))]
+    .map((label) => {
+      const here = usage.filter((u) => u.label === label);
+      const sources = [...new Set(here.flatMap((u) => u.sources))];
+      const picture = matrixPicture("gates", `${label}: softmax gate usage`, here.map((u) => u.consumer), sources, (i, j) => {
+        const u = here[i]!;
+        const s = u.sources.indexOf(sources[j]!);
+        const v = s >= 0 ? u.mean[s]! : 0;
+        return { shade: v, text: s >= 0 ? v.toFixed(2) : "-", title: s >= 0 ? `${u.consumer} reads ${sources[j]!} with mean weight ${v.toFixed(3)}` : `${u.consumer} does not read ${sources[j]!}`, data: { consumer: u.consumer, source: sources[j]! } };
+      });
+      return `<h3>${esc(label)}</h3>${picture}`;
+    })
+    .join("");
 }
 
 /** One stage's connections: sources on top, readers below, an edge per read with its open fraction. */
@@ -192,21 +244,40 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bott
 .meta,.note{color:#666}.charts{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;border:1px solid #eee;border-radius:6px;padding:4px}
 svg text{font-size:11px;fill:#333}svg .cell text.light{fill:#fff}svg .cell text.dark{fill:#222}svg .title{font-size:12px;font-weight:600}svg .tick,svg .legend{font-size:10px;fill:#555}
 .axis{stroke:#888}.grid{stroke:#eee}.series{fill:none;stroke-width:2}
-.heatmap rect{stroke:#fff}.heatmap .colhead{font-weight:600}
+.heatmap rect,.importance rect,.gates rect{stroke:#fff}.colhead{font-weight:600}.heatmap .cell.cut rect{stroke:#c33;stroke-width:2;stroke-dasharray:3,2}
+.side{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}.side figure{border:0}figcaption{font-weight:600;margin-bottom:4px}
 .edge{stroke:#1f4e99}.edge.closed{stroke:#c33;stroke-dasharray:3,3}.edgelabel{font-size:10px;paint-order:stroke;stroke:#fff;stroke-width:3px;fill:#123}.edgelabel.closed{fill:#c33}
-svg.stage,svg.heatmap{max-width:100%;height:auto}.box rect{fill:#f3f6fb;stroke:#6b7f99}.box.consumer rect{fill:#fff7e6;stroke:#b38000}
+svg.stage,svg.heatmap,svg.importance,svg.gates{max-width:100%;height:auto}.box rect{fill:#f3f6fb;stroke:#6b7f99}.box.consumer rect{fill:#fff7e6;stroke:#b38000}
 table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #ddd;padding:3px 10px;text-align:right}th:first-child,td:first-child{text-align:left}th{background:#f6f6f6}
 `;
+
+/** Field selection (what each group reads) and permutation importance (what each task uses), side by side. */
+function fieldsSection(x: Inspection): string {
+  const fs = x.fieldSelection;
+  const imp = x.importance;
+  const notes: string[] = [];
+  const figures: string[] = [];
+  if ("unavailable" in fs) notes.push(`Field selection: ${fs.unavailable}.`);
+  else {
+    const cut = fs.selected ? " Outlined red: a selection the pruned export cuts (the group reads the field as 0 for every example)." : "";
+    notes.push(`Field selection: the mean FSCM mask w = relu(tanh(g·e + b)) per field (rows) and group (columns) over ${fmt(fs.rows)} rows of ${fs.file}; 0 means the group ignores the field.${cut}`);
+    figures.push(`<figure><figcaption>field selection</figcaption>${heatmap(fs)}</figure>`);
+  }
+  if ("unavailable" in imp) notes.push(`Permutation importance: ${imp.unavailable}.`);
+  else {
+    notes.push(`Permutation importance: how much worse each task (columns) gets when one field's values are shuffled across ${fmt(imp.rows)} rows of ${imp.file} (AUC or accuracy drop, RMSE rise; mean of ${imp.repeats} shuffles, seed ${imp.seed}); shaded relative to the task's largest.`);
+    figures.push(`<figure><figcaption>permutation importance</figcaption>${importancePicture(imp)}</figure>`);
+  }
+  return `${notes.map((n) => `<p class="note">${esc(n)}</p>`).join("")}${figures.length ? `<div class="side">${figures.join("")}</div>` : ""}`;
+}
 
 /** The whole report page for a run: its inspection and its training history. */
 export function renderReport(x: Inspection, history: EpochRecord[], tasks: string[], title = `mssmc report: ${x.model}`): string {
   const body: string[] = [];
   body.push(`<h1>${esc(title)}</h1><p class="meta">model ${esc(x.model)}, checkpoint ${esc(x.checkpoint)}, ${history.length} epoch(s) in metrics.jsonl</p>`);
   body.push(`<h2>Training</h2>${trainingCharts(history, tasks)}`);
-  const fs = x.fieldSelection;
-  body.push(`<h2>Field selection</h2>`);
-  if ("unavailable" in fs) body.push(`<p class="note">${esc(fs.unavailable)}</p>`);
-  else body.push(`<p class="note">Mean FSCM mask w = relu(tanh(g·e + b)) per field (rows) and group (columns) over ${fmt(fs.rows)} rows of ${esc(fs.file)}; 0 means the group ignores the field.</p>${heatmap(fs)}`);
+  body.push(`<h2>Field selection and importance</h2>`, fieldsSection(x));
+  if (!("unavailable" in x.gateUsage)) body.push(`<h2>Softmax gate usage</h2><p class="note">Mean weight g = softmax(q W + b) each reader (rows) gives each source (columns) over the rows; each row sums to 1.</p>${gateUsagePictures(x.gateUsage)}`);
   body.push(`<h2>Connections</h2><p class="note">Edge thickness and opacity: the fraction of its L0 gates still open (deterministic gate &gt; 0); label: open/total; red dashed: every gate closed.</p>`);
   for (const s of x.stages) {
     const gated = s.edges.filter((e) => e.gated);

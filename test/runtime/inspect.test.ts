@@ -164,10 +164,10 @@ describe("mssmc inspect", () => {
     expect(r.stderr).toContain(": 400 rows");
     expect(r.status).toBe(0);
     const x = JSON.parse(r.stdout);
-    expect(Object.keys(x)).toEqual(["model", "checkpoint", "fieldSelection", "stages", "gates", "trained", "pruning"]);
+    expect(Object.keys(x)).toEqual(["model", "checkpoint", "fieldSelection", "importance", "gateUsage", "stages", "gates", "trained", "pruning"]);
     expect(x.model).toBe("gated");
     expect(x.checkpoint).toBe("best");
-    expect(Object.keys(x.fieldSelection)).toEqual(["file", "rows", "fields", "groups", "strength"]);
+    expect(Object.keys(x.fieldSelection)).toEqual(["file", "rows", "fields", "groups", "strength", "selected"]);
     expect([x.fieldSelection.rows, x.fieldSelection.fields, x.fieldSelection.groups]).toEqual([400, ["x", "c"], ["y", "r"]]);
     expect(x.stages.map((s: { label: string; connect: string; consumers: string[]; sources: string[] }) => [s.label, s.connect, s.consumers, s.sources])).toEqual([
       ["level 1", "cssm(cell)", ["y", "r"], ["input/y", "input/r"]],
