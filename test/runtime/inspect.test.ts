@@ -12,7 +12,10 @@ import { loadSpec } from "../../compiler/load/load.js";
 import { checkpointPath, decodeCheckpoint, encodeCheckpoint, loadTrainedModel } from "../../runtime/checkpoint.js";
 import { loadTrainingData } from "../../runtime/data/dataset.js";
 import { exportModel } from "../../runtime/export.js";
-import { expectedL0, formatInspection, inspectModel, sampleRows, type FieldSelection, type Pruning } from "../../runtime/inspect.js";
+import { expectedL0, formatInspection, inspectModel, inspectModelOnData, sampleRows, type FieldSelection, type Pruning } from "../../runtime/inspect.js";
+import type { GateUsage } from "../../runtime/gate-usage.js";
+import type { Importance } from "../../runtime/importance.js";
+import { withFloatOutputs } from "../../compiler/index.js";
 import type { EmbeddingTable, TrainedModel } from "../../runtime/trained-model.js";
 import { smallCsv, tempDir, writeTemp } from "./helpers.js";
 
@@ -148,6 +151,80 @@ describe("inspectModel", () => {
   });
 });
 
+/** MMoE on the small data: 3 shared experts, each task's tower reads a softmax mixture of them. */
+const MMOE = `fields {
+  x numeric
+  c categorical(dim: 4)
+}
+tasks {
+  y binary(label: y)
+  r regression(label: r)
+}
+model mmoe {
+  groups shared
+  level 1 { experts: 3 x mlp[4] relu }
+  towers { tower: mlp[4] relu, connect: softmax_gate }
+}
+`;
+
+describe("inspectModelOnData", () => {
+  it("says which field each group still reads exactly as the pruned export cuts it", async () => {
+    const { model, data } = await gatedModel();
+    // Paper's form (b = 0) with y's g zero on c: w = relu(tanh(0)) = 0 for every example, so the export cuts c from y.
+    model.manifest.spec.gates = { ...model.manifest.spec.gates, select_offset: 0 };
+    model.params.get("select/y/g")!.fill(0, 8, 12);
+    const x = inspectModel(model, { checkpoint: "best", data });
+    const fs = x.fieldSelection as FieldSelection;
+    expect((x.pruning as Pruning).selections).toEqual([{ field: "c", group: "y" }]);
+    expect(fs.selected).toEqual([
+      [true, true],
+      [false, true],
+    ]);
+    expect(fs.strength[1]![0]).toBe(0);
+    expect(formatInspection(x)).toMatch(/\n  c +0\.000 cut +0\.\d{3}\s*\n/);
+    // Without an export there is nothing to say which field survives.
+    model.preprocessing = { ...model.preprocessing, fields: {} };
+    expect((inspectModel(model, { checkpoint: "best", data }).fieldSelection as FieldSelection).selected).toBeUndefined();
+  });
+
+  it("measures permutation importance on the sampled rows and reports the softmax gates' mean weights from eval.onnx", async () => {
+    const spec = loadSpec(writeTemp("mmoe.mssm", MMOE)).spec!;
+    const loaded = await loadTrainingData(spec, writeTemp("small.csv", smallCsv(300)), {});
+    const artifact = compileSpec(spec);
+    const params = new Map<string, Float32Array>();
+    for (const p of artifact.manifest.params) params.set(p.name, initialValue({ value: { name: p.name, dtype: p.dtype, shape: p.shape }, init: p.init, group: p.group, doc: p.doc }, 3) as Float32Array);
+    // y's gate ignores its query (W = 0) and has logits b = (0, ln 2, ln 5): g = (1, 2, 5) / 8 for every row.
+    params.get("towers/y/gate/weight")!.fill(0);
+    params.get("towers/y/gate/bias")!.set([0, Math.log(2), Math.log(5)]);
+    const tables = new Map<string, EmbeddingTable>([["c", { rows: 5, dim: 4, data: Float32Array.from({ length: 20 }, (_v, i) => Math.sin(i)) }]]);
+    const model: TrainedModel = { manifest: artifact.manifest, params, tables, preprocessing: loaded.preprocessing };
+    const x = await inspectModelOnData(model, artifact.files["eval.onnx"], { checkpoint: "best", data: loaded.train, sample: 100, repeats: 2, seed: 9 });
+    const usage = x.gateUsage as GateUsage[];
+    expect(usage.map((u) => [u.label, u.consumer, u.sources])).toEqual([
+      ["towers", "y", ["shared/expert0", "shared/expert1", "shared/expert2"]],
+      ["towers", "r", ["shared/expert0", "shared/expert1", "shared/expert2"]],
+    ]);
+    expect(usage[0]!.mean[0]).toBeCloseTo(1 / 8, 6);
+    expect(usage[0]!.mean[1]).toBeCloseTo(2 / 8, 6);
+    expect(usage[0]!.mean[2]).toBeCloseTo(5 / 8, 6);
+    expect(usage[1]!.mean.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(usage[1]!.mean.every((v) => v > 0 && v < 1)).toBe(true);
+    const imp = x.importance as Importance;
+    expect([imp.rows, imp.repeats, imp.seed, imp.tasks, imp.fields, imp.metrics]).toEqual([100, 2, 9, ["y", "r"], ["x", "c"], ["auc", "rmse"]]);
+    for (const row of [...imp.drop, ...imp.std]) for (const v of row) expect(Number.isFinite(v)).toBe(true);
+    const text = formatInspection(x);
+    expect(text).toContain("permutation importance (100 rows of");
+    expect(text).toMatch(/towers: softmax gate usage \(mean weight per source over the rows\)\n  reader  shared\/expert0  shared\/expert1  shared\/expert2\n  y +0\.125 +0\.250 +0\.625\n/);
+    // The same rows without labels: importance says why not; the gates are still measured.
+    const unlabelled = await inspectModelOnData(model, artifact.files["eval.onnx"], { checkpoint: "best", data: { ...loaded.train, labels: {} }, sample: 100 });
+    expect(unlabelled.importance).toEqual({ unavailable: `${loaded.train.file} has no labels for y, r` });
+    expect(unlabelled.gateUsage).toEqual(usage);
+    // A model without softmax gates says so; an eval graph without the gate's value names what it lacks.
+    expect(inspectModel(model, { checkpoint: "best" }).gateUsage).toEqual({ unavailable: "pass --data CSV to measure the softmax gates' weights" });
+    expect(withFloatOutputs(artifact.files["eval.onnx"], ["towers/y/gate/probs", "nothing/probs"])).toEqual({ missing: ["nothing/probs"] });
+  });
+});
+
 describe("mssmc inspect", () => {
   it("reads a trained run (or its checkpoint file) and reports, as JSON, the gates closed by hand and the export's savings", () => {
     const spec = writeTemp("gated.mssm", SPEC);
@@ -175,6 +252,17 @@ describe("mssmc inspect", () => {
     ]);
     expect(Object.keys(x.stages[0].edges[0])).toEqual(["consumer", "source", "gated", "open", "total", "expectedL0"]);
     expect(x.stages[0].edges[1]).toMatchObject({ consumer: "y", source: "input/r", gated: true, open: 0, total: 8 });
+    // The trained masks (b = 1) close no selection; importance per task and field on the 400 labelled rows.
+    expect(x.fieldSelection.selected).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+    expect(Object.keys(x.importance)).toEqual(["file", "rows", "repeats", "seed", "tasks", "fields", "metrics", "base", "drop", "std", "min", "max"]);
+    expect([x.importance.rows, x.importance.repeats, x.importance.seed, x.importance.tasks, x.importance.fields]).toEqual([400, 3, 1, ["y", "r"], ["x", "c"]]);
+    for (const key of ["drop", "std", "min", "max"]) expect(x.importance[key].map((row: number[]) => row.length)).toEqual([2, 2]);
+    expect(x.gateUsage).toEqual({ unavailable: "the model has no softmax gates" });
+    const again = JSON.parse(run("inspect", runDir, "--data", data, "--format", "json", "--repeats", "2", "--seed", "5", "--sample", "100").stdout);
+    expect([again.importance.rows, again.importance.repeats, again.importance.seed]).toEqual([100, 2, 5]);
 
     const model = loadTrainedModel(runDir, "best");
     const pruned = exportModel(model);

@@ -12,7 +12,7 @@ import { compileSpec } from "../../compiler/compile.js";
 import { initialValue } from "../../compiler/ir/init.js";
 import { loadSpec } from "../../compiler/load/load.js";
 import { loadTrainingData } from "../../runtime/data/dataset.js";
-import { inspectModel, type Inspection } from "../../runtime/inspect.js";
+import { inspectModel, type FieldSelection, type Inspection } from "../../runtime/inspect.js";
 import { escapeHtml, parseMetrics, renderReport } from "../../runtime/report.js";
 import type { EpochRecord } from "../../runtime/train.js";
 import type { EmbeddingTable, TrainedModel } from "../../runtime/trained-model.js";
@@ -82,6 +82,33 @@ describe("renderReport", () => {
     expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
     // Deterministic: the same inputs give the same page.
     expect(renderReport(x, HISTORY, ["y", "r"])).toBe(html);
+  });
+
+  it("shows field selection (cut selections outlined) next to permutation importance, and the softmax gates' usage", async () => {
+    const x = await inspection();
+    const fs = x.fieldSelection as FieldSelection;
+    fs.selected = [
+      [true, false],
+      [true, true],
+    ];
+    const drop = [
+      [0.2, 0.01],
+      [0.05, 0.3],
+    ];
+    x.importance = { file: "t.csv", rows: 100, repeats: 3, seed: 1, tasks: ["y", GROUP], fields: [FIELD, "c"], metrics: ["auc", "rmse"], base: [0.9, 1], drop, std: drop, min: drop, max: drop };
+    x.gateUsage = [{ label: "towers", consumer: "y", sources: ["e0", "e1"], mean: [0.25, 0.75] }];
+    const html = renderReport(x, HISTORY, ["y", "r"]);
+    expect(html).not.toContain("<r>");
+    const side = html.slice(html.indexOf('<div class="side">'));
+    expect(side.indexOf('<svg class="heatmap"')).toBeGreaterThan(0);
+    expect(side.indexOf('<svg class="importance"')).toBeGreaterThan(side.indexOf('<svg class="heatmap"'));
+    expect(html.match(/<g class="cell cut"/g)).toHaveLength(1);
+    expect(html).toContain(`<g class="cell cut" data-field="${escapeHtml(FIELD)}" data-group="${escapeHtml(GROUP)}">`);
+    expect(html).toContain(`<g class="cell" data-field="c" data-task="${escapeHtml(GROUP)}">`);
+    expect(html).toContain(">0.300</text>");
+    expect(html).toContain('<svg class="gates"');
+    expect(html).toContain('<g class="cell" data-consumer="y" data-source="e1">');
+    expect(html).toContain(">0.75</text>");
   });
 
   it("reads metrics.jsonl, skipping a torn last line", () => {
