@@ -1,12 +1,19 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { IR_VERSION_FOR_OPSET, compileSpec, loadSpec, sourceLocator } from "../compiler/index.js";
+import { IR_VERSION_FOR_OPSET, compileSpec, loadSpec, sourceLocator, type TargetName } from "../compiler/index.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
+import { assertDeviceAvailable } from "../runtime/device.js";
+import { formatPlacement, modelPlacement } from "../runtime/placement.js";
 import { formatText, useColor } from "./report.js";
+import { reportUserErrors } from "./user-errors.js";
 
 export interface CompileCommandOptions {
   out: string;
   opset: number;
+  /** The device the graphs are compiled for (default cpu). */
+  device?: TargetName;
+  /** After writing, report where onnxruntime places each graph's nodes on the device. */
+  placement?: boolean;
 }
 
 /** The opsets the emitter supports, for the usage message. */
@@ -14,8 +21,16 @@ export const OPSETS = Object.keys(IR_VERSION_FOR_OPSET).map(Number);
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
-/** `mssmc compile SPEC -o DIR`: checks the spec and writes manifest.json, train.onnx and eval.onnx. */
-export function runCompile(path: string, options: CompileCommandOptions): number {
+/** `mssmc compile SPEC -o DIR [--device D] [--placement]`: checks the spec and writes manifest.json, train.onnx and eval.onnx, compiled for the device. */
+export function runCompile(path: string, options: CompileCommandOptions): Promise<number> {
+  return reportUserErrors(async () => compile(path, options));
+}
+
+/** The compilation of `runCompile`, whose user errors it reports. */
+function compile(path: string, options: CompileCommandOptions): number {
+  const device = options.device ?? "cpu";
+  // The placement needs the device; a missing one is said before anything is written.
+  if (options.placement) assertDeviceAvailable(device);
   const result = loadSpec(path);
   if (result.diagnostics.length) process.stderr.write(formatText(result.diagnostics, result.files, useColor(process.stderr)) + "\n");
   if (result.library) {
@@ -23,7 +38,7 @@ export function runCompile(path: string, options: CompileCommandOptions): number
     return 1;
   }
   if (!result.spec) return 1;
-  const artifact = compileSpec(result.spec, { opset: options.opset, locate: sourceLocator(result.map, result.files) });
+  const artifact = compileSpec(result.spec, { opset: options.opset, locate: sourceLocator(result.map, result.files), ...(options.device ? { target: options.device } : {}) });
   mkdirSync(options.out, { recursive: true });
   for (const [name, data] of Object.entries(artifact.files)) writeFileAtomic(join(options.out, name), data);
   const s = artifact.manifest.summary;
@@ -33,5 +48,9 @@ export function runCompile(path: string, options: CompileCommandOptions): number
       `wrote ${join(options.out, "manifest.json")}, train.onnx (${artifact.train.nodes.length} nodes, ${kib(artifact.files["train.onnx"].length)}), ` +
       `eval.onnx (${artifact.eval.nodes.length} nodes, ${kib(artifact.files["eval.onnx"].length)})\n`,
   );
+  if (options.placement) {
+    process.stdout.write(`placement on ${device} (onnxruntime's session log; nodes on the CPU and copies between devices listed):\n`);
+    for (const file of ["train.onnx", "eval.onnx"]) process.stdout.write(formatPlacement(file, modelPlacement(join(options.out, file), device)).join("\n") + "\n");
+  }
   return 0;
 }

@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { compilerVersion } from "../base/package-root.js";
 import { InvariantError } from "../base/source/diagnostic.js";
+import { DEVICES, type Device } from "../runtime/device.js";
 import { runCheck } from "./check.js";
 import { OPSETS, runCompile } from "./compile.js";
 import { runFmt } from "./fmt.js";
@@ -62,8 +63,10 @@ program
   .argument("<spec>", ".mssm or .json spec file")
   .requiredOption("-o, --out <dir>", "the artifact folder to write")
   .addOption(new Option("--opset <n>", "ONNX opset of the default domain").choices(OPSETS.map(String)).default("17"))
-  .action((spec: string, opts: { out: string; opset: string }) => {
-    exitCode = runCompile(spec, { out: opts.out, opset: Number(opts.opset) });
+  .addOption(new Option("--device <device>", "the device the graphs are compiled for (webgpu: wide nodes narrowed to its limits)").choices(DEVICES).default("cpu"))
+  .option("--placement", "open each graph on --device and list the nodes onnxruntime runs on the CPU and the copies between devices")
+  .action(async (spec: string, opts: { out: string; opset: string; device: Device; placement?: boolean }) => {
+    exitCode = await runCompile(spec, { out: opts.out, opset: Number(opts.opset), device: opts.device, placement: !!opts.placement });
   });
 
 /** Parses a command-line number, or fails as a usage error. */
@@ -79,7 +82,7 @@ function numberOption(kind: "integer" | "positive integer" | "number" | "non-neg
   };
 }
 
-const deviceOption = () => new Option("--device <device>", "where onnxruntime runs").choices(["cpu", "cuda"]).default("cpu");
+const deviceOption = () => new Option("--device <device>", "where onnxruntime runs").choices(DEVICES).default("cpu");
 const threadsOption = () => new Option("--threads <n>", "onnxruntime intra-op threads (0: onnxruntime chooses; a fixed number keeps runs bit-reproducible)").argParser(numberOption("integer")).default(1);
 
 program
@@ -104,6 +107,7 @@ program
   .option("--skip-bad-rows", "skip and count rows that cannot be read instead of stopping at the first")
   .option("--resume", "continue the run in --out from its last checkpoint")
   .option("--force", "train afresh even if --out already holds a run, replacing it")
+  .option("--no-prune-during-training", "never freeze closed L0 gates during training (sets train.prune_during_training: false)")
   .addOption(new Option("--stop-at-step <n>", "stop after this many steps in all (then --resume)").argParser(numberOption("positive integer")).hideHelp())
   .action(async (spec: string, opts: Omit<TrainCommandOptions, "skipBadRows" | "resume" | "force"> & { skipBadRows?: boolean; resume?: boolean; force?: boolean }) => {
     exitCode = await runTrain(spec, { ...opts, skipBadRows: !!opts.skipBadRows, resume: !!opts.resume, force: !!opts.force });
@@ -144,7 +148,7 @@ program
   .addOption(threadsOption())
   .addOption(deviceOption())
   .option("--skip-bad-rows", "skip and count rows that cannot be read")
-  .action(async (run: string, opts: { data: string; format: "text" | "json"; checkpoint: "best" | "last"; threads: number; device: "cpu" | "cuda"; skipBadRows?: boolean }) => {
+  .action(async (run: string, opts: { data: string; format: "text" | "json"; checkpoint: "best" | "last"; threads: number; device: Device; skipBadRows?: boolean }) => {
     exitCode = await runEval(run, { ...opts, skipBadRows: !!opts.skipBadRows });
   });
 
@@ -158,7 +162,7 @@ program
   .addOption(threadsOption())
   .addOption(deviceOption())
   .option("--skip-bad-rows", "skip and count rows that cannot be read (they get no score row)")
-  .action(async (run: string, opts: { data: string; output?: string; checkpoint: "best" | "last"; threads: number; device: "cpu" | "cuda"; skipBadRows?: boolean }) => {
+  .action(async (run: string, opts: { data: string; output?: string; checkpoint: "best" | "last"; threads: number; device: Device; skipBadRows?: boolean }) => {
     exitCode = await runPredict(run, { ...opts, skipBadRows: !!opts.skipBadRows });
   });
 

@@ -5,7 +5,7 @@ import { readRunManifest } from "../runtime/checkpoint.js";
 import { assertTrainable, formatLoadReport, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { UserError } from "../base/user-error.js";
 import { holdsRun, lockRunFolder } from "../runtime/run-folder.js";
-import { assertCudaAvailable, type Device } from "../runtime/session.js";
+import { assertDeviceAvailable, type Device } from "../runtime/device.js";
 import { train } from "../runtime/train.js";
 import { formatText, useColor } from "./report.js";
 import { reportUserErrors } from "./user-errors.js";
@@ -56,7 +56,7 @@ export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" 
 export function runTrain(path: string, o: TrainCommandOptions): Promise<number> {
   return reportUserErrors(async () => {
     // Before anything is read or written: a run folder must not be left half made for a missing GPU.
-    if (o.device === "cuda") assertCudaAvailable();
+    assertDeviceAvailable(o.device);
     const loaded = loadSpec(path);
     if (loaded.diagnostics.length) process.stderr.write(formatText(loaded.diagnostics, loaded.files, useColor(process.stderr)) + "\n");
     if (loaded.library) {
@@ -65,7 +65,7 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
     }
     if (!loaded.spec) return 1;
     const spec = withOverrides(loaded.spec, o);
-    const artifact = compileSpec(spec, { locate: sourceLocator(loaded.map, loaded.files) });
+    const artifact = compileSpec(spec, { locate: sourceLocator(loaded.map, loaded.files), target: o.device });
     if (o.valid !== undefined && o.validFraction !== undefined) throw new UserError("give either --valid FILE or --valid-fraction F, not both.", "bad-option");
     if (o.resume && o.force) throw new UserError("give either --resume (continue the run) or --force (replace it), not both.", "bad-option");
     if (o.resume && !existsSync(o.out)) throw new UserError(`--resume: ${o.out} holds no run to resume (no such folder).`, "missing-checkpoint");

@@ -16,6 +16,8 @@ import type { Locate } from "./lower/context.js";
 import { planLowering } from "./lower/plan.js";
 import { summarizeGraph } from "./lower/summary.js";
 import { DEFAULT_OPSET, emitModel, IR_VERSION_FOR_OPSET } from "./onnx/emit.js";
+import { narrowWideNodes } from "./onnx/narrow-wide-nodes.js";
+import { TARGETS, type TargetName } from "./onnx/target.js";
 import { compilerVersion } from "../base/package-root.js";
 import { canonicalOrder } from "./load/canonical-order.js";
 import type { Spec } from "./load/types.js";
@@ -34,6 +36,8 @@ export interface Artifact {
 export interface CompileOptions {
   opset?: number;
   locate?: Locate;
+  /** The device the graphs will run on; its limits shape the emitted nodes (default "cpu", which has none). */
+  target?: TargetName;
 }
 
 /** The canonical hash of a spec: equal specs, equal hashes, whatever their source text. */
@@ -73,8 +77,11 @@ export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact 
   const step = { ...built, graph: optimizeGraph(built.graph) };
   const plan = planLowering(spec);
 
-  const trainBytes = emitModel(step.graph, { opset, params: "inputs" });
-  const evalBytes = emitModel(evalGraph, { opset, params: "inputs" });
+  const target = TARGETS[options.target ?? "cpu"];
+  const trainGraph = narrowWideNodes(step.graph, target);
+  const evalEmitted = narrowWideNodes(evalGraph, target);
+  const trainBytes = emitModel(trainGraph, { opset, params: "inputs" });
+  const evalBytes = emitModel(evalEmitted, { opset, params: "inputs" });
 
   const manifest: Manifest = {
     format: ARTIFACT_FORMAT,
@@ -105,8 +112,8 @@ export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact 
   return {
     manifest,
     files: { "manifest.json": JSON.stringify(manifest, null, 2) + "\n", "train.onnx": trainBytes, "eval.onnx": evalBytes },
-    train: step.graph,
-    eval: evalGraph,
+    train: trainGraph,
+    eval: evalEmitted,
   };
 }
 

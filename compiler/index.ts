@@ -17,6 +17,7 @@ export * from "./load/types.js";
 export { compileSpec, specHash, type Artifact, type CompileOptions } from "./compile.js";
 export { sourceLocator } from "./lower/locate.js";
 export { DEFAULT_OPSET, IR_VERSION_FOR_OPSET } from "./onnx/emit.js";
+export { TARGET_NAMES, TARGETS, type Target, type TargetName } from "./onnx/target.js";
 
 // Exporting a trained model (the inference graph, gates folded, pruned) and describing its structure.
 export { exportInferenceModel, type ClosedSelection, type ExportOptions, type ExportPruning, type ExportResult } from "./export/export-model.js";
