@@ -17,6 +17,7 @@ import { registerDefinition } from "./definition.js";
 import { Checker } from "./diagnostics.js";
 import { openDocuments } from "./documents.js";
 import { registerFormatting } from "./formatting.js";
+import { validFrames } from "./framing.js";
 import { registerHover } from "./hover.js";
 import { registerOutline } from "./outline.js";
 import { registerReferences } from "./references.js";
@@ -40,7 +41,8 @@ const CAPABILITIES: ServerCapabilities = {
 
 /** Serves the language server protocol on the given streams until the client says exit. */
 export function startLanguageServer(input: Readable, output: Writable): Connection {
-  const connection = createConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+  const framed = input.pipe(validFrames((reason) => process.stderr.write(`mssmc lsp: dropped ${reason}\n`)));
+  const connection = createConnection(new StreamMessageReader(framed), new StreamMessageWriter(output));
   const documents = openDocuments(new TextDocuments(TextDocument));
   const s: Services = { connection, documents, index: new WorkspaceIndex(documents) };
   const checker = new Checker(s);
