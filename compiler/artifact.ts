@@ -82,6 +82,12 @@ export const numericVectorParam = (field: string): string => `fields/${field}/ve
 export const selectionVectorParam = (group: string): string => `select/${group}/g`;
 /** A group's FSCM mask w [batch, fields] in the eval graph. */
 export const selectionMaskValue = (group: string): string => `select/${group}/mask`;
+/** A group's field-selected input E_j [batch, D] in the eval graph. */
+export const selectionOutputValue = (group: string): string => `select/${group}/out`;
+/** The learned offsets b [n] of a group's field masks (select_fields: learned_offset). */
+export const selectionOffsetParam = (group: string): string => `select/${group}/offset`;
+/** The gate group of a group's field gates, one L0 gate per field (select_fields: l0, l0_tanh). */
+export const selectionGateGroup = (group: string): string => `select/${group}/gates/fields`;
 /** The log α param of a gate group. */
 export const logAlphaParam = (gateGroup: string): string => `${gateGroup}/log_alpha`;
 /** One group's learning rate (a scalar). */

@@ -152,9 +152,11 @@ export interface ModelTasks {
   span: Span;
 }
 
-/** `select fields per group`: field-level sparse selection (FSCM) for every group. */
+/** `select fields per group(form: l0)`: field-level sparse selection (FSCM) for every group. */
 export interface SelectEntry {
   kind: "select";
+  /** `undefined` when written without parentheses. */
+  args: Arg[] | undefined;
   span: Span;
 }
 

@@ -143,12 +143,20 @@ class MssmParser extends CstParser {
     });
   });
 
-  // selectEntry := "select" "fields" "per" "group"
+  // selectEntry := "select" "fields" "per" "group" ("(" (arg ("," arg)* ","?)? ")")?
   selectEntry = this.RULE("selectEntry", () => {
     this.CONSUME(T.Select);
     this.CONSUME(T.Fields);
     this.CONSUME(T.Per);
     this.CONSUME(T.Group);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.MANY(() => {
+        this.SUBRULE(this.arg);
+        this.OPTION2(() => this.CONSUME(T.Comma));
+      });
+      this.CONSUME(T.RParen);
+    });
   });
 
   // levelBlock := "level" NUMBER "{" (levelEntry sep?)* "}"

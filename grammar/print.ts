@@ -81,9 +81,13 @@ function printValue(v: A.Value): string {
 }
 
 function printType(t: A.TypeExpr): string {
-  if (!t.args) return t.name.text;
-  const args = t.args.map((a) => (a.key ? `${printName(a.key)}: ` : "") + printValue(need(a.value)));
-  return `${t.name.text}(${args.join(", ")})`;
+  return t.name.text + printArgs(t.args);
+}
+
+/** `(key: value, ...)`, or nothing when written without parentheses. */
+function printArgs(args: A.Arg[] | undefined): string {
+  if (!args) return "";
+  return `(${args.map((a) => (a.key ? `${printName(a.key)}: ` : "") + printValue(need(a.value))).join(", ")})`;
 }
 
 function printMlp(m: A.MlpSpec): string {
@@ -266,7 +270,7 @@ function modelEntry(src: Source, e: A.ModelEntry): Entry {
   switch (e.kind) {
     case "groups": return leaf(src, e.span, `groups ${e.names.map((n) => printName(n)).join(", ")}`);
     case "model-tasks": return leaf(src, e.span, `tasks ${e.names.map((n) => printName(n)).join(", ")}`);
-    case "select": return leaf(src, e.span, "select fields per group");
+    case "select": return leaf(src, e.span, `select fields per group${printArgs(e.args)}`);
     case "level": return block(src, e.span, `level ${need(e.index).raw}`, e.entries.map((x) => levelEntry(src, x)), true);
     case "towers": return block(src, e.span, "towers", e.entries.map((x) => towerEntry(src, x)), true);
     case "section": {

@@ -104,12 +104,17 @@ function value(n: CstNode | undefined): A.Value | undefined {
   return typeExpr(node(n, "typeExpr"));
 }
 
+/** The `(key: value, ...)` of a node that may have them; `undefined` without parentheses. */
+function argsOf(n: CstNode): A.Arg[] | undefined {
+  return token(n, "LParen")
+    ? nodes(n, "arg").map((a): A.Arg => ({ kind: "arg", key: nameOf(node(a, "name")), value: value(node(a, "value")), span: spanOf(a) }))
+    : undefined;
+}
+
 function typeExpr(n: CstNode | undefined): A.TypeExpr | undefined {
   const id = n && token(n, "Identifier");
   if (!n || !id) return undefined;
-  const args = token(n, "LParen")
-    ? nodes(n, "arg").map((a): A.Arg => ({ kind: "arg", key: nameOf(node(a, "name")), value: value(node(a, "value")), span: spanOf(a) }))
-    : undefined;
+  const args = argsOf(n);
   return { kind: "type", name: { kind: "name", text: id.image, quoted: false, span: tokenSpan(id) }, args, span: spanOf(n) };
 }
 
@@ -174,7 +179,7 @@ function modelEntry(n: CstNode): A.ModelEntry | undefined {
   switch (key) {
     case "groupsEntry": return { kind: "groups", names: names(node(c, "nameList")), span };
     case "modelTasks": return { kind: "model-tasks", names: names(node(c, "nameList")), span };
-    case "selectEntry": return { kind: "select", span };
+    case "selectEntry": return { kind: "select", args: argsOf(c), span };
     case "levelBlock": {
       const idx = token(c, "NumberLiteral");
       const entries = nodes(c, "levelEntry").map(levelEntry).filter((e) => !!e);

@@ -2,9 +2,9 @@
 // unless told not to (prune.ts), emitted as ONNX with the trained values as initializers; plus
 // what the pruning removed in the model's own terms: fields and closed FSCM selections.
 
-import { fieldEmbeddingValue, selectionMaskValue } from "../artifact.js";
+import { fieldEmbeddingValue, selectionMaskValue, selectionOutputValue } from "../artifact.js";
 import type { Graph } from "../ir/graph.js";
-import type { Spec } from "../load/types.js";
+import { selectForm, type Spec } from "../load/types.js";
 import { planLowering } from "../lower/plan.js";
 import { summarizeGraph } from "../lower/summary.js";
 import { DEFAULT_OPSET, emitModel } from "../onnx/emit.js";
@@ -20,7 +20,7 @@ export interface ExportOptions {
   prune?: boolean;
 }
 
-/** A field a group never reads: FSCM's w = relu(tanh(g · e + b)) is 0 for every example (for a categorical field: on every row of its table). */
+/** A field a group never reads: its FSCM mask is 0 for every example (a closed field gate; for a tanh mask of a categorical field: on every row of its table). */
 export interface ClosedSelection {
   field: string;
   group: string;
@@ -59,7 +59,17 @@ export interface ExportResult {
  */
 function removedFields(spec: Spec, pruned: Pruned): { fields: string[]; selections: ClosedSelection[] } {
   const computed = new Set(pruned.graph.nodes.flatMap((n) => n.outputs.map((o) => o.name)));
+  // A field gate (forms l0 and l0_tanh) is not a [batch, fields] mask: its field is closed when
+  // every column the group reads of it is 0.
+  const form = selectForm(spec);
+  const gated = form === "l0" || form === "l0_tanh";
+  const columnsClosed = (group: string, field: number): boolean => {
+    const out = pruned.constantColumns(selectionOutputValue(group));
+    const from = spec.fields.slice(0, field).reduce((a, f) => a + f.dim, 0);
+    return out !== undefined && out.slice(from, from + spec.fields[field]!.dim).every((v) => v === 0);
+  };
   const selections = planLowering(spec).selected.flatMap((group) => {
+    if (gated) return spec.fields.filter((_f, i) => columnsClosed(group, i)).map((f) => ({ field: f.name, group }));
     const mask = pruned.constantColumns(selectionMaskValue(group));
     return mask?.length === spec.fields.length ? spec.fields.filter((_f, i) => mask[i] === 0).map((f) => ({ field: f.name, group })) : [];
   });

@@ -1,10 +1,16 @@
-import type { Connection, Field, Optimizer, OptimizerKind, Spec, Task } from "./types.js";
+import type { Connection, Field, Optimizer, OptimizerKind, SelectFields, SelectForm, Spec, Task } from "./types.js";
 
 // Fills every default of a schema-valid canonical spec, so the checker and compiler never ask
 // "was this set?". The same defaults are annotated in specs/mssm.schema.json (a test keeps the two
 // in agreement) and listed in specs/language.md.
 
 export const DEFAULT_DIM = 8;
+
+/**
+ * The form `select fields per group` means when it names none (compiler/load/to-json.ts writes
+ * it). Switching the default is this one line; the zoo's canonical JSON then names the new form.
+ */
+export const DEFAULT_SELECT_FORM: SelectForm = "tanh";
 export const DEFAULT_GATES = { beta: 2 / 3, gamma: -0.1, zeta: 1.1, init_drop: 0.5, select_offset: 1 } as const;
 
 /** Each optimizer's settings when the spec leaves them unset. */
@@ -55,7 +61,7 @@ export function normalize(input: Record<string, unknown>): Spec {
     fields: s.fields.map(normalizeField),
     tasks: s.tasks.map(normalizeTask),
     groups: (s.groups as string[] | undefined) ?? [],
-    select_fields: (s.select_fields as boolean | undefined) ?? false,
+    select_fields: (s.select_fields as SelectFields | undefined) ?? false,
     levels: (s.levels ?? []).map((l) => ({
       experts: Object.fromEntries(
         Object.entries((l.experts ?? {}) as Record<string, Loose<Spec["levels"][number]["experts"][string]>>).map(([g, e]) => [

@@ -53,6 +53,7 @@ export function describePointer(json: unknown, pointer: string): string {
     return "towers";
   }
   if (a === "train" && parts.length >= 2 && parts[1]!.endsWith("optimizer")) return `'${parts[1]}'`;
+  if (a === "select_fields") return "'select fields per group'";
   if (a !== undefined && parts.length === 1) return `'${a}'`;
   if (a !== undefined) return `the '${a}' section`;
   return "the model";
@@ -108,7 +109,9 @@ function toDiagnostic(e: ErrorObject, json: unknown, map: SourceMap, fallbackFil
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
       const hint = typeof e.data === "string" ? suggest(e.data, allowed) : undefined;
       const at = place(e.instancePath);
-      const prop = e.instancePath.split("/").pop() ?? "";
+      // The canonical true is the language's `form: tanh`.
+      if (e.instancePath === "/select_fields") allowed.splice(0, 2, "tanh");
+      const prop = e.instancePath === "/select_fields" ? "form" : (e.instancePath.split("/").pop() ?? "");
       return error(
         "invalid-value",
         `${describeValue(e.data)} is not a valid ${prop} for ${where}; ${hint ? `did you mean '${hint}'?` : `expected ${orList(allowed.map((a) => `'${a}'`))}.`}`,

@@ -5,6 +5,7 @@ import { SourceMap } from "./source-map.js";
 import { declarations, type ParsedFile } from "./to-json/declarations.js";
 import { levelJson } from "./to-json/levels.js";
 import { chooseTasks, taskSubset, tasksJson } from "./to-json/model-tasks.js";
+import { selectJson } from "./to-json/select.js";
 import { groupsJson, sectionJson, sectionsOnce } from "./to-json/settings.js";
 import { towersJson } from "./to-json/towers.js";
 import { fileWriter, type FileWriter, type Json, type JsonObject } from "./to-json/writer.js";
@@ -63,8 +64,7 @@ export function toJson(main: ParsedFile, imported: ParsedFile[]): Lowered {
   const levels: Json[] = [];
   for (const e of model.entries) {
     if (e.kind === "select" && once("select fields per group", e.span)) {
-      json["select_fields"] = true;
-      w.note("/select_fields", e.span);
+      json["select_fields"] = selectJson(e, w);
     } else if (e.kind === "level") {
       levels.push(levelJson(e, levels.length, groups, w, written));
     } else if (e.kind === "towers" && once("towers", e.span)) {

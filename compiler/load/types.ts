@@ -172,6 +172,23 @@ export interface GateConstants {
   /**
    * FSCM's offset b: w = relu(tanh(g · e + b)). 0 is the paper's form, under which a numeric field
    * (e = x·v) is dropped for every example where x and g·v differ in sign.
+/** The forms of field selection (docs/design.md, "The mathematics", FSCM). */
+export type SelectForm = "tanh" | "learned_offset" | "l0" | "l0_tanh";
+
+/** `select_fields` in the canonical form: off, the tanh form (true), or another form by name. */
+export type SelectFields = boolean | Exclude<SelectForm, "tanh">;
+
+/** The field-selection form of a spec, or undefined when it selects no fields. */
+export function selectForm(spec: Pick<Spec, "select_fields">): SelectForm | undefined {
+  if (spec.select_fields === false) return undefined;
+  return spec.select_fields === true ? "tanh" : spec.select_fields;
+}
+
+/** How a form is written in the canonical `select_fields`: `tanh` as true (its spelling before forms existed), the others by name. */
+export function selectFieldsOf(form: SelectForm): SelectFields {
+  return form === "tanh" ? true : form;
+}
+
    */
   select_offset: number;
 }
@@ -183,8 +200,12 @@ export interface Spec {
   /** The tasks this model learns, in declaration order. */
   tasks: Task[];
   groups: string[];
-  /** Field-level sparse selection (FSCM): one mask over the fields for each group. */
-  select_fields: boolean;
+  /**
+   * Field-level sparse selection (FSCM), one mask over the fields for each group, and its form:
+   * false (none), true (the tanh form with a fixed offset, the canonical spelling of `tanh`) or
+   * the name of another form (specs/language.md, "select fields per group").
+   */
+  select_fields: SelectFields;
   levels: Level[];
   towers: Towers;
   regularize: Regularize;

@@ -1,18 +1,27 @@
-// FSCM, field-level sparse connection (docs/design.md, "The mathematics"): for group j and field f,
-// a learned g_fj gives a per-example mask w_fj = relu(tanh(g_fj · e_f + b)), and group j reads
-// E_j = [w_1j e_1, ..., w_nj e_n].
-// b is `gates.select_offset` (default 1); b = 0 is the paper's form, under which a numeric field's
-// mask, relu(tanh(x (g·v))), is 0 for every example where x and g·v differ in sign: about half of
-// them. With b = 1 the field stays open there until g learns to close it (specs/language.md has
-// the measurements).
+// FSCM, field-level sparse connection (docs/design.md, "The mathematics"): group j reads
+// E_j = [w_1j e_1, ..., w_nj e_n], where w_fj, the mask of field f for group j, has one of four
+// forms (`select fields per group(form: ...)`, specs/language.md):
+//   tanh            w_fj = relu(tanh(g_fj · e_f + b))          b = `gates.select_offset`, fixed
+//   learned_offset  w_fj = relu(tanh(g_fj · e_f + b_fj))       b_fj learned, starting at select_offset
+//   l0              w_fj = z_fj                                 a hard-concrete L0 gate per field
+//   l0_tanh         w_fj = z_fj · relu(tanh(g_fj · e_f + b))   the gate times the tanh mask
+// b = 0 in the tanh form is the paper's, under which a numeric field's mask, relu(tanh(x (g·v))),
+// is 0 for every example where x and g·v differ in sign: about half of them. With b = 1 the field
+// stays open there until g learns to close it (specs/language.md has the measurements). The tanh
+// masks differ per example and are exactly 0 for a whole field only by chance; a field gate is
+// one number, exactly 0 once closed, so export removes the field from the group.
 //
 // With fields of unequal widths, all n dot products are one matmul against a constant 0/1
 // segment matrix S [D, n] (S[c, f] = 1 when column c of E belongs to field f):
-//   s = (E ⊙ g_j) S,   w = relu(tanh(s)),   E_j = E ⊙ (w Sᵀ).
-// g_j [D] holds every g_fj of the group end to end; it is a gate parameter (group "gate").
+//   s = (E ⊙ g_j) S,   w = relu(tanh(s + b)),   E_j = E ⊙ (w Sᵀ).
+// g_j [D] holds every g_fj of the group end to end; g, b_fj and the gates' log α are gate
+// parameters (group "gate").
 
 import type { Builder, Value } from "../ir/graph.js";
+import { selectForm } from "../load/types.js";
 import type { LowerContext } from "./context.js";
+import { l0Gates, openLogAlpha } from "./gates.js";
+import { FIELD_GATES_SOURCE } from "./names.js";
 
 /** Small uniform range of the FSCM vectors g (the runtime's gate optimizer moves them fast). */
 export const FIELD_SELECTION_INIT = { kind: "uniform", low: -0.1, high: 0.1 } as const;
@@ -43,23 +52,46 @@ function segmentMatrices(ctx: LowerContext): { s: Value; sT: Value } {
   return matrices;
 }
 
+/** relu(tanh(g · e + b)) [batch, n] of the current scope's group, with b fixed or learned (`learned`). */
+function tanhMask(ctx: LowerContext, fields: Value, s: Value, learned: boolean, name: string): Value {
+  const { b, spec } = ctx;
+  const width = spec.fields.reduce((a, f) => a + f.dim, 0);
+  const offset = spec.gates.select_offset;
+  const g = b.param("g", [width], FIELD_SELECTION_INIT, { group: "gate" });
+  // Training computes (E ⊙ g) S as E (g ⊙ S): a [D, n] product instead of a [batch, D] one,
+  // forward and back (more work only with more fields than examples in a batch, where the
+  // [batch, D] x [D, n] matmul, the same either way, costs far more). Evaluation keeps E ⊙ g,
+  // whose per-field columns export's pruning follows.
+  const weighted = ctx.mode === "train" ? b.mul(b.unsqueeze(g, [1], "column"), s, "weighted_segments") : undefined;
+  const plain = !learned && offset === 0;
+  const dotsName = plain ? "scores" : "dots";
+  const dots = weighted ? b.matmul(fields, weighted, dotsName) : b.matmul(b.mul(fields, g, "weighted"), s, dotsName);
+  const bias = () => (learned ? b.param("offset", [spec.fields.length], { kind: "constant", value: offset }, { group: "gate" }) : b.constant(offset, "float32"));
+  const scores = plain ? dots : b.add(dots, bias(), "scores");
+  return b.relu(b.tanh(scores, "tanh"), name);
+}
+
 /** The field-selected input E_j [batch, D] of `group`, from E [batch, D]; params in `select/<group>`. */
 export function selectFields(ctx: LowerContext, fields: Value, group: string): Value {
   const { b, spec } = ctx;
-  const width = spec.fields.reduce((a, f) => a + f.dim, 0);
+  const form = selectForm(spec);
   // Built once per graph: a 500-field spec's S has millions of elements.
   const { s, sT } = segmentMatrices(ctx);
   return b.scope(`select/${group}`, () => {
-    const g = b.param("g", [width], FIELD_SELECTION_INIT, { group: "gate" });
-    // Training computes (E ⊙ g) S as E (g ⊙ S): a [D, n] product instead of a [batch, D] one,
-    // forward and back (more work only with more fields than examples in a batch, where the
-    // [batch, D] x [D, n] matmul, the same either way, costs far more). Evaluation keeps E ⊙ g,
-    // whose per-field columns export's pruning follows.
-    const weighted = ctx.mode === "train" ? b.mul(b.unsqueeze(g, [1], "column"), s, "weighted_segments") : undefined;
-    const dotsName = spec.gates.select_offset === 0 ? "scores" : "dots";
-    const dots = weighted ? b.matmul(fields, weighted, dotsName) : b.matmul(b.mul(fields, g, "weighted"), s, dotsName);
-    const scores = spec.gates.select_offset === 0 ? dots : b.add(dots, b.constant(spec.gates.select_offset, "float32"), "scores");
-    const mask = b.relu(b.tanh(scores, "tanh"), "mask");
+    if (form === "tanh" || form === "learned_offset") {
+      const mask = tanhMask(ctx, fields, s, form === "learned_offset", "mask");
+      return b.mul(fields, b.matmul(mask, sT, "mask_columns"), "out");
+    }
+    // Field gates start open (gates.ts, openLogAlpha), so training closes what is useless.
+    const z = l0Gates(ctx, [{ source: FIELD_GATES_SOURCE, shape: [spec.fields.length] }], openLogAlpha(spec.gates.gamma, spec.gates.zeta));
+    if (form === "l0") {
+      // z [n] spread over the columns [D] by a Gather, which export folds into one constant per
+      // column once z is known; a closed field's columns are then 0 for every example.
+      const columnField = BigInt64Array.from(spec.fields.flatMap((f, i) => Array.from({ length: f.dim }, () => BigInt(i))));
+      const columns = b.constant(columnField, "int64", [columnField.length], "fields/column_field");
+      return b.mul(fields, b.gather(z, columns, 0, "mask_columns"), "out");
+    }
+    const mask = b.mul(tanhMask(ctx, fields, s, false, "tanh_mask"), z, "mask");
     return b.mul(fields, b.matmul(mask, sT, "mask_columns"), "out");
   });
 }

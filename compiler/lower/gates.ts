@@ -23,6 +23,15 @@ export function initialLogAlpha(initDrop: number): number {
   return Math.log(1 - initDrop) - Math.log(initDrop);
 }
 
+/**
+ * The smallest log α whose deterministic gate is fully open, σ(log α)(ζ − γ) + γ = 1:
+ * log α = log((1 − γ)/(ζ − 1)) (log 11 ≈ 2.40 with the defaults). Field gates start here: open, and
+ * the nearest they can be to closing while open.
+ */
+export function openLogAlpha(gamma: number, zeta: number): number {
+  return Math.log((1 - gamma) / (zeta - 1));
+}
+
 /** The std of the noise added to the initial log α (docs/design.md, "The mathematics": N(0, 0.01)). */
 export const LOG_ALPHA_INIT_STD = 0.01;
 
@@ -35,14 +44,15 @@ export interface GateBlock {
 /**
  * The gates of `blocks` in the current scope (`gates/<source>/log_alpha` each), packed along axis 0
  * (shapes must agree after their first axis) and sampled (train) or made deterministic (eval) at
- * once; returns z of the packed shape. One block is not packed.
+ * once; returns z of the packed shape. One block is not packed. log α starts at `initialMean`
+ * (default: from `gates.init_drop`) + N(0, 0.01).
  */
-export function l0Gates(ctx: LowerContext, blocks: readonly GateBlock[]): Value {
+export function l0Gates(ctx: LowerContext, blocks: readonly GateBlock[], initialMean = initialLogAlpha(ctx.spec.gates.init_drop)): Value {
   const { b, spec } = ctx;
   invariant(blocks.length > 0, "A gate pack needs a block.");
   const logAlphas = blocks.map((k) =>
     b.scope(gateScope(k.source), () => {
-      const p = b.param(LOG_ALPHA, k.shape, { kind: "normal", mean: initialLogAlpha(spec.gates.init_drop), std: LOG_ALPHA_INIT_STD }, { group: "gate" });
+      const p = b.param(LOG_ALPHA, k.shape, { kind: "normal", mean: initialMean, std: LOG_ALPHA_INIT_STD }, { group: "gate" });
       ctx.logAlphas.push(p);
       return p;
     }),

@@ -43,6 +43,9 @@ export function expertOutputName(group: string, expert: number): string {
   return `${group}/${expertName(expert)}`;
 }
 
+/** The source name of a group's field gates (`select/<group>/gates/fields`, compiler/artifact.ts). */
+export const FIELD_GATES_SOURCE = "fields";
+
 /** The scope of an L0 gate group inside its owner (an expert's first layer, a tower or a consumer's mix). */
 export function gateScope(source: string): string {
   return `gates/${source}`;

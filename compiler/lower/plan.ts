@@ -6,7 +6,8 @@
 
 import { invariant } from "../../base/source/diagnostic.js";
 import { topology, type Producer, type Stage } from "../load/topology.js";
-import type { Activation, Connection, Spec, Task } from "../load/types.js";
+import { selectionGateGroup } from "../artifact.js";
+import { selectForm, type Activation, type Connection, type Spec, type Task } from "../load/types.js";
 import { connectPointer, expertName, expertsPointer, gateScope, levelScope, sourceName, towerPointer, towerScope } from "./names.js";
 
 /** A producer of the previous stage as one consumer reads it. */
@@ -148,7 +149,11 @@ export function planLowering(spec: Spec): LoweringPlan {
   const levels = spec.levels.map((_l, i) => stages[i + 1]!.consumers.map((c) => consumerPlan(i + 1, c.name, c.reads)));
   const towers = stages[L + 1]!.consumers.map((c) => consumerPlan(L + 1, c.name, c.reads));
 
-  const gateGroups: GateGroup[] = [];
+  // Field gates come first: stage 0 is built first, and gate groups are built in plan order.
+  const selectedGroups = spec.groups.filter((g) => selected.has(g));
+  const form = selectForm(spec);
+  const fieldGates = form === "l0" || form === "l0_tanh" ? selectedGroups : [];
+  const gateGroups: GateGroup[] = fieldGates.map((g) => ({ name: selectionGateGroup(g), shape: [spec.fields.length], pointer: "/select_fields" }));
   for (const c of [...levels.flat(), ...towers]) {
     const widthOf = (r: SourceRef) => r.producer.width;
     if (c.connect.kind === "cssm" && c.built) {
@@ -165,7 +170,7 @@ export function planLowering(spec: Spec): LoweringPlan {
     }
   }
 
-  return { stages, levels, towers, selected: spec.groups.filter((g) => selected.has(g)), gateGroups };
+  return { stages, levels, towers, selected: selectedGroups, gateGroups };
 }
 
 /** The gates of one cssm block W_s [in, out]: one per output cell, one for the block, or one per weight. */

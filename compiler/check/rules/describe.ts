@@ -1,7 +1,7 @@
 import type { SourceMap } from "../../load/source-map.js";
 import { child } from "../../load/source-map.js";
 import type { Producer, Stage } from "../../load/topology.js";
-import type { Optimizer, Spec } from "../../load/types.js";
+import { selectForm, type Optimizer, type Spec } from "../../load/types.js";
 
 // Phrases and pointers the rules share, so every message names things the same way.
 
@@ -69,8 +69,10 @@ export function writtenOptimizers(spec: Spec, map: SourceMap): { name: "optimize
   return out;
 }
 
-/** Whether the model has hard-concrete L0 gates (a cssm or l0_average connection anywhere). */
+/** Whether the model has hard-concrete L0 gates (field gates, or a cssm or l0_average connection anywhere). */
 export function hasL0Gates(spec: Spec): boolean {
+  const form = selectForm(spec);
+  if ((form === "l0" || form === "l0_tanh") && spec.groups.length > 0) return true;
   return [...spec.levels.map((l) => l.connect), spec.towers.connect].some((c) => c.kind === "cssm" || c.kind === "l0_average");
 }
 

@@ -1,6 +1,6 @@
 import type { Rule } from "../rule.js";
 import { child } from "../../load/source-map.js";
-import type { OptimizerKind } from "../../load/types.js";
+import { selectForm, type OptimizerKind } from "../../load/types.js";
 import { writtenOptimizers } from "./describe.js";
 
 /** The settings each optimizer kind reads; the schema accepts all of them on every kind. */
@@ -14,7 +14,7 @@ const SETTINGS: Record<OptimizerKind, readonly string[]> = {
 /** An option the schema allows in its place but that means nothing together with the others. */
 export const optionNotApplicable: Rule = {
   code: "option-not-applicable",
-  description: "An option does not apply where it is given: an optimizer setting of another kind, 'granularity' on a connection that is not cssm, or two ways to build one field's vocabulary.",
+  description: "An option does not apply where it is given: an optimizer setting of another kind, 'granularity' on a connection that is not cssm, 'select_offset' with the l0 form of field selection, or two ways to build one field's vocabulary.",
   appliesToLibraries: true,
   check({ spec, map, report }) {
     for (const { name, pointer, optimizer } of writtenOptimizers(spec, map)) {
@@ -29,6 +29,10 @@ export const optionNotApplicable: Rule = {
       if (c.granularity !== undefined && c.kind !== "cssm") {
         report("error", `'granularity' applies only to cssm connections, not to ${c.kind}.`, child(pointer, "granularity"), { onKey: true });
       }
+    }
+    // The l0 form's mask is its gate alone: there is no tanh for select_offset to offset.
+    if (selectForm(spec) === "l0" && map.get("/gates/select_offset")) {
+      report("error", "'select_offset' does not apply to the l0 form of field selection, whose mask is the field gate alone; use form l0_tanh to gate an offset tanh mask.", "/gates/select_offset", { onKey: true });
     }
     spec.fields.forEach((field, f) => {
       if (field.kind === "numeric") return;
