@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { formatSource } from "../grammar/print.js";
-import { error, type Diagnostic } from "../base/source/diagnostic.js";
+import type { Diagnostic } from "../base/source/diagnostic.js";
+import { readMainSpec } from "../compiler/index.js";
 import { sourceFile, type SourceFile } from "../base/source/source-file.js";
 import { formatText, summary, useColor } from "./report.js";
 
@@ -28,13 +28,12 @@ export function runFmt(paths: string[], options: FmtOptions): number {
   const unformatted: string[] = [];
   let writeFailed = false;
   for (const path of paths) {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch {
-      problems.push(error("file-not-found", `Cannot read '${path}'.`, path, { start: 0, end: 0 }));
+    const read = readMainSpec(path);
+    if ("diagnostic" in read) {
+      problems.push(read.diagnostic);
       continue;
     }
+    const text = read.text;
     files.set(path, sourceFile(path, text));
     const { formatted, diagnostics } = formatSource(text, path);
     problems.push(...diagnostics);

@@ -6,7 +6,8 @@
 export * from "./artifact.js";
 
 // Loading and checking a model description (.mssm or canonical .json).
-export { loadSpec, type LoadResult, type ReadText } from "./load/load.js";
+export { loadSpec, type LoadResult } from "./load/load.js";
+export { MAX_SPEC_BYTES, readMainSpec, readSpecFile, type ReadText } from "./load/read-source.js";
 export { canonicalOrder } from "./load/canonical-order.js";
 export { DEFAULT_GATE_OPTIMIZER, OPTIMIZER_DEFAULTS } from "./load/normalize.js";
 export { specSchema } from "./load/schema.js";

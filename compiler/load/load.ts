@@ -1,11 +1,12 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "../../grammar/parse.js";
 import { error, hasErrors, sortDiagnostics, type Diagnostic } from "../../base/source/diagnostic.js";
 import { sourceFile, type SourceFile } from "../../base/source/source-file.js";
+import type { Span } from "../../base/source/span.js";
 import { runRules, runWrittenRules, type Rule } from "../check/rule.js";
 import { rules } from "../check/rules/index.js";
 import { parseJsonSource } from "./json-source.js";
+import { MAX_IMPORT_DEPTH, readImport, readMainSpec, readSpecFile, type ReadText } from "./read-source.js";
 import { normalize } from "./normalize.js";
 import { validateSchema } from "./schema.js";
 import { SourceMap } from "./source-map.js";
@@ -13,8 +14,6 @@ import { toJson, type ParsedFile } from "./to-json.js";
 import { topology } from "./topology.js";
 import type { Spec } from "./types.js";
 
-/** Reads a file's text; the editor passes one that sees unsaved buffers. */
-export type ReadText = (path: string) => string;
 
 /** The outcome of loading a spec: the checked spec when there are no errors, and every diagnostic. */
 export interface LoadResult {
@@ -29,20 +28,11 @@ export interface LoadResult {
   library: boolean;
 }
 
-const readUtf8: ReadText = (path) => readFileSync(path, "utf8");
-
 /** Parses, validates and checks the spec at `path` (.mssm or .json), following its imports. */
-export function loadSpec(path: string, readText: ReadText = readUtf8): LoadResult {
+export function loadSpec(path: string, readText: ReadText = readSpecFile): LoadResult {
   const files = new Map<string, SourceFile>();
   const diagnostics: Diagnostic[] = [];
-  const read = (p: string): SourceFile | undefined => {
-    if (files.has(p)) return files.get(p);
-    let text: string;
-    try {
-      text = readText(p);
-    } catch {
-      return undefined;
-    }
+  const keep = (p: string, text: string): SourceFile => {
     const f = sourceFile(p, text);
     files.set(p, f);
     return f;
@@ -59,11 +49,12 @@ export function loadSpec(path: string, readText: ReadText = readUtf8): LoadResul
     library,
   });
 
-  const main = read(path);
-  if (!main) {
-    diagnostics.push(error("file-not-found", `Cannot read '${path}'.`, path, { start: 0, end: 0 }));
+  const mainText = readMainSpec(path, readText);
+  if ("diagnostic" in mainText) {
+    diagnostics.push(mainText.diagnostic);
     return done(undefined, undefined, new SourceMap());
   }
+  const main = keep(path, mainText.text);
 
   let json: Record<string, unknown> | undefined;
   let map: SourceMap;
@@ -77,7 +68,14 @@ export function loadSpec(path: string, readText: ReadText = readUtf8): LoadResul
   } else {
     const parsedMain = parse(main.text, path);
     diagnostics.push(...parsedMain.diagnostics);
-    const imported = resolveImports({ path, document: parsedMain.document }, read, diagnostics);
+    const imported = resolveImports({ path, document: parsedMain.document }, (target, written, from, span) => {
+      const got = readImport(target, written, from, span, readText);
+      if ("diagnostic" in got) {
+        diagnostics.push(got.diagnostic);
+        return undefined;
+      }
+      return keep(target, got.text);
+    }, diagnostics);
     // A tree repaired by error recovery would only produce follow-on noise below.
     if (hasErrors(diagnostics)) return done(undefined, undefined, new SourceMap());
     const lowered = toJson({ path, document: parsedMain.document }, imported);
@@ -96,32 +94,45 @@ export function loadSpec(path: string, readText: ReadText = readUtf8): LoadResul
   return done(hasErrors(diagnostics) ? undefined : spec, json, map);
 }
 
-/** Parses the files `main` imports, depth first, each once; reports missing files and cycles. */
-function resolveImports(main: ParsedFile, read: (p: string) => SourceFile | undefined, diagnostics: Diagnostic[]): ParsedFile[] {
+/** Reads an imported file, reporting why it cannot (the diagnostic is the reader's to push). */
+type ReadImport = (target: string, written: string, from: string, span: Span) => SourceFile | undefined;
+
+/**
+ * Parses the files `main` imports, depth first, each once; reports unreadable files, cycles and
+ * chains deeper than MAX_IMPORT_DEPTH. Iterative, so a long chain cannot exhaust the stack.
+ */
+function resolveImports(main: ParsedFile, read: ReadImport, diagnostics: Diagnostic[]): ParsedFile[] {
   const out: ParsedFile[] = [];
   const seen = new Set<string>([main.path]);
-  const visit = (f: ParsedFile, stack: string[]) => {
-    for (const item of f.document.items) {
-      if (item.kind !== "import" || !item.path) continue;
-      const target = resolve(dirname(f.path), item.path.value);
-      if (stack.includes(target)) {
-        diagnostics.push(error("import-cycle", `Importing '${item.path.value}' here makes a cycle: ${[...stack, target].join(" -> ")}.`, f.path, item.path.span));
-        continue;
-      }
-      if (seen.has(target)) continue;
-      seen.add(target);
-      const src = read(target);
-      if (!src) {
-        diagnostics.push(error("import-not-found", `Cannot read the imported file '${item.path.value}' (looked for ${target}).`, f.path, item.path.span));
-        continue;
-      }
-      const parsed = parse(src.text, target);
-      diagnostics.push(...parsed.diagnostics);
-      const pf = { path: target, document: parsed.document };
-      visit(pf, [...stack, target]);
-      out.push(pf);
+  // Each frame: a parsed file, the chain of files that led to it, and the next import to follow.
+  const frames: { file: ParsedFile; chain: string[]; next: number }[] = [{ file: main, chain: [main.path], next: 0 }];
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!;
+    const items = frame.file.document.items;
+    if (frame.next >= items.length) {
+      frames.pop();
+      if (frames.length > 0) out.push(frame.file);
+      continue;
     }
-  };
-  visit(main, [main.path]);
+    const item = items[frame.next++]!;
+    if (item.kind !== "import" || !item.path) continue;
+    const f = frame.file;
+    const target = resolve(dirname(f.path), item.path.value);
+    if (frame.chain.includes(target)) {
+      diagnostics.push(error("import-cycle", `Importing '${item.path.value}' here makes a cycle: ${[...frame.chain, target].join(" -> ")}.`, f.path, item.path.span));
+      continue;
+    }
+    if (seen.has(target)) continue;
+    seen.add(target);
+    if (frame.chain.length >= MAX_IMPORT_DEPTH) {
+      diagnostics.push(error("import-too-deep", `Importing '${item.path.value}' here makes a chain of more than ${MAX_IMPORT_DEPTH} imports; it was not followed.`, f.path, item.path.span));
+      continue;
+    }
+    const src = read(target, item.path.value, f.path, item.path.span);
+    if (!src) continue;
+    const parsed = parse(src.text, target);
+    diagnostics.push(...parsed.diagnostics);
+    frames.push({ file: { path: target, document: parsed.document }, chain: [...frame.chain, target], next: 0 });
+  }
   return out;
 }

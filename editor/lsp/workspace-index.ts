@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
+import { readSpecFile } from "../../compiler/index.js";
 import { importsOf, parseDoc, type ParsedDoc } from "./parsed-doc.js";
 
 // The .mssm files of the workspace, parsed, so that navigation, references, rename and checking
@@ -144,21 +145,38 @@ export class WorkspaceIndex {
 
   /** Reads a file from disk into the index, with the files it imports that are not known yet. */
   private indexFile(path: string): void {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch {
-      this.onDisk.delete(path);
-      return;
-    }
-    if (this.onDisk.get(path)?.text === text) return;
-    const doc = parseDoc(path, text);
-    this.onDisk.set(path, doc);
-    this.indexImports(doc);
+    const doc = this.readFromDisk(path);
+    if (doc) this.indexImports(doc);
   }
 
+  /** Reads one file from disk into the index (forgetting it when it cannot be read); the parsed file when it changed. */
+  private readFromDisk(path: string): ParsedDoc | undefined {
+    let text: string;
+    try {
+      text = readSpecFile(path);
+    } catch {
+      this.onDisk.delete(path);
+      return undefined;
+    }
+    if (this.onDisk.get(path)?.text === text) return undefined;
+    const doc = parseDoc(path, text);
+    this.onDisk.set(path, doc);
+    return doc;
+  }
+
+  /**
+   * Indexes the .mssm files `doc` imports, and theirs, that are not known yet; an import of
+   * anything else is not read. A worklist, not recursion: a chain of thousands of imports must
+   * not exhaust the stack.
+   */
   private indexImports(doc: ParsedDoc): void {
-    for (const target of importsOf(doc)) if (!this.onDisk.has(target) && this.open.text(target) === undefined) this.indexFile(target);
+    const work = importsOf(doc);
+    while (work.length > 0) {
+      const target = work.pop()!;
+      if (!target.endsWith(MSSM) || this.onDisk.has(target) || this.open.text(target) !== undefined) continue;
+      const read = this.readFromDisk(target);
+      if (read) work.push(...importsOf(read));
+    }
   }
 
   /** Indexes the .mssm files of a folder, and of the folders below it when `deep`. */

@@ -2,9 +2,10 @@
 // module adds what error messages need: the 1-based line where each row starts (the header is
 // line 1) and the names of the columns, and it checks the header against what the spec reads.
 
-import { closeSync, constants, createReadStream, fstatSync, openSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { CsvError, parse } from "csv-parse";
+import { openRegularFile } from "../../base/regular-file.js";
 import { suggest } from "../../base/suggest.js";
 import { BadRows } from "./errors.js";
 import { UserError } from "../../base/user-error.js";
@@ -44,7 +45,7 @@ export function isMissing(cell: string): boolean {
  */
 export async function* readCsv(file: string, columns: readonly ColumnUse[], badRows: BadRows): AsyncGenerator<CsvRow> {
   // A .gz file (the bundled Adult copy) is decompressed on the fly.
-  const raw = createReadStream(file, { fd: openRegularFile(file) });
+  const raw = createReadStream(file, { fd: openDataFile(file) });
   const input = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
   raw.on("error", (e: Error) => input.destroy(e));
   const parser = input.pipe(
@@ -112,25 +113,14 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
   if (header === undefined) throw new UserError(`${file}: the file is empty; expected a header line naming the columns`, "empty-file");
 }
 
-/**
- * Opens a data file for reading, refusing anything but a regular file (a FIFO, a device such as
- * /dev/zero or /dev/urandom, a folder) before a byte is read. The open does not wait for a FIFO's
- * writer (O_NONBLOCK, which changes nothing for a regular file), and the check is on what was
- * opened, so the path cannot be swapped in between.
- */
-function openRegularFile(file: string): number {
-  let fd: number;
+/** Opens a data file, refusing anything but a regular file before a byte is read (base/regular-file.ts). */
+function openDataFile(file: string): number {
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return openRegularFile(file, "data files");
   } catch (e) {
     if (isFsError(e)) throw new UserError(`${file}: cannot read the file (${e.code})`, "unreadable-file");
     throw e;
   }
-  const stat = fstatSync(fd);
-  if (stat.isFile()) return fd;
-  closeSync(fd);
-  const what = stat.isFIFO() ? "a named pipe" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : stat.isDirectory() ? "a folder" : stat.isSocket() ? "a socket" : "not a regular file";
-  throw new UserError(`${file}: is ${what}; data files must be regular files`, "not-a-file");
 }
 
 /** Where each requested column sits in the header (at `where`, file:line); throws one UserError naming every missing column. */

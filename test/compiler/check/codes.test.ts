@@ -77,8 +77,6 @@ describe("diagnostic codes", () => {
   it("are each raised from one module, but for the few raised by two readers of their own", () => {
     const shared = Object.fromEntries([...raisers()].filter(([, modules]) => modules.length > 1));
     expect(shared).toEqual({
-      // `mssmc fmt` reads its files itself, without loading them as specs.
-      "file-not-found": ["cli/fmt.ts", "compiler/load/load.ts"],
       // A JSON spec whose top level is not an object never reaches the schema.
       "invalid-type": ["compiler/load/load.ts", "compiler/load/schema.ts"],
       // The .mssm parser and the JSON reader each report their own syntax.
