@@ -35,10 +35,12 @@ export interface TrainCommandOptions {
   force: boolean;
   /** Stop after this many steps in all (the last checkpoint is written; continue with --resume). */
   stopAtStep?: number;
+  /** false (`--no-prune-during-training`): never freeze closed gates, whatever the spec says (`train.prune_during_training`). */
+  pruneDuringTraining?: boolean;
 }
 
 /** The spec with the command line's training overrides applied; they are part of the run's spec (and its hash). */
-export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed" | "gateLr" | "l0" | "l2" | "initDrop" | "selectOffset">): Spec {
+export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed" | "gateLr" | "l0" | "l2" | "initDrop" | "selectOffset" | "pruneDuringTraining">): Spec {
   const out = structuredClone(spec);
   if (o.epochs !== undefined) out.train.epochs = o.epochs;
   if (o.batch !== undefined) out.train.batch = o.batch;
@@ -49,6 +51,7 @@ export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" 
   if (o.l2 !== undefined) out.regularize.l2 = o.l2;
   if (o.initDrop !== undefined) out.gates.init_drop = o.initDrop;
   if (o.selectOffset !== undefined) out.gates.select_offset = o.selectOffset;
+  if (o.pruneDuringTraining === false) out.train.prune_during_training = false;
   return out;
 }
 

@@ -31,3 +31,6 @@ export { withFloatOutputs } from "./onnx/extra-outputs.js";
 
 // Initial parameter values (the runtime draws them from the manifest's params).
 export { initialTensor } from "./ir/init.js";
+
+// Freezing closed gates during training (the runtime applies them; docs/design.md, "The training step").
+export { FREEZE_THRESHOLD, freezeSettings, openProbability, type FreezeSettings } from "./sparse-step/settings.js";

@@ -4,7 +4,8 @@
 //   8 bytes  magic "MSSMCKP1"
 //   4 bytes  uint32, length H of the header
 //   H bytes  header, UTF-8 JSON: format, spec_hash, seed, progress, best, rng, preprocessing,
-//            the list of tensors (name, kind, shape) in block order, and `sha256`
+//            the list of tensors (name, kind, shape) in block order, the gates frozen closed
+//            (`frozen`, by gate group; absent when none is, as in files older than freezing), `sha256`
 //   blocks   each tensor's float32 values, raw, in the header's order
 // `sha256` is the hex SHA-256 of the header JSON written without it followed by every block, so
 // a flipped bit anywhere is caught; the header's structure is checked before it is used, so a
@@ -60,6 +61,8 @@ export interface TrainState {
   best: Best | null;
   /** Epochs in a row without a better validation score (for patience). */
   stale: number;
+  /** Gate elements frozen closed (runtime/freeze.ts), by gate group; a group with none is absent. */
+  frozen: Map<string, Uint8Array>;
 }
 
 /** A checkpoint in memory. */
@@ -89,6 +92,8 @@ interface Header {
   rng: { gate_noise: string; shuffle: string };
   preprocessing: Preprocessing;
   tensors: TensorEntry[];
+  /** The frozen gate elements' indices by gate group; written only when some are (older checkpoints: none). */
+  frozen?: Record<string, number[]>;
   sha256?: string;
 }
 
@@ -130,6 +135,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     preprocessing: c.preprocessing,
     tensors,
   };
+  if (c.state.frozen.size) header.frozen = Object.fromEntries([...c.state.frozen].map(([g, mask]) => [g, [...mask.keys()].filter((i) => mask[i])]));
   const core = Buffer.from(JSON.stringify(header), "utf8");
   const blockBytes = blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
   const hash = createHash("sha256").update(core);
@@ -160,6 +166,8 @@ function headerProblem(h: unknown): string | undefined {
   if (b !== null && (!isRecord(b) || typeof b["score"] !== "number" || !isCount(b["epoch"]) || !isCount(b["step"]))) return "its best result is malformed";
   if (!isRecord(h["preprocessing"]) || !isRecord(h["preprocessing"]["fields"])) return "its preprocessing is malformed";
   if (!Array.isArray(h["tensors"])) return "its list of tensors is missing";
+  const f = h["frozen"];
+  if (f !== undefined && (!isRecord(f) || !Object.values(f).every((ix) => Array.isArray(ix) && ix.every(isCount)))) return "its frozen gates are malformed";
   const tables = new Set<string>();
   for (const t of h["tensors"] as unknown[]) {
     if (!isRecord(t) || typeof t["name"] !== "string" || !Array.isArray(t["shape"]) || !t["shape"].every(isCount)) return "a tensor entry is malformed";
@@ -212,8 +220,17 @@ export function decodeCheckpoint(bytes: Buffer, file: string): Checkpoint {
     specHash: header.spec_hash,
     seed: header.seed,
     preprocessing: header.preprocessing,
-    state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale },
+    state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale, frozen: frozenMasks(header.frozen ?? {}) },
   };
+}
+
+/** Frozen gate masks from the header's indices (sized to the largest index; readCheckpoint resizes them to their groups). */
+function frozenMasks(frozen: Record<string, number[]>): Map<string, Uint8Array> {
+  return new Map(Object.entries(frozen).map(([g, ix]) => {
+    const mask = new Uint8Array(Math.max(0, ...ix) + 1);
+    for (const i of ix) mask[i] = 1;
+    return [g, mask];
+  }));
 }
 
 /** Reads and verifies a checkpoint, and checks that it fits the compiled model `manifest`. */
@@ -239,6 +256,14 @@ export function readCheckpoint(path: string, manifest: Manifest): Checkpoint {
     if (input.role !== "state" || !c.state.params.has(input.of ?? "")) continue;
     const v = c.state.states.get(input.name);
     if (!v || v.length !== c.state.params.get(input.of!)!.length) throw mismatch(`optimizer state ${input.name} is missing or has the wrong size`);
+  }
+  for (const [group, mask] of c.state.frozen) {
+    const g = manifest.gate_groups.find((x) => x.name === group);
+    const size = g?.shape.reduce((a, b) => a * b, 1) ?? 0;
+    if (!g || mask.length > size) throw mismatch(`frozen gates of ${g ? `gate group ${group} lie outside its ${size} gates` : `an unknown gate group ${group}`}`);
+    const whole = new Uint8Array(size);
+    whole.set(mask);
+    c.state.frozen.set(group, whole);
   }
   for (const t of manifest.tables) {
     const stored = c.state.store.tables.get(t.field);

@@ -16,6 +16,7 @@ import type { TrainState } from "./checkpoint.js";
 import { numericFields, type Batch } from "./data/batches.js";
 import { Random, STREAM } from "../base/random.js";
 import { dataFeed, lookupInputs, type LookupInputs } from "./evaluate.js";
+import { frozenTensors, holdFrozen } from "./freeze.js";
 
 /** Gate noise is drawn from U(NOISE_EPS, 1 − NOISE_EPS), so log u and log(1 − u) stay finite. */
 export const NOISE_EPS = 1e-6;
@@ -31,13 +32,19 @@ export function learningRate(base: number, train: Train, t: number, totalSteps: 
   return train.schedule === "cosine" ? base * 0.5 * (1 + Math.cos(Math.PI * progress)) : base * (1 - progress);
 }
 
-/** The gate noise of step t: one U(ε, 1 − ε) draw per gate, group after group in manifest order. */
-export function gateNoise(manifest: Manifest, seed: number, t: number): Map<string, Float32Array> {
+/**
+ * The gate noise of step t: one U(ε, 1 − ε) draw per gate, group after group in manifest order.
+ * A gate frozen closed (`frozen`, by gate group) is still drawn, so the others' draws do not
+ * depend on what is frozen, and fed as ε, which keeps its z at exactly 0 (runtime/freeze.ts).
+ */
+export function gateNoise(manifest: Manifest, seed: number, t: number, frozen?: ReadonlyMap<string, Uint8Array>): Map<string, Float32Array> {
   const rng = Random.stream(seed, STREAM.gateNoise, t);
   const out = new Map<string, Float32Array>();
   for (const g of manifest.gate_groups) {
     const u = new Float32Array(g.shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < u.length; i++) u[i] = NOISE_EPS + (1 - 2 * NOISE_EPS) * rng.uniform();
+    const closed = frozen?.get(g.name);
+    if (closed) for (let i = 0; i < u.length; i++) if (closed[i]) u[i] = NOISE_EPS;
     out.set(g.noise, u);
   }
   return out;
@@ -110,6 +117,7 @@ export class StepRunner {
   private readonly baseLr: Map<string, number>;
   private readonly numericCount: number;
   private readonly lookups: LookupInputs;
+  private readonly frozenTensors: ReturnType<typeof frozenTensors>;
 
   /** `totalSteps` is the length of the run, for decaying learning-rate schedules. */
   constructor(
@@ -121,6 +129,7 @@ export class StepRunner {
     this.inputs = train.inputs;
     this.numericCount = numericFields(manifest.spec).length;
     this.lookups = lookupInputs(manifest);
+    this.frozenTensors = frozenTensors(manifest);
     this.fetches = train.outputs.filter((o) => !isPredictionOutput(o.name)).map((o) => o.name);
     this.tableOfRows = new Map(manifest.tables.map((t, i) => [t.rows, i]));
     this.rowStates = new Map();
@@ -152,7 +161,8 @@ export class StepRunner {
     const { manifest } = this;
     const settings = manifest.spec.train;
     const started = performance.now();
-    const noise = gateNoise(manifest, settings.seed, t);
+    const noise = gateNoise(manifest, settings.seed, t, state.frozen);
+    const restoreFrozen = holdFrozen(this.frozenTensors, state);
     const gathered = manifest.tables.map((table) => {
       const ids = batch.embeddings[table.field]!.unique;
       return { ids, ...state.store.gather(table.field, ids) };
@@ -234,6 +244,7 @@ export class StepRunner {
         invariant(next.rows !== undefined, `train.onnx gave no update for ${table.rows}`);
         state.store.scatter(table.field, gathered[i]!.ids, next.rows, next.states);
       });
+      restoreFrozen();
     }
     const done = performance.now();
     this.timings.steps++;

@@ -14,7 +14,7 @@
 
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { initialTensor, type Manifest } from "../compiler/index.js";
+import { freezeSettings, initialTensor, type Manifest } from "../compiler/index.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type TrainState } from "./checkpoint.js";
 import { batchCount, batches } from "./data/batches.js";
@@ -26,6 +26,7 @@ import { ProgressBar } from "./progress.js";
 import { appendMetricsLine, metricsPath, reconcileMetrics, removeAbandonedFiles, removeCheckpoints } from "./run-folder.js";
 import { openSession, type Device } from "./session.js";
 import { StepRunner } from "./step.js";
+import { freezeClosedGates, frozenCount } from "./freeze.js";
 
 export { gateNoise, learningRate, NOISE_EPS } from "./step.js";
 
@@ -72,6 +73,9 @@ export interface EpochRecord {
   train_seconds: number;
   seconds: number;
   samples_per_second: number;
+  /** Gate elements frozen closed at the epoch's end (runtime/freeze.ts), and multiply-adds per example of the step the epoch ran. */
+  gates_frozen: number;
+  macs_per_example: number;
 }
 
 export interface TrainResult {
@@ -106,7 +110,7 @@ export function initialState(manifest: Manifest, preprocessing: Preprocessing, s
     if (input.init) s.fill(input.init);
     states.set(input.name, s);
   }
-  return { params, states, store: EmbeddingStore.initial(manifest, preprocessing, seed), progress: { epoch: 0, batch: 0, step: 0 }, best: null, stale: 0 };
+  return { params, states, store: EmbeddingStore.initial(manifest, preprocessing, seed), progress: { epoch: 0, batch: 0, step: 0 }, best: null, stale: 0, frozen: new Map() };
 }
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -152,6 +156,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   const perEpoch = batchCount(data.train.rows, settings.batch);
   const totalSteps = perEpoch * settings.epochs;
   const runner = new StepRunner(manifest, session, totalSteps);
+  const freezing = freezeSettings(spec, manifest.gate_groups.length > 0);
+  const freeze = () => (freezing.on ? freezeClosedGates(manifest, state, freezing.threshold) : 0);
   const bar = options.tty ? new ProgressBar(options.tty) : undefined;
   const history: EpochRecord[] = [];
 
@@ -184,6 +190,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       for (const task of spec.tasks) taskLosses[task.name]!.push(result.taskLoss[task.name]!);
       samples += batch.size;
       state.progress = { epoch, batch: b + 1, step: t };
+      if (freezing.every !== undefined && t % freezing.every === 0) freeze();
       trainSeconds += (performance.now() - stepStarted) / 1000;
       bar?.update(`epoch ${epoch + 1}/${settings.epochs}`, b + 1, perEpoch, `loss ${loss.toFixed(4)}  ${Math.round(samples / trainSeconds).toLocaleString("en-US")} samples/s`);
       if (options.stopAtStep !== undefined && t >= options.stopAtStep && b + 1 < perEpoch) {
@@ -194,6 +201,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       }
     }
     bar?.clear();
+    const macs = manifest.summary.macsPerExample;
+    freeze();
     state.progress = { epoch: epoch + 1, batch: 0, step: state.progress.step };
 
     let valid: Record<string, TaskMetrics> | null = null;
@@ -217,6 +226,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       train_seconds: trainSeconds,
       seconds: (performance.now() - started) / 1000,
       samples_per_second: samples / trainSeconds,
+      gates_frozen: frozenCount(state.frozen),
+      macs_per_example: macs,
     };
     history.push(record);
     // The epoch's commit point is last.ckpt's rename (runtime/run-folder.ts): what comes before it
@@ -227,7 +238,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
 
     log(
       `epoch ${epoch + 1}/${settings.epochs}  step ${record.step}  loss ${record.loss.toFixed(4)}  l0 ${record.l0.toFixed(1)}  ` +
-        `${record.seconds.toFixed(1)}s  ${Math.round(record.samples_per_second).toLocaleString("en-US")} samples/s${valid ? (improved ? "  (best)" : "") : ""}`,
+        `${record.seconds.toFixed(1)}s  ${Math.round(record.samples_per_second).toLocaleString("en-US")} samples/s  ${record.macs_per_example.toLocaleString("en-US")} MACs/example` +
+        `${freezing.on ? `  ${record.gates_frozen} gates frozen` : ""}${valid ? (improved ? "  (best)" : "") : ""}`,
     );
     if (valid) for (const line of formatMetricsTable(spec, valid)) log(`  ${line}`);
     if (options.stopAtStep !== undefined && state.progress.step >= options.stopAtStep && epoch + 1 < settings.epochs) {

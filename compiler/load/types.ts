@@ -153,6 +153,16 @@ export interface Train {
   warmup_steps: number;
   /** Epochs without validation improvement before stopping; 0 never stops early. */
   patience: number;
+  /**
+   * Freeze the L0 gates training has closed and train the smaller model they leave; absent: on
+   * when the model has L0 gates (compiler/sparse-step/settings.ts). Optional, so that specs which
+   * do not write it compile to the same bytes as before the option existed.
+   */
+  prune_during_training?: boolean;
+  /** ε: a gate whose P(z > 0) = σ(log α − β log(−γ/ζ)) is below it is frozen closed; in (0, 1). */
+  freeze_threshold?: number;
+  /** Also freeze every this many steps, besides each epoch's end; at least 1. */
+  freeze_every?: number;
 }
 
 export interface Regularize {

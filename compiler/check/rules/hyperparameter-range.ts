@@ -27,5 +27,7 @@ export const hyperparameterRange: Rule = {
     spec.tasks.forEach((task, t) => need(task.weight, (v) => v >= 0, `The weight of the task '${task.name}'`, "0 or more", child(child("/tasks", t), "weight")));
     need(spec.train.warmup_steps, (v) => v >= 0, "warmup_steps", "0 or more", "/train/warmup_steps");
     need(spec.train.patience, (v) => v >= 0, "patience", "0 or more", "/train/patience");
+    need(spec.train.freeze_threshold, (v) => v > 0 && v < 1, "freeze_threshold", "strictly between 0 and 1", "/train/freeze_threshold");
+    need(spec.train.freeze_every, (v) => v >= 1, "freeze_every", "at least 1", "/train/freeze_every");
   },
 };

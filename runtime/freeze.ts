@@ -1,0 +1,67 @@
+// Freezing closed gates during training (docs/design.md, "The training step"). A gate element is
+// frozen closed once its training-time probability of being non-zero,
+//   P(z > 0) = σ(log α − β log(−γ/ζ)),
+// is below ε (compiler/sparse-step/settings.ts). From then on:
+// - its noise is still drawn, so every other gate sees the same draws whatever is frozen (the
+//   stream of step t stays Random.stream(seed, STREAM.gateNoise, t)), but it is fed as u = 1e-6
+//   (NOISE_EPS): z = clip(σ((log u − log(1−u) + log α)/β)(ζ−γ) + γ, 0, 1) is exactly 0 whenever
+//   log α ≤ β log(−γ/ζ) − logit(u) (≈ 12.2 with the defaults), and a frozen log α is below
+//   logit(ε) + β log(−γ/ζ) (≈ −8.5 for ε = 1e-3); Clip passes no gradient there;
+// - its log α and that element's optimizer state are put back after each step: no update, value kept.
+// Frozen is never undone, and the frozen set is part of the checkpoint, so resume stays bit-exact.
+
+import { logAlphaParam, openProbability, type Manifest } from "../compiler/index.js";
+import type { TrainState } from "./checkpoint.js";
+
+/** Frozen gate elements: per gate group (by name), 1 where the element is frozen closed. */
+export type FrozenGates = Map<string, Uint8Array>;
+
+/** How many gate elements are frozen. */
+export const frozenCount = (frozen: FrozenGates): number => [...frozen.values()].reduce((a, m) => a + m.reduce((s, x) => s + x, 0), 0);
+
+/** Freezes every open gate element whose P(z > 0) is below `threshold`; returns how many it froze. */
+export function freezeClosedGates(manifest: Manifest, state: TrainState, threshold: number): number {
+  let added = 0;
+  for (const g of manifest.gate_groups) {
+    const logAlpha = state.params.get(logAlphaParam(g.name))!;
+    const mask = state.frozen.get(g.name) ?? new Uint8Array(logAlpha.length);
+    for (let i = 0; i < logAlpha.length; i++) {
+      if (mask[i] || openProbability(logAlpha[i]!, manifest.spec.gates) >= threshold) continue;
+      mask[i] = 1;
+      added++;
+    }
+    if (mask.some((x) => x)) state.frozen.set(g.name, mask);
+  }
+  return added;
+}
+
+/** The tensors of each gate group that a frozen element must keep: its log α, then each optimizer state of it (by state-map name). */
+export function frozenTensors(manifest: Manifest): Map<string, { param: string; states: string[] }> {
+  const statesOf = new Map<string, string[]>();
+  const add = (of: string, name: string) => statesOf.set(of, [...(statesOf.get(of) ?? []), name]);
+  for (const input of manifest.graphs.train.inputs) {
+    if (input.role !== "state") continue;
+    if (input.members) for (const m of input.members) add(m.of, m.name);
+    else if (input.of !== undefined) add(input.of, input.name);
+  }
+  return new Map(manifest.gate_groups.map((g) => [g.name, { param: logAlphaParam(g.name), states: statesOf.get(logAlphaParam(g.name)) ?? [] }]));
+}
+
+/**
+ * Remembers the frozen elements' log α and optimizer state before a step; the returned function
+ * puts them back into the step's results.
+ */
+export function holdFrozen(tensors: ReadonlyMap<string, { param: string; states: string[] }>, state: TrainState): () => void {
+  const kept: { map: Map<string, Float32Array>; name: string; mask: Uint8Array; values: Float32Array }[] = [];
+  for (const [group, mask] of state.frozen) {
+    const t = tensors.get(group)!;
+    kept.push({ map: state.params, name: t.param, mask, values: state.params.get(t.param)!.slice() });
+    for (const s of t.states) kept.push({ map: state.states, name: s, mask, values: state.states.get(s)!.slice() });
+  }
+  return () => {
+    for (const { map, name, mask, values } of kept) {
+      const now = map.get(name)!;
+      for (let i = 0; i < mask.length; i++) if (mask[i]) now[i] = values[i]!;
+    }
+  };
+}
