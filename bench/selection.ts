@@ -87,6 +87,19 @@ export const VARIANTS: readonly Variant[] = [
   { name: "mssm-b0", template: "mssm", sections: { gates: "select_offset: 0" }, about: "FSCM w = relu(tanh(g·e)), the paper's form (select_offset 0)" },
   { name: "mssm-b1", template: "mssm", sections: { gates: "select_offset: 1" }, about: "FSCM w = relu(tanh(g·e + 1)) (select_offset 1)" },
   {
+    name: "mssm-learned",
+    template: "mssm",
+    replace: { "select fields per group": "select fields per group(form: learned_offset)" },
+    about: "FSCM w = relu(tanh(g·e + b_fj)), b_fj learned from select_offset (form learned_offset)",
+  },
+  { name: "mssm-l0", template: "mssm", replace: { "select fields per group": "select fields per group(form: l0)" }, about: "a hard-concrete L0 gate per field and group, w = z (form l0), the spec silent on its settings" },
+  {
+    name: "mssm-l0-tanh",
+    template: "mssm",
+    replace: { "select fields per group": "select fields per group(form: l0_tanh)" },
+    about: "the field gate times the tanh mask, w = z · relu(tanh(g·e + b)) (form l0_tanh), the spec silent on its settings",
+  },
+  {
     name: "mssm-zoo",
     template: "mssm",
     sections: { gates: "init_drop: 0.3", regularize: "l0: 1e-3", train: "gate_optimizer: adam(lr: 3e-2)" },

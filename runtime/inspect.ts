@@ -2,9 +2,11 @@
 // connections the L0 gates keep open, and what the pruned export saves. `mssmc inspect` prints it
 // and `mssmc report` draws it; both read this one structure so they never disagree.
 //
-// - Field selection: the mean over a sample of rows of the FSCM mask w_fj = relu(tanh(g_fj · e_f + b))
-//   (compiler/lower/field-selection.ts). The eval graph has no output for the mask, and it is a
-//   few dot products per row, so it is computed here from the embeddings and g: no second graph.
+// - Field selection: the mean over a sample of rows of the FSCM mask w_fj of the spec's form
+//   (compiler/lower/field-selection.ts): relu(tanh(g_fj · e_f + b)) with b fixed (tanh) or learned
+//   per field (learned_offset), the deterministic field gate z_fj (l0, as the export folds it), or
+//   z_fj · relu(tanh(g_fj · e_f + b)) (l0_tanh). The eval graph has no output for the mask, and it
+//   is a few dot products per row, so it is computed here from the embeddings and g: no second graph.
 // - Connections: every consumer (a level's group or a task's tower) and every source it reads,
 //   from the compiler's modelStructure; a gated edge counts its deterministic gates (foldGate, as
 //   the export folds them) that are not exactly 0, and its expected L0 Σ σ(log α − β log(−γ/ζ)).
@@ -14,7 +16,19 @@
 // - With labelled rows and eval.onnx (inspectModelOnData): permutation importance per task and
 //   field (runtime/importance.ts) and the mean weights of every softmax gate (runtime/gate-usage.ts).
 
-import { foldGate, logAlphaParam, modelStructure, numericVectorParam, softmaxGateValues, withFloatOutputs, type ClosedSelection, type Manifest } from "../compiler/index.js";
+import {
+  foldGate,
+  logAlphaParam,
+  modelStructure,
+  numericVectorParam,
+  selectForm,
+  selectionGateGroup,
+  selectionOffsetParam,
+  softmaxGateValues,
+  withFloatOutputs,
+  type ClosedSelection,
+  type Manifest,
+} from "../compiler/index.js";
 import type { Dataset } from "./data/dataset.js";
 import { selectRows } from "./data/select-rows.js";
 import { UserError } from "../base/user-error.js";
@@ -142,14 +156,18 @@ export function fieldSelection(model: TrainedModel, data: Dataset, sample = FIEL
   if (!spec.select_fields || groups.length === 0) return { unavailable: "the model does not select fields per group" };
   if (data.rows === 0) return { unavailable: `${data.file} has no rows` };
   const rows = sampleRows(data.rows, sample);
-  const offsets: number[] = [];
+  const starts: number[] = [];
   let width = 0;
   for (const f of spec.fields) {
-    offsets.push(width);
+    starts.push(width);
     width += f.dim;
   }
-  const g = selections.map((s) => valuesOf(model, s.vector));
-  const offset = spec.gates.select_offset;
+  const form = selectForm(spec)!;
+  const tanh = form !== "l0";
+  // Per group: g, each field's offset b, and each field's deterministic gate z (1 without gates).
+  const g = selections.map((s) => (tanh ? valuesOf(model, s.vector) : undefined));
+  const offsets = groups.map((group) => (form === "learned_offset" ? valuesOf(model, selectionOffsetParam(group)) : new Float32Array(spec.fields.length).fill(spec.gates.select_offset)));
+  const z = groups.map((group) => (form === "l0" || form === "l0_tanh" ? foldGate(valuesOf(model, logAlphaParam(selectionGateGroup(group))), spec.gates.gamma, spec.gates.zeta) : new Float32Array(spec.fields.length).fill(1)));
   const sums = spec.fields.map(() => new Float64Array(groups.length));
   const e = new Float64Array(Math.max(...spec.fields.map((f) => f.dim)));
   spec.fields.forEach((f, fi) => {
@@ -170,8 +188,8 @@ export function fieldSelection(model: TrainedModel, data: Dataset, sample = FIEL
       }
       g.forEach((gj, gi) => {
         let s = 0;
-        for (let k = 0; k < f.dim; k++) s += gj[offsets[fi]! + k]! * e[k]!;
-        sums[fi]![gi]! += Math.max(0, Math.tanh(s + offset));
+        if (gj) for (let k = 0; k < f.dim; k++) s += gj[starts[fi]! + k]! * e[k]!;
+        sums[fi]![gi]! += z[gi]![fi]! * (gj ? Math.max(0, Math.tanh(s + offsets[gi]![fi]!)) : 1);
       });
     }
   });

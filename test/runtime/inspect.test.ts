@@ -187,6 +187,40 @@ describe("inspectModelOnData", () => {
     expect((inspectModel(model, { checkpoint: "best", data }).fieldSelection as FieldSelection).selected).toBeUndefined();
   });
 
+  it("measures each selection form's mask: a learned offset per field, a field gate (cut by the export once closed), a gate times the tanh mask", async () => {
+    for (const form of ["learned_offset", "l0", "l0_tanh"] as const) {
+      const spec = loadSpec(writeTemp("form.mssm", SPEC.replace("select fields per group", `select fields per group(form: ${form})`))).spec!;
+      const loaded = await loadTrainingData(spec, writeTemp("small.csv", smallCsv(200)), {});
+      const manifest = compileSpec(spec).manifest;
+      const params = new Map<string, Float32Array>();
+      for (const p of manifest.params) params.set(p.name, initialValue({ value: { name: p.name, dtype: p.dtype, shape: p.shape }, init: p.init, group: p.group, doc: p.doc }, 3) as Float32Array);
+      for (const [name, v] of params) if (name.startsWith("select/") && name.endsWith("/g")) v.fill(0);
+      // y: x's field gate open, c's closed (l0 forms); learned offsets 0.5 and 2 (learned_offset).
+      if (form === "learned_offset") params.get("select/y/offset")!.set([0.5, 2]);
+      else params.get("select/y/gates/fields/log_alpha")!.set([10, -10]);
+      const tables = new Map<string, EmbeddingTable>([["c", { rows: 5, dim: 4, data: Float32Array.from({ length: 20 }, (_v, i) => Math.sin(i)) }]]);
+      const model: TrainedModel = { manifest, params, tables, preprocessing: loaded.preprocessing };
+      const fs = inspectModel(model, { checkpoint: "best", data: loaded.train }).fieldSelection as FieldSelection;
+      const b = spec.gates.select_offset;
+      const y = fs.strength.map((row) => row[0]!);
+      if (form === "learned_offset") {
+        expect(y[0]).toBeCloseTo(Math.tanh(0.5), 6);
+        expect(y[1]).toBeCloseTo(Math.tanh(2), 6);
+        expect(fs.selected).toEqual([
+          [true, true],
+          [true, true],
+        ]);
+      } else {
+        // The open gate folds to min(1, σ(10)(ζ − γ) + γ) = 1.
+        expect(y).toEqual([form === "l0" ? 1 : expect.closeTo(Math.tanh(b), 6), 0]);
+        expect(fs.selected).toEqual([
+          [true, true],
+          [false, true],
+        ]);
+      }
+    }
+  });
+
   it("measures permutation importance on the sampled rows and reports the softmax gates' mean weights from eval.onnx", async () => {
     const spec = loadSpec(writeTemp("mmoe.mssm", MMOE)).spec!;
     const loaded = await loadTrainingData(spec, writeTemp("small.csv", smallCsv(300)), {});
