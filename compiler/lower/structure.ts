@@ -2,8 +2,8 @@
 // every stage each consumer (a level's group or a task's tower), each source it reads and the L0
 // gate groups on that edge. The runtime adds the trained values (open gates, expected L0).
 
-import { logAlphaParam, selectionVectorParam } from "../artifact.js";
-import type { Spec } from "../load/types.js";
+import { logAlphaParam, selectionGateGroup, selectionOffsetParam, selectionVectorParam } from "../artifact.js";
+import { selectForm, type SelectForm, type Spec } from "../load/types.js";
 import { planLowering, type ConsumerPlan } from "./plan.js";
 
 /** One edge of a stage: a consumer reading one source. */
@@ -31,10 +31,22 @@ export interface StageStructure {
   edges: EdgeStructure[];
 }
 
+/** One group's field selection: its form (compiler/lower/field-selection.ts) and the params it reads. */
+export interface SelectionStructure {
+  group: string;
+  form: SelectForm;
+  /** The FSCM vector g (forms tanh, learned_offset, l0_tanh; form l0 has none). */
+  vector: string;
+  /** The learned offsets b [fields] (form learned_offset). */
+  offset?: string;
+  /** The log α [fields] of the field gates (forms l0, l0_tanh). */
+  logAlpha?: string;
+}
+
 /** The structure of a model. */
 export interface ModelStructure {
-  /** The groups with a field-selected input, in group order, with the param of their FSCM vector g. */
-  selections: { group: string; vector: string }[];
+  /** The groups with a field-selected input, in group order, and the params of their masks. */
+  selections: SelectionStructure[];
   stages: StageStructure[];
 }
 
@@ -48,7 +60,16 @@ export function modelStructure(spec: Spec, gateGroups: readonly string[]): Model
   const plan = planLowering(spec);
   const stages = [...plan.levels, plan.towers].filter((s) => s.length > 0);
   return {
-    selections: plan.selected.map((group) => ({ group, vector: selectionVectorParam(group) })),
+    selections: plan.selected.map((group): SelectionStructure => {
+      const form = selectForm(spec)!;
+      return {
+        group,
+        form,
+        vector: selectionVectorParam(group),
+        ...(form === "learned_offset" ? { offset: selectionOffsetParam(group) } : {}),
+        ...(form === "l0" || form === "l0_tanh" ? { logAlpha: logAlphaParam(selectionGateGroup(group)) } : {}),
+      };
+    }),
     stages: stages.map((consumers) => {
       const first = consumers[0]!;
       const sources: string[] = [];
