@@ -2,6 +2,7 @@ import type { Rule } from "../rule.js";
 import { crossStitchOnInput } from "./cross-stitch-on-input.js";
 import { duplicateColumn } from "./duplicate-column.js";
 import { duplicateName } from "./duplicate-name.js";
+import { reservedName } from "./reserved-name.js";
 import { embeddingOptimizerKind } from "./embedding-optimizer-kind.js";
 import { emptyLevel } from "./empty-level.js";
 import { emptyPositive } from "./empty-positive.js";
@@ -32,6 +33,7 @@ import { zeroTaskWeight } from "./zero-task-weight.js";
 export const rules: readonly Rule[] = [
   // names and declarations
   duplicateName,
+  reservedName,
   unknownName,
   noFields,
   noTasks,

@@ -25,7 +25,7 @@ function oddSpec(seed: number): Record<string, unknown> {
   const r = random(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const int = () => pick([-1, 0, 1, 2, 8]);
-  const names = ["a", "b", "shared", "input", "t", "u"];
+  const names = ["a", "b", "shared", "input", "t", "u", "constructor"];
   const fields = Array.from({ length: pick([0, 1, 2]) }, (_, i) => ({ name: `f${i}`, kind: pick(["categorical", "numeric", "multi_hot"]), dim: int(), column: pick(["y", "c", `f${i}`]) }));
   const tasks = Array.from({ length: pick([0, 1, 2]) }, (_, i) => (i ? { name: "u", kind: "multiclass", label: "z", classes: int() } : { name: "t", kind: "binary", label: "y", positive: pick([[], ["1"]]), weight: pick([0, -1, 1]) }));
   const groups = Array.from({ length: pick([0, 1, 2, 3]) }, () => pick(names));

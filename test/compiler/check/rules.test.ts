@@ -34,6 +34,21 @@ describe("duplicate-name", () => {
   });
 });
 
+describe("reserved-name", () => {
+  it("reports a field, a task and a group named like a property every object has", () => {
+    expect(diagnose(`fields {\n  __proto__ numeric\n}\ntasks {\n  constructor binary(label: y)\n}\n`)).toEqual([
+      error("reserved-name", "'__proto__' cannot name a field: it is reserved (every JavaScript object has a property of that name); choose another name.", "2:3", "__proto__"),
+      error("reserved-name", "'constructor' cannot name a task: it is reserved (every JavaScript object has a property of that name); choose another name.", "5:3", "constructor"),
+    ]);
+    expect(diagnose(model(`  groups click, buy, toString\n  level 1 { experts: mlp[8] }\n  towers { tower: mlp[4]; connect: dense(sources: all) }`))).toEqual([
+      error("reserved-name", "'toString' cannot name a group: it is reserved (every JavaScript object has a property of that name); choose another name.", "3:22", "toString"),
+    ]);
+  });
+  it("accepts names that only contain a reserved one", () => {
+    expect(diagnose(`fields {\n  proto numeric\n  constructor_id categorical\n}\n`)).toEqual([]);
+  });
+});
+
 describe("unknown-name", () => {
   it("reports experts for undeclared groups, with a suggestion when one is close", () => {
     const text = model(`  groups click, buy, shared
