@@ -1,0 +1,97 @@
+// Training that gets cheaper as its gates close: the zoo MSSM on Adult with and without freezing
+// closed gates (train.prune_during_training), at 1 and 2 onnxruntime threads, the runs interleaved
+// (off, on per thread count, per repeat) so load on a shared machine hits both alike. Per run: the
+// wall time of train() (every epoch with its validation on adult.test), samples/s and multiply-adds
+// per example of the first and last epochs' steps, test AUC per task after the last epoch, the
+// gates closed at inference (deterministic z exactly 0) and the gates frozen.
+//
+//   node dist/bench/sparse-training.js [--epochs 10] [--threads 1,2] [--repeats 1]
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { packageRoot } from "../base/package-root.js";
+import { logAlphaParam } from "../compiler/artifact.js";
+import { compileSpec } from "../compiler/compile.js";
+import { loadSpec } from "../compiler/load/load.js";
+import type { Spec } from "../compiler/load/types.js";
+import { foldGate } from "../compiler/index.js";
+import { loadData, loadTrainingData } from "../runtime/data/dataset.js";
+import { train, type TrainResult } from "../runtime/train.js";
+import { numberList, wholeNumber } from "./args.js";
+import { markdownTable } from "./train-speed.js";
+
+/** One run's numbers. */
+interface Row {
+  freezing: boolean;
+  threads: number;
+  wallSeconds: number;
+  samplesPerSecond: [number, number];
+  macs: [number, number];
+  auc: Record<string, number>;
+  closed: number;
+  frozen: number;
+}
+
+/** Gates whose deterministic value is exactly 0 (as the export folds them). */
+function closedGates(spec: Spec, result: TrainResult, groups: readonly { name: string }[]): number {
+  let closed = 0;
+  for (const g of groups) for (const z of foldGate(result.state.params.get(logAlphaParam(g.name))!, spec.gates.gamma, spec.gates.zeta)) if (z === 0) closed++;
+  return closed;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const epochs = wholeNumber(argv, "epochs", 10, 1);
+  const repeats = wholeNumber(argv, "repeats", 1, 1);
+  const threadCounts = numberList(argv, "threads", [1, 2], true);
+  const root = packageRoot();
+  const data = resolve(root, "..", "shared", "data", "adult");
+  const loaded = loadSpec(join(root, "specs", "zoo", "mssm.mssm"));
+  if (!loaded.spec) throw new Error("specs/zoo/mssm.mssm does not check");
+  const base: Spec = { ...loaded.spec, train: { ...loaded.spec.train, epochs } };
+  const training = await loadTrainingData(base, join(data, "adult.data"), { validFraction: 0, seed: base.train.seed });
+  const test = (await loadData(base, join(data, "adult.test"), training.preprocessing)).data;
+  const out: Row[] = [];
+  for (let r = 0; r < repeats; r++) {
+    for (const threads of threadCounts) {
+      for (const freezing of [false, true]) {
+        const spec: Spec = { ...base, train: { ...base.train, prune_during_training: freezing } };
+        const artifact = compileSpec(spec);
+        const runDir = mkdtempSync(join(tmpdir(), "mssmc-sparse-"));
+        const started = performance.now();
+        const result = await train(
+          { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
+          { train: training.train, valid: test, preprocessing: training.preprocessing },
+          { runDir, device: "cpu", threads, log: () => {} },
+        );
+        const wallSeconds = (performance.now() - started) / 1000;
+        rmSync(runDir, { recursive: true, force: true });
+        const [first, last] = [result.history[0]!, result.history.at(-1)!];
+        const row: Row = {
+          freezing,
+          threads,
+          wallSeconds,
+          samplesPerSecond: [first.samples_per_second, last.samples_per_second],
+          macs: [first.macs_per_example, last.macs_per_example],
+          auc: Object.fromEntries(Object.entries(last.valid!).map(([task, m]) => [task, (m as { auc: number }).auc])),
+          closed: closedGates(spec, result, artifact.manifest.gate_groups),
+          frozen: last.gates_frozen,
+        };
+        out.push(row);
+        process.stderr.write(`${freezing ? "on " : "off"} threads ${threads}: ${wallSeconds.toFixed(1)} s\n`);
+      }
+    }
+  }
+  const tasks = Object.keys(out[0]!.auc);
+  const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+  console.log(`zoo MSSM on Adult (${training.train.rows} training rows, adult.test), ${epochs} epochs, batch ${base.train.batch}`);
+  console.log(
+    markdownTable(
+      ["freezing", "threads", "wall s", "samples/s epoch 1", "samples/s last", "MACs/example epoch 1", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen"],
+      out.map((r) => [r.freezing ? "on" : "off", String(r.threads), r.wallSeconds.toFixed(1), fmt(r.samplesPerSecond[0]), fmt(r.samplesPerSecond[1]), fmt(r.macs[0]), fmt(r.macs[1]), ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed), String(r.frozen)]),
+    ).join("\n"),
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main(process.argv.slice(2));
