@@ -9,8 +9,13 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
 
 /** Diagnostics as the text a user reads: one block per diagnostic, then a count. */
 export function formatText(diagnostics: Diagnostic[], files: Map<string, SourceFile>, color: boolean): string {
-  return diagnostics.map((d) => renderDiagnostic(d, files.get(d.file), { color })).join("\n\n");
+  const shown = diagnostics.slice(0, MAX_SHOWN).map((d) => renderDiagnostic(d, files.get(d.file), { color }));
+  if (diagnostics.length > MAX_SHOWN) shown.push(`... and ${diagnostics.length - MAX_SHOWN} more (--format json lists them all)`);
+  return shown.join("\n\n");
 }
+
+/** How many diagnostics the text output shows: a file of garbage yields thousands, and the first ones are the useful ones. */
+export const MAX_SHOWN = 50;
 
 /** A diagnostic with 1-based line and column, for `--format json`. */
 export interface JsonDiagnostic {

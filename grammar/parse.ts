@@ -12,6 +12,9 @@ export function parse(text: string, path: string): { document: Document; diagnos
     diagnostics.push(error("syntax-error", `Unexpected character '${ch}'.`, path, { start: e.offset, end: e.offset + Math.max(1, e.length) }));
   }
   for (const t of out.tokens) {
+    if (t.tokenType.name === "NumberLiteral" && !Number.isFinite(Number(t.image))) {
+      diagnostics.push(error("syntax-error", `The number ${t.image} is too large: numbers must fit a 64-bit float (at most about 1.8e308).`, path, { start: t.startOffset, end: t.startOffset + t.image.length }));
+    }
     if (t.tokenType.name === "UnterminatedString") {
       diagnostics.push(error("unterminated-string", "This string has no closing quote.", path, { start: t.startOffset, end: t.startOffset + t.image.length }));
     }

@@ -27,17 +27,24 @@ export function renderDiagnostic(d: Diagnostic, file: SourceFile | undefined, op
   return lines.join("\n");
 }
 
+/** The most characters of a line a code frame shows: a minified or generated line can be megabytes. */
+export const FRAME_COLUMNS = 120;
+
 /** The lines of a code frame: the offending line with its number, and carets under the span. */
 export function codeFrame(file: SourceFile, startOffset: number, endOffset: number, color = false): string[] {
   const start = lineColumn(file, startOffset);
   const end = lineColumn(file, Math.max(startOffset, endOffset));
-  const text = lineText(file, start.line);
+  const whole = lineText(file, start.line);
   const gutter = String(start.line);
   const pad = " ".repeat(gutter.length);
   // Only the first line of a multi-line span is underlined; that is where the eye goes.
-  const lastColumn = end.line === start.line ? end.column : text.length + 1;
-  const width = Math.max(1, lastColumn - start.column);
-  const prefix = text.slice(0, start.column - 1).replace(/[^\t]/g, " ");
+  const lastColumn = end.line === start.line ? end.column : whole.length + 1;
+  // A long line is shown as a window of FRAME_COLUMNS characters that starts a little before the span.
+  const from = whole.length <= FRAME_COLUMNS ? 0 : Math.max(0, Math.min(start.column - 1 - 20, whole.length - FRAME_COLUMNS));
+  const to = Math.min(whole.length, from + FRAME_COLUMNS);
+  const text = (from > 0 ? "…" : "") + whole.slice(from, to) + (to < whole.length ? "…" : "");
+  const width = Math.max(1, Math.min(lastColumn, to + 1) - start.column);
+  const prefix = (from > 0 ? " " : "") + whole.slice(from, start.column - 1).replace(/[^\t]/g, " ");
   return [
     `${pad} |`,
     `${gutter} | ${text.replace(/\t/g, "\t")}`,

@@ -4,6 +4,9 @@ import { child, SourceMap } from "./source-map.js";
 // A small JSON reader that remembers where every value and key is, so a .json spec gets the same
 // line:column diagnostics as a .mssm one. JSON.parse cannot give positions.
 
+/** How deeply arrays and objects may nest: a spec needs 6 levels; the reader recurses per level. */
+export const MAX_JSON_DEPTH = 100;
+
 /** Parses JSON text into a value and a source map; syntax errors become diagnostics. */
 export function parseJsonSource(text: string, file: string): { value: unknown; map: SourceMap; diagnostics: Diagnostic[] } {
   const map = new SourceMap();
@@ -37,9 +40,10 @@ export function parseJsonSource(text: string, file: string): { value: unknown; m
     i++;
     return out;
   };
-  const value = (pointer: string, key?: { start: number; end: number }): unknown => {
+  const value = (pointer: string, key?: { start: number; end: number }, depth = 0): unknown => {
     ws();
     const start = i;
+    if (depth > MAX_JSON_DEPTH) fail(`Arrays and objects nest more than ${MAX_JSON_DEPTH} levels deep here; a spec needs far fewer.`);
     let v: unknown;
     const c = text[i];
     if (c === "{") {
@@ -57,7 +61,8 @@ export function parseJsonSource(text: string, file: string): { value: unknown; m
           ws();
           if (text[i] !== ":") fail("Expected ':' after the property name.");
           i++;
-          o[k] = value(child(pointer, k), keySpan);
+          // A key such as "__proto__" becomes an own property, as JSON.parse makes it, not the prototype.
+          Object.defineProperty(o, k, { value: value(child(pointer, k), keySpan, depth + 1), enumerable: true, writable: true, configurable: true });
           ws();
           if (text[i] === ",") i++;
           else if (text[i] === "}") {
@@ -74,7 +79,7 @@ export function parseJsonSource(text: string, file: string): { value: unknown; m
       if (text[i] === "]") i++;
       else {
         for (;;) {
-          a.push(value(child(pointer, a.length)));
+          a.push(value(child(pointer, a.length), undefined, depth + 1));
           ws();
           if (text[i] === ",") i++;
           else if (text[i] === "]") {
@@ -88,8 +93,9 @@ export function parseJsonSource(text: string, file: string): { value: unknown; m
     else {
       const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
       if (!m) fail(i >= text.length ? "Unexpected end of the file." : `Unexpected character '${text[i]}'.`);
-      i += m![0].length;
       v = JSON.parse(m![0]);
+      if (typeof v === "number" && !Number.isFinite(v)) fail(`The number ${m![0]} is too large: numbers must fit a 64-bit float (at most about 1.8e308).`);
+      i += m![0].length;
     }
     map.set(pointer, key ? { file, span: { start, end: i }, key } : { file, span: { start, end: i } });
     return v;

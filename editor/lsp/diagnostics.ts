@@ -23,6 +23,9 @@ export interface Checked {
   stages: Stage[] | undefined;
 }
 
+/** The most diagnostics published for one document. */
+export const MAX_PUBLISHED = 200;
+
 /** Checks open documents and publishes their diagnostics. */
 export class Checker {
   private readonly checked = new Map<string, Checked>();
@@ -90,7 +93,8 @@ export class Checker {
 function toLspDiagnostics(s: Services, path: string, load: LoadResult): LspDiagnostic[] {
   const main = load.files.get(path);
   if (!main) return [];
-  return load.diagnostics.map((d: Diagnostic) => {
+  // A file of garbage yields tens of thousands; an editor needs the first ones.
+  return load.diagnostics.slice(0, MAX_PUBLISHED).map((d: Diagnostic) => {
     const related = (d.related ?? []).flatMap((r) => {
       const f = load.files.get(r.file);
       return f ? [{ location: { uri: s.documents.toUri(r.file), range: toRange(f, r.span) }, message: r.message }] : [];
