@@ -372,6 +372,10 @@ export async function main(argv: string[]): Promise<void> {
       `node ${process.version}; mssmc synth --recipe fields --rows ${o.rows.train},${o.rows.valid},${o.rows.test} --noise-fields ${o.noiseFields} --overlap ${o.overlap} --seed S for S in ${o.seeds.join(",")}; ` +
         `up to ${o.epochs} epochs, patience ${o.patience} on valid.csv, best checkpoint on test.csv; importance on ${o.importanceRows} test rows, 3 shuffles; ${o.threads} intra-op thread(s)`,
     );
+    say(
+      "Cells: mean [min, max] over seeds. vs columns: AUC difference, or how much lower the RMSE is in % (negative: worse than the oracle or the baseline). " +
+        "precision/recall: the fields the task's own group still reads (what the pruned export keeps) against truth.json.",
+    );
     for (const name of [...new Set(runs.map((r) => r.variant))]) {
       const v = VARIANTS.find((x) => x.name === name);
       say("");

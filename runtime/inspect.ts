@@ -356,9 +356,11 @@ export function formatInspection(x: Inspection): string {
   const fs = x.fieldSelection;
   if ("unavailable" in fs) out.push(`field selection: ${fs.unavailable}`);
   else {
-    const cut = fs.selected ? "; cut = the pruned export no longer reads it" : "";
+    // A `cut` column only when the pruned export cuts some selection.
+    const cuts = fs.selected?.some((row) => row.some((kept) => !kept)) ? fs.selected : undefined;
+    const cut = cuts ? "; cut = the pruned export no longer reads it" : "";
     out.push(`field selection (mean FSCM mask w over ${n(fs.rows)} rows of ${fs.file}; 0 = field unused${cut})`);
-    const cell = (i: number, j: number) => `${fs.strength[i]![j]!.toFixed(3)}${fs.selected ? (fs.selected[i]![j] ? "    " : " cut") : ""}`;
+    const cell = (i: number, j: number) => `${fs.strength[i]![j]!.toFixed(3)}${cuts ? (cuts[i]![j] ? "    " : " cut") : ""}`;
     out.push(...table([["field", ...fs.groups], ...fs.fields.map((f, i) => [f, ...fs.groups.map((_g, j) => cell(i, j))])]).map((l) => `  ${l}`));
   }
   out.push("", ...formatImportance(x.importance));
