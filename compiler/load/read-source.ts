@@ -10,8 +10,8 @@ import { UserError } from "../../base/user-error.js";
 /** Reads a file's text; the editor passes one that sees unsaved buffers. Throws when it cannot. */
 export type ReadText = (path: string) => string;
 
-/** The largest spec file read: far above any real model description (the zoo's are under 2 KB). */
-export const MAX_SPEC_BYTES = 8 * 1024 * 1024;
+/** The largest spec file read: far above any real model description (the zoo's are under 2 KB, a 10,000-field spec about 250 KB), and small enough that checking one takes seconds. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
 
 /** How deep a chain of imports may go (a imports b imports c ...). */
 export const MAX_IMPORT_DEPTH = 64;

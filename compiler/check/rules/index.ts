@@ -3,6 +3,7 @@ import { crossStitchOnInput } from "./cross-stitch-on-input.js";
 import { duplicateColumn } from "./duplicate-column.js";
 import { duplicateName } from "./duplicate-name.js";
 import { reservedName } from "./reserved-name.js";
+import { modelTooLarge } from "./model-too-large.js";
 import { embeddingOptimizerKind } from "./embedding-optimizer-kind.js";
 import { emptyLevel } from "./empty-level.js";
 import { emptyPositive } from "./empty-positive.js";
@@ -35,6 +36,7 @@ export const rules: readonly Rule[] = [
   duplicateName,
   reservedName,
   unknownName,
+  modelTooLarge,
   noFields,
   noTasks,
   labelUsedAsField,

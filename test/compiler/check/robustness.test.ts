@@ -30,7 +30,7 @@ function oddSpec(seed: number): Record<string, unknown> {
   const tasks = Array.from({ length: pick([0, 1, 2]) }, (_, i) => (i ? { name: "u", kind: "multiclass", label: "z", classes: int() } : { name: "t", kind: "binary", label: "y", positive: pick([[], ["1"]]), weight: pick([0, -1, 1]) }));
   const groups = Array.from({ length: pick([0, 1, 2, 3]) }, () => pick(names));
   const connect = () => ({ kind: pick(["dense", "cssm", "l0_average", "softmax_gate", "cross_stitch"]), sources: pick(["auto", "own", "shared", "own_and_shared", "all"]) });
-  const mlp = () => ({ count: int(), widths: pick([[], [int()], [8, int()]]) });
+  const mlp = () => ({ count: int(), widths: pick([[], [int()], [8, int()], [20_000, 20_000]]) });
   const levels = Array.from({ length: pick([0, 1, 2, 3]) }, () => ({
     experts: Object.fromEntries(Array.from({ length: pick([0, 1, 2]) }, () => [pick(names), mlp()])),
     connect: connect(),

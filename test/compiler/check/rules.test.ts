@@ -49,6 +49,20 @@ describe("reserved-name", () => {
   });
 });
 
+describe("model-too-large", () => {
+  it("reports a model past 500 million dense weights at its largest sub-network, and one with too many experts", () => {
+    expect(diagnose(model(`  groups shared\n  level 1 { experts: mlp[100000, 100000] }\n  towers { tower: mlp[4] }`))).toEqual([
+      error("model-too-large", "The model would have about 10,002,200,018 dense weights; mssmc trains at most 500,000,000. The experts at level 1 alone hold 10,001,400,000.", "4:22", "mlp[100000, 100000]"),
+    ]);
+    expect(diagnose(model(`  groups shared\n  level 1 { experts: 5000 x mlp[8] }\n  towers { tower: mlp[4] }`))).toEqual([
+      error("model-too-large", "The model has 5,002 sub-networks (experts and towers); mssmc trains at most 4,096.", "4:22", "5000 x mlp[8]"),
+    ]);
+  });
+  it("accepts a large model within the limits", () => {
+    expect(diagnose(model(`  groups shared\n  level 1 { experts: 8 x mlp[1024, 1024] }\n  towers { tower: mlp[256] }`))).toEqual([]);
+  });
+});
+
 describe("unknown-name", () => {
   it("reports experts for undeclared groups, with a suggestion when one is close", () => {
     const text = model(`  groups click, buy, shared
