@@ -172,16 +172,6 @@ export interface Regularize {
   l2: number;
 }
 
-/** Hard-concrete gate constants (Louizos et al. 2018). */
-export interface GateConstants {
-  beta: number;
-  gamma: number;
-  zeta: number;
-  /** Initial drop probability p; log α starts at log(1-p) - log p. */
-  init_drop: number;
-  /**
-   * FSCM's offset b: w = relu(tanh(g · e + b)). 0 is the paper's form, under which a numeric field
-   * (e = x·v) is dropped for every example where x and g·v differ in sign.
 /** The forms of field selection (docs/design.md, "The mathematics", FSCM). */
 export type SelectForm = "tanh" | "learned_offset" | "l0" | "l0_tanh";
 
@@ -204,6 +194,16 @@ export function selectFieldsOf(form: SelectForm): SelectFields {
 }
 
 export interface Spec {
+/** Hard-concrete gate constants (Louizos et al. 2018). */
+export interface GateConstants {
+  beta: number;
+  gamma: number;
+  zeta: number;
+  /** Initial drop probability p; log α starts at log(1-p) - log p. */
+  init_drop: number;
+  /**
+   * FSCM's offset b: w = relu(tanh(g · e + b)). 0 is the paper's form, under which a numeric field
+   * (e = x·v) is dropped for every example where x and g·v differ in sign.
   mssm: typeof SPEC_FORMAT_VERSION;
   model: string;
   fields: Field[];
