@@ -189,11 +189,6 @@ export function selectFieldsOf(form: SelectForm): SelectFields {
   return form === "tanh" ? true : form;
 }
 
-   */
-  select_offset: number;
-}
-
-export interface Spec {
 /** Hard-concrete gate constants (Louizos et al. 2018). */
 export interface GateConstants {
   beta: number;
@@ -204,6 +199,11 @@ export interface GateConstants {
   /**
    * FSCM's offset b: w = relu(tanh(g · e + b)). 0 is the paper's form, under which a numeric field
    * (e = x·v) is dropped for every example where x and g·v differ in sign.
+   */
+  select_offset: number;
+}
+
+export interface Spec {
   mssm: typeof SPEC_FORMAT_VERSION;
   model: string;
   fields: Field[];
