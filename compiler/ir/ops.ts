@@ -114,7 +114,7 @@ export interface OpAttributes {
    */
   StringHash: { buckets: number };
 
-  /** Applies a local function (compiler/ir/functions.ts) by name to its inputs. */
+  /** Applies a local function (a FunctionDef, instantiated by compiler/ir/graph.ts) by name to its inputs. */
   Call: { function: string };
 }
 
