@@ -21,7 +21,7 @@ import { TARGETS, type TargetName } from "./onnx/target.js";
 import { compilerVersion } from "../base/package-root.js";
 import { canonicalOrder } from "./load/canonical-order.js";
 import type { Spec } from "./load/types.js";
-import { buildTrainStep } from "./train-step.js";
+import { buildTrainStep, type TrainStep } from "./train-step.js";
 import { tensorInfo } from "./tensor-info.js";
 
 /** The compiled artifact in memory. */
@@ -64,6 +64,13 @@ export function trainingForward(forward: Graph): Graph {
   return mergeSiblingMatMuls(optimizeGraph(inlineCalls(mergeGateSamples(forward), new Set([HardConcreteSample.name]))));
 }
 
+/** The training step of a training forward (trainingForward's result) as emitted: its graph, bytes, inputs and outputs. */
+export function emittedTrainStep(forward: Graph, spec: Spec, options: Pick<CompileOptions, "opset" | "target"> = {}): TrainStep & { bytes: Uint8Array } {
+  const built = buildTrainStep(forward, { train: spec.train });
+  const graph = narrowWideNodes(optimizeGraph(built.graph), TARGETS[options.target ?? "cpu"]);
+  return { ...built, graph, bytes: emitModel(graph, { opset: options.opset ?? DEFAULT_OPSET, params: "inputs" }) };
+}
+
 /** Compiles a checked, normalized spec into the artifact. */
 export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact {
   const opset = options.opset ?? DEFAULT_OPSET;
@@ -73,14 +80,13 @@ export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact 
   // The training step inlines the sampled gates: a Call's backward must recompute the body values
   // its rules read (about ten per gate group), while inlined the backward reads the forward's own.
   // eval.onnx keeps every gate an ai.mssm function, visible in Netron.
-  const built = buildTrainStep(trainingForward(forward), { train: spec.train });
-  const step = { ...built, graph: optimizeGraph(built.graph) };
+  const step = emittedTrainStep(trainingForward(forward), spec, options);
   const plan = planLowering(spec);
 
   const target = TARGETS[options.target ?? "cpu"];
-  const trainGraph = narrowWideNodes(step.graph, target);
+  const trainGraph = step.graph;
   const evalEmitted = narrowWideNodes(evalGraph, target);
-  const trainBytes = emitModel(trainGraph, { opset, params: "inputs" });
+  const trainBytes = step.bytes;
   const evalBytes = emitModel(evalEmitted, { opset, params: "inputs" });
 
   const manifest: Manifest = {

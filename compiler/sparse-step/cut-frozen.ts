@@ -1,0 +1,160 @@
+// The smaller training step's forward (docs/design.md, "The training step"): a train-mode forward
+// with the matmuls cut to what frozen gates leave open. The params stay whole (the step's inputs,
+// optimizer and L0 term are the full step's); only the batch-sized products shrink:
+//
+// - blocks: an input block of a matmul `x W̃` (a part of the Concat x reads) whose rows of W̃ are 0
+//   on every step (closed-weights.ts) leaves the product: x_R W̃[R, :];
+// - units: a layer `h = act(x W̃ + b)` whose column k of W̃ is 0 on every step outputs act(b_k) for
+//   every example. When every reader of h is a matmul (or a Concat only matmuls read), the layer
+//   computes its other columns C only, h_C = act(x W̃[:, C] + b_C), and each reading matmul adds
+//   the batch-independent term act(b_D) V[D, :] (a [1, |D|] x [|D|, n] product) for the closed
+//   columns D of the weight V it reads them with. So b_D and V[D, :] are trained exactly as in the
+//   full step.
+//
+// Every gradient is the full step's: what is cut is multiplied by an exact 0 there (the weights'
+// masked entries still get their L2 gradient, from the L2 term on the whole param). A matmul whose
+// every input block would go, or a layer whose every column is closed, is left whole.
+
+import type { Known } from "../export/known.js";
+import { copyNode, declareLeaves } from "../ir/copy.js";
+import { Builder, type Graph, type Node, type Value } from "../ir/graph.js";
+import { isStatic } from "../ir/ops.js";
+import { type FrozenNoise, zeroPatterns, zeroRowsAndColumns } from "./closed-weights.js";
+
+/** Element-wise activations a cut layer may end in: act(b) is its closed units' value. */
+const ACTIVATIONS = new Set(["Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Identity"]);
+
+/** A layer whose closed units were cut: its open units' values and the closed ones' act(b_D). */
+interface CutUnits {
+  readonly open: Value;
+  readonly openColumns: readonly number[];
+  readonly closedColumns: readonly number[];
+  readonly closed: Value;
+}
+
+/** A layer `act(x W̃ + b)` found in the graph. */
+interface Layer {
+  readonly matmul: Node;
+  readonly add: Node;
+  readonly act: Node | undefined;
+  readonly closedColumns: readonly number[];
+}
+
+/** What the pass cut: per cut matmul, the rows and columns of its weight [k, n] it keeps. */
+export interface CutReport {
+  readonly matmuls: { name: string; shape: [number, number]; rows: number[]; columns: number[] }[];
+}
+
+/** The forward with every matmul cut to the rows and columns frozen gates leave open (module comment). */
+export function cutFrozen(forward: Graph, frozen: FrozenNoise): { graph: Graph; report: CutReport } {
+  const patterns = zeroPatterns(forward, frozen);
+  const producer = new Map<Value, Node>();
+  const readers = new Map<Value, Node[]>();
+  for (const n of forward.nodes) {
+    for (const o of n.outputs) producer.set(o, n);
+    for (const v of n.inputs) readers.set(v, [...(readers.get(v) ?? []), n]);
+  }
+  const outputs = new Set(forward.outputs);
+  const params = new Set(forward.params.map((p) => p.value));
+  const isMatMul = (n: Node) => n.op === "MatMul" && n.inputs[0]!.shape.length === 2 && n.inputs[1]!.shape.length === 2 && isStatic(n.inputs[1]!.shape) && n.inputs[0] !== n.inputs[1];
+  const onlyReader = (v: Value): Node | undefined => {
+    const r = readers.get(v) ?? [];
+    return r.length === 1 && !outputs.has(v) ? r[0] : undefined;
+  };
+  const lastAxisConcat = (n: Node) => n.op === "Concat" && n.outputs[0]!.shape.length === 2 && (n.attrs.axis === 1 || n.attrs.axis === -1) && n.inputs.every((v) => isStatic([v.shape[1]!]));
+  // h's readers can take its open columns plus a constant term: matmuls reading it as x, or Concats only such matmuls read.
+  const readableCut = (h: Value) =>
+    !outputs.has(h) &&
+    (readers.get(h) ?? []).every((r) => (isMatMul(r) && r.inputs[0] === h) || (lastAxisConcat(r) && !outputs.has(r.outputs[0]!) && (readers.get(r.outputs[0]!) ?? []).every((m) => isMatMul(m) && m.inputs[0] === r.outputs[0])));
+
+  const layers = new Map<Node, Layer>();
+  for (const m of forward.nodes) {
+    if (!isMatMul(m)) continue;
+    const pattern = patterns.get(m.inputs[1]!);
+    if (!pattern) continue;
+    const closedColumns = zeroRowsAndColumns(pattern).columns.flatMap((z, c) => (z ? [c] : []));
+    const n = m.inputs[1]!.shape[1] as number;
+    if (closedColumns.length === 0 || closedColumns.length === n) continue;
+    const add = onlyReader(m.outputs[0]!);
+    const bias = add?.op === "Add" && add.inputs[0] === m.outputs[0] ? add.inputs[1]! : undefined;
+    if (!add || !bias || !params.has(bias) || bias.shape.length !== 1 || bias.shape[0] !== n) continue;
+    const next = onlyReader(add.outputs[0]!);
+    const act = next && ACTIVATIONS.has(next.op) ? next : undefined;
+    if (!readableCut((act ?? add).outputs[0]!)) continue;
+    layers.set(m, { matmul: m, add, act, closedColumns });
+  }
+  const skipped = new Set<Node>([...layers.values()].flatMap((l) => (l.act ? [l.add, l.act] : [l.add])));
+  const cutValues = new Set([...layers.values()].map((l) => (l.act ?? l.add).outputs[0]!));
+  for (const n of forward.nodes) if (n.op === "Concat" && n.inputs.some((v) => cutValues.has(v))) skipped.add(n);
+
+  const b = new Builder(forward.name, forward.doc);
+  const map = declareLeaves(b, forward);
+  const cuts = new Map<Value, CutUnits>();
+  const report: CutReport = { matmuls: [] };
+  for (const node of forward.nodes) {
+    if (skipped.has(node)) continue;
+    if (!isMatMul(node)) {
+      copyNode(b, forward, node, map);
+      continue;
+    }
+    const done = b.at(node.doc, () => cutMatMul(b, node, producer, patterns, layers.get(node), map, cuts, report));
+    if (!done) copyNode(b, forward, node, map);
+  }
+  for (const o of forward.outputs) b.output(map.get(o)!);
+  return { graph: b.finish(), report };
+}
+
+/** An input block of a matmul: its value, where its rows of the weight start, and its width. */
+interface Part {
+  readonly value: Value;
+  readonly offset: number;
+  readonly width: number;
+}
+
+/** Builds a cut matmul (and its layer's open units, if it is a cut layer); false when nothing of it is cut. */
+function cutMatMul(b: Builder, m: Node, producer: ReadonlyMap<Value, Node>, patterns: ReadonlyMap<Value, Known>, layer: Layer | undefined, map: Map<Value, Value>, cuts: Map<Value, CutUnits>, report: CutReport): boolean {
+  const [x, w] = m.inputs as [Value, Value];
+  const [k, n] = w.shape as [number, number];
+  const concat = producer.get(x);
+  const values = concat?.op === "Concat" && concat.outputs[0]!.shape.length === 2 && (concat.attrs.axis === 1 || concat.attrs.axis === -1) ? concat.inputs : [x];
+  if (!values.every((v) => isStatic([v.shape[1]!]))) return false;
+  let at = 0;
+  const parts: Part[] = values.map((value) => ({ value, offset: at, width: ((at += value.shape[1] as number), value.shape[1] as number) }));
+  const pattern = patterns.get(w);
+  const zeroRows = pattern ? zeroRowsAndColumns(pattern).rows : undefined;
+  const closedPart = (p: Part) => zeroRows !== undefined && zeroRows.slice(p.offset, p.offset + p.width).every((z) => z);
+  const kept = parts.every(closedPart) ? parts : parts.filter((p) => !closedPart(p));
+  if (kept.length === parts.length && !kept.some((p) => cuts.has(p.value)) && !layer) return false;
+
+  const range = (from: number, count: number) => Array.from({ length: count }, (_v, i) => from + i);
+  const rows = kept.flatMap((p) => cuts.get(p.value)?.openColumns.map((c) => p.offset + c) ?? range(p.offset, p.width));
+  const constantRows = kept.flatMap((p) => cuts.get(p.value)?.closedColumns.map((c) => p.offset + c) ?? []);
+  const closed = new Set(layer?.closedColumns ?? []);
+  const columns = range(0, n).filter((c) => !closed.has(c));
+  const name = m.outputs[0]!.name;
+  const indices = (xs: readonly number[], tag: string) => b.constant(BigInt64Array.from(xs, BigInt), "int64", [xs.length], tag);
+  const weightRows = (rs: readonly number[], tag: string) => {
+    const wr = rs.length === k ? map.get(w)! : b.gather(map.get(w)!, indices(rs, `${tag}_rows`), 0, `${name}/${tag}/rows`);
+    return columns.length === n ? wr : b.gather(wr, indices(columns, "open_columns"), 1, `${name}/${tag}/columns`);
+  };
+  const xs = kept.map((p) => cuts.get(p.value)?.open ?? map.get(p.value)!);
+  let y = b.matmul(xs.length === 1 ? xs[0]! : b.concat(xs, 1, `${name}/open_input`), weightRows(rows, "open"), `${name}/open`);
+  if (constantRows.length > 0) {
+    // act(b_D) V[D, :], the same for every example: the closed units of the layers x reads.
+    const closedValues = kept.flatMap((p) => cuts.get(p.value)?.closed ?? []);
+    const c = closedValues.length === 1 ? closedValues[0]! : b.concat(closedValues, 0, `${name}/closed_units`);
+    y = b.add(y, b.matmul(b.unsqueeze(c, [0], `${name}/closed_units/row`), weightRows(constantRows, "closed"), `${name}/closed_term`), `${name}/with_closed`);
+  }
+  report.matmuls.push({ name, shape: [k, n], rows, columns });
+  if (!layer) {
+    map.set(m.outputs[0]!, y);
+    return true;
+  }
+  // h_C = act(x W̃[:, C] + b_C); the closed units are act(b_D).
+  const bias = map.get(layer.add.inputs[1]!)!;
+  const activate = (v: Value, suffix: string) => (layer.act ? b.node(layer.act.op as "Relu", [v], layer.act.attrs as never, [`${layer.act.outputs[0]!.name}/${suffix}`])[0]! : v);
+  const open = activate(b.add(y, b.gather(bias, indices(columns, "open_columns"), 0, `${name}/open_bias`), `${layer.add.outputs[0]!.name}/open`), "open");
+  const closedUnits = activate(b.gather(bias, indices(layer.closedColumns, "closed_columns"), 0, `${name}/closed_bias`), "closed");
+  cuts.set((layer.act ?? layer.add).outputs[0]!, { open, openColumns: columns, closedColumns: layer.closedColumns, closed: closedUnits });
+  return true;
+}
