@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec, loadSpec, sourceLocator, type Spec } from "../compiler/index.js";
 import { readRunManifest } from "../runtime/checkpoint.js";
-import { assertTrainable, formatLoadReport, loadData, loadTrainingData } from "../runtime/data/dataset.js";
+import { assertTrainable, formatLoadReport, labelKindWarnings, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { UserError } from "../base/user-error.js";
 import { holdsRun, lockRunFolder } from "../runtime/run-folder.js";
 import { assertDeviceAvailable, type Device } from "../runtime/device.js";
@@ -100,6 +100,7 @@ async function trainLocked(spec: Spec, artifact: ReturnType<typeof compileSpec>,
   const skipBadRows = o.skipBadRows;
   const loadedData = await loadTrainingData(spec, o.data, { validFraction: o.validFraction ?? 0, seed: spec.train.seed, skipBadRows });
   for (const line of formatLoadReport(loadedData.report)) process.stderr.write(line + "\n");
+  for (const line of labelKindWarnings(spec, loadedData)) process.stderr.write(line + "\n");
   assertTrainable(spec, loadedData);
   let valid = loadedData.valid;
   if (o.valid !== undefined) {

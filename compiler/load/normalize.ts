@@ -1,4 +1,4 @@
-import type { Connection, Field, Optimizer, OptimizerKind, SelectFields, SelectForm, Spec, Task } from "./types.js";
+import type { BinaryTask, Connection, Field, Optimizer, OptimizerKind, SelectFields, SelectForm, Spec, Task } from "./types.js";
 
 // Fills every default of a schema-valid canonical spec, so the checker and compiler never ask
 // "was this set?". The same defaults are annotated in specs/mssm.schema.json (a test keeps the two
@@ -44,9 +44,16 @@ function normalizeField(f: Loose<Field> & { name: string; kind: Field["kind"] })
   return { column: f.name, dim: DEFAULT_DIM, ...kindDefaults, ...f } as Field;
 }
 
+/** A binary task's label values, written as a list or as one string (a list of one). */
+const valueList = (v: unknown): unknown => (typeof v === "string" ? [v] : v);
+
 function normalizeTask(t: Loose<Task> & { kind: Task["kind"] }): Task {
-  const kindDefaults = t.kind === "binary" ? { positive: ["1"] } : {};
-  return { weight: 1, ...kindDefaults, ...t } as Task;
+  if (t.kind !== "binary") return { weight: 1, ...t } as Task;
+  const b = t as Loose<BinaryTask>;
+  const out: Loose<BinaryTask> = { weight: 1, positive: ["1"], ...b };
+  out.positive = valueList(out.positive);
+  if (out.negative !== undefined) out.negative = valueList(out.negative);
+  return out as BinaryTask;
 }
 
 /** Returns the spec with every default filled; the input must be schema-valid. */

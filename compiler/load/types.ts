@@ -54,10 +54,15 @@ interface TaskBase {
   weight: number;
 }
 
-/** Binary classification with BCE on logits; the label is positive when its value is in `positive`. */
+/**
+ * Binary classification with BCE on logits; the label is positive when its value is in `positive`,
+ * negative when it is in `negative`, or, with `negative` absent, when it is not positive.
+ */
 export interface BinaryTask extends TaskBase {
   kind: "binary";
   positive: string[];
+  /** Absent: one-vs-rest. Given: a value in neither list is a bad row. */
+  negative?: string[];
 }
 
 /** Regression with mean squared error; the label is a float. */

@@ -7,7 +7,8 @@
 import { type Field, type Spec, type Task } from "../../compiler/index.js";
 import { isMissing, readCsv, type ColumnUse } from "./csv.js";
 import { BadRows, badCell } from "./errors.js";
-import { labelReader, oneClassError } from "./labels.js";
+import { LabelCensus, labelKindWarning } from "./label-kind.js";
+import { labelReader, oneClassError, StrayLabels } from "./labels.js";
 import { expectedNumber, fitNumeric, readNumeric, standardize, type NumericStats } from "./numeric.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 import { fixedVocab, hashVocab, VocabIndex, vocabFromCounts, type Vocab } from "./vocab.js";
@@ -80,16 +81,22 @@ export interface TrainingData {
   valid: Dataset | undefined;
   preprocessing: Preprocessing;
   report: LoadReport;
-  /** Per task, the first few distinct label cells of the file, for messages about the labels. */
-  labelExamples: Map<string, string[]>;
+  /** Per task, the distinct label cells of the file's rows, for messages about the labels. */
+  labelValues: Map<string, LabelCensus>;
 }
 
 /** Throws when a binary task's training rows hold one class (labels.ts, oneClassError): training would learn nothing and choose epochs by an undefined AUC. */
 export function assertTrainable(spec: Spec, data: TrainingData): void {
   for (const task of spec.tasks) {
-    const error = task.kind === "binary" ? oneClassError(data.train.file, task, data.train.labels[task.name]!, data.labelExamples.get(task.name)!) : undefined;
+    const examples = [...data.labelValues.get(task.name)!.counts.keys()].slice(0, LABEL_EXAMPLES);
+    const error = task.kind === "binary" ? oneClassError(data.train.file, task, data.train.labels[task.name]!, examples) : undefined;
     if (error) throw error;
   }
+}
+
+/** One warning line per task whose label column looks like another kind of label (label-kind.ts), for the start of training. */
+export function labelKindWarnings(spec: Spec, data: TrainingData): string[] {
+  return spec.tasks.flatMap((task) => labelKindWarning(data.train.file, task, data.labelValues.get(task.name)!) ?? []);
 }
 
 /** Loads the training file: reads it, splits off validation rows, fits the preprocessing on the rest. */
@@ -112,7 +119,7 @@ export async function loadTrainingData(spec: Spec, file: string, options: Traini
   }
   const preprocessing = fit(spec, raw, trainRows);
   return {
-    labelExamples: raw.labelExamples,
+    labelValues: raw.labelValues,
     train: encode(spec, raw, preprocessing, trainRows),
     valid: validRows ? encode(spec, raw, preprocessing, validRows) : undefined,
     preprocessing,
@@ -207,12 +214,15 @@ interface RawTable {
   labels: Map<string, LabelColumn>;
   missing: Map<string, number>;
   badRows: BadRows;
-  /** Per task, the first few distinct label cells read, for messages about the labels. */
-  labelExamples: Map<string, string[]>;
+  /** Per task, the distinct label cells of the rows read, for messages about the labels. */
+  labelValues: Map<string, LabelCensus>;
 }
 
 /** How many distinct label values a message about a task's labels quotes. */
 const LABEL_EXAMPLES = 4;
+
+/** A row whose only fault so far is a label counted by StrayLabels: left out, reported with the others at the end. */
+const STRAY = "stray label";
 
 /** Reads every row of `file` into raw columns, sending unreadable rows to the bad-row policy. */
 async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
@@ -224,6 +234,8 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
   ];
   const badRows = new BadRows(options.skipBadRows ?? false);
   const readers = tasks.map(labelReader);
+  // With `negative` declared, a label in neither list is counted over the file before it stops the load.
+  const strays = tasks.map((t) => (t.kind === "binary" && t.negative !== undefined && !badRows.skip ? new StrayLabels(file, t) : undefined));
   const nf = spec.fields.length;
 
   // Per field, the growing column; per row, values are staged first so a bad row adds nothing.
@@ -236,7 +248,7 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
   });
   const numbers = spec.fields.map(() => new Floats());
   const labels = tasks.map(() => new Floats());
-  const labelExamples = new Map(tasks.map((t) => [t.name, [] as string[]]));
+  const labelValues = new Map(tasks.map((t) => [t.name, new LabelCensus()]));
   const lines = new Ints();
   const missing = new Map(spec.fields.map((f) => [f.name, 0]));
 
@@ -268,11 +280,14 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
     for (let k = 0; k < tasks.length && !bad; k++) {
       const cell = row.cells[nf + k]!;
       const y = readers[k]!.read(cell);
-      if (y === undefined) bad = badCell(file, row.line, tasks[k]!.label, readers[k]!.expected, cell);
-      else staged[nf + k] = y;
+      if (y !== undefined) staged[nf + k] = y;
+      else if (strays[k] && !isMissing(cell)) {
+        strays[k]!.add(row.line, cell);
+        bad = STRAY;
+      } else bad = badCell(file, row.line, tasks[k]!.label, readers[k]!.expected, cell);
     }
     if (bad) {
-      badRows.report(bad);
+      if (bad !== STRAY) badRows.report(bad);
       continue;
     }
     lines.push(row.line);
@@ -293,9 +308,12 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
     }
     for (let k = 0; k < tasks.length; k++) {
       labels[k]!.push(staged[nf + k]!);
-      const seen = labelExamples.get(tasks[k]!.name)!;
-      if (seen.length < LABEL_EXAMPLES && !seen.includes(row.cells[nf + k]!)) seen.push(row.cells[nf + k]!);
+      labelValues.get(tasks[k]!.name)!.add(row.cells[nf + k]!);
     }
+  }
+  for (const s of strays) {
+    const error = s?.error();
+    if (error) throw error;
   }
 
   const fields = new Map<string, RawField>();
@@ -309,7 +327,7 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
     const values = labels[k]!.done();
     labelColumns.set(t.name, t.kind === "multiclass" ? Int32Array.from(values) : Float32Array.from(values));
   });
-  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows, labelExamples };
+  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows, labelValues };
 }
 
 // ---- fitting and encoding ---------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Task labels. A label is what the model is graded against, so unlike an input a missing or
 // unreadable label is never filled in: the row is bad.
 
-import { type Task } from "../../compiler/index.js";
+import { type BinaryTask, type Task } from "../../compiler/index.js";
 import { UserError } from "../../base/user-error.js";
 import { isMissing } from "./csv.js";
 import { readNumeric } from "./numeric.js";
@@ -19,7 +19,12 @@ export function labelReader(task: Task): LabelReader {
   switch (task.kind) {
     case "binary": {
       const positive = new Set(task.positive);
-      return { read: (cell) => (isMissing(cell) ? undefined : positive.has(cell) ? 1 : 0), expected: "a label" };
+      if (task.negative === undefined) return { read: (cell) => (isMissing(cell) ? undefined : positive.has(cell) ? 1 : 0), expected: "a label" };
+      const negative = new Set(task.negative);
+      return {
+        read: (cell) => (positive.has(cell) ? 1 : negative.has(cell) ? 0 : undefined),
+        expected: `${quoteValues(task.positive)} (positive) or ${quoteValues(task.negative)} (negative)`,
+      };
     }
     case "regression":
       return { read: (cell) => readNumeric(cell, "none"), expected: "a number" };
@@ -40,15 +45,68 @@ export function labelReader(task: Task): LabelReader {
  * learnt, and AUC is undefined. It usually means `positive` does not name the column's positive
  * value ("yes", ">50K") or the column is not the label. Undefined when both classes occur.
  */
-export function oneClassError(file: string, task: Extract<Task, { kind: "binary" }>, labels: ArrayLike<number>, examples: readonly string[]): UserError | undefined {
+export function oneClassError(file: string, task: BinaryTask, labels: ArrayLike<number>, examples: readonly string[]): UserError | undefined {
   const n = labels.length;
   let positives = 0;
   for (let i = 0; i < n; i++) positives += labels[i]!;
   if (positives > 0 && positives < n) return undefined;
-  const quote = (xs: readonly string[]): string => xs.map((x) => JSON.stringify(x.length > 40 ? `${x.slice(0, 37)}...` : x)).join(", ");
   return new UserError(
     `${file}: binary task "${task.name}" has one class in its ${n} training rows of column "${task.label}": ${positives} positive, ${n - positives} negative ` +
-      `(positive: ${quote(task.positive)}; values seen: ${quote(examples)}). Set the task's positive values to the label of the positive class.`,
+      `(positive: ${quoteValues(task.positive)}; values seen: ${quoteValues(examples)}). Set the task's positive values to the label of the positive class.`,
     "one-class",
   );
 }
+
+/** Label values as a message quotes them: `"a", "b"`, each cut to 40 characters. */
+export function quoteValues(xs: readonly string[]): string {
+  return xs.map((x) => JSON.stringify(x.length > 40 ? `${x.slice(0, 37)}...` : x)).join(", ");
+}
+
+/** How many of a task's stray label values the error names, each with its count. */
+const STRAY_EXAMPLES = 5;
+/** How many distinct stray values are counted; beyond, they are only "other values". */
+const STRAY_DISTINCT = 1000;
+
+/**
+ * The label cells of a binary task with `negative` that are in neither list, over a whole file:
+ * a stray value usually means one class was misspelt or forgotten, so the error gives every count
+ * at once rather than stopping at the first row.
+ */
+export class StrayLabels {
+  /** Rows with a stray label. */
+  rows = 0;
+  /** The file line of the first such row. */
+  firstLine = 0;
+  /** Per distinct stray value (the first STRAY_DISTINCT), its rows. */
+  readonly values = new Map<string, number>();
+
+  constructor(
+    readonly file: string,
+    readonly task: BinaryTask,
+  ) {}
+
+  /** Counts a row at `line` whose label `cell` is neither positive nor negative. */
+  add(line: number, cell: string): void {
+    if (this.rows++ === 0) this.firstLine = line;
+    const seen = this.values.get(cell);
+    if (seen !== undefined) this.values.set(cell, seen + 1);
+    else if (this.values.size < STRAY_DISTINCT) this.values.set(cell, 1);
+  }
+
+  /** The error for the rows counted, or undefined when there were none. */
+  error(): UserError | undefined {
+    if (this.rows === 0) return undefined;
+    const t = this.task;
+    const examples = [...this.values].slice(0, STRAY_EXAMPLES).map(([v, n]) => `${quoteValues([v])} (${rows(n)})`);
+    const named = [...this.values].slice(0, STRAY_EXAMPLES).reduce((sum, [, n]) => sum + n, 0);
+    const rest = this.rows - named;
+    const others = rest > 0 ? `, and ${rows(rest)} with other values` : "";
+    return new UserError(
+      `${this.file}:${this.firstLine}:${t.label}: binary task "${t.name}" has ${rows(this.rows)} whose label is neither positive (${quoteValues(t.positive)}) nor negative (${quoteValues(t.negative!)}): ` +
+        `${examples.join(", ")}${others}. Add each value to positive or negative, or skip these rows with --skip-bad-rows.`,
+      "bad-label",
+    );
+  }
+}
+
+const rows = (n: number): string => `${n} ${n === 1 ? "row" : "rows"}`;

@@ -13,6 +13,7 @@ import { labelUsedAsField } from "./label-used-as-field.js";
 import { largeLearningRate } from "./large-learning-rate.js";
 import { missingGroups } from "./missing-groups.js";
 import { multiclassClasses } from "./multiclass-classes.js";
+import { negativeLabels } from "./negative-labels.js";
 import { noFields } from "./no-fields.js";
 import { noSources } from "./no-sources.js";
 import { noTasks } from "./no-tasks.js";
@@ -45,6 +46,7 @@ export const rules: readonly Rule[] = [
   nonPositiveSize,
   multiclassClasses,
   emptyPositive,
+  negativeLabels,
   hyperparameterRange,
   gateConstantRange,
   optionNotApplicable,
