@@ -27,6 +27,7 @@ import { appendMetricsLine, metricsPath, reconcileMetrics, removeAbandonedFiles,
 import { openSession, type Device } from "./session.js";
 import { StepRunner } from "./step.js";
 import { freezeClosedGates, frozenCount } from "./freeze.js";
+import { StepSwitch } from "./step-switch.js";
 
 export { gateNoise, learningRate, NOISE_EPS } from "./step.js";
 
@@ -155,9 +156,13 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
 
   const perEpoch = batchCount(data.train.rows, settings.batch);
   const totalSteps = perEpoch * settings.epochs;
-  const runner = new StepRunner(manifest, session, totalSteps);
   const freezing = freezeSettings(spec, manifest.gate_groups.length > 0);
-  const freeze = () => (freezing.on ? freezeClosedGates(manifest, state, freezing.threshold) : 0);
+  // The step follows the frozen set (runtime/step-switch.ts): on resume, the one the run was on.
+  const steps = new StepSwitch(manifest, new StepRunner(manifest, session, totalSteps), options.device, (bytes) => openSession(bytes, { device: options.device, threads: options.threads }), totalSteps);
+  if (freezing.on && frozenCount(state.frozen) > 0) await steps.follow(state.frozen);
+  const freeze = async () => {
+    if (freezing.on && freezeClosedGates(manifest, state, freezing.threshold) > 0) await steps.follow(state.frozen);
+  };
   const bar = options.tty ? new ProgressBar(options.tty) : undefined;
   const history: EpochRecord[] = [];
 
@@ -174,7 +179,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       if (b < state.progress.batch) continue; // resuming mid-epoch: these batches were trained on
       const stepStarted = performance.now();
       const t = state.progress.step + 1;
-      const result = await runner.run(state, batch, t);
+      const result = await steps.current.runner.run(state, batch, t);
       const loss = result.loss;
       if (!Number.isFinite(loss)) {
         bar?.clear();
@@ -190,7 +195,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       for (const task of spec.tasks) taskLosses[task.name]!.push(result.taskLoss[task.name]!);
       samples += batch.size;
       state.progress = { epoch, batch: b + 1, step: t };
-      if (freezing.every !== undefined && t % freezing.every === 0) freeze();
+      if (freezing.every !== undefined && t % freezing.every === 0) await freeze();
       trainSeconds += (performance.now() - stepStarted) / 1000;
       bar?.update(`epoch ${epoch + 1}/${settings.epochs}`, b + 1, perEpoch, `loss ${loss.toFixed(4)}  ${Math.round(samples / trainSeconds).toLocaleString("en-US")} samples/s`);
       if (options.stopAtStep !== undefined && t >= options.stopAtStep && b + 1 < perEpoch) {
@@ -201,8 +206,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       }
     }
     bar?.clear();
-    const macs = manifest.summary.macsPerExample;
-    freeze();
+    const macs = steps.current.macsPerExample;
+    await freeze();
     state.progress = { epoch: epoch + 1, batch: 0, step: state.progress.step };
 
     let valid: Record<string, TaskMetrics> | null = null;

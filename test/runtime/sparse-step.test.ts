@@ -1,20 +1,25 @@
+import { readFileSync } from "node:fs";
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { loadSpec } from "../../compiler/load/load.js";
 import type { Spec } from "../../compiler/load/types.js";
 import { cutForward, sparseStep, withTrainStep } from "../../compiler/sparse-step/sparse-step.js";
-import type { TrainState } from "../../runtime/checkpoint.js";
+import { checkpointPath, loadTrainedModel, type TrainState } from "../../runtime/checkpoint.js";
+import { exportModel } from "../../runtime/export.js";
 import { batches } from "../../runtime/data/batches.js";
 import { openSession } from "../../runtime/session.js";
 import { StepRunner } from "../../runtime/step.js";
-import { initialState } from "../../runtime/train.js";
-import { compiled, SMALL_SPEC, smallData, writeTemp } from "./helpers.js";
+import { initialState, train } from "../../runtime/train.js";
+import { compiled, SMALL_SPEC, smallCsv, smallData, tempDir, writeTemp } from "./helpers.js";
 
 /** The small spec with a second cssm level, so units and blocks close between two gated layers and before the towers. */
-function twoLevelSpec(): Spec {
-  const text = SMALL_SPEC.replace("level 1 { experts: mlp[8] relu, connect: cssm }", "level 1 { experts: mlp[8] relu, connect: cssm }\n  level 2 { experts: mlp[6] relu, connect: cssm }");
+function twoLevelSpec(train: Partial<Spec["train"]> = {}, closing = false): Spec {
+  let text = SMALL_SPEC.replace("level 1 { experts: mlp[8] relu, connect: cssm }", "level 1 { experts: mlp[8] relu, connect: cssm }\n  level 2 { experts: mlp[6] relu, connect: cssm }");
+  // Gates that close within a few epochs: a strong L0 term and a fast gate optimizer.
+  if (closing) text = text.replace("train { optimizer: adam(lr: 0.02),", "regularize { l0: 0.05 }\n  train { optimizer: adam(lr: 0.02), gate_optimizer: adam(lr: 0.2),");
   const r = loadSpec(writeTemp("two-level.mssm", text));
   if (!r.spec) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  return r.spec;
+  return { ...r.spec, train: { ...r.spec.train, ...train } };
 }
 
 /** Frozen gates: per gate group (by name), the elements listed. */
@@ -85,5 +90,52 @@ describe("the smaller training step", () => {
       for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i]! - w[i]!));
     }
     expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+/** A run that freezes early: P(z > 0) starts near 0.832, so ε 0.832 freezes about half the gates at the first check (every 4 steps). */
+const freezing = { freeze_threshold: 0.832, freeze_every: 4, epochs: 4 };
+const quiet = { device: "cpu" as const, threads: 1, log: () => {} };
+
+/** The exported model's scores of the small data set's rows. */
+async function scores(bytes: Uint8Array, csv: string): Promise<Float32Array[]> {
+  const rows = csv.trim().split("\n").slice(1).map((l) => l.split(","));
+  const session = await ort.InferenceSession.create(bytes);
+  const feeds: Record<string, ort.Tensor> = {};
+  if (session.inputNames.includes("x")) feeds.x = new ort.Tensor("float32", Float32Array.from(rows, (r) => Number(r[0])), [rows.length]);
+  if (session.inputNames.includes("c")) feeds.c = new ort.Tensor("string", rows.map((r) => r[1]!), [rows.length]);
+  const out = await session.run(feeds);
+  return ["y", "r"].map((t) => out[t]!.data as Float32Array);
+}
+
+describe("training on the smaller step", () => {
+  it("switches as units close and resumes bit for bit across a switch", async () => {
+    const spec = twoLevelSpec(freezing);
+    const straight = tempDir();
+    const done = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: straight });
+    const macs = done.history.map((h) => h.macs_per_example);
+    // 10 steps per epoch: the first switch is at step 4.
+    expect(macs[0]).toBeLessThan(440);
+    expect(macs.at(-1)).toBeLessThanOrEqual(macs[0]!);
+    // Stopped right after a freeze mid-epoch: the resumed run compiles the same step from the checkpoint's frozen set.
+    const interrupted = tempDir();
+    const first = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, stopAtStep: 12 });
+    expect(first.status).toBe("stopped");
+    const resumed = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, resume: true });
+    expect(resumed.history[0]!.macs_per_example).toBeLessThan(440);
+    expect(readFileSync(checkpointPath(interrupted, "last")).equals(readFileSync(checkpointPath(straight, "last")))).toBe(true);
+  });
+
+  it("exports from a run on the smaller step what pruning its final weights gives", async () => {
+    const spec = twoLevelSpec({ freeze_threshold: 0.2, epochs: 6 }, true);
+    const runDir = tempDir();
+    const done = await train(compiled(spec), await smallData(spec), { ...quiet, runDir });
+    expect(done.history.at(-1)!.macs_per_example).toBeLessThan(440);
+    const model = loadTrainedModel(runDir, "last");
+    const pruned = exportModel(model);
+    expect(pruned.pruned!.units + pruned.pruned!.blocks).toBeGreaterThan(0);
+    const csv = smallCsv(400);
+    const [a, b] = [await scores(pruned.bytes, csv), await scores(exportModel(model, { prune: false }).bytes, csv)];
+    for (let k = 0; k < a.length; k++) for (let i = 0; i < a[k]!.length; i++) expect(Math.abs(a[k]![i]! - b[k]![i]!)).toBeLessThanOrEqual(1e-5);
   });
 });
