@@ -16,7 +16,8 @@ import { logAlphaParam } from "../compiler/artifact.js";
 import { compileSpec } from "../compiler/compile.js";
 import { loadSpec } from "../compiler/load/load.js";
 import type { Spec } from "../compiler/load/types.js";
-import { foldGate } from "../compiler/index.js";
+import { cutForward, foldGate, type Manifest, sparseStep } from "../compiler/index.js";
+import { openSession } from "../runtime/session.js";
 import { loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { train, type TrainResult } from "../runtime/train.js";
 import { numberList, wholeNumber } from "./args.js";
@@ -29,6 +30,11 @@ interface Row {
   wallSeconds: number;
   samplesPerSecond: [number, number];
   macs: [number, number];
+  /** Multiply-adds per example of the step each epoch ran. */
+  macsPerEpoch: number[];
+  samplesPerEpoch: number[];
+  /** Seconds to cut, compile and open the step for the run's final frozen set (none without freezing). */
+  compileSeconds: number | undefined;
   auc: Record<string, number>;
   closed: number;
   frozen: number;
@@ -39,6 +45,15 @@ function closedGates(spec: Spec, result: TrainResult, groups: readonly { name: s
   let closed = 0;
   for (const g of groups) for (const z of foldGate(result.state.params.get(logAlphaParam(g.name))!, spec.gates.gamma, spec.gates.zeta)) if (z === 0) closed++;
   return closed;
+}
+
+/** Seconds to cut the forward for a run's final frozen set, compile that step and open it: what one switch costs. */
+async function stepCompileSeconds(manifest: Manifest, result: TrainResult): Promise<number> {
+  const started = performance.now();
+  const noise = new Map(manifest.gate_groups.flatMap((g) => (result.state.frozen.has(g.name) ? [[g.noise, result.state.frozen.get(g.name)!] as const] : [])));
+  const step = sparseStep(manifest.spec, cutForward(manifest.spec, noise));
+  await (await openSession(step.bytes, { device: "cpu", threads: 1 })).release();
+  return (performance.now() - started) / 1000;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -66,6 +81,7 @@ async function main(argv: readonly string[]): Promise<void> {
           { runDir, device: "cpu", threads, log: () => {} },
         );
         const wallSeconds = (performance.now() - started) / 1000;
+        const compileSeconds = freezing ? await stepCompileSeconds(artifact.manifest, result) : undefined;
         rmSync(runDir, { recursive: true, force: true });
         const [first, last] = [result.history[0]!, result.history.at(-1)!];
         const row: Row = {
@@ -74,6 +90,9 @@ async function main(argv: readonly string[]): Promise<void> {
           wallSeconds,
           samplesPerSecond: [first.samples_per_second, last.samples_per_second],
           macs: [first.macs_per_example, last.macs_per_example],
+          macsPerEpoch: result.history.map((h) => h.macs_per_example),
+          samplesPerEpoch: result.history.map((h) => h.samples_per_second),
+          compileSeconds,
           auc: Object.fromEntries(Object.entries(last.valid!).map(([task, m]) => [task, (m as { auc: number }).auc])),
           closed: closedGates(spec, result, artifact.manifest.gate_groups),
           frozen: last.gates_frozen,
@@ -88,8 +107,15 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`zoo MSSM on Adult (${training.train.rows} training rows, adult.test), ${epochs} epochs, batch ${base.train.batch}`);
   console.log(
     markdownTable(
-      ["freezing", "threads", "wall s", "samples/s epoch 1", "samples/s last", "MACs/example epoch 1", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen"],
-      out.map((r) => [r.freezing ? "on" : "off", String(r.threads), r.wallSeconds.toFixed(1), fmt(r.samplesPerSecond[0]), fmt(r.samplesPerSecond[1]), fmt(r.macs[0]), fmt(r.macs[1]), ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed), String(r.frozen)]),
+      ["freezing", "threads", "wall s", "samples/s epoch 1", "samples/s last", "MACs/example epoch 1", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
+      out.map((r) => [r.freezing ? "on" : "off", String(r.threads), r.wallSeconds.toFixed(1), fmt(r.samplesPerSecond[0]), fmt(r.samplesPerSecond[1]), fmt(r.macs[0]), fmt(r.macs[1]), ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed), String(r.frozen), r.compileSeconds?.toFixed(2) ?? "-"]),
+    ).join("\n"),
+  );
+  console.log("\nPer epoch: MACs/example of the step it ran (thousands), samples/s");
+  console.log(
+    markdownTable(
+      ["freezing", "threads", ...out[0]!.macsPerEpoch.map((_m, e) => `epoch ${e + 1}`)],
+      out.map((r) => [r.freezing ? "on" : "off", String(r.threads), ...r.macsPerEpoch.map((m, e) => `${(m / 1000).toFixed(1)}k, ${fmt(r.samplesPerEpoch[e]!)}`)]),
     ).join("\n"),
   );
 }
