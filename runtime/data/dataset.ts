@@ -221,9 +221,6 @@ interface RawTable {
 /** How many distinct label values a message about a task's labels quotes. */
 const LABEL_EXAMPLES = 4;
 
-/** A row whose only fault so far is a label counted by StrayLabels: left out, reported with the others at the end. */
-const STRAY = "stray label";
-
 /** Reads every row of `file` into raw columns, sending unreadable rows to the bad-row policy. */
 async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
   const withLabels = options.labels ?? true;
@@ -256,6 +253,8 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
   const tokens: number[][] = spec.fields.map(() => []);
   for await (const row of readCsv(file, columns, badRows)) {
     let bad: string | undefined;
+    // A row whose label StrayLabels counted is left out; the count is reported once the file is read.
+    let stray = false;
     for (let i = 0; i < nf && !bad; i++) {
       const f = spec.fields[i]!;
       const cell = row.cells[i]!;
@@ -277,19 +276,17 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
         }
       }
     }
-    for (let k = 0; k < tasks.length && !bad; k++) {
+    for (let k = 0; k < tasks.length && !bad && !stray; k++) {
       const cell = row.cells[nf + k]!;
       const y = readers[k]!.read(cell);
       if (y !== undefined) staged[nf + k] = y;
       else if (strays[k] && !isMissing(cell)) {
         strays[k]!.add(row.line, cell);
-        bad = STRAY;
+        stray = true;
       } else bad = badCell(file, row.line, tasks[k]!.label, readers[k]!.expected, cell);
     }
-    if (bad) {
-      if (bad !== STRAY) badRows.report(bad);
-      continue;
-    }
+    if (bad) badRows.report(bad);
+    if (bad || stray) continue;
     lines.push(row.line);
     for (let i = 0; i < nf; i++) {
       const f = spec.fields[i]!;
