@@ -36,8 +36,8 @@ export const rules: readonly Rule[] = [
   // names and declarations
   duplicateName,
   reservedName,
-  unknownName,
   modelTooLarge,
+  unknownName,
   noFields,
   noTasks,
   labelUsedAsField,
