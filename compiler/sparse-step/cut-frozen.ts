@@ -132,10 +132,15 @@ function cutMatMul(b: Builder, m: Node, producer: ReadonlyMap<Value, Node>, patt
   const closed = new Set(layer?.closedColumns ?? []);
   const columns = range(0, n).filter((c) => !closed.has(c));
   const name = m.outputs[0]!.name;
-  const indices = (xs: readonly number[], tag: string) => b.constant(BigInt64Array.from(xs, BigInt), "int64", [xs.length], tag);
+  // Constants are named by tag and shape: the matmul's name keeps equal-sized index lists apart.
+  const indices = (xs: readonly number[], tag: string) => b.constant(BigInt64Array.from(xs, BigInt), "int64", [xs.length], `${name}/${tag}`);
+  // W̃[rs, C] as one Gather of the flat weight: its backward is one ScatterAdd along axis 0 (a
+  // Gather along the columns moves them to the front and back around it).
   const weightRows = (rs: readonly number[], tag: string) => {
-    const wr = rs.length === k ? map.get(w)! : b.gather(map.get(w)!, indices(rs, `${tag}_rows`), 0, `${name}/${tag}/rows`);
-    return columns.length === n ? wr : b.gather(wr, indices(columns, "open_columns"), 1, `${name}/${tag}/columns`);
+    if (rs.length === k && columns.length === n) return map.get(w)!;
+    const flat = b.reshape(map.get(w)!, [k * n], `${name}/${tag}/flat`);
+    const picked = b.gather(flat, indices(rs.flatMap((r) => columns.map((c) => r * n + c)), `${tag}_entries`), 0, `${name}/${tag}/entries`);
+    return b.reshape(picked, [rs.length, columns.length], `${name}/${tag}/weight`);
   };
   const xs = kept.map((p) => cuts.get(p.value)?.open ?? map.get(p.value)!);
   let y = b.matmul(xs.length === 1 ? xs[0]! : b.concat(xs, 1, `${name}/open_input`), weightRows(rows, "open"), `${name}/open`);
