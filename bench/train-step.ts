@@ -11,7 +11,7 @@ import { batches, type Batch } from "../runtime/data/batches.js";
 import type { Dataset, FieldColumn, LabelColumn, Preprocessing } from "../runtime/data/dataset.js";
 import { Random } from "../base/random.js";
 import { hashVocab } from "../runtime/data/vocab.js";
-import { openSession } from "../runtime/session.js";
+import { openSession, type Device } from "../runtime/session.js";
 import { StepRunner } from "../runtime/step.js";
 import { initialState } from "../runtime/train.js";
 import { wholeNumber } from "./args.js";
@@ -102,22 +102,31 @@ export interface StepOptions {
   batch: number;
   threads: number;
   profile?: boolean;
+  /** Where the step runs (compiled for that device); default cpu. */
+  device?: Device;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+/** The median of some numbers (the lower middle one for an even count). */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/** A zoo spec file, checked, with its training batch set to `batch`. */
+export function benchSpec(file: string, batch: number): Spec {
+  const loaded = loadSpec(file);
+  if (!loaded.spec) throw new Error(`${file} does not check: ${loaded.diagnostics.map((d) => d.message).join("; ")}`);
+  return { ...loaded.spec, train: { ...loaded.spec.train, batch } };
+}
 
 /** Compiles one zoo spec and times `steps` runtime steps after `warmup` untimed ones. */
 export async function measureStep(file: string, options: StepOptions): Promise<StepRow> {
-  const loaded = loadSpec(file);
-  if (!loaded.spec) throw new Error(`${file} does not check: ${loaded.diagnostics.map((d) => d.message).join("; ")}`);
-  const spec: Spec = { ...loaded.spec, train: { ...loaded.spec.train, batch: options.batch } };
-  const artifact = compileSpec(spec);
+  const spec = benchSpec(file, options.batch);
+  const device = options.device ?? "cpu";
+  const artifact = compileSpec(spec, { target: device });
   const { manifest } = artifact;
   const perEpoch = 16;
   const { data, preprocessing } = syntheticData(spec, options.batch * perEpoch);
   const state = initialState(manifest, preprocessing, spec.train.seed);
   const profileDir = options.profile ? mkdtempSync(join(tmpdir(), "mssmc-profile-")) : undefined;
-  const session = await openSession(artifact.files["train.onnx"], { device: "cpu", threads: options.threads, ...(profileDir ? { profile: join(profileDir, "ort") } : {}) });
+  const session = await openSession(artifact.files["train.onnx"], { device, threads: options.threads, ...(profileDir ? { profile: join(profileDir, "ort") } : {}) });
   const total = options.warmup + options.steps;
   const runner = new StepRunner(manifest, session, total);
   const stepMs: number[] = [];
