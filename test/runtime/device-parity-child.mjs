@@ -43,12 +43,14 @@ async function run(bytes, inputs, device) {
 }
 
 const trained = new Set((process.env["MSSMC_TRAIN"] ?? "").split(","));
+// The device compared with the CPU: webgpu, or cuda (scripts/gpu-check.sh on a machine with a GPU).
+const device = process.env["MSSMC_PARITY_DEVICE"] ?? "webgpu";
 for (const dir of process.argv.slice(2)) {
   const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, "utf8"));
   for (const graph of trained.has(basename(dir)) ? ["eval", "train"] : ["eval"]) {
     const bytes = readFileSync(`${dir}/${graph}.onnx`);
     const inputs = feeds(manifest, graph);
-    const [cpu, gpu] = [await run(bytes, inputs, "cpu"), await run(bytes, inputs, "webgpu")];
+    const [cpu, gpu] = [await run(bytes, inputs, "cpu"), await run(bytes, inputs, device)];
     const outputs = {};
     for (const [name, tensor] of Object.entries(cpu)) {
       const a = tensor.data, b = gpu[name].data;
