@@ -2,8 +2,8 @@ import { defineConfig, mergeConfig } from "vitest/config";
 import base from "./vitest.config.js";
 
 // `npm run test:unit`: the tests a developer runs in the edit loop. It leaves out what spawns the
-// CLI, a language server, Python, Chromium or SwiftShader, what trains the zoo or a model to rank
-// fields, and the crash-injection and fuzz suites; `npm test` runs everything.
+// CLI, a language server, Python, Chromium or SwiftShader, what runs training loops, and the
+// crash-injection and fuzz suites; `npm test` runs everything.
 export default mergeConfig(
   base,
   defineConfig({
@@ -26,6 +26,9 @@ export default mergeConfig(
         "test/runtime/reliability/**",
         "test/runtime/device-webgpu.test.ts",
         "test/runtime/importance-truth.test.ts",
+        "test/runtime/train.test.ts",
+        "test/runtime/freeze.test.ts",
+        "test/runtime/sparse-step.test.ts",
         "test/fuzz/**",
       ],
     },
