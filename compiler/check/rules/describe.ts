@@ -11,6 +11,15 @@ export function quoteList(names: readonly string[]): string {
   return q.length <= 1 ? (q[0] ?? "nothing") : `${q.slice(0, -1).join(", ")} and ${q[q.length - 1]}`;
 }
 
+/** What a spec declares by name, kind by kind: each name with the pointer to where it is written. */
+export function declaredNames(spec: Spec): { what: "field" | "task" | "group"; names: { name: string; pointer: string }[] }[] {
+  return [
+    { what: "field", names: spec.fields.map((f, i) => ({ name: f.name, pointer: `/fields/${i}/name` })) },
+    { what: "task", names: spec.tasks.map((t, i) => ({ name: t.name, pointer: `/tasks/${i}/name` })) },
+    { what: "group", names: spec.groups.map((g, i) => ({ name: g, pointer: `/groups/${i}` })) },
+  ];
+}
+
 /** The name of a stage in a message: "the input", "level 2", "the towers". */
 export function stageName(index: number, spec: Spec): string {
   if (index === 0) return "the input";

@@ -1,4 +1,5 @@
 import type { Rule } from "../rule.js";
+import { declaredNames } from "./describe.js";
 
 /** Two fields, two tasks or two groups with the same name, or a task listed twice on the model's `tasks` line. */
 export const duplicateName: Rule = {
@@ -6,22 +7,13 @@ export const duplicateName: Rule = {
   description: "Two fields, two tasks or two groups share a name, or the model's 'tasks' lists a task twice.",
   appliesToLibraries: true,
   check({ spec, report }) {
-    const lists: [string, string, string[]][] = [
-      ["field", "/fields", spec.fields.map((f) => f.name)],
-      ["task", "/tasks", spec.tasks.map((t) => t.name)],
-      ["group", "/groups", spec.groups],
-    ];
-    for (const [what, base, names] of lists) {
-      const first = new Map<string, number>();
-      names.forEach((name, i) => {
-        const j = first.get(name);
-        if (j === undefined) first.set(name, i);
-        else {
-          const pointer = what === "group" ? `${base}/${i}` : `${base}/${i}/name`;
-          const earlier = what === "group" ? `${base}/${j}` : `${base}/${j}/name`;
-          report("error", `The ${what} '${name}' is declared twice.`, pointer, { related: [{ pointer: earlier, message: "first declared here" }] });
-        }
-      });
+    for (const { what, names } of declaredNames(spec)) {
+      const first = new Map<string, string>();
+      for (const { name, pointer } of names) {
+        const earlier = first.get(name);
+        if (earlier === undefined) first.set(name, pointer);
+        else report("error", `The ${what} '${name}' is declared twice.`, pointer, { related: [{ pointer: earlier, message: "first declared here" }] });
+      }
     }
   },
   // The JSON keeps each task of the `tasks` line once; an undeclared one is unknown-name's.

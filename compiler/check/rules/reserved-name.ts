@@ -1,4 +1,5 @@
 import type { Rule } from "../rule.js";
+import { declaredNames } from "./describe.js";
 
 /**
  * Names every JavaScript object already carries (`__proto__`, `constructor`, `toString`, ...).
@@ -13,16 +14,10 @@ export const reservedName: Rule = {
   description: "A field, task or group is named like a property every JavaScript object has (__proto__, constructor, toString, ...).",
   appliesToLibraries: true,
   check({ spec, report }) {
-    const lists: [string, string, string[]][] = [
-      ["field", "/fields", spec.fields.map((f) => f.name)],
-      ["task", "/tasks", spec.tasks.map((t) => t.name)],
-      ["group", "/groups", spec.groups],
-    ];
-    for (const [what, base, names] of lists) {
-      names.forEach((name, i) => {
-        if (!RESERVED_NAMES.has(name)) return;
-        report("error", `'${name}' cannot name a ${what}: it is reserved (every JavaScript object has a property of that name); choose another name.`, what === "group" ? `${base}/${i}` : `${base}/${i}/name`);
-      });
+    for (const { what, names } of declaredNames(spec)) {
+      for (const { name, pointer } of names) {
+        if (RESERVED_NAMES.has(name)) report("error", `'${name}' cannot name a ${what}: it is reserved (every JavaScript object has a property of that name); choose another name.`, pointer);
+      }
     }
   },
 };

@@ -2,8 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Spec } from "../../../compiler/load/types.js";
 import { formatLoadReport, loadData, loadTrainingData, type Dataset } from "../../../runtime/data/dataset.js";
-import { adultDir, adultSpec, specOf, tempFile } from "./helpers.js";
-import { UserError } from "../../../base/user-error.js";
+import { adultDir, adultSpec, dataError, specOf, tempFile } from "./helpers.js";
 
 const sum = (a: ArrayLike<number>): number => Array.from(a).reduce((s, x) => s + x, 0);
 const count = (a: ArrayLike<number>, v: number): number => Array.from(a).filter((x) => x === v).length;
@@ -14,16 +13,6 @@ function nonFinite(d: Dataset): number {
   for (const col of Object.values(d.fields)) if (col.kind === "numeric") for (const x of col.values) if (!Number.isFinite(x)) bad++;
   for (const col of Object.values(d.labels)) for (const x of col) if (!Number.isFinite(x)) bad++;
   return bad;
-}
-
-async function dataError(p: Promise<unknown>): Promise<UserError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error("expected a UserError");
 }
 
 describe("the Adult data", async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../../base/package-root.js";
+import { UserError } from "../../../base/user-error.js";
 import { loadSpec } from "../../../compiler/load/load.js";
 import type { Spec } from "../../../compiler/load/types.js";
 
@@ -34,4 +35,15 @@ export function specOf(fields: string, tasks: string): Spec {
   const r = loadSpec(path);
   if (!r.spec) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
   return r.spec;
+}
+
+/** The UserError a data load rejects with (any other outcome fails the test). */
+export async function dataError(p: Promise<unknown>): Promise<UserError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof UserError) return e;
+    throw e;
+  }
+  throw new Error("expected a UserError");
 }

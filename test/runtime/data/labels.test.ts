@@ -1,20 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../../base/user-error.js";
 import { labelKindWarnings, loadData, loadTrainingData } from "../../../runtime/data/dataset.js";
-import { specOf, tempFile } from "./helpers.js";
+import { dataError, specOf, tempFile } from "./helpers.js";
 
 // Label values under `negative`, and the warnings for a label column that looks like another kind
 // of label (more than two values under one-vs-rest, numbers under positive "1", 0/1 in a regression).
-
-async function dataError(p: Promise<unknown>): Promise<UserError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error("expected a UserError");
-}
 
 /** A CSV with columns a, y and one row per label value. */
 const labels = (...ys: string[]): string => "a, y\n" + ys.map((y, i) => `${i}, ${y}\n`).join("");
