@@ -1,8 +1,10 @@
-// Streams a CSV file by header name. The parsing itself (quotes, CRLF, BOM) is csv-parse's; this
-// module adds what error messages need: the 1-based line where each row starts (the header is
-// line 1) and the names of the columns, and it checks the header against what the spec reads.
+// Streams a delimited text file (CSV, TSV, ...) by header name. The parsing itself (quotes, CRLF,
+// BOM) is csv-parse's; this module adds what error messages need: the 1-based line where each row
+// starts (the header is line 1) and the names of the columns, and it checks the header against
+// what the spec reads. The delimiter is given or sniffed from the header line (docs/design.md, "Data").
 
 import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { CsvError, parse } from "csv-parse";
 import { openRegularFile } from "../../base/regular-file.js";
@@ -15,6 +17,12 @@ export interface ColumnUse {
   column: string;
   /** Who reads it, e.g. `field "age"` or `the label of task "income"`. */
   usedBy: string;
+  /**
+   * What a typed column (Parquet, JSON) must hold for its reader (absent: text): numbers, text
+   * (strings, whole numbers, booleans), or tokens (text, or a list joined by `separator`).
+   * Delimited text is read as text whatever this says.
+   */
+  type?: { kind: "number" } | { kind: "text" } | { kind: "tokens"; separator: string };
 }
 
 /** One data row: the cells of the requested columns, in request order, trimmed. */
@@ -36,6 +44,33 @@ export function isMissing(cell: string): boolean {
   return cell === "" || cell === "?";
 }
 
+/** How to read a delimited file. */
+export interface CsvOptions {
+  /** The cell delimiter; absent: sniffed from the header line (sniffDelimiter). */
+  delimiter?: string;
+  /** Columns the file lacks but its folders name (hive partitioning, key=value): appended to every row. */
+  partition?: readonly [string, string][];
+}
+
+/** The delimiters a header line is sniffed for, most likely first (a tie goes to the earlier one). */
+export const SNIFFED_DELIMITERS = [",", "\t", ";", "|"] as const;
+
+/**
+ * The delimiter of a file whose first line is `header`: the candidate that occurs most often
+ * outside double quotes; a comma when none occurs (a one-column file).
+ */
+export function sniffDelimiter(header: string): string {
+  const counts = new Map<string, number>(SNIFFED_DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of header) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best: string = ",";
+  for (const d of SNIFFED_DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
+  return best;
+}
+
 /**
  * Reads the rows of `file`, keeping only `columns`. Throws a UserError when the header lacks a
  * column (listing the header and a likely intended name) or when the CSV is malformed (even when
@@ -43,38 +78,43 @@ export function isMissing(cell: string): boolean {
  * csv-parse's own skipping then drops the rest of the file); a row with the wrong number of cells
  * goes to `badRows`.
  */
-export async function* readCsv(file: string, columns: readonly ColumnUse[], badRows: BadRows): AsyncGenerator<CsvRow> {
+export async function* readCsv(file: string, columns: readonly ColumnUse[], badRows: BadRows, options: CsvOptions = {}): AsyncGenerator<CsvRow> {
   // A .gz file (the bundled Adult copy) is decompressed on the fly.
   const raw = createReadStream(file, { fd: openDataFile(file) });
-  const input = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+  const input: Readable = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
   raw.on("error", (e: Error) => input.destroy(e));
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      // The UCI files put a space after every comma; trailing blanks are never meaningful either.
-      ltrim: true,
-      rtrim: true,
-      // Both line endings, even mixed in one file (auto-detection would pick one from line 1).
-      record_delimiter: ["\r\n", "\n"],
-      skip_empty_lines: true,
-      // A quote inside an unquoted cell (5'11") is kept as text rather than rejected.
-      relax_quotes: true,
-      // Row length is checked here, so the message can name the file and line.
-      relax_column_count: true,
-      info: true,
-      max_record_size: MAX_RECORD_CHARS,
-    }),
-  );
-  // pipe() does not forward the source's errors (a missing file); the parser must fail with them.
-  input.on("error", (e: Error) => parser.destroy(e));
-
   let header: string[] | undefined;
   let picks: number[] = [];
+  let width = 0;
+  let extraCells: string[] = [];
   // csv-parse counts a CRLF inside a quoted cell as two lines; this tally undoes that drift.
   let extraBreaks = 0;
   // The line where the last complete record ended: an unclosed quote opened on the row after it.
   let lastEnd = 0;
   try {
+    const { delimiter, text } = options.delimiter !== undefined ? { delimiter: options.delimiter, text: input } : await sniffed(input);
+    const partition = options.partition ?? [];
+    const parser = text.pipe(
+      parse({
+        bom: true,
+        delimiter,
+        // The UCI files put a space after every comma; trailing blanks are never meaningful either.
+        ltrim: true,
+        rtrim: true,
+        // Both line endings, even mixed in one file (auto-detection would pick one from line 1).
+        record_delimiter: ["\r\n", "\n"],
+        skip_empty_lines: true,
+        // A quote inside an unquoted cell (5'11") is kept as text rather than rejected.
+        relax_quotes: true,
+        // Row length is checked here, so the message can name the file and line.
+        relax_column_count: true,
+        info: true,
+        max_record_size: MAX_RECORD_CHARS,
+      }),
+    );
+    // pipe() does not forward the source's errors (a missing file); the parser must fail with them.
+    input.on("error", (e: Error) => parser.destroy(e));
+    if (text !== input) text.on("error", (e: Error) => parser.destroy(e));
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       let inner = 0;
       for (const cell of record) {
@@ -85,14 +125,19 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
       lastEnd = info.lines - extraBreaks;
       const line = lastEnd - inner;
       if (header === undefined) {
-        header = record;
+        // Partition values follow the file's own cells; a column the file has keeps its own value.
+        const extra = partition.filter(([key]) => !record.includes(key));
+        width = record.length;
+        header = [...record, ...extra.map(([key]) => key)];
         picks = pickColumns(`${file}:${line}`, header, columns);
+        extraCells = extra.map(([, value]) => value);
         continue;
       }
-      if (record.length !== header.length) {
-        badRows.report(`${file}:${line}: expected ${header.length} cells (one per header column), found ${record.length}`);
+      if (record.length !== width) {
+        badRows.report(`${file}:${line}: expected ${width} cells (one per header column), found ${record.length}`);
         continue;
       }
+      if (extraCells.length > 0) record.push(...extraCells);
       yield { line, cells: picks.map((i) => record[i]!) };
     }
   } catch (e) {
@@ -113,6 +158,29 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
   if (header === undefined) throw new UserError(`${file}: the file is empty; expected a header line naming the columns`, "empty-file");
 }
 
+/**
+ * Reads `input` up to the end of its first line, sniffs the delimiter there and returns it with
+ * a stream that replays what was read followed by the rest.
+ */
+async function sniffed(input: Readable): Promise<{ delimiter: string; text: Readable }> {
+  const it = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await it.next();
+    if (next.done) break;
+    head.push(next.value);
+    size += next.value.length;
+    if (next.value.includes(10) || size > MAX_RECORD_CHARS) break;
+  }
+  const first = Buffer.concat(head).toString("utf8");
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    yield* head;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+  };
+  return { delimiter: sniffDelimiter(first.slice(0, first.indexOf("\n") >= 0 ? first.indexOf("\n") : undefined)), text: Readable.from(rest()) };
+}
+
 /** Opens a data file, refusing anything but a regular file before a byte is read (base/regular-file.ts). */
 function openDataFile(file: string): number {
   try {
@@ -124,7 +192,7 @@ function openDataFile(file: string): number {
 }
 
 /** Where each requested column sits in the header (at `where`, file:line); throws one UserError naming every missing column. */
-function pickColumns(where: string, header: readonly string[], columns: readonly ColumnUse[]): number[] {
+export function pickColumns(where: string, header: readonly string[], columns: readonly ColumnUse[]): number[] {
   const missing: string[] = [];
   const picks = columns.map(({ column, usedBy }) => {
     const at = header.indexOf(column);

@@ -5,7 +5,8 @@
 // generalisation honestly. Validation and test files reuse the fitted preprocessing.
 
 import { type Field, type Spec, type Task } from "../../compiler/index.js";
-import { isMissing, readCsv, type ColumnUse } from "./csv.js";
+import { isMissing, type ColumnUse } from "./csv.js";
+import { readSource, resolveSource } from "./source.js";
 import { BadRows, badCell } from "./errors.js";
 import { LabelCensus, labelKindWarning } from "./label-kind.js";
 import { labelReader, oneClassError, StrayLabels } from "./labels.js";
@@ -35,6 +36,8 @@ export interface Dataset {
   fields: Record<string, FieldColumn>;
   /** By task name; empty when labels were not read. */
   labels: Record<string, LabelColumn>;
+  /** By column name, the columns asked for with `keep` (LoadOptions), as text cells. */
+  kept?: Record<string, string[]>;
 }
 
 /** What was fitted on the training rows for one field; plain JSON, for checkpoints and export. */
@@ -65,6 +68,10 @@ export interface LoadOptions {
   skipBadRows?: boolean;
   /** Read task labels (default true); false for files to predict on, which need no label columns. */
   labels?: boolean;
+  /** The cell delimiter of delimited text files; absent: sniffed from each file's header line. */
+  delimiter?: string;
+  /** Columns to carry through as text (Dataset.kept), such as row ids for predictions. */
+  keep?: readonly string[];
 }
 
 export interface TrainingLoadOptions extends LoadOptions {
@@ -216,6 +223,14 @@ interface RawTable {
   badRows: BadRows;
   /** Per task, the distinct label cells of the rows read, for messages about the labels. */
   labelValues: Map<string, LabelCensus>;
+  /** The `keep` columns' cells, by column name. */
+  kept: Record<string, string[]>;
+}
+
+/** What a typed column (Parquet, JSON) must hold to feed field `f`. */
+function fieldColumnType(f: Field): ColumnUse["type"] {
+  if (f.kind === "numeric") return { kind: "number" };
+  return f.kind === "multi_hot" ? { kind: "tokens", separator: f.separator } : { kind: "text" };
 }
 
 /** How many distinct label values a message about a task's labels quotes. */
@@ -224,10 +239,12 @@ const LABEL_EXAMPLES = 4;
 /** Reads every row of `file` into raw columns, sending unreadable rows to the bad-row policy. */
 async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
   const withLabels = options.labels ?? true;
+  const keep = options.keep ?? [];
   const tasks: Task[] = withLabels ? spec.tasks : [];
   const columns: ColumnUse[] = [
-    ...spec.fields.map((f) => ({ column: f.column, usedBy: `field "${f.name}"` })),
-    ...tasks.map((t) => ({ column: t.label, usedBy: `the label of task "${t.name}"` })),
+    ...spec.fields.map((f) => ({ column: f.column, usedBy: `field "${f.name}"`, type: fieldColumnType(f) })),
+    ...tasks.map((t) => ({ column: t.label, usedBy: `the label of task "${t.name}"`, type: { kind: t.kind === "regression" ? ("number" as const) : ("text" as const) } })),
+    ...keep.map((column) => ({ column, usedBy: "--keep" })),
   ];
   const badRows = new BadRows(options.skipBadRows ?? false);
   const readers = tasks.map(labelReader);
@@ -251,7 +268,8 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
 
   const staged = new Float64Array(nf + tasks.length);
   const tokens: number[][] = spec.fields.map(() => []);
-  for await (const row of readCsv(file, columns, badRows)) {
+  const kept = keep.map(() => [] as string[]);
+  for await (const row of readSource(await resolveSource(file), columns, badRows, options.delimiter)) {
     let bad: string | undefined;
     // A row whose label StrayLabels counted is left out; the count is reported once the file is read.
     let stray = false;
@@ -260,7 +278,7 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
       const cell = row.cells[i]!;
       if (f.kind === "numeric") {
         const x = isMissing(cell) ? NaN : readNumeric(cell, f.transform);
-        if (x === undefined) bad = badCell(file, row.line, f.column, expectedNumber(f.transform), cell);
+        if (x === undefined) bad = badCell(row.file, row.line, f.column, expectedNumber(f.transform), cell);
         else staged[i] = x;
       } else if (f.kind === "categorical") {
         staged[i] = isMissing(cell) ? -1 : dicts[i]!.code(cell);
@@ -283,11 +301,12 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
       else if (strays[k] && !isMissing(cell)) {
         strays[k]!.add(row.line, cell);
         stray = true;
-      } else bad = badCell(file, row.line, tasks[k]!.label, readers[k]!.expected, cell);
+      } else bad = badCell(row.file, row.line, tasks[k]!.label, readers[k]!.expected, cell);
     }
     if (bad) badRows.report(bad);
     if (bad || stray) continue;
     lines.push(row.line);
+    for (let j = 0; j < keep.length; j++) kept[j]!.push(row.cells[nf + tasks.length + j]!);
     for (let i = 0; i < nf; i++) {
       const f = spec.fields[i]!;
       const v = staged[i]!;
@@ -324,7 +343,7 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
     const values = labels[k]!.done();
     labelColumns.set(t.name, t.kind === "multiclass" ? Int32Array.from(values) : Float32Array.from(values));
   });
-  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows, labelValues };
+  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows, labelValues, kept: Object.fromEntries(keep.map((k, j) => [k, kept[j]!])) };
 }
 
 // ---- fitting and encoding ---------------------------------------------------------------------
@@ -415,7 +434,8 @@ function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array
   }
   const lines = new Int32Array(n);
   for (let k = 0; k < n; k++) lines[k] = raw.lines[at(k)]!;
-  return { file: raw.file, rows: n, lines, fields, labels };
+  const kept = Object.entries(raw.kept);
+  return { file: raw.file, rows: n, lines, fields, labels, ...(kept.length > 0 ? { kept: Object.fromEntries(kept.map(([k, v]) => [k, rows ? Array.from(rows, (r) => v[r]!) : v])) } : {}) };
 }
 
 /** The load report of a raw table under fitted preprocessing (over all rows of the file). */

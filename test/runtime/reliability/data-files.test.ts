@@ -19,7 +19,7 @@ async function refusal(file: string): Promise<string> {
 }
 
 describe("data files", () => {
-  it("must be regular files: a FIFO, /dev/zero, /dev/urandom and a folder are refused at once", async () => {
+  it("must be regular files: a FIFO, /dev/zero, /dev/urandom and a folder without data files are refused at once", async () => {
     const fifo = join(tempDir(), "data.csv");
     execFileSync("mkfifo", [fifo]);
     const started = performance.now();
@@ -27,7 +27,7 @@ describe("data files", () => {
     expect(await refusal("/dev/zero")).toBe("/dev/zero: is a device; data files must be regular files");
     expect(await refusal("/dev/urandom")).toBe("/dev/urandom: is a device; data files must be regular files");
     const dir = tempDir();
-    expect(await refusal(dir)).toBe(`${dir}: is a folder; data files must be regular files`);
+    expect(await refusal(dir)).toBe(`${dir}: is a folder with no data files in it (delimited text, Parquet or JSON lines)`);
     expect(performance.now() - started).toBeLessThan(2000);
   });
 

@@ -1,0 +1,108 @@
+// What a `--data` argument names: one file, a glob, or a folder of files (hive-partitioned when its
+// subfolders are named key=value). Each file's format comes from its name (docs/design.md, "Data").
+
+import { readdirSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { UserError } from "../../base/user-error.js";
+import { readCsv, type ColumnUse } from "./csv.js";
+import { runOrExplain, sqlString } from "./duckdb.js";
+import type { BadRows } from "./errors.js";
+import { readTable, type SourceRow } from "./table.js";
+
+/** How a file is read: delimited text (csv-parse), or Parquet and JSON lines (DuckDB). */
+export type DataFormat = "csv" | "parquet" | "json";
+
+/** One file of a data source, with the hive partition values of the folders above it. */
+export interface DataFile {
+  path: string;
+  /** `[key, value]` for each `key=value` folder between the source's root and the file, outermost first. */
+  partition: [string, string][];
+}
+
+/** The files an argument names, all of one format, in sorted path order. */
+export interface DataSource {
+  /** The argument as given, for messages about the source as a whole. */
+  name: string;
+  format: DataFormat;
+  files: DataFile[];
+}
+
+/** The format of a file by its extension (a trailing .gz is the compression): anything not Parquet or JSON is delimited text. */
+export function formatOf(path: string): DataFormat {
+  const name = path.toLowerCase().replace(/\.gz$/, "");
+  if (name.endsWith(".parquet") || name.endsWith(".pq")) return "parquet";
+  if (name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json")) return "json";
+  return "csv";
+}
+
+/** True when `arg` is a glob pattern rather than a path. */
+const isPattern = (arg: string): boolean => /[*?[]/.test(arg);
+
+/** Resolves a `--data` argument to its files; a glob matching nothing or a folder without data files is a UserError. */
+export async function resolveSource(arg: string): Promise<DataSource> {
+  let root: string;
+  let paths: string[];
+  if (isPattern(arg)) {
+    root = arg.slice(0, arg.search(/[*?[]/)).replace(/[^/]*$/, "");
+    paths = await runOrExplain(arg, "cannot list the files of this pattern", async (c) => {
+      const r = await c.runAndReadAll(`SELECT file FROM glob(${sqlString(arg)}) ORDER BY file`);
+      return r.getRowsJS().map((row) => String(row[0])).filter(isDataFile);
+    });
+    if (paths.length === 0) throw new UserError(`${arg}: no data file matches this pattern`, "no-files");
+  } else if (isFolder(arg)) {
+    root = arg;
+    paths = (readdirSync(arg, { recursive: true, encoding: "utf8" }) as string[])
+      .map((p) => join(arg, p))
+      .filter((p) => isDataFile(p) && statSync(p).isFile())
+      .sort();
+    if (paths.length === 0) throw new UserError(`${arg}: is a folder with no data files in it (delimited text, Parquet or JSON lines)`, "no-files");
+  } else {
+    // A single path, read (or refused: missing, a pipe) by the reader of its format.
+    return { name: arg, format: formatOf(arg), files: [{ path: arg, partition: [] }] };
+  }
+  const formats = [...new Set(paths.map(formatOf))];
+  if (formats.length > 1) {
+    const examples = formats.map((f) => paths.find((p) => formatOf(p) === f)!);
+    throw new UserError(`${arg}: holds files of several formats (${examples.join(", ")}); name files of one format`, "mixed-formats");
+  }
+  return { name: arg, format: formats[0]!, files: paths.map((path) => ({ path, partition: partitionOf(root, path) })) };
+}
+
+/**
+ * The rows of every file of `source`, in file order, keeping only `columns`: delimited text
+ * through readCsv (its delimiter given or sniffed per file), Parquet and JSON lines through DuckDB.
+ */
+export async function* readSource(source: DataSource, columns: readonly ColumnUse[], badRows: BadRows, delimiter?: string): AsyncGenerator<SourceRow> {
+  if (source.format !== "csv") {
+    yield* readTable(source, columns);
+    return;
+  }
+  for (const { path, partition } of source.files) {
+    for await (const row of readCsv(path, columns, badRows, { ...(delimiter !== undefined ? { delimiter } : {}), partition })) {
+      yield { file: path, line: row.line, cells: row.cells };
+    }
+  }
+}
+
+/** The `key=value` folders between `root` and `file`. */
+function partitionOf(root: string, file: string): [string, string][] {
+  const folders = relative(root || ".", file).split(sep).slice(0, -1);
+  return folders.flatMap((f) => {
+    const at = f.indexOf("=");
+    return at > 0 ? [[f.slice(0, at), decodeURIComponent(f.slice(at + 1))] as [string, string]] : [];
+  });
+}
+
+/** Files a listing skips: hidden ones and markers such as _SUCCESS that writers leave next to data. */
+function isDataFile(path: string): boolean {
+  const base = path.slice(path.lastIndexOf(sep) + 1);
+  return !base.startsWith(".") && !base.startsWith("_");
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

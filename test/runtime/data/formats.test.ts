@@ -1,0 +1,135 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { loadData, loadTrainingData, type Dataset, type TrainingData } from "../../../runtime/data/dataset.js";
+import { duckdb, sqlString } from "../../../runtime/data/duckdb.js";
+import { sniffDelimiter } from "../../../runtime/data/csv.js";
+import { Random } from "../../../base/random.js";
+import { adultDir, adultSpec, dataError, specOf } from "./helpers.js";
+
+// The same rows in every format the data path reads must encode to the same data: fields,
+// labels and fitted preprocessing equal to the comma-separated file's, value for value.
+
+const dir = mkdtempSync(join(tmpdir(), "mssmc-formats-"));
+const path = (name: string): string => join(dir, name);
+
+const spec = specOf(
+  'age numeric\ngain numeric(transform: log1p)\ncolor categorical\ntags multi_hot(separator: "|", pooling: sum)\ncity categorical(hash_buckets: 8)\nzip categorical',
+  'y binary(label: y, positive: ["yes"])\nk multiclass(3, label: k)\nr regression(label: r)',
+);
+
+/** Generated rows: numbers with fractions and missing values, words, lists, ids with leading zeros. */
+function rows(n: number): Record<string, string | number | string[] | null>[] {
+  const rng = Random.stream(11);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.uniform() * xs.length)]!;
+  return Array.from({ length: n }, () => ({
+    age: rng.uniform() < 0.1 ? null : Math.round(rng.uniform() * 800) / 10,
+    gain: rng.uniform() < 0.1 ? null : Math.floor(rng.uniform() * 1e5) / 7,
+    color: pick(["red", "blue", "green", "?", "dark red"]),
+    tags: pick([["a", "b"], ["b"], [], ["c", "a", "d"]]),
+    city: pick(["Paris", "Rome", "Oslo", "Lima"]),
+    zip: pick(["00123", "4500", "01"]),
+    y: pick(["yes", "no"]),
+    k: Math.floor(rng.uniform() * 3),
+    r: Math.round(rng.uniform() * 1e6) / 1e3 - 500,
+  }));
+}
+
+const data = rows(300);
+const columns = Object.keys(data[0]!);
+const cell = (v: unknown): string => (v === null ? "" : Array.isArray(v) ? v.join("|") : String(v));
+const delimited = (sep: string): string => [columns.join(sep), ...data.map((r) => columns.map((c) => cell(r[c])).join(sep))].join("\n") + "\n";
+
+async function sql(text: string): Promise<void> {
+  await (await duckdb()).run(text);
+}
+
+/** Everything encoded from a file, without the file's name and row positions. */
+function encoded(d: TrainingData): unknown {
+  const strip = (x: Dataset | undefined) => x && { rows: x.rows, fields: x.fields, labels: x.labels };
+  return { train: strip(d.train), valid: strip(d.valid), preprocessing: d.preprocessing };
+}
+
+describe("the same rows in every format", async () => {
+  writeFileSync(path("rows.csv"), delimited(","));
+  writeFileSync(path("rows.tsv"), delimited("\t"));
+  writeFileSync(path("rows.txt"), delimited(";"));
+  writeFileSync(path("rows.csv.gz"), gzipSync(delimited(",")));
+  writeFileSync(path("rows.jsonl"), data.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  // Parquet with typed columns: doubles, text (zip keeps its leading zeros), a list of text, integers.
+  await sql(`COPY (SELECT * FROM read_json(${sqlString(path("rows.jsonl"))}, format = 'newline_delimited', columns = {age: 'DOUBLE', gain: 'DOUBLE', color: 'VARCHAR', tags: 'VARCHAR[]', city: 'VARCHAR', zip: 'VARCHAR', y: 'VARCHAR', k: 'INTEGER', r: 'DOUBLE'})) TO ${sqlString(path("rows.parquet"))} (FORMAT parquet)`);
+  // The rows split over two CSV files (a glob) and over a hive-partitioned Parquet folder.
+  writeFileSync(path("part-1.csv"), [columns.join(","), ...data.slice(0, 120).map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n") + "\n");
+  writeFileSync(path("part-2.csv"), [columns.join(","), ...data.slice(120).map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n") + "\n");
+  mkdirSync(path("hive"));
+  await sql(
+    `COPY (SELECT * EXCLUDE (city), city AS town, city FROM ${sqlString(path("rows.parquet"))}) TO ${sqlString(path("hive"))} (FORMAT parquet, PARTITION_BY (town), OVERWRITE_OR_IGNORE)`,
+  );
+  const load = (file: string) => loadTrainingData(spec, file, { validFraction: 0.2, seed: 3 });
+  const reference = await load(path("rows.csv"));
+
+  it("reads TSV, other delimiters, gzip, JSON lines and Parquet to the same encoded data", async () => {
+    expect(reference.train.rows + reference.valid!.rows).toBe(300);
+    for (const name of ["rows.tsv", "rows.txt", "rows.csv.gz", "rows.jsonl", "rows.parquet"]) {
+      expect({ name, data: encoded(await load(path(name))) }).toEqual({ name, data: encoded(reference) });
+    }
+  });
+
+  it("reads a glob of files and a hive-partitioned folder in file order", async () => {
+    const glob = await load(path("part-*.csv"));
+    expect(encoded(glob)).toEqual(encoded(reference));
+    // Partitioned, the rows come grouped by partition: compare the encoding of the same rows.
+    const hive = await loadData(spec, path("hive"), reference.preprocessing);
+    const csv = await loadData(spec, path("rows.csv"), reference.preprocessing);
+    const order = data.map((r, i) => [r.city as string, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+    const ages = (d: Dataset) => (d.fields.age as { values: Float32Array }).values;
+    expect(Array.from(ages(hive.data))).toEqual(order.map(([, i]) => ages(csv.data)[i]));
+  });
+
+  it("numbers a Parquet row by its place in the file and a delimited row by its line", async () => {
+    const parquet = await loadData(spec, path("rows.parquet"), reference.preprocessing);
+    const csv = await loadData(spec, path("rows.csv"), reference.preprocessing);
+    expect([parquet.data.lines[0], parquet.data.lines[299], csv.data.lines[0], csv.data.lines[299]]).toEqual([1, 300, 2, 301]);
+  });
+
+  it("sniffs the delimiter from the header line, outside quotes", () => {
+    expect(["a,b,c", "a\tb\tc", "a;b;c", "a|b", '"x,y"\tb', "one"].map(sniffDelimiter)).toEqual([",", "\t", ";", "|", "\t", ","]);
+  });
+
+  it("says in one line when a column's type does not fit the field, a glob matches nothing, or a file is not what its name says", async () => {
+    await sql(`COPY (SELECT 'abc' AS age, 1 AS x) TO ${sqlString(path("text-age.parquet"))} (FORMAT parquet)`);
+    const one = specOf("age numeric", "x regression(label: x)");
+    expect((await dataError(loadTrainingData(one, path("text-age.parquet")))).message).toBe(
+      `${path("text-age.parquet")}: column "age" is VARCHAR, but field "age" needs a number column (integer, float, double or decimal)`,
+    );
+    await sql(`COPY (SELECT 1.5 AS c, 1 AS y) TO ${sqlString(path("float-category.parquet"))} (FORMAT parquet)`);
+    const cat = specOf("c categorical", "y binary(label: y)");
+    expect((await dataError(loadTrainingData(cat, path("float-category.parquet")))).message).toBe(
+      `${path("float-category.parquet")}: column "c" is DECIMAL(2,1), but field "c" needs a text, whole-number or boolean column`,
+    );
+    expect((await dataError(loadTrainingData(one, path("nothing-*.parquet")))).message).toBe(`${path("nothing-*.parquet")}: no data file matches this pattern`);
+    writeFileSync(path("not.parquet"), "age,x\n1,2\n");
+    expect((await dataError(loadTrainingData(one, path("not.parquet")))).message).toBe(`${path("not.parquet")}: cannot read the file as Parquet (File too small to be a Parquet file)`);
+    writeFileSync(path("bad.jsonl"), '{"age": 1, "x": 2}\n{"age": \n');
+    expect((await dataError(loadTrainingData(one, path("bad.jsonl")))).message).toMatch(/^[^\n]+: cannot read the file as JSON lines \([^\n]+\)$/);
+    expect((await dataError(loadTrainingData(one, path("rows.parquet")))).message).toBe(
+      `${path("rows.parquet")}: missing column "x" (read by the label of task "x"; did you mean "y"?). The header has: age, gain, color, tags, city, zip, y, k, r`,
+    );
+  });
+
+  it("names the file, row and column of a bad cell in a typed file", async () => {
+    await sql(`COPY (SELECT * FROM (VALUES (1.0, 'yes'), ('nan'::DOUBLE, 'no')) t(age, y)) TO ${sqlString(path("nan.parquet"))} (FORMAT parquet)`);
+    const one = specOf("age numeric", 'y binary(label: y, positive: ["yes"])');
+    expect((await dataError(loadTrainingData(one, path("nan.parquet")))).message).toBe(`${path("nan.parquet")}:2:age: expected a number, found "NaN"`);
+  });
+
+  it("reads Adult's Parquet copy to exactly the data of its CSV", async () => {
+    const adult = adultSpec();
+    await sql(`COPY (SELECT * FROM read_csv(${sqlString(join(adultDir, "adult.data"))}, header = true)) TO ${sqlString(path("adult.parquet"))} (FORMAT parquet)`);
+    const fromCsv = await loadTrainingData(adult, join(adultDir, "adult.data"), { validFraction: 0.1, seed: 7 });
+    const fromParquet = await loadTrainingData(adult, path("adult.parquet"), { validFraction: 0.1, seed: 7 });
+    expect(encoded(fromParquet)).toEqual(encoded(fromCsv));
+  });
+});
