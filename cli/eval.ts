@@ -13,6 +13,8 @@ export interface EvalCommandOptions {
   device: Device;
   threads: number;
   skipBadRows: boolean;
+  /** The delimiter of a delimited text file; absent: sniffed. */
+  delimiter?: string;
 }
 
 /** `mssmc eval RUN_DIR --data FILE`: each task's metrics of the trained model on a labelled file. */
@@ -20,7 +22,7 @@ export function runEval(runDir: string, o: EvalCommandOptions): Promise<number> 
   return reportUserErrors(async () => {
     const model = loadTrainedModel(runDir, o.checkpoint);
     const spec = model.manifest.spec;
-    const { data, report } = await loadData(spec, o.data, model.preprocessing, { skipBadRows: o.skipBadRows });
+    const { data, report } = await loadData(spec, o.data, model.preprocessing, { skipBadRows: o.skipBadRows, ...(o.delimiter !== undefined ? { delimiter: o.delimiter } : {}) });
     for (const line of formatLoadReport(report)) process.stderr.write(line + "\n");
     const session = await openSession(readFileSync(join(runDir, "artifact", "eval.onnx")), { device: o.device, threads: o.threads });
     const metrics = taskMetrics(spec, await predictDataset(session, model.manifest, model, data), data);

@@ -82,6 +82,14 @@ function numberOption(kind: "integer" | "positive integer" | "number" | "non-neg
   };
 }
 
+/** Parses --delimiter: one character, or `tab` / `\t` for a tab. */
+function delimiterOption(text: string): string {
+  if (text === "tab" || text === "\\t") return "\t";
+  if ([...text].length !== 1 || text === '"' || text === "\n" || text === "\r") throw new InvalidArgumentError(`expected one character other than a quote or line break (or "tab"), got ${JSON.stringify(text)}`);
+  return text;
+}
+const delimiterHelp = "the cell delimiter of delimited text files (default: sniffed from the header line among , tab ; |)";
+
 const deviceOption = () => new Option("--device <device>", "where onnxruntime runs").choices(DEVICES).default("cpu");
 const threadsOption = () => new Option("--threads <n>", "onnxruntime intra-op threads (0: onnxruntime chooses; a fixed number keeps runs bit-reproducible)").argParser(numberOption("integer")).default(1);
 
@@ -89,8 +97,9 @@ program
   .command("train")
   .description("Compile a spec into RUN_DIR/artifact and train it on a CSV file: checkpoints, metrics.jsonl and preprocessing.json go to RUN_DIR.")
   .argument("<spec>", ".mssm or .json spec file")
-  .requiredOption("--data <file>", "training CSV (with a header row)")
-  .option("--valid <file>", "validation CSV")
+  .requiredOption("--data <file>", "training data: CSV/TSV (with a header row, .gz too), Parquet or JSON lines; a file, a glob or a (hive-partitioned) folder")
+  .option("--valid <file>", "validation data (as --data)")
+  .option("--delimiter <char>", delimiterHelp, delimiterOption)
   .option("--valid-fraction <f>", "hold out this fraction of the training rows (seeded random split) for validation", numberOption("fraction"))
   .requiredOption("--out <dir>", "the run folder")
   .option("--epochs <n>", "override train.epochs", numberOption("positive integer"))
@@ -142,27 +151,30 @@ program
   .command("eval")
   .description("Evaluate a trained run on a labelled CSV file: each task's metrics.")
   .argument("<run>", "the run folder written by mssmc train")
-  .requiredOption("--data <file>", "labelled CSV")
+  .requiredOption("--data <file>", "labelled data (as train --data)")
+  .option("--delimiter <char>", delimiterHelp, delimiterOption)
   .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
   .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
   .addOption(threadsOption())
   .addOption(deviceOption())
   .option("--skip-bad-rows", "skip and count rows that cannot be read")
-  .action(async (run: string, opts: { data: string; format: "text" | "json"; checkpoint: "best" | "last"; threads: number; device: Device; skipBadRows?: boolean }) => {
+  .action(async (run: string, opts: { data: string; format: "text" | "json"; checkpoint: "best" | "last"; threads: number; device: Device; skipBadRows?: boolean; delimiter?: string }) => {
     exitCode = await runEval(run, { ...opts, skipBadRows: !!opts.skipBadRows });
   });
 
 program
   .command("predict")
-  .description("Score a CSV file with a trained run: one column per task, rows in input order.")
+  .description("Score data with a trained run: one column per task, rows in input order.")
   .argument("<run>", "the run folder written by mssmc train")
-  .requiredOption("--data <file>", "CSV with the input columns (labels not needed)")
-  .option("-o, --output <file>", "write the scores CSV here instead of standard output")
+  .requiredOption("--data <file>", "data with the input columns, labels not needed (as train --data)")
+  .option("--delimiter <char>", delimiterHelp, delimiterOption)
+  .option("--keep <columns>", "copy these input columns (comma-separated, e.g. row ids) into the output, before the scores", (text: string) => text.split(",").map((c) => c.trim()))
+  .option("-o, --output <file>", "write the scores here instead of standard output: Parquet for a .parquet name, else CSV")
   .addOption(new Option("--checkpoint <which>", "which weights").choices(["best", "last"]).default("best"))
   .addOption(threadsOption())
   .addOption(deviceOption())
   .option("--skip-bad-rows", "skip and count rows that cannot be read (they get no score row)")
-  .action(async (run: string, opts: { data: string; output?: string; checkpoint: "best" | "last"; threads: number; device: Device; skipBadRows?: boolean }) => {
+  .action(async (run: string, opts: { data: string; output?: string; checkpoint: "best" | "last"; threads: number; device: Device; skipBadRows?: boolean; delimiter?: string; keep?: string[] }) => {
     exitCode = await runPredict(run, { ...opts, skipBadRows: !!opts.skipBadRows });
   });
 

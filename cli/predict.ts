@@ -3,14 +3,20 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { loadTrainedModel } from "../runtime/checkpoint.js";
 import { formatLoadReport, loadData } from "../runtime/data/dataset.js";
+import { writeParquet, type OutputColumn } from "../runtime/data/write-parquet.js";
 import { predictDataset } from "../runtime/evaluate.js";
 import { openSession, type Device } from "../runtime/session.js";
+import { UserError } from "../base/user-error.js";
 import { reportUserErrors } from "./user-errors.js";
 
 export interface PredictCommandOptions {
   data: string;
-  /** The CSV to write; absent: standard output. */
+  /** The file to write, Parquet for a .parquet name, else CSV; absent: CSV on standard output. */
   output?: string;
+  /** Input columns copied into the output before the scores (row ids to join on). */
+  keep?: string[];
+  /** The delimiter of a delimited text file; absent: sniffed. */
+  delimiter?: string;
   checkpoint: "best" | "last";
   device: Device;
   threads: number;
@@ -26,40 +32,48 @@ function float32Text(x: number): string {
   return String(Number(x.toPrecision(9)));
 }
 
-/** A CSV header cell, quoted when it needs to be. */
+/** A CSV cell, quoted when it needs to be. */
 const cell = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 
+/** The output as CSV text: a header line, then one line per row. */
+function csvText(columns: readonly OutputColumn[], rows: number): string {
+  const lines = [columns.map((c) => cell(c.name)).join(",")];
+  for (let r = 0; r < rows; r++) lines.push(columns.map((c) => ("text" in c ? cell(c.text[r]!) : float32Text(c.float[r]!))).join(","));
+  return lines.join("\n") + "\n";
+}
+
 /**
- * `mssmc predict RUN_DIR --data FILE [-o scores.csv]`: one row of scores per input row, in input
- * order: a column per task (binary: the probability of the positive class; regression: the value;
- * multiclass: one column `<task>/<class>` per class probability). Label columns are not needed.
+ * `mssmc predict RUN_DIR --data FILE [--keep id] [-o scores.csv|.parquet]`: one row of scores per
+ * input row, in input order: the kept columns as read, then a column per task (binary: the
+ * probability of the positive class; regression: the value; multiclass: one column
+ * `<task>/<class>` per class probability). Label columns are not needed.
  */
 export function runPredict(runDir: string, o: PredictCommandOptions): Promise<number> {
   return reportUserErrors(async () => {
     const model = loadTrainedModel(runDir, o.checkpoint);
     const spec = model.manifest.spec;
-    const { data, report } = await loadData(spec, o.data, model.preprocessing, { skipBadRows: o.skipBadRows, labels: false });
+    const keep = o.keep ?? [];
+    const scoreNames = spec.tasks.flatMap((t) => (t.kind === "multiclass" ? Array.from({ length: t.classes }, (_, c) => `${t.name}/${c}`) : [t.name]));
+    const clash = keep.find((k, i) => k === "" || scoreNames.includes(k) || keep.indexOf(k) !== i);
+    if (clash !== undefined) {
+      throw new UserError(clash === "" ? "--keep: empty column name" : `--keep: column "${clash}" is named twice, or like a score column (${scoreNames.join(", ")})`, "bad-option");
+    }
+    const { data, report } = await loadData(spec, o.data, model.preprocessing, { skipBadRows: o.skipBadRows, labels: false, keep, ...(o.delimiter !== undefined ? { delimiter: o.delimiter } : {}) });
     for (const line of formatLoadReport(report)) process.stderr.write(line + "\n");
     const session = await openSession(readFileSync(join(runDir, "artifact", "eval.onnx")), { device: o.device, threads: o.threads });
     const predictions = await predictDataset(session, model.manifest, model, data);
-    const header: string[] = [];
+    const columns: OutputColumn[] = keep.map((name) => ({ name, text: data.kept![name]! }));
     for (const t of spec.tasks) {
-      if (t.kind === "multiclass") for (let c = 0; c < t.classes; c++) header.push(`${t.name}/${c}`);
-      else header.push(t.name);
-    }
-    const lines = [header.map(cell).join(",")];
-    for (let r = 0; r < data.rows; r++) {
-      const row: string[] = [];
-      for (const t of spec.tasks) {
-        const width = t.kind === "multiclass" ? t.classes : 1;
-        for (let c = 0; c < width; c++) row.push(float32Text(predictions[t.name]![r * width + c]!));
+      const width = t.kind === "multiclass" ? t.classes : 1;
+      for (let c = 0; c < width; c++) {
+        const scores = predictions[t.name]!;
+        columns.push({ name: width > 1 ? `${t.name}/${c}` : t.name, float: Float32Array.from({ length: data.rows }, (_, r) => scores[r * width + c]!) });
       }
-      lines.push(row.join(","));
     }
-    const text = lines.join("\n") + "\n";
-    if (o.output === undefined) process.stdout.write(text);
+    if (o.output === undefined) process.stdout.write(csvText(columns, data.rows));
     else {
-      writeFileAtomic(o.output, text);
+      if (o.output.toLowerCase().endsWith(".parquet")) await writeParquet(o.output, columns, data.rows);
+      else writeFileAtomic(o.output, csvText(columns, data.rows));
       process.stderr.write(`wrote ${data.rows} rows of scores to ${o.output}\n`);
     }
     return 0;

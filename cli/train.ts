@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec, loadSpec, sourceLocator, type Spec } from "../compiler/index.js";
 import { readRunManifest } from "../runtime/checkpoint.js";
@@ -37,6 +37,8 @@ export interface TrainCommandOptions {
   stopAtStep?: number;
   /** false (`--no-prune-during-training`): never freeze closed gates, whatever the spec says (`train.prune_during_training`). */
   pruneDuringTraining?: boolean;
+  /** The delimiter of delimited text data files; absent: sniffed from each file's header line. */
+  delimiter?: string;
 }
 
 /** The spec with the command line's training overrides applied; they are part of the run's spec (and its hash). */
@@ -73,6 +75,7 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
     if (o.resume && o.force) throw new UserError("give either --resume (continue the run) or --force (replace it), not both.", "bad-option");
     if (o.resume && !existsSync(o.out)) throw new UserError(`--resume: ${o.out} holds no run to resume (no such folder).`, "missing-checkpoint");
     // From here on this process alone writes in the folder; the lock goes when the command ends.
+    const made = !existsSync(o.out);
     const unlock = lockRunFolder(o.out);
     try {
       let resume = o.resume;
@@ -91,20 +94,32 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
       return await trainLocked(spec, artifact, { ...o, resume });
     } finally {
       unlock();
+      // A run that failed before writing anything (unreadable data) leaves no folder it made.
+      if (made) removeIfEmpty(o.out);
     }
   });
+}
+
+/** Removes `dir` when it is empty; anything in it (a run, another's file) keeps it. */
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty, or already gone.
+  }
 }
 
 /** The data loading and training of `mssmc train`, once the run folder is locked and the mode (fresh or resumed) decided. */
 async function trainLocked(spec: Spec, artifact: ReturnType<typeof compileSpec>, o: TrainCommandOptions): Promise<number> {
   const skipBadRows = o.skipBadRows;
-  const loadedData = await loadTrainingData(spec, o.data, { validFraction: o.validFraction ?? 0, seed: spec.train.seed, skipBadRows });
+  const delimiter = o.delimiter !== undefined ? { delimiter: o.delimiter } : {};
+  const loadedData = await loadTrainingData(spec, o.data, { validFraction: o.validFraction ?? 0, seed: spec.train.seed, skipBadRows, ...delimiter });
   for (const line of formatLoadReport(loadedData.report)) process.stderr.write(line + "\n");
   for (const line of labelKindWarnings(spec, loadedData)) process.stderr.write(line + "\n");
   assertTrainable(spec, loadedData);
   let valid = loadedData.valid;
   if (o.valid !== undefined) {
-    const v = await loadData(spec, o.valid, loadedData.preprocessing, { skipBadRows });
+    const v = await loadData(spec, o.valid, loadedData.preprocessing, { skipBadRows, ...delimiter });
     for (const line of formatLoadReport(v.report)) process.stderr.write(line + "\n");
     valid = v.data;
   }
