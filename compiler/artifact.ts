@@ -64,6 +64,13 @@ export const predictionOutput = (task: string): string => `pred/${task}`;
 export const taskLossOutput = (task: string): string => `loss/${task}`;
 /** A task's label in train mode: float32 [batch] (one-hot [batch, classes] for multiclass). */
 export const labelInput = (task: string): string => `label/${task}`;
+/**
+ * A task's per-row loss weight in train mode, float32 [batch]: 0 where the row's label is missing,
+ * else its sample weight (1 without a weight column). Only tasks whose training data has a missing
+ * label, or that declare a sample weight, have one (docs/design.md, "Partial labels and sample
+ * weights"); the others' graphs are as they were.
+ */
+export const rowWeightInput = (task: string): string => `weight/${task}`;
 /** The uniform noise of one gate group in train mode. */
 export const noiseInput = (gateGroup: string): string => `noise/${gateGroup}`;
 /** The gathered rows of one field's embedding table, [rows_<field>, dim]. */
@@ -100,6 +107,16 @@ export const packedStateInput = (group: Group, state: string): string => `optim/
 /** The task whose label a graph input holds, if it is a label input. */
 export function labelTask(input: string): string | undefined {
   return input.startsWith("label/") ? input.slice("label/".length) : undefined;
+}
+
+/** The task whose row weights a graph input holds, if it is a row-weight input. */
+export function rowWeightTask(input: string): string | undefined {
+  return input.startsWith("weight/") ? input.slice("weight/".length) : undefined;
+}
+
+/** The tasks of a compiled training step that take row weights, in input order. */
+export function rowWeightedTasks(inputs: readonly { name: string }[]): string[] {
+  return inputs.flatMap((i) => rowWeightTask(i.name) ?? []);
 }
 
 /** True for a gate group's noise input. */

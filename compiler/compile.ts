@@ -38,6 +38,17 @@ export interface CompileOptions {
   locate?: Locate;
   /** The device the graphs will run on; its limits shape the emitted nodes (default "cpu", which has none). */
   target?: TargetName;
+  /**
+   * Tasks whose training data has rows without a label: their loss takes row weights (0 for those
+   * rows). Without any, and without sample weights, the training step is what the spec alone gives.
+   */
+  partialLabels?: readonly string[];
+}
+
+/** The tasks whose training loss takes row weights: those with partial labels (from the data) or a sample weight column (from the spec). */
+export function lossRowWeights(spec: Spec, partialLabels: readonly string[] = []): Set<string> {
+  const partial = new Set(partialLabels);
+  return new Set(spec.tasks.filter((t) => partial.has(t.name)).map((t) => t.name));
 }
 
 /** The canonical hash of a spec: equal specs, equal hashes, whatever their source text. */
@@ -75,7 +86,7 @@ export function emittedTrainStep(forward: Graph, spec: Spec, options: Pick<Compi
 export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact {
   const opset = options.opset ?? DEFAULT_OPSET;
   const lowerOptions = options.locate ? { locate: options.locate } : {};
-  const forward = lowerSpec(spec, { mode: "train", ...lowerOptions });
+  const forward = lowerSpec(spec, { mode: "train", rowWeights: lossRowWeights(spec, options.partialLabels), ...lowerOptions });
   const evalGraph = optimizeGraph(lowerSpec(spec, { mode: "eval", ...lowerOptions }));
   // The training step inlines the sampled gates: a Call's backward must recompute the body values
   // its rules read (about ten per gate group), while inlined the backward reads the forward's own.

@@ -3,11 +3,12 @@
 // `mssmc predict`, so the three agree on every number.
 
 import * as ort from "onnxruntime-node";
-import { NUMERIC_INPUT, predictionOutput, type Manifest, type Spec, type Task } from "../compiler/index.js";
+import { NUMERIC_INPUT, predictionOutput, rowWeightTask, type Manifest, type Spec, type Task } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
 import { batches, type Batch } from "./data/batches.js";
 import type { Dataset } from "./data/dataset.js";
 import { EmbeddingStore } from "./embeddings/store.js";
+import { isMissingLabel } from "./data/labels.js";
 import { accuracy, auc, logLoss, multiclassLogLoss, rmse } from "./metrics.js";
 import type { EmbeddingTable } from "./trained-model.js";
 
@@ -37,9 +38,11 @@ export function lookupInputs(manifest: Manifest): LookupInputs {
   return out;
 }
 
-/** The feeds that describe a batch's data (embedding index/weight, numeric), shared by both graphs. */
+/** The feeds that describe a batch's data (embedding index/weight, numeric; a task's row weights in train.onnx), shared by both graphs. */
 export function dataFeed(name: string, batch: Batch, numericCount: number, lookups: LookupInputs): ort.Tensor | undefined {
   if (name === NUMERIC_INPUT) return new ort.Tensor("float32", batch.numeric, [batch.size, numericCount]);
+  const weighted = rowWeightTask(name);
+  if (weighted !== undefined) return new ort.Tensor("float32", batch.rowWeights[weighted] ?? new Float32Array(batch.size).fill(1), [batch.size]);
   const input = lookups.get(name);
   if (!input) return undefined;
   const lookup = batch.embeddings[input.field];
@@ -111,19 +114,40 @@ export async function predictDataset(session: ort.InferenceSession, manifest: Ma
   return out;
 }
 
-/** One task's metrics: binary auc + logloss, regression rmse, multiclass accuracy + logloss. */
-export type TaskMetrics = { auc: number; logloss: number } | { rmse: number } | { accuracy: number; logloss: number };
+/**
+ * One task's metrics: binary auc + logloss, regression rmse, multiclass accuracy + logloss, each
+ * over the rows with a label (weighted by sample weight where the task has one); `labelled` counts
+ * those rows.
+ */
+export type TaskMetrics = ({ auc: number; logloss: number } | { rmse: number } | { accuracy: number; logloss: number }) & { labelled: number };
 
-/** Metrics of each task from predictions and the data set's labels. */
+/**
+ * The weight of each row in a task's metrics: 0 where its label is missing; undefined when every
+ * row has a label and weighs 1 (the unweighted metrics). `labelled`: the rows with a label.
+ */
+export function metricWeights(labels: ArrayLike<number>): { weights: Float32Array | undefined; labelled: number } {
+  let weights: Float32Array | undefined;
+  let labelled = labels.length;
+  for (let i = 0; i < labels.length; i++) {
+    if (!isMissingLabel(labels[i]!)) continue;
+    if (!weights) weights = new Float32Array(labels.length).fill(1);
+    weights[i] = 0;
+    labelled--;
+  }
+  return { weights, labelled };
+}
+
+/** Metrics of each task from predictions and the data set's labels, over each task's labelled rows. */
 export function taskMetrics(spec: Spec, predictions: Predictions, data: Dataset): Record<string, TaskMetrics> {
   const out: Record<string, TaskMetrics> = {};
   for (const t of spec.tasks) {
     const p = predictions[t.name]!;
     const y = data.labels[t.name];
     invariant(y !== undefined, `the data set has no labels for task "${t.name}"`);
-    if (t.kind === "binary") out[t.name] = { auc: auc(p, y), logloss: logLoss(p, y) };
-    else if (t.kind === "regression") out[t.name] = { rmse: rmse(p, y) };
-    else out[t.name] = { accuracy: accuracy(p, y, t.classes), logloss: multiclassLogLoss(p, y, t.classes) };
+    const { weights: w, labelled } = metricWeights(y);
+    if (t.kind === "binary") out[t.name] = { auc: auc(p, y, w), logloss: logLoss(p, y, w), labelled };
+    else if (t.kind === "regression") out[t.name] = { rmse: rmse(p, y, w), labelled };
+    else out[t.name] = { accuracy: accuracy(p, y, t.classes, w), logloss: multiclassLogLoss(p, y, t.classes, w), labelled };
   }
   return out;
 }
@@ -139,14 +163,18 @@ function metricNames(task: Task): string[] {
   return task.kind === "binary" ? ["auc", "logloss"] : task.kind === "regression" ? ["rmse"] : ["accuracy", "logloss"];
 }
 
-/** A fixed-width table: one row per task, its metrics as `name value` pairs. */
-export function formatMetricsTable(spec: Spec, metrics: Record<string, TaskMetrics>): string[] {
+/**
+ * A fixed-width table: one row per task, its metrics as `name value` pairs, then `labelled N of
+ * ROWS` for a task whose label is missing on some of the data set's `rows`.
+ */
+export function formatMetricsTable(spec: Spec, metrics: Record<string, TaskMetrics>, rows?: number): string[] {
   const width = Math.max(4, ...spec.tasks.map((t) => t.name.length));
   const lines = [`${"task".padEnd(width)}  metrics`];
   for (const t of spec.tasks) {
     const m = metrics[t.name] as Record<string, number> | undefined;
     if (!m) continue;
-    lines.push(`${t.name.padEnd(width)}  ${metricNames(t).map((k) => `${k} ${m[k]!.toFixed(4)}`).join("  ")}`);
+    const labelled = rows !== undefined && m["labelled"]! < rows ? `  labelled ${m["labelled"]} of ${rows}` : "";
+    lines.push(`${t.name.padEnd(width)}  ${metricNames(t).map((k) => `${k} ${m[k]!.toFixed(4)}`).join("  ")}${labelled}`);
   }
   return lines;
 }

@@ -1,66 +1,100 @@
 // Per-task evaluation metrics: AUC and log loss for binary tasks, RMSE for regression, accuracy
 // and log loss for multiclass. Computed in float64 over whole evaluation sets.
+//
+// Each takes optional row weights (docs/design.md, "Partial labels and sample weights"): a row
+// weighs w_i in every sum and mean, and a row of weight 0 is not read at all (that is how a row
+// without a label is left out: its label may be NaN). Without weights every row weighs 1, and the
+// numbers are the unweighted ones.
+
+/** Row i's weight: 1 without weights. */
+const weightOf = (weights: ArrayLike<number> | undefined, i: number): number => (weights ? weights[i]! : 1);
 
 /**
- * Area under the ROC curve via the Mann-Whitney U statistic, with tied scores sharing their
- * average rank: AUC = (Σ ranks of positives − P(P+1)/2) / (P·N). NaN when one class is absent.
+ * Area under the ROC curve: the weighted fraction of (positive, negative) pairs ranked correctly,
+ * ties counting half, AUC = Σ_pos w_p (W_neg below p + ½ W_neg tied with p) / (W_pos · W_neg)
+ * (with unit weights, the Mann-Whitney U statistic over P·N). NaN when one class has no weight.
  */
-export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>, weights?: ArrayLike<number>): number {
+  const order = Array.from({ length: scores.length }, (_, i) => i)
+    .filter((i) => weightOf(weights, i) > 0)
+    .sort((a, b) => scores[a]! - scores[b]!);
+  const n = order.length;
+  let negativesBelow = 0;
   let positives = 0;
-  let rankSum = 0;
+  let sum = 0;
   for (let i = 0; i < n; ) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++;
-    const averageRank = (i + j) / 2 + 1; // ranks are 1-based
+    let pos = 0;
+    let neg = 0;
     for (let k = i; k <= j; k++) {
-      if (labels[order[k]!]! > 0.5) {
-        positives++;
-        rankSum += averageRank;
-      }
+      const r = order[k]!;
+      if (labels[r]! > 0.5) pos += weightOf(weights, r);
+      else neg += weightOf(weights, r);
     }
+    sum += pos * (negativesBelow + neg / 2);
+    negativesBelow += neg;
+    positives += pos;
     i = j + 1;
   }
-  const negatives = n - positives;
+  const negatives = negativesBelow;
   if (positives === 0 || negatives === 0) return NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  return sum / (positives * negatives);
 }
 
-/** Mean binary cross-entropy of probabilities, clipped to [1e-7, 1 − 1e-7] as is usual. */
-export function logLoss(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+/** Mean (weighted) binary cross-entropy of probabilities, clipped to [1e-7, 1 − 1e-7] as is usual. */
+export function logLoss(probabilities: ArrayLike<number>, labels: ArrayLike<number>, weights?: ArrayLike<number>): number {
   const eps = 1e-7;
   let sum = 0;
+  let total = 0;
   for (let i = 0; i < probabilities.length; i++) {
+    const w = weightOf(weights, i);
+    if (w === 0) continue;
     const p = Math.min(1 - eps, Math.max(eps, probabilities[i]!));
-    sum -= labels[i]! > 0.5 ? Math.log(p) : Math.log(1 - p);
+    sum -= w * (labels[i]! > 0.5 ? Math.log(p) : Math.log(1 - p));
+    total += w;
   }
-  return sum / probabilities.length;
+  return sum / total;
 }
 
-/** Root mean squared error. */
-export function rmse(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
+/** Root (weighted) mean squared error: sqrt(Σ w (p − y)² / Σ w). */
+export function rmse(predictions: ArrayLike<number>, targets: ArrayLike<number>, weights?: ArrayLike<number>): number {
   let sum = 0;
-  for (let i = 0; i < predictions.length; i++) sum += (predictions[i]! - targets[i]!) ** 2;
-  return Math.sqrt(sum / predictions.length);
+  let total = 0;
+  for (let i = 0; i < predictions.length; i++) {
+    const w = weightOf(weights, i);
+    if (w === 0) continue;
+    sum += w * (predictions[i]! - targets[i]!) ** 2;
+    total += w;
+  }
+  return Math.sqrt(sum / total);
 }
 
-/** Fraction of rows whose highest-probability class is the label; `probabilities` is row-major [n, classes]. */
-export function accuracy(probabilities: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number {
-  const n = labels.length;
+/** (Weighted) fraction of rows whose highest-probability class is the label; `probabilities` is row-major [n, classes]. */
+export function accuracy(probabilities: ArrayLike<number>, labels: ArrayLike<number>, classes: number, weights?: ArrayLike<number>): number {
   let correct = 0;
-  for (let i = 0; i < n; i++) {
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const w = weightOf(weights, i);
+    if (w === 0) continue;
     let best = 0;
     for (let c = 1; c < classes; c++) if (probabilities[i * classes + c]! > probabilities[i * classes + best]!) best = c;
-    if (best === labels[i]) correct++;
+    if (best === labels[i]) correct += w;
+    total += w;
   }
-  return correct / n;
+  return correct / total;
 }
 
-/** Mean cross-entropy of class probabilities [n, classes] against integer labels. */
-export function multiclassLogLoss(probabilities: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number {
+/** Mean (weighted) cross-entropy of class probabilities [n, classes] against integer labels. */
+export function multiclassLogLoss(probabilities: ArrayLike<number>, labels: ArrayLike<number>, classes: number, weights?: ArrayLike<number>): number {
   const eps = 1e-7;
   let sum = 0;
-  for (let i = 0; i < labels.length; i++) sum -= Math.log(Math.max(eps, probabilities[i * classes + labels[i]!]!));
-  return sum / labels.length;
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const w = weightOf(weights, i);
+    if (w === 0) continue;
+    sum -= w * Math.log(Math.max(eps, probabilities[i * classes + labels[i]!]!));
+    total += w;
+  }
+  return sum / total;
 }

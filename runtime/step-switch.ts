@@ -8,7 +8,7 @@
 // run picks the same step.
 
 import type * as ort from "onnxruntime-node";
-import { cutForward, sparseStep, type Manifest, type TargetName, withTrainStep } from "../compiler/index.js";
+import { cutForward, rowWeightedTasks, sparseStep, type Manifest, type TargetName, withTrainStep } from "../compiler/index.js";
 import type { FrozenGates } from "./freeze.js";
 import { StepRunner } from "./step.js";
 
@@ -41,7 +41,7 @@ export class StepSwitch {
   async follow(frozen: FrozenGates): Promise<boolean> {
     const started = performance.now();
     const noise = new Map(this.manifest.gate_groups.flatMap((g) => (frozen.has(g.name) ? [[g.noise, frozen.get(g.name)!] as const] : [])));
-    const cut = cutForward(this.manifest.spec, noise);
+    const cut = cutForward(this.manifest.spec, noise, new Set(rowWeightedTasks(this.manifest.graphs.train.inputs)));
     let step = this.steps.get(cut.key);
     if (!step) {
       const compiled = sparseStep(this.manifest.spec, cut, { opset: this.manifest.opset, target: this.target });

@@ -14,7 +14,9 @@
 
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { freezeSettings, initialTensor, type Manifest } from "../compiler/index.js";
+import { freezeSettings, initialTensor, rowWeightedTasks, type Manifest } from "../compiler/index.js";
+import { invariant } from "../base/source/diagnostic.js";
+import { partialLabelTasks } from "./data/labels.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type TrainState } from "./checkpoint.js";
 import { batchCount, batches } from "./data/batches.js";
@@ -123,6 +125,9 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   const settings = spec.train;
   const seed = settings.seed;
   const log = options.log ?? ((line: string) => process.stdout.write(line + "\n"));
+  const weighted = new Set(rowWeightedTasks(manifest.graphs.train.inputs));
+  const unmasked = partialLabelTasks(data.train.labels).filter((t) => !weighted.has(t));
+  invariant(unmasked.length === 0, `the training data lacks labels of ${unmasked.join(", ")}, but train.onnx takes no row weights for them; compile with partialLabels`);
   mkdirSync(join(options.runDir, "checkpoints"), { recursive: true });
   removeAbandonedFiles(options.runDir);
   if (!options.resume) {
@@ -246,7 +251,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
         `${record.seconds.toFixed(1)}s  ${Math.round(record.samples_per_second).toLocaleString("en-US")} samples/s  ${record.macs_per_example.toLocaleString("en-US")} MACs/example` +
         `${freezing.on ? `  ${record.gates_frozen} gates frozen` : ""}${valid ? (improved ? "  (best)" : "") : ""}`,
     );
-    if (valid) for (const line of formatMetricsTable(spec, valid)) log(`  ${line}`);
+    if (valid) for (const line of formatMetricsTable(spec, valid, data.valid!.rows)) log(`  ${line}`);
     if (options.stopAtStep !== undefined && state.progress.step >= options.stopAtStep && epoch + 1 < settings.epochs) {
       log(`stopped at step ${state.progress.step} (end of epoch ${epoch + 1}); continue with --resume`);
       return { status: "stopped", state, history };

@@ -15,6 +15,8 @@ export interface LowerContext {
   readonly spec: Spec;
   readonly mode: LowerMode;
   readonly locate: Locate;
+  /** The tasks whose loss takes per-row weights (train mode; compiler/lower/losses.ts). */
+  readonly rowWeights: ReadonlySet<string>;
   /** Noise inputs by gate group name (train mode; empty in eval). */
   readonly noise: ReadonlyMap<string, Value>;
   /** The log α params of the gate groups built so far, in order (checked against the plan). */

@@ -6,7 +6,7 @@
 // pooling weights (tableWeightInput: 1 for sum, 1/len for mean, 0 for padding). Numeric fields
 // arrive standardized, as one `numeric` matrix. The names come from compiler/artifact.ts.
 
-import { labelInput, noiseInput, tableIndexInput, tableRowsInput, tableWeightInput } from "../artifact.js";
+import { labelInput, noiseInput, rowWeightInput, tableIndexInput, tableRowsInput, tableWeightInput } from "../artifact.js";
 import type { Value } from "../ir/graph.js";
 import { BATCH } from "../ir/ops.js";
 import { invariant } from "../../base/source/diagnostic.js";
@@ -29,6 +29,8 @@ export interface GraphInputs {
   readonly numeric?: Value;
   /** Labels by task (train mode). */
   readonly labels: ReadonlyMap<string, Value>;
+  /** Row weights by task (train mode, only the tasks in LowerContext.rowWeights). */
+  readonly rowWeights: ReadonlyMap<string, Value>;
   /** Noise by gate group (train mode). */
   readonly noise: ReadonlyMap<string, Value>;
 }
@@ -50,10 +52,10 @@ function numericIndex(fields: readonly Field[], field: Field): number {
 
 /**
  * Declares the inputs in interface order: the embedding inputs of each categorical and multi_hot
- * field (in field order), `numeric`, then in train mode each task's label (task order) and each
- * gate group's noise (plan order).
+ * field (in field order), `numeric`, then in train mode each task's label (task order), the row
+ * weights of the tasks that take them (task order) and each gate group's noise (plan order).
  */
-export function declareInputs(ctx: Pick<LowerContext, "b" | "spec" | "mode">, gateGroups: readonly GateGroup[]): GraphInputs {
+export function declareInputs(ctx: Pick<LowerContext, "b" | "spec" | "mode" | "rowWeights">, gateGroups: readonly GateGroup[]): GraphInputs {
   const { b, spec } = ctx;
   const embeddings = new Map<string, EmbeddingInputs>();
   for (const f of spec.fields) {
@@ -68,12 +70,14 @@ export function declareInputs(ctx: Pick<LowerContext, "b" | "spec" | "mode">, ga
   const numericCount = spec.fields.filter((f) => f.kind === "numeric").length;
   const numeric = numericCount > 0 ? b.input("numeric", "float32", [BATCH, numericCount]) : undefined;
   const labels = new Map<string, Value>();
+  const rowWeights = new Map<string, Value>();
   const noise = new Map<string, Value>();
   if (ctx.mode === "train") {
     for (const t of spec.tasks) labels.set(t.name, b.input(labelInput(t.name), "float32", t.kind === "multiclass" ? [BATCH, t.classes] : [BATCH]));
+    for (const t of spec.tasks) if (ctx.rowWeights.has(t.name)) rowWeights.set(t.name, b.input(rowWeightInput(t.name), "float32", [BATCH]));
     for (const g of gateGroups) noise.set(g.name, b.input(noiseInput(g.name), "float32", g.shape));
   }
-  return { embeddings, ...(numeric ? { numeric } : {}), labels, noise };
+  return { embeddings, ...(numeric ? { numeric } : {}), labels, rowWeights, noise };
 }
 
 /** Small uniform range of the numeric fields' vectors v (e = x·v on standardized x). */

@@ -29,6 +29,11 @@ export interface LowerOptions {
   mode: LowerMode;
   /** Spec location of a JSON pointer, recorded as each node's doc (default: none). */
   locate?: Locate;
+  /**
+   * Train mode: the tasks whose loss is a weighted mean with a row-weight input (compiler/artifact.ts,
+   * rowWeightInput) instead of a plain mean (default: none).
+   */
+  rowWeights?: ReadonlySet<string>;
 }
 
 /** The forward graph of a checked, normalized spec. */
@@ -36,8 +41,9 @@ export function lowerSpec(spec: Spec, options: LowerOptions): Graph {
   const plan = planLowering(spec);
   const b = new Builder(spec.model, `${spec.model}: forward pass, ${options.mode} mode`);
   const locate = options.locate ?? (() => "");
-  const inputs = declareInputs({ b, spec, mode: options.mode }, plan.gateGroups);
-  const ctx: LowerContext = { b, spec, mode: options.mode, locate, noise: inputs.noise, logAlphas: [], l0Inputs: [], weights: [] };
+  const rowWeights = options.rowWeights ?? new Set<string>();
+  const inputs = declareInputs({ b, spec, mode: options.mode, rowWeights }, plan.gateGroups);
+  const ctx: LowerContext = { b, spec, mode: options.mode, locate, rowWeights, noise: inputs.noise, logAlphas: [], l0Inputs: [], weights: [] };
 
   // Stage 0: E, then the shared input or each read group's field-selected input.
   const fields = b.at(locate("/fields"), () => concatFields(ctx, embedFields(ctx, inputs)));
@@ -97,7 +103,7 @@ export function lowerSpec(spec: Spec, options: LowerOptions): Graph {
 
   if (options.mode === "train") {
     const losses = heads.map((h, k) =>
-      b.at(locate(taskPointer(k)), () => ({ weight: h.task.weight, loss: taskLoss(ctx, h.task, h.z, inputs.labels.get(h.task.name)!) })),
+      b.at(locate(taskPointer(k)), () => ({ weight: h.task.weight, loss: taskLoss(ctx, h.task, h.z, inputs.labels.get(h.task.name)!, inputs.rowWeights.get(h.task.name)) })),
     );
     const l0 = b.at(locate("/regularize"), () => l0Term(ctx));
     const l2 = spec.regularize.l2 !== 0 ? b.at(locate("/regularize"), () => l2Term(ctx)) : undefined;

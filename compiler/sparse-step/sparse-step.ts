@@ -32,9 +32,12 @@ export interface SparseStep {
   readonly macsPerExample: number;
 }
 
-/** The train-mode forward of `spec` cut to what the frozen gates (by noise input) leave open. */
-export function cutForward(spec: Spec, frozen: FrozenNoise): CutForward {
-  const { graph, report } = cutFrozen(lowerSpec(spec, { mode: "train" }), frozen);
+/**
+ * The train-mode forward of `spec` cut to what the frozen gates (by noise input) leave open;
+ * `rowWeights`: the tasks whose loss takes row weights in the full step (artifact.ts, rowWeightedTasks).
+ */
+export function cutForward(spec: Spec, frozen: FrozenNoise, rowWeights: ReadonlySet<string> = new Set()): CutForward {
+  const { graph, report } = cutFrozen(lowerSpec(spec, { mode: "train", rowWeights }), frozen);
   return { forward: graph, report, key: report.matmuls.length === 0 ? "" : JSON.stringify(report.matmuls), macsPerExample: summarizeGraph(graph).macsPerExample };
 }
 

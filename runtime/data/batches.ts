@@ -7,6 +7,7 @@
 import { invariant } from "../../base/source/diagnostic.js";
 import { type Spec } from "../../compiler/index.js";
 import type { Dataset } from "./dataset.js";
+import { isMissingLabel } from "./labels.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 
 /** One embedding table's part of a batch. */
@@ -33,8 +34,17 @@ export interface Batch {
   embeddings: Record<string, EmbeddingLookup>;
   /** Standardized numeric features, shape [size, numericFields(spec).length], row-major. */
   numeric: Float32Array;
-  /** By task name: Float32Array for binary (0/1) and regression, BigInt64Array classes for multiclass. */
+  /**
+   * By task name: Float32Array for binary (0/1) and regression, BigInt64Array classes for
+   * multiclass; a missing label is fed as 0 (class 0), and its row weight is 0.
+   */
   labels: Record<string, Float32Array | BigInt64Array>;
+  /**
+   * By task name, for the tasks whose rows in this batch have a missing label: each row's loss
+   * weight, 0 where the label is missing, else 1 (docs/design.md, "Partial labels and sample
+   * weights"). A task not here weighs every row 1.
+   */
+  rowWeights: Record<string, Float32Array>;
 }
 
 export interface BatchOptions {
@@ -121,18 +131,28 @@ export function* batches(spec: Spec, data: Dataset, options: BatchOptions): Gene
     for (let k = 0; k < size; k++) for (let j = 0; j < numeric.length; j++) numericOut[k * numeric.length + j] = numeric[j]![rows[k]!]!;
 
     const labels: Record<string, Float32Array | BigInt64Array> = {};
+    const rowWeights: Record<string, Float32Array> = {};
     for (const [task, col] of Object.entries(data.labels)) {
+      let weights: Float32Array | undefined;
+      const label = (k: number): number => {
+        const y = col[rows[k]!]!;
+        if (!isMissingLabel(y)) return y;
+        if (!weights) weights = new Float32Array(size).fill(1);
+        weights[k] = 0;
+        return 0;
+      };
       if (col instanceof Int32Array) {
         const out = new BigInt64Array(size);
-        for (let k = 0; k < size; k++) out[k] = BigInt(col[rows[k]!]!);
+        for (let k = 0; k < size; k++) out[k] = BigInt(label(k));
         labels[task] = out;
       } else {
         const out = new Float32Array(size);
-        for (let k = 0; k < size; k++) out[k] = col[rows[k]!]!;
+        for (let k = 0; k < size; k++) out[k] = label(k);
         labels[task] = out;
       }
+      if (weights) rowWeights[task] = weights;
     }
-    yield { size, rows: rows.slice(), embeddings, numeric: numericOut, labels };
+    yield { size, rows: rows.slice(), embeddings, numeric: numericOut, labels, rowWeights };
   }
 }
 

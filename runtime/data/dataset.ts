@@ -9,7 +9,7 @@ import { isMissing, type ColumnUse } from "./csv.js";
 import { readSource, resolveSource } from "./source.js";
 import { BadRows, badCell } from "./errors.js";
 import { LabelCensus, labelKindWarning } from "./label-kind.js";
-import { labelReader, oneClassError, StrayLabels } from "./labels.js";
+import { labelReader, StrayLabels, trainingLabelError } from "./labels.js";
 import { expectedNumber, fitNumeric, readNumeric, standardize, type NumericStats } from "./numeric.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 import { fixedVocab, hashVocab, VocabIndex, vocabFromCounts, type Vocab } from "./vocab.js";
@@ -92,11 +92,11 @@ export interface TrainingData {
   labelValues: Map<string, LabelCensus>;
 }
 
-/** Throws when a binary task's training rows hold one class (labels.ts, oneClassError): training would learn nothing and choose epochs by an undefined AUC. */
+/** Throws when a task's training rows hold no label, or a binary task's one class (labels.ts, trainingLabelError): training would learn nothing and choose epochs by an undefined AUC. */
 export function assertTrainable(spec: Spec, data: TrainingData): void {
   for (const task of spec.tasks) {
     const examples = [...data.labelValues.get(task.name)!.counts.keys()].slice(0, LABEL_EXAMPLES);
-    const error = task.kind === "binary" ? oneClassError(data.train.file, task, data.train.labels[task.name]!, examples) : undefined;
+    const error = trainingLabelError(data.train.file, task, data.train.labels[task.name]!, examples);
     if (error) throw error;
   }
 }

@@ -4,6 +4,7 @@
 // warnings that say how to make the intent explicit, never errors.
 
 import { type Task } from "../../compiler/index.js";
+import { isMissing } from "./csv.js";
 import { quoteValues } from "./labels.js";
 import { readNumeric } from "./numeric.js";
 
@@ -20,9 +21,15 @@ export class LabelCensus {
   overflow = false;
   /** Every cell read as a number. */
   allNumbers = true;
+  /** Missing cells (no label for the task in that row), which are not values. */
+  missing = 0;
 
   /** Counts one label cell of an accepted row. */
   add(cell: string): void {
+    if (isMissing(cell)) {
+      this.missing++;
+      return;
+    }
     const seen = this.counts.get(cell);
     if (seen !== undefined) {
       this.counts.set(cell, seen + 1);

@@ -1,14 +1,37 @@
-// Task labels. A label is what the model is graded against, so unlike an input a missing or
-// unreadable label is never filled in: the row is bad.
+// Task labels. A label is what the model is graded against, so unlike an input it is never filled
+// in: an unreadable label makes the row bad, and a missing one (an empty cell, or "?") leaves the
+// row out of that task's loss and metrics (docs/design.md, "Partial labels and sample weights")
+// while the other tasks still learn from it.
 
 import { type BinaryTask, type Task } from "../../compiler/index.js";
 import { UserError } from "../../base/user-error.js";
 import { isMissing } from "./csv.js";
 import { readNumeric } from "./numeric.js";
 
+/** A missing label in a binary or regression label column (Float32Array). */
+export const MISSING_LABEL = NaN;
+/** A missing label in a multiclass label column (Int32Array of classes). */
+export const MISSING_CLASS = -1;
+
+/** True when a label column's entry is a missing label. */
+export function isMissingLabel(y: number): boolean {
+  return Number.isNaN(y) || y === MISSING_CLASS;
+}
+
+/** The tasks (keys of `labels`, in order) whose label column has a missing label. */
+export function partialLabelTasks(labels: Readonly<Record<string, ArrayLike<number>>>): string[] {
+  return Object.entries(labels).flatMap(([task, y]) => {
+    for (let i = 0; i < y.length; i++) if (isMissingLabel(y[i]!)) return [task];
+    return [];
+  });
+}
+
 /** Reads one task's label cells: the label value, or undefined when the cell is not a valid label. */
 export interface LabelReader {
-  /** Turns a trimmed cell into the label: 0/1 (binary), a float (regression) or a class (multiclass). */
+  /**
+   * Turns a trimmed cell into the label: 0/1 (binary), a float (regression) or a class (multiclass);
+   * MISSING_LABEL (MISSING_CLASS for multiclass) for a missing cell.
+   */
   read(cell: string): number | undefined;
   /** What a valid cell looks like, for `expected X, found "Y"`. */
   expected: string;
@@ -16,10 +39,17 @@ export interface LabelReader {
 
 /** The label reader of `task`. */
 export function labelReader(task: Task): LabelReader {
+  const reader = presentLabelReader(task);
+  const missing = task.kind === "multiclass" ? MISSING_CLASS : MISSING_LABEL;
+  return { read: (cell) => (isMissing(cell) ? missing : reader.read(cell)), expected: reader.expected };
+}
+
+/** The reader of a task's label cells that are not missing. */
+function presentLabelReader(task: Task): LabelReader {
   switch (task.kind) {
     case "binary": {
       const positive = new Set(task.positive);
-      if (task.negative === undefined) return { read: (cell) => (isMissing(cell) ? undefined : positive.has(cell) ? 1 : 0), expected: "a label" };
+      if (task.negative === undefined) return { read: (cell) => (positive.has(cell) ? 1 : 0), expected: "a label" };
       const negative = new Set(task.negative);
       return {
         read: (cell) => (positive.has(cell) ? 1 : negative.has(cell) ? 0 : undefined),
@@ -41,14 +71,36 @@ export function labelReader(task: Task): LabelReader {
 }
 
 /**
- * The error for a binary task whose training `labels` (0/1) hold one class: nothing can be
- * learnt, and AUC is undefined. It usually means `positive` does not name the column's positive
- * value ("yes", ">50K") or the column is not the label. Undefined when both classes occur.
+ * Why a task cannot be trained on its training `labels`, or undefined: every label missing
+ * (nothing to learn from), or for a binary task one class among the labelled rows (oneClassError).
+ */
+export function trainingLabelError(file: string, task: Task, labels: ArrayLike<number>, examples: readonly string[]): UserError | undefined {
+  let labelled = 0;
+  for (let i = 0; i < labels.length; i++) if (!isMissingLabel(labels[i]!)) labelled++;
+  if (labelled === 0) {
+    return new UserError(
+      `${file}: task "${task.name}" has no label in any of its ${labels.length} training rows (column "${task.label}" is empty or "?" in every row); give the column values or leave the task out of the model (tasks ...).`,
+      "no-labels",
+    );
+  }
+  return task.kind === "binary" ? oneClassError(file, task, labels, examples) : undefined;
+}
+
+/**
+ * The error for a binary task whose labelled training rows (0/1; missing ones do not count) hold
+ * one class: nothing can be learnt, and AUC is undefined. It usually means `positive` does not
+ * name the column's positive value ("yes", ">50K") or the column is not the label. Undefined when
+ * both classes occur.
  */
 export function oneClassError(file: string, task: BinaryTask, labels: ArrayLike<number>, examples: readonly string[]): UserError | undefined {
-  const n = labels.length;
+  let n = 0;
   let positives = 0;
-  for (let i = 0; i < n; i++) positives += labels[i]!;
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i]!;
+    if (isMissingLabel(y)) continue;
+    n++;
+    positives += y;
+  }
   if (positives > 0 && positives < n) return undefined;
   return new UserError(
     `${file}: binary task "${task.name}" has one class in its ${n} training rows of column "${task.label}": ${positives} positive, ${n - positives} negative ` +

@@ -16,7 +16,8 @@ import { trainingForward } from "../../compiler/compile.js";
 import { openModel, type Model } from "./autodiff/gradcheck.js";
 import type { RefTensor } from "./ir/reference.js";
 import { paramFeeds, randomFeeds, specFromText, ZOO, zooSpec } from "./lower/helpers.js";
-import { VARIANTS } from "./lower/specs.js";
+import { TINY_MMOE, TINY_MSSM, VARIANTS } from "./lower/specs.js";
+import type { Spec } from "../../compiler/load/types.js";
 
 /** The same graph with every float32 value, param, constant and cast in float64. */
 function toFloat64(graph: Graph): Graph {
@@ -67,6 +68,51 @@ async function lossAt(model: Model, feeds: Record<string, RefTensor>, name: stri
   return (await model.run({ ...feeds, [name]: { ...feeds[name]!, data } }))["loss"]!.data[0] as number;
 }
 
+/**
+ * The float64 step's gradients of `spec` (row weights on the tasks in `rowWeights`) against central
+ * differences of "loss" on 3 sampled elements of every param and rows input; fails above 1e-5.
+ */
+async function checkGradients(spec: Spec, rowWeights: ReadonlySet<string>, label: string): Promise<{ sampled: string[]; trained: string[]; worst: number }> {
+  const forward = toFloat64(lowerSpec(spec, { mode: "train", rowWeights }));
+  const step = buildTrainStep(trainingForward(forward), { train: spec.train, gradients: true });
+  const feeds = stepFeeds(forward, step, spec);
+  const rng = Random.derive(2, label);
+  // Zero-initialised biases behind closed gates put ReLUs exactly at their kink; move them off it.
+  for (const p of forward.params) {
+    const f = feeds[p.value.name]!;
+    if (f.data.every((v) => v === 0)) feeds[p.value.name] = { ...f, data: f.data.map(() => rng.normal(0, 0.1)) };
+  }
+  // The step reads its params packed: pack them again from the values the forward sees.
+  for (const t of step.inputs.filter((t) => t.role === "param" && t.members)) feeds[t.name] = { ...feeds[t.name]!, data: t.members!.flatMap((m) => feeds[m.name]!.data as number[]) };
+  const model = await openModel(emitModel(step.graph, { params: "inputs" }));
+  const forwardModel = await openModel(emitModel(forward, { params: "inputs" }));
+  try {
+    const out = await model.run(feeds);
+    let worst = 0;
+    const sampled: string[] = [];
+    for (const g of step.outputs.filter((o) => o.role === "gradient")) {
+      sampled.push(g.of!);
+      const analytic = out[g.name]!.data as number[];
+      // Relative to the gradient's scale, with a floor well above the differences' rounding noise (~1e-10).
+      const scale = Math.max(...analytic.map(Math.abs), 1e-4);
+      for (let k = 0; k < 3; k++) {
+        const i = Math.floor(rng.uniform() * analytic.length);
+        const x0 = feeds[g.of!]!.data[i] as number;
+        const h = 1e-6 * Math.max(1, Math.abs(x0));
+        const numeric = ((await lossAt(forwardModel, feeds, g.of!, i, x0 + h)) - (await lossAt(forwardModel, feeds, g.of!, i, x0 - h))) / (2 * h);
+        const error = Math.abs(analytic[i]! - numeric) / scale;
+        worst = Math.max(worst, error);
+        expect(error, `${g.of}[${i}]: ${analytic[i]} vs ${numeric}`).toBeLessThan(1e-5);
+      }
+    }
+    const trained = step.inputs.flatMap((t) => (t.role === "rows" ? [t.name] : t.role === "param" ? (t.members?.map((m) => m.name) ?? [t.name]) : []));
+    return { sampled: sampled.sort(), trained: trained.sort(), worst };
+  } finally {
+    await model.release();
+    await forwardModel.release();
+  }
+}
+
 describe("a training step for every zoo model", () => {
   /** Per zoo model whose float64 check ran to its end: the tensors whose gradients it sampled, and the worst error. */
   const checked: { file: string; sampled: string[]; trained: string[]; worst: number }[] = [];
@@ -92,44 +138,7 @@ describe("a training step for every zoo model", () => {
 
     it(`${file}: gradients match central differences in float64`, async () => {
       const { spec } = zooSpec(file);
-      const forward = toFloat64(lowerSpec(spec, { mode: "train" }));
-      const step = buildTrainStep(trainingForward(forward), { train: spec.train, gradients: true });
-      const feeds = stepFeeds(forward, step, spec);
-      const rng = Random.derive(2, file);
-      // Zero-initialised biases behind closed gates put ReLUs exactly at their kink; move them off it.
-      for (const p of forward.params) {
-        const f = feeds[p.value.name]!;
-        if (f.data.every((v) => v === 0)) feeds[p.value.name] = { ...f, data: f.data.map(() => rng.normal(0, 0.1)) };
-      }
-      // The step reads its params packed: pack them again from the values the forward sees.
-      for (const t of step.inputs.filter((t) => t.role === "param" && t.members)) feeds[t.name] = { ...feeds[t.name]!, data: t.members!.flatMap((m) => feeds[m.name]!.data as number[]) };
-      const model = await openModel(emitModel(step.graph, { params: "inputs" }));
-      const forwardModel = await openModel(emitModel(forward, { params: "inputs" }));
-      try {
-        const out = await model.run(feeds);
-        let worst = 0;
-        const sampled: string[] = [];
-        for (const g of step.outputs.filter((o) => o.role === "gradient")) {
-          sampled.push(g.of!);
-          const analytic = out[g.name]!.data as number[];
-          // Relative to the gradient's scale, with a floor well above the differences' rounding noise (~1e-10).
-          const scale = Math.max(...analytic.map(Math.abs), 1e-4);
-          for (let k = 0; k < 3; k++) {
-            const i = Math.floor(rng.uniform() * analytic.length);
-            const x0 = feeds[g.of!]!.data[i] as number;
-            const h = 1e-6 * Math.max(1, Math.abs(x0));
-            const numeric = ((await lossAt(forwardModel, feeds, g.of!, i, x0 + h)) - (await lossAt(forwardModel, feeds, g.of!, i, x0 - h))) / (2 * h);
-            const error = Math.abs(analytic[i]! - numeric) / scale;
-            worst = Math.max(worst, error);
-            expect(error, `${g.of}[${i}]: ${analytic[i]} vs ${numeric}`).toBeLessThan(1e-5);
-          }
-        }
-        const trained = step.inputs.flatMap((t) => (t.role === "rows" ? [t.name] : t.role === "param" ? (t.members?.map((m) => m.name) ?? [t.name]) : []));
-        checked.push({ file, sampled: sampled.sort(), trained: trained.sort(), worst });
-      } finally {
-        await model.release();
-        await forwardModel.release();
-      }
+      checked.push({ file, ...(await checkGradients(spec, new Set(), file)) });
     });
   }
   const compiledCases: [string, () => ReturnType<typeof zooSpec>][] = [
@@ -200,4 +209,23 @@ describe("a training step for every zoo model", () => {
       expect(c.worst, c.file).toBeLessThan(1e-5);
     }
   });
+});
+
+describe("a training step whose task losses take row weights (partial labels, sample weights)", () => {
+  // Every task weighted, with some rows at 0 (a missing label) and the others at weights in
+  // [0.5, 2] (lower/helpers.ts, randomFeeds): binary (every zoo model), multiclass (TINY_MMOE),
+  // regression (TINY_MSSM).
+  const cases: [string, () => Spec][] = [
+    ...ZOO.map((file): [string, () => Spec] => [file, () => zooSpec(file).spec!]),
+    ["tiny mmoe (multiclass)", () => specFromText(TINY_MMOE).spec!],
+    ["tiny mssm (regression)", () => specFromText(TINY_MSSM).spec!],
+  ];
+  for (const [name, load] of cases) {
+    it(`${name}: gradients match central differences in float64`, async () => {
+      const spec = load();
+      const { sampled, trained, worst } = await checkGradients(spec, new Set(spec.tasks.map((t) => t.name)), `${name} weighted`);
+      expect(sampled).toEqual(trained);
+      expect(worst).toBeLessThan(1e-5);
+    });
+  }
 });

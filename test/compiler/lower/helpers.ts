@@ -75,6 +75,8 @@ export function randomFeeds(graph: Graph, spec: Spec, seed = 1): Record<string, 
     if (v.name.endsWith("/index")) data = draw(() => Math.floor(rng.uniform() * DIMS.rows));
     else if (v.name.endsWith("/weight")) data = draw(() => 1 / DIMS.len);
     else if (v.name.startsWith("noise/")) data = draw(() => Math.fround(rng.uniformIn(0.01, 0.99)));
+    // A task's row weights: the first row's label missing (0), the others weighted in [0.5, 2].
+    else if (v.name.startsWith("weight/")) data = draw((i) => (i === 0 ? 0 : Math.fround(rng.uniformIn(0.5, 2))));
     else if (v.name.startsWith("label/")) {
       const task = spec.tasks.find((t) => `label/${t.name}` === v.name)!;
       if (task.kind === "multiclass") {

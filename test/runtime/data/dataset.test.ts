@@ -138,7 +138,6 @@ describe("synthetic files", () => {
     const cases: [string, string][] = [
       ["abc, 1, red, a, x, yes, 0", ':age: expected a number, found "abc"'],
       ["1, -5, red, a, x, yes, 0", ':gain: expected a number greater than -1 (the field uses log1p), found "-5"'],
-      ["1, 1, red, a, x, ?, 0", ':y: expected a label, found "?"'],
       ["1, 1, red, a, x, no, 3", ':k: expected a class 0..2, found "3"'],
       ["1, 1, red, a, x, no", ": expected 7 cells (one per header column), found 6"],
     ];

@@ -35,13 +35,13 @@ describe("labels", () => {
   const spec = specOf("x numeric", 'b binary(label: y, positive: [">50K", ">50K."])\nr regression(label: r)\nk multiclass(3, label: k)');
   const [binary, regression, multiclass] = spec.tasks.map(labelReader);
 
-  it("reads binary labels by the positive set; a missing label is not a label", () => {
-    expect([">50K", ">50K.", "<=50K", "<=50K.", "anything", "?", ""].map((c) => binary!.read(c))).toEqual([1, 1, 0, 0, 0, undefined, undefined]);
+  it("reads binary labels by the positive set; a missing label (empty or ?) is NaN, no label for the task", () => {
+    expect([">50K", ">50K.", "<=50K", "<=50K.", "anything", "?", ""].map((c) => binary!.read(c))).toEqual([1, 1, 0, 0, 0, NaN, NaN]);
   });
 
   it("reads regression targets as numbers and classes as integers below the class count", () => {
-    expect(["1.5", "-2", "?", "x"].map((c) => regression!.read(c))).toEqual([1.5, -2, undefined, undefined]);
-    expect(["0", "2", "3", "-1", "1.0", "?"].map((c) => multiclass!.read(c))).toEqual([0, 2, undefined, undefined, undefined, undefined]);
+    expect(["1.5", "-2", "?", "", "x"].map((c) => regression!.read(c))).toEqual([1.5, -2, NaN, NaN, undefined]);
+    expect(["0", "2", "3", "-1", "1.0", "?", ""].map((c) => multiclass!.read(c))).toEqual([0, 2, undefined, undefined, undefined, -1, -1]);
     expect([binary!.expected, regression!.expected, multiclass!.expected]).toEqual(["a label", "a number", "a class 0..2"]);
   });
 });
