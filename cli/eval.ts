@@ -27,7 +27,7 @@ export function runEval(runDir: string, o: EvalCommandOptions): Promise<number> 
     const session = await openSession(readFileSync(join(runDir, "artifact", "eval.onnx")), { device: o.device, threads: o.threads });
     const metrics = taskMetrics(spec, await predictDataset(session, model.manifest, model, data), data);
     if (o.format === "json") process.stdout.write(JSON.stringify({ file: o.data, rows: data.rows, checkpoint: o.checkpoint, metrics }, null, 2) + "\n");
-    else process.stdout.write(formatMetricsTable(spec, metrics).join("\n") + "\n");
+    else process.stdout.write(formatMetricsTable(spec, metrics, data.rows).join("\n") + "\n");
     return 0;
   });
 }

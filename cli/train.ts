@@ -4,6 +4,7 @@ import { compileSpec, loadSpec, sourceLocator, type Spec } from "../compiler/ind
 import { readRunManifest } from "../runtime/checkpoint.js";
 import { assertTrainable, formatLoadReport, labelKindWarnings, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { UserError } from "../base/user-error.js";
+import { partialLabelTasks } from "../runtime/data/labels.js";
 import { holdsRun, lockRunFolder } from "../runtime/run-folder.js";
 import { assertDeviceAvailable, type Device } from "../runtime/device.js";
 import { train } from "../runtime/train.js";
@@ -70,7 +71,8 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
     }
     if (!loaded.spec) return 1;
     const spec = withOverrides(loaded.spec, o);
-    const artifact = compileSpec(spec, { locate: sourceLocator(loaded.map, loaded.files), target: o.device });
+    const compileOptions = { locate: sourceLocator(loaded.map, loaded.files), target: o.device };
+    const artifact = compileSpec(spec, compileOptions);
     if (o.valid !== undefined && o.validFraction !== undefined) throw new UserError("give either --valid FILE or --valid-fraction F, not both.", "bad-option");
     if (o.resume && o.force) throw new UserError("give either --resume (continue the run) or --force (replace it), not both.", "bad-option");
     if (o.resume && !existsSync(o.out)) throw new UserError(`--resume: ${o.out} holds no run to resume (no such folder).`, "missing-checkpoint");
@@ -91,7 +93,9 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
       } else if (holdsRun(o.out) && !o.force) {
         throw new UserError(`${o.out} already holds a trained run; continue it with --resume, replace it with --force, or choose another --out.`, "run-exists");
       }
-      return await trainLocked(spec, artifact, { ...o, resume });
+      // Tasks with missing labels in the training data take row weights: compiled again with them.
+      const compile = (partialLabels: string[]) => (partialLabels.length === 0 ? artifact : compileSpec(spec, { ...compileOptions, partialLabels }));
+      return await trainLocked(spec, compile, { ...o, resume });
     } finally {
       unlock();
       // A run that failed before writing anything (unreadable data) leaves no folder it made.
@@ -110,13 +114,14 @@ function removeIfEmpty(dir: string): void {
 }
 
 /** The data loading and training of `mssmc train`, once the run folder is locked and the mode (fresh or resumed) decided. */
-async function trainLocked(spec: Spec, artifact: ReturnType<typeof compileSpec>, o: TrainCommandOptions): Promise<number> {
+async function trainLocked(spec: Spec, compile: (partialLabels: string[]) => ReturnType<typeof compileSpec>, o: TrainCommandOptions): Promise<number> {
   const skipBadRows = o.skipBadRows;
   const delimiter = o.delimiter !== undefined ? { delimiter: o.delimiter } : {};
   const loadedData = await loadTrainingData(spec, o.data, { validFraction: o.validFraction ?? 0, seed: spec.train.seed, skipBadRows, ...delimiter });
   for (const line of formatLoadReport(loadedData.report)) process.stderr.write(line + "\n");
   for (const line of labelKindWarnings(spec, loadedData)) process.stderr.write(line + "\n");
   assertTrainable(spec, loadedData);
+  const artifact = compile(partialLabelTasks(loadedData.train.labels));
   let valid = loadedData.valid;
   if (o.valid !== undefined) {
     const v = await loadData(spec, o.valid, loadedData.preprocessing, { skipBadRows, ...delimiter });
