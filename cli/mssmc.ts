@@ -131,7 +131,8 @@ program
   )
   .requiredOption("--out <dir>", "the folder to write train.csv, valid.csv and test.csv into")
   .addOption(new Option("--recipe <name>", "which data").choices(["mmoe", "fields"]).default("mmoe"))
-  .option("--rows <train,valid,test>", "rows of each split (default 10000,1000,1000 for mmoe, 30000,5000,10000 for fields)")
+  .option("--rows <train,valid,test>", "rows of each split, or of the training split alone (default 10000,1000,1000 for mmoe, 30000,5000,10000 for fields)")
+  .addOption(new Option("--format <format>", "mmoe: the files' format").choices(["csv", "parquet"]).default("csv"))
   .option("--seed <n>", "seed of every draw", numberOption("integer"), 1)
   .option("--correlation <p>", "mmoe: task correlation p in [-1, 1] (the cosine of the two tasks' weight vectors; default 0.5)", (text: string) => {
     const x = Number(text);

@@ -1,6 +1,6 @@
 import { UserError } from "../base/user-error.js";
 import { FIELDS_RECIPE_DEFAULTS, writeFieldsRecipe } from "../runtime/synth-fields.js";
-import { SYNTH_DEFAULTS, cosine, writeSynth, type SynthOptions } from "../runtime/synth.js";
+import { SYNTH_DEFAULTS, cosine, writeSynth, writeSynthParquet, type SynthOptions } from "../runtime/synth.js";
 import { reportUserErrors } from "./user-errors.js";
 
 /** The options of `mssmc synth`, as parsed (recipe-specific ones undefined when not given). */
@@ -8,8 +8,10 @@ export interface SynthCommandOptions {
   out: string;
   /** Which data (default mmoe). */
   recipe?: "mmoe" | "fields";
-  /** "train,valid,test" row counts. */
+  /** "train,valid,test" row counts, or the training rows alone. */
   rows?: string;
+  /** The files' format (default csv); parquet for --recipe mmoe. */
+  format?: "csv" | "parquet";
   seed: number;
   correlation?: number;
   dim?: number;
@@ -25,14 +27,14 @@ const RECIPE_OPTIONS = {
   fields: { noiseFields: "--noise-fields", overlap: "--overlap", fieldsPerTask: "--fields-per-task", labelNoise: "--label-noise" },
 } as const;
 
-/** Parses "10000,1000,1000" into the three split sizes, or says what was expected. */
-export function parseRows(text: string): SynthOptions["rows"] {
+/** Parses "10000,1000,1000" into the three split sizes, or "N" into N training rows and `defaults`' others; or says what was expected. */
+export function parseRows(text: string, defaults: SynthOptions["rows"]): SynthOptions["rows"] {
   const parts = text.split(",").map((s) => s.trim());
   const n = parts.map(Number);
-  if (parts.length !== 3 || n.some((v, i) => parts[i] === "" || !Number.isInteger(v) || v < 1)) {
-    throw new UserError(`--rows expects three positive whole numbers TRAIN,VALID,TEST (like 10000,1000,1000), got "${text}"`, "bad-option");
+  if ((parts.length !== 3 && parts.length !== 1) || n.some((v, i) => parts[i] === "" || !Number.isInteger(v) || v < 1)) {
+    throw new UserError(`--rows expects three positive whole numbers TRAIN,VALID,TEST (like 10000,1000,1000) or one (the training rows), got "${text}"`, "bad-option");
   }
-  return { train: n[0]!, valid: n[1]!, test: n[2]! };
+  return parts.length === 1 ? { ...defaults, train: n[0]! } : { train: n[0]!, valid: n[1]!, test: n[2]! };
 }
 
 /** `mssmc synth --out DIR [--recipe mmoe|fields]`: writes synthetic train/valid/test CSVs. */
@@ -45,17 +47,18 @@ export function runSynth(o: SynthCommandOptions): Promise<number> {
         if (o[key as keyof SynthCommandOptions] !== undefined) throw new UserError(`${flag} applies to --recipe ${recipe} only (this is --recipe ${chosen})`, "bad-option");
       }
     }
+    if (chosen === "fields" && o.format === "parquet") throw new UserError("--format parquet applies to --recipe mmoe only", "bad-option");
     return chosen === "fields" ? writeFields(o) : writeMmoe(o);
   });
 }
 
-function writeMmoe(o: SynthCommandOptions): number {
+async function writeMmoe(o: SynthCommandOptions): Promise<number> {
   const correlation = o.correlation ?? SYNTH_DEFAULTS.correlation;
   const dim = o.dim ?? SYNTH_DEFAULTS.dim;
   if (!(correlation >= -1 && correlation <= 1)) throw new UserError(`--correlation must lie in [-1, 1], got ${correlation}`, "bad-option");
   if (!(Number.isInteger(dim) && dim >= 2)) throw new UserError(`--dim must be a whole number of at least 2, got ${dim}`, "bad-option");
-  const options: SynthOptions = { ...SYNTH_DEFAULTS, correlation, dim, seed: o.seed, rows: o.rows === undefined ? SYNTH_DEFAULTS.rows : parseRows(o.rows) };
-  const { files, problem } = writeSynth(o.out, options);
+  const options: SynthOptions = { ...SYNTH_DEFAULTS, correlation, dim, seed: o.seed, rows: o.rows === undefined ? SYNTH_DEFAULTS.rows : parseRows(o.rows, SYNTH_DEFAULTS.rows) };
+  const { files, problem } = o.format === "parquet" ? await writeSynthParquet(o.out, options) : writeSynth(o.out, options);
   const r = options.rows;
   process.stdout.write(
     `wrote ${files.train} (${r.train} rows), ${files.valid} (${r.valid}), ${files.test} (${r.test}): ` +
@@ -67,7 +70,7 @@ function writeMmoe(o: SynthCommandOptions): number {
 function writeFields(o: SynthCommandOptions): number {
   const d = FIELDS_RECIPE_DEFAULTS;
   const options = {
-    rows: o.rows === undefined ? d.rows : parseRows(o.rows),
+    rows: o.rows === undefined ? d.rows : parseRows(o.rows, d.rows),
     noiseFields: o.noiseFields ?? d.noiseFields,
     overlap: o.overlap ?? d.overlap,
     fieldsPerTask: o.fieldsPerTask ?? d.fieldsPerTask,

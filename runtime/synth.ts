@@ -7,9 +7,10 @@
 // Every draw comes from the runtime's seeded generator (base/random.ts) on its own
 // stream, so a seed gives byte-identical files on every machine.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { Random } from "../base/random.js";
+import { duckdb, sqlString } from "./data/duckdb.js";
 
 /** The generator's settings; the defaults are SYNTH_DEFAULTS. */
 export interface SynthOptions {
@@ -88,18 +89,26 @@ function label(wx: number, problem: SynthProblem, eps: number): number {
 
 /** Draws `rows` examples of a split from its own stream. */
 export function synthSplit(problem: SynthProblem, o: SynthOptions, split: "train" | "valid" | "test", rows: number): SynthSplit {
+  return synthChunks(problem, o, split, rows, rows).next().value ?? { x: new Float64Array(0), y1: new Float64Array(0), y2: new Float64Array(0) };
+}
+
+/** The examples of synthSplit in chunks of at most `chunk` rows (the same draws, bounded memory). */
+export function* synthChunks(problem: SynthProblem, o: SynthOptions, split: "train" | "valid" | "test", rows: number, chunk: number): Generator<SynthSplit> {
   const rng = Random.stream(o.seed, SYNTH_STREAM, PART[split]);
   const d = o.dim;
-  const x = new Float64Array(rows * d);
-  const y1 = new Float64Array(rows);
-  const y2 = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const row = x.subarray(r * d, r * d + d);
-    for (let i = 0; i < d; i++) row[i] = rng.normal();
-    y1[r] = label(dot(problem.w1, row), problem, o.noise * rng.normal());
-    y2[r] = label(dot(problem.w2, row), problem, o.noise * rng.normal());
+  for (let from = 0; from < rows; from += chunk) {
+    const n = Math.min(chunk, rows - from);
+    const x = new Float64Array(n * d);
+    const y1 = new Float64Array(n);
+    const y2 = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const row = x.subarray(r * d, r * d + d);
+      for (let i = 0; i < d; i++) row[i] = rng.normal();
+      y1[r] = label(dot(problem.w1, row), problem, o.noise * rng.normal());
+      y2[r] = label(dot(problem.w2, row), problem, o.noise * rng.normal());
+    }
+    yield { x, y1, y2 };
   }
-  return { x, y1, y2 };
 }
 
 /** A number as written to the CSV: 7 significant digits, enough for float32 training, and stable text. */
@@ -108,10 +117,17 @@ export function formatValue(v: number): string {
   return String(Number(s));
 }
 
+/** The column names of the data: x0..x{d-1}, y1, y2. */
+const columnNames = (dim: number): string[] => [...Array.from({ length: dim }, (_, i) => `x${i}`), "y1", "y2"];
+
 /** The CSV text of a split: header x0..x{d-1},y1,y2, one line per example. */
 export function splitCsv(split: SynthSplit, dim: number): string {
-  const header = [...Array.from({ length: dim }, (_, i) => `x${i}`), "y1", "y2"].join(",");
-  const lines = [header];
+  return columnNames(dim).join(",") + "\n" + csvRows(split, dim);
+}
+
+/** The CSV lines of a split's examples, without the header. */
+function csvRows(split: SynthSplit, dim: number): string {
+  const lines: string[] = [];
   const rows = split.y1.length;
   for (let r = 0; r < rows; r++) {
     const cells: string[] = [];
@@ -119,7 +135,7 @@ export function splitCsv(split: SynthSplit, dim: number): string {
     cells.push(formatValue(split.y1[r]!), formatValue(split.y2[r]!));
     lines.push(cells.join(","));
   }
-  return lines.join("\n") + "\n";
+  return lines.length > 0 ? lines.join("\n") + "\n" : "";
 }
 
 /** What writeSynth wrote. */
@@ -128,12 +144,45 @@ export interface SynthWritten {
   problem: SynthProblem;
 }
 
-/** Writes train.csv, valid.csv and test.csv into `dir` (created if needed). */
+/** Rows generated and written at a time, so any row count fits in memory. */
+const CHUNK_ROWS = 10_000;
+
+/** Writes train.csv, valid.csv and test.csv into `dir` (created if needed), a chunk of rows at a time. */
 export function writeSynth(dir: string, o: SynthOptions): SynthWritten {
   const problem = synthProblem(o);
   mkdirSync(dir, { recursive: true });
   const files = { train: join(dir, "train.csv"), valid: join(dir, "valid.csv"), test: join(dir, "test.csv") };
-  for (const split of ["train", "valid", "test"] as const) writeFileSync(files[split], splitCsv(synthSplit(problem, o, split, o.rows[split]), o.dim));
+  for (const split of ["train", "valid", "test"] as const) {
+    // Written beside the target and renamed into place, so an interrupted run leaves no short file.
+    const temp = `${files[split]}.${process.pid}.tmp`;
+    const fd = openSync(temp, "w");
+    try {
+      writeSync(fd, columnNames(o.dim).join(",") + "\n");
+      for (const chunk of synthChunks(problem, o, split, o.rows[split], CHUNK_ROWS)) writeSync(fd, csvRows(chunk, o.dim));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, files[split]);
+  }
+  return { files, problem };
+}
+
+/**
+ * Writes train.parquet, valid.parquet and test.parquet: the CSV files of writeSynth, converted by
+ * DuckDB with every column a DOUBLE (the nearest double to each CSV number, which reads back as
+ * that number's text: the same data as the CSV), then removed.
+ */
+export async function writeSynthParquet(dir: string, o: SynthOptions): Promise<SynthWritten> {
+  const { files: csv, problem } = writeSynth(dir, o);
+  const types = columnNames(o.dim).map((c) => `${sqlString(c)}: 'DOUBLE'`);
+  const files = { train: join(dir, "train.parquet"), valid: join(dir, "valid.parquet"), test: join(dir, "test.parquet") };
+  const c = await duckdb();
+  for (const split of ["train", "valid", "test"] as const) {
+    const temp = `${files[split]}.${process.pid}.tmp`;
+    await c.run(`COPY (SELECT * FROM read_csv(${sqlString(csv[split])}, header = true, auto_detect = false, delim = ',', columns = {${types.join(", ")}})) TO ${sqlString(temp)} (FORMAT parquet)`);
+    renameSync(temp, files[split]);
+    rmSync(csv[split]);
+  }
   return { files, problem };
 }
 

@@ -88,9 +88,10 @@ describe("synthetic multi-task data (MMoE recipe)", () => {
 
   it("refuses bad settings", () => {
     expect(() => synthProblem({ ...SYNTH_DEFAULTS, correlation: 1.5 })).toThrow("the correlation must lie in [-1, 1], got 1.5");
-    expect(parseRows("10000,1000,1000")).toEqual({ train: 10000, valid: 1000, test: 1000 });
-    expect(() => parseRows("10,5")).toThrow('--rows expects three positive whole numbers TRAIN,VALID,TEST (like 10000,1000,1000), got "10,5"');
-    expect(() => parseRows("10,0,5")).toThrow("got \"10,0,5\"");
+    expect(parseRows("10000,1000,1000", SYNTH_DEFAULTS.rows)).toEqual({ train: 10000, valid: 1000, test: 1000 });
+    expect(parseRows("20000000", SYNTH_DEFAULTS.rows)).toEqual({ train: 20000000, valid: 1000, test: 1000 });
+    expect(() => parseRows("10,5", SYNTH_DEFAULTS.rows)).toThrow('--rows expects three positive whole numbers TRAIN,VALID,TEST (like 10000,1000,1000) or one (the training rows), got "10,5"');
+    expect(() => parseRows("10,0,5", SYNTH_DEFAULTS.rows)).toThrow("got \"10,0,5\"");
   });
 
   it("has a spec per architecture under specs/synth: 100 numeric fields x0..x99, two regression tasks", () => {
