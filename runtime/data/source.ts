@@ -1,7 +1,7 @@
 // What a `--data` argument names: one file, a glob, or a folder of files (hive-partitioned when its
 // subfolders are named key=value). Each file's format comes from its name (docs/design.md, "Data").
 
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { UserError } from "../../base/user-error.js";
 import { readCsv, type ColumnUse } from "./csv.js";
@@ -35,8 +35,8 @@ export function formatOf(path: string): DataFormat {
   return "csv";
 }
 
-/** True when `arg` is a glob pattern rather than a path. */
-const isPattern = (arg: string): boolean => /[*?[]/.test(arg);
+/** True when `arg` is a glob pattern rather than a path (a file whose name holds `[` is a path). */
+const isPattern = (arg: string): boolean => /[*?[]/.test(arg) && !existsSync(arg);
 
 /** Resolves a `--data` argument to its files; a glob matching nothing or a folder without data files is a UserError. */
 export async function resolveSource(arg: string): Promise<DataSource> {

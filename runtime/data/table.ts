@@ -13,7 +13,7 @@ import { UserError } from "../../base/user-error.js";
 /** One row of a source: its file, its place there and the cells of the requested columns. */
 export interface SourceRow {
   file: string;
-  /** The file line for delimited text and JSON lines (one row per line); the 1-based row number for Parquet. */
+  /** The file line for delimited text; the 1-based row number in the file for Parquet and JSON (a JSON line's line). */
   line: number;
   cells: string[];
 }
@@ -42,7 +42,7 @@ function tableFunction(source: DataSource): string {
   const files = `[${source.files.map((f) => sqlString(f.path)).join(", ")}]`;
   const hive = source.files.some((f) => f.partition.length > 0);
   const common = `filename = '__mssmc_file', hive_partitioning = ${hive}`;
-  return source.format === "parquet" ? `read_parquet(${files}, ${common}, file_row_number = true)` : `read_json(${files}, format = 'newline_delimited', ${common})`;
+  return source.format === "parquet" ? `read_parquet(${files}, ${common}, file_row_number = true)` : `read_json(${files}, format = 'auto', ${common})`;
 }
 
 /** The file a DuckDB error names, else the source's first file. */

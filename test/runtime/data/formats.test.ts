@@ -58,6 +58,9 @@ describe("the same rows in every format", async () => {
   writeFileSync(path("rows.txt"), delimited(";"));
   writeFileSync(path("rows.csv.gz"), gzipSync(delimited(",")));
   writeFileSync(path("rows.jsonl"), data.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  writeFileSync(path("rows.json"), JSON.stringify(data));
+  // A name with a bracket is a path when the file exists, not a glob.
+  writeFileSync(path("rows[1].csv"), delimited(","));
   // Parquet with typed columns: doubles, text (zip keeps its leading zeros), a list of text, integers.
   await sql(`COPY (SELECT * FROM read_json(${sqlString(path("rows.jsonl"))}, format = 'newline_delimited', columns = {age: 'DOUBLE', gain: 'DOUBLE', color: 'VARCHAR', tags: 'VARCHAR[]', city: 'VARCHAR', zip: 'VARCHAR', y: 'VARCHAR', k: 'INTEGER', r: 'DOUBLE'})) TO ${sqlString(path("rows.parquet"))} (FORMAT parquet)`);
   // The rows split over two CSV files (a glob) and over a hive-partitioned Parquet folder.
@@ -70,9 +73,9 @@ describe("the same rows in every format", async () => {
   const load = (file: string) => loadTrainingData(spec, file, { validFraction: 0.2, seed: 3 });
   const reference = await load(path("rows.csv"));
 
-  it("reads TSV, other delimiters, gzip, JSON lines and Parquet to the same encoded data", async () => {
+  it("reads TSV, other delimiters, gzip, JSON lines, a JSON array and Parquet to the same encoded data", async () => {
     expect(reference.train.rows + reference.valid!.rows).toBe(300);
-    for (const name of ["rows.tsv", "rows.txt", "rows.csv.gz", "rows.jsonl", "rows.parquet"]) {
+    for (const name of ["rows.tsv", "rows.txt", "rows.csv.gz", "rows.jsonl", "rows.json", "rows.parquet", "rows[1].csv"]) {
       expect({ name, data: encoded(await load(path(name))) }).toEqual({ name, data: encoded(reference) });
     }
   });
