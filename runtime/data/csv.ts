@@ -53,7 +53,7 @@ export interface CsvOptions {
 }
 
 /** The delimiters a header line is sniffed for, most likely first (a tie goes to the earlier one). */
-export const SNIFFED_DELIMITERS = [",", "\t", ";", "|"] as const;
+const SNIFFED_DELIMITERS = [",", "\t", ";", "|"] as const;
 
 /**
  * The delimiter of a file whose first line is `header`: the candidate that occurs most often

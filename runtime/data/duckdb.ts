@@ -33,14 +33,18 @@ export function duckdbReason(e: unknown, file?: string): string {
   return text.trim();
 }
 
+/** True for an error DuckDB raised: a plain Error (ours are UserErrors, bugs TypeErrors and the like). */
+export function isDuckDBError(e: unknown): e is Error {
+  return e instanceof Error && e.constructor === Error;
+}
+
 /** Runs `sql`, turning a DuckDB failure into a UserError `where: what (reason)`. */
 export async function runOrExplain<T>(where: string, what: string, run: (c: DuckDBConnection) => Promise<T>): Promise<T> {
   const c = await duckdb();
   try {
     return await run(c);
   } catch (e) {
-    // DuckDB fails with plain Errors; a TypeError or a UserError is ours and goes on as it is.
-    if (!(e instanceof Error) || e.constructor !== Error) throw e;
+    if (!isDuckDBError(e)) throw e;
     throw new UserError(`${where}: ${what} (${duckdbReason(e, where)})`, "unreadable-file");
   }
 }

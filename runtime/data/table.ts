@@ -6,7 +6,7 @@
 // fields first, once per source, so a mismatch is one line rather than a bad cell per row.
 
 import { pickColumns, type ColumnUse } from "./csv.js";
-import { duckdb, duckdbReason, sqlName, sqlString } from "./duckdb.js";
+import { duckdb, duckdbReason, isDuckDBError, sqlName, sqlString } from "./duckdb.js";
 import type { DataSource } from "./source.js";
 import { UserError } from "../../base/user-error.js";
 
@@ -67,6 +67,7 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
     const described = await c.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
     schema = new Map(described.getRowsJS().map((r) => [String(r[0]), String(r[1])]));
   } catch (e) {
+    if (!isDuckDBError(e)) throw e;
     throw unreadable(source, e);
   }
   const first = source.files[0]!.path;
@@ -104,7 +105,7 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
       }
     }
   } catch (e) {
-    if (!(e instanceof Error) || e.constructor !== Error) throw e;
+    if (!isDuckDBError(e)) throw e;
     throw unreadable(source, e);
   }
 }

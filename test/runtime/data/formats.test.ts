@@ -66,10 +66,15 @@ describe("the same rows in every format", async () => {
   // The rows split over two CSV files (a glob) and over a hive-partitioned Parquet folder.
   writeFileSync(path("part-1.csv"), [columns.join(","), ...data.slice(0, 120).map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n") + "\n");
   writeFileSync(path("part-2.csv"), [columns.join(","), ...data.slice(120).map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n") + "\n");
+  // Hive folders: the city column lives only in the folder names (city=Paris/...).
   mkdirSync(path("hive"));
-  await sql(
-    `COPY (SELECT * EXCLUDE (city), city AS town, city FROM ${sqlString(path("rows.parquet"))}) TO ${sqlString(path("hive"))} (FORMAT parquet, PARTITION_BY (town), OVERWRITE_OR_IGNORE)`,
-  );
+  await sql(`COPY (SELECT * FROM ${sqlString(path("rows.parquet"))}) TO ${sqlString(path("hive"))} (FORMAT parquet, PARTITION_BY (city), OVERWRITE_OR_IGNORE)`);
+  const others = columns.filter((c) => c !== "city");
+  for (const city of new Set(data.map((r) => r.city as string))) {
+    mkdirSync(path(`hive-csv/city=${city}`), { recursive: true });
+    const part = data.filter((r) => r.city === city).map((r) => others.map((c) => cell(r[c])).join(","));
+    writeFileSync(path(`hive-csv/city=${city}/part.csv`), [others.join(","), ...part].join("\n") + "\n");
+  }
   const load = (file: string) => loadTrainingData(spec, file, { validFraction: 0.2, seed: 3 });
   const reference = await load(path("rows.csv"));
 
@@ -84,11 +89,13 @@ describe("the same rows in every format", async () => {
     const glob = await load(path("part-*.csv"));
     expect(encoded(glob)).toEqual(encoded(reference));
     // Partitioned, the rows come grouped by partition: compare the encoding of the same rows.
-    const hive = await loadData(spec, path("hive"), reference.preprocessing);
     const csv = await loadData(spec, path("rows.csv"), reference.preprocessing);
     const order = data.map((r, i) => [r.city as string, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
-    const ages = (d: Dataset) => (d.fields.age as { values: Float32Array }).values;
-    expect(Array.from(ages(hive.data))).toEqual(order.map(([, i]) => ages(csv.data)[i]));
+    const column = (d: Dataset, f: string) => Array.from((d.fields[f] as { values?: Float32Array; ids?: Int32Array }).values ?? (d.fields[f] as { ids: Int32Array }).ids);
+    for (const folder of ["hive", "hive-csv"]) {
+      const hive = await loadData(spec, path(folder), reference.preprocessing);
+      for (const f of ["age", "city", "color"]) expect({ folder, f, v: column(hive.data, f) }).toEqual({ folder, f, v: order.map(([, i]) => column(csv.data, f)[i]) });
+    }
   });
 
   it("numbers a Parquet row by its place in the file and a delimited row by its line", async () => {
