@@ -129,7 +129,7 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
         const extra = partition.filter(([key]) => !record.includes(key));
         width = record.length;
         header = [...record, ...extra.map(([key]) => key)];
-        picks = pickColumns(`${file}:${line}`, header, columns);
+        picks = withDelimiterHint(() => pickColumns(`${file}:${line}`, header!, columns), record, delimiter);
         extraCells = extra.map(([, value]) => value);
         continue;
       }
@@ -179,6 +179,23 @@ async function sniffed(input: Readable): Promise<{ delimiter: string; text: Read
     for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
   };
   return { delimiter: sniffDelimiter(first.slice(0, first.indexOf("\n") >= 0 ? first.indexOf("\n") : undefined)), text: Readable.from(rest()) };
+}
+
+/** How a delimiter is named in messages and on the command line. */
+const delimiterName = (d: string): string => (d === "\t" ? "tab" : JSON.stringify(d));
+
+/**
+ * Runs `pick`; when it finds columns missing from a header line that `delimiter` left whole but
+ * another delimiter splits, the message says so (a TSV read with --delimiter ",").
+ */
+function withDelimiterHint<T>(pick: () => T, header: readonly string[], delimiter: string): T {
+  try {
+    return pick();
+  } catch (e) {
+    const likely = header.length === 1 ? sniffDelimiter(header[0]!) : delimiter;
+    if (!(e instanceof UserError) || e.code !== "missing-column" || likely === delimiter || !header[0]!.includes(likely)) throw e;
+    throw new UserError(`${e.message.replace(/\. The header has: .*$/s, "")}: split on ${delimiterName(delimiter)}, the header line is one column; it splits on ${delimiterName(likely)} (give --delimiter ${delimiterName(likely)}, or leave --delimiter out to sniff it)`, e.code);
+  }
 }
 
 /** Opens a data file, refusing anything but a regular file before a byte is read (base/regular-file.ts). */

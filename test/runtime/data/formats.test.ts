@@ -108,6 +108,13 @@ describe("the same rows in every format", async () => {
     expect(["a,b,c", "a\tb\tc", "a;b;c", "a|b", '"x,y"\tb', "one"].map(sniffDelimiter)).toEqual([",", "\t", ";", "|", "\t", ","]);
   });
 
+  it("says which delimiter splits the header when the one given leaves it whole", async () => {
+    const one = specOf("age numeric", "r regression(label: r)");
+    expect((await dataError(loadTrainingData(one, path("rows.tsv"), { delimiter: "," }))).message).toBe(
+      `${path("rows.tsv")}:1: missing columns "age" (read by field "age"), "r" (read by the label of task "r"): split on ",", the header line is one column; it splits on tab (give --delimiter tab, or leave --delimiter out to sniff it)`,
+    );
+  });
+
   it("says in one line when a column's type does not fit the field, a glob matches nothing, or a file is not what its name says", async () => {
     await sql(`COPY (SELECT 'abc' AS age, 1 AS x) TO ${sqlString(path("text-age.parquet"))} (FORMAT parquet)`);
     const one = specOf("age numeric", "x regression(label: x)");
