@@ -48,7 +48,7 @@ export interface CompileOptions {
 /** The tasks whose training loss takes row weights: those with partial labels (from the data) or a sample weight column (from the spec). */
 export function lossRowWeights(spec: Spec, partialLabels: readonly string[] = []): Set<string> {
   const partial = new Set(partialLabels);
-  return new Set(spec.tasks.filter((t) => partial.has(t.name)).map((t) => t.name));
+  return new Set(spec.tasks.filter((t) => partial.has(t.name) || t.sample_weight !== undefined).map((t) => t.name));
 }
 
 /** The canonical hash of a spec: equal specs, equal hashes, whatever their source text. */

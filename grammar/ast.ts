@@ -168,7 +168,8 @@ export interface Section {
   span: Span;
 }
 
-export type ModelEntry = GroupsEntry | ModelTasks | SelectEntry | LevelBlock | TowersBlock | Section;
+/** A model entry is also `key: value`, a model option (`sample_weight: w`). */
+export type ModelEntry = GroupsEntry | ModelTasks | SelectEntry | LevelBlock | TowersBlock | Property | Section;
 
 export interface ModelDecl {
   kind: "model";

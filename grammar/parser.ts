@@ -102,7 +102,7 @@ class MssmParser extends CstParser {
     this.CONSUME(T.RCurly);
   });
 
-  // modelEntry := groupsEntry | modelTasks | selectEntry | levelBlock | towersBlock | section
+  // modelEntry := groupsEntry | modelTasks | selectEntry | levelBlock | towersBlock | property | section
   modelEntry = this.RULE("modelEntry", () => {
     this.OR({
       // Keywords are also identifiers, so `section` could start like any of the others; the
@@ -114,6 +114,7 @@ class MssmParser extends CstParser {
         { ALT: () => this.SUBRULE(this.selectEntry) },
         { ALT: () => this.SUBRULE(this.levelBlock) },
         { ALT: () => this.SUBRULE(this.towersBlock) },
+        { ALT: () => this.SUBRULE(this.property) },
         { ALT: () => this.SUBRULE(this.section) },
       ],
     });

@@ -273,6 +273,8 @@ function modelEntry(src: Source, e: A.ModelEntry): Entry {
     case "select": return leaf(src, e.span, `select fields per group${printArgs(e.args)}`);
     case "level": return block(src, e.span, `level ${need(e.index).raw}`, e.entries.map((x) => levelEntry(src, x)), true);
     case "towers": return block(src, e.span, "towers", e.entries.map((x) => towerEntry(src, x)), true);
+    // An unquoted `groups: ...` would read back as another entry.
+    case "property": return leaf(src, e.span, `${printName(e.key, ["groups", "tasks", "select", "level", "towers"])}: ${printValue(need(e.value))}`);
     case "section": {
       const props = e.properties.map((p) => leaf(src, p.span, `${printName(p.key)}: ${printValue(need(p.value))}`));
       // An unquoted `towers {` would read back as the towers block.

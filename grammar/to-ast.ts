@@ -194,6 +194,7 @@ function modelEntry(n: CstNode): A.ModelEntry | undefined {
       });
       return { kind: "towers", entries, span };
     }
+    case "property": return property(c);
     case "section": {
       const name = nameOf(node(c, "name"));
       if (!name) return undefined;

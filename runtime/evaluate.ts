@@ -122,11 +122,12 @@ export async function predictDataset(session: ort.InferenceSession, manifest: Ma
 export type TaskMetrics = ({ auc: number; logloss: number } | { rmse: number } | { accuracy: number; logloss: number }) & { labelled: number };
 
 /**
- * The weight of each row in a task's metrics: 0 where its label is missing; undefined when every
- * row has a label and weighs 1 (the unweighted metrics). `labelled`: the rows with a label.
+ * The weight of each row in a task's metrics: 0 where its label is missing, else its sample weight
+ * (1 without one); undefined when every row has a label and weighs 1 (the unweighted metrics).
+ * `labelled`: the rows with a label.
  */
-export function metricWeights(labels: ArrayLike<number>): { weights: Float32Array | undefined; labelled: number } {
-  let weights: Float32Array | undefined;
+export function metricWeights(labels: ArrayLike<number>, sample?: Float32Array): { weights: Float32Array | undefined; labelled: number } {
+  let weights: Float32Array | undefined = sample?.slice();
   let labelled = labels.length;
   for (let i = 0; i < labels.length; i++) {
     if (!isMissingLabel(labels[i]!)) continue;
@@ -144,7 +145,7 @@ export function taskMetrics(spec: Spec, predictions: Predictions, data: Dataset)
     const p = predictions[t.name]!;
     const y = data.labels[t.name];
     invariant(y !== undefined, `the data set has no labels for task "${t.name}"`);
-    const { weights: w, labelled } = metricWeights(y);
+    const { weights: w, labelled } = metricWeights(y, data.weights?.[t.name]);
     if (t.kind === "binary") out[t.name] = { auc: auc(p, y, w), logloss: logLoss(p, y, w), labelled };
     else if (t.kind === "regression") out[t.name] = { rmse: rmse(p, y, w), labelled };
     else out[t.name] = { accuracy: accuracy(p, y, t.classes, w), logloss: multiclassLogLoss(p, y, t.classes, w), labelled };

@@ -66,7 +66,8 @@ export function normalize(input: Record<string, unknown>): Spec {
     mssm: 1,
     model: s.model as string,
     fields: s.fields.map(normalizeField),
-    tasks: s.tasks.map(normalizeTask),
+    tasks: s.tasks.map(normalizeTask).map((t) => (s.sample_weight !== undefined && t.sample_weight === undefined ? { ...t, sample_weight: s.sample_weight as string } : t)),
+    ...(s.sample_weight !== undefined ? { sample_weight: s.sample_weight as string } : {}),
     groups: (s.groups as string[] | undefined) ?? [],
     select_fields: (s.select_fields as SelectFields | undefined) ?? false,
     levels: (s.levels ?? []).map((l) => ({

@@ -96,10 +96,13 @@ function toDiagnostic(e: ErrorObject, json: unknown, map: SourceMap, fallbackFil
         return error("unknown-option", `'${prop}' applies only to ${orList(owners)} ${e.instancePath.startsWith("/fields") ? "fields" : "tasks"}, not to ${kind} ones (${where}).`, at.file, at.span);
       }
       // At the top of a .mssm model the keys are section names; JSON-only keys mean nothing there.
+      // A model option (`sample_weight: w`) is a top-level key too.
       if (e.instancePath === "" && at.file.endsWith(".mssm")) {
         const sections = ["regularize", "gates", "train"];
+        const option = suggest(prop, ["sample_weight"]);
+        if (option && !suggest(prop, sections)) return error("unknown-option", `Unknown model option '${prop}'; did you mean '${option}'?`, at.file, at.span);
         const near = suggest(prop, sections);
-        return error("unknown-option", `Unknown section '${prop}'; ${near ? `did you mean '${near}'?` : `expected ${orList(sections.map((k) => `'${k}'`))}.`}`, at.file, at.span);
+        return error("unknown-option", `Unknown section '${prop}'; ${near ? `did you mean '${near}'?` : `expected ${orList(sections.map((k) => `'${k}'`))}, or the model option 'sample_weight'.`}`, at.file, at.span);
       }
       const hint = suggest(prop, allowed);
       const expected = allowed.length ? `; expected ${orList(allowed.map((k) => `'${k}'`))}` : "";

@@ -6,7 +6,7 @@ import { declarations, type ParsedFile } from "./to-json/declarations.js";
 import { levelJson } from "./to-json/levels.js";
 import { chooseTasks, taskSubset, tasksJson } from "./to-json/model-tasks.js";
 import { selectJson } from "./to-json/select.js";
-import { groupsJson, sectionJson, sectionsOnce } from "./to-json/settings.js";
+import { groupsJson, modelOption, sectionJson, sectionsOnce } from "./to-json/settings.js";
 import { towersJson } from "./to-json/towers.js";
 import { fileWriter, type FileWriter, type Json, type JsonObject } from "./to-json/writer.js";
 import { SPEC_FORMAT_VERSION } from "./types.js";
@@ -71,6 +71,8 @@ export function toJson(main: ParsedFile, imported: ParsedFile[]): Lowered {
       json["towers"] = towersJson(e, chosen.map((t) => t.decl.name.text), w);
     } else if (e.kind === "section" && once(e.name.text, e.name.span)) {
       json[e.name.text] = sectionJson(e, w);
+    } else if (e.kind === "property" && e.value && once(e.key.text, e.key.span)) {
+      modelOption(e, json, w);
     }
   }
   json["levels"] = levels;

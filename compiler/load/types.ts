@@ -52,6 +52,12 @@ interface TaskBase {
   label: string;
   /** Weight of this task's loss in the joint loss. */
   weight: number;
+  /**
+   * The column holding each row's weight in this task's loss and metrics (docs/design.md, "Partial
+   * labels and sample weights"); absent: every row weighs 1. Normalization fills it from the
+   * model's `sample_weight`.
+   */
+  sample_weight?: string;
 }
 
 /**
@@ -214,6 +220,8 @@ export interface Spec {
   fields: Field[];
   /** The tasks this model learns, in declaration order. */
   tasks: Task[];
+  /** The sample weight column of every task without its own (`sample_weight: <column>` on the model); normalization copies it into those tasks. */
+  sample_weight?: string;
   groups: string[];
   /**
    * Field-level sparse selection (FSCM), one mask over the fields for each group, and its form:

@@ -40,9 +40,10 @@ export interface Batch {
    */
   labels: Record<string, Float32Array | BigInt64Array>;
   /**
-   * By task name, for the tasks whose rows in this batch have a missing label: each row's loss
-   * weight, 0 where the label is missing, else 1 (docs/design.md, "Partial labels and sample
-   * weights"). A task not here weighs every row 1.
+   * By task name, for the tasks with sample weights and those whose rows in this batch have a
+   * missing label: each row's loss weight, 0 where the label is missing, else its sample weight (1
+   * without one) (docs/design.md, "Partial labels and sample weights"). A task not here weighs
+   * every row 1.
    */
   rowWeights: Record<string, Float32Array>;
 }
@@ -133,7 +134,8 @@ export function* batches(spec: Spec, data: Dataset, options: BatchOptions): Gene
     const labels: Record<string, Float32Array | BigInt64Array> = {};
     const rowWeights: Record<string, Float32Array> = {};
     for (const [task, col] of Object.entries(data.labels)) {
-      let weights: Float32Array | undefined;
+      const sample = data.weights?.[task];
+      let weights: Float32Array | undefined = sample ? Float32Array.from(rows, (r) => sample[r]!) : undefined;
       const label = (k: number): number => {
         const y = col[rows[k]!]!;
         if (!isMissingLabel(y)) return y;

@@ -10,6 +10,7 @@ import { readSource, resolveSource } from "./source.js";
 import { BadRows, badCell } from "./errors.js";
 import { LabelCensus, labelKindWarning } from "./label-kind.js";
 import { labelReader, StrayLabels, trainingLabelError } from "./labels.js";
+import { SampleWeightReader } from "./sample-weights.js";
 import { expectedNumber, fitNumeric, readNumeric, standardize, type NumericStats } from "./numeric.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 import { fixedVocab, hashVocab, VocabIndex, vocabFromCounts, type Vocab } from "./vocab.js";
@@ -36,6 +37,8 @@ export interface Dataset {
   fields: Record<string, FieldColumn>;
   /** By task name; empty when labels were not read. */
   labels: Record<string, LabelColumn>;
+  /** By task name, each row's sample weight, for the tasks with a `sample_weight` column (when labels were read). */
+  weights?: Record<string, Float32Array>;
   /** By column name, the columns asked for with `keep` (LoadOptions), as text cells. */
   kept?: Record<string, string[]>;
 }
@@ -225,6 +228,8 @@ interface RawTable {
   labelValues: Map<string, LabelCensus>;
   /** The `keep` columns' cells, by column name. */
   kept: Record<string, string[]>;
+  /** By task, the sample weights of the rows read (sample-weights.ts). */
+  weights: Map<string, Float32Array>;
 }
 
 /** What a typed column (Parquet, JSON) must hold to feed field `f`. */
@@ -241,10 +246,12 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
   const withLabels = options.labels ?? true;
   const keep = options.keep ?? [];
   const tasks: Task[] = withLabels ? spec.tasks : [];
+  const weights = new SampleWeightReader(tasks);
   const columns: ColumnUse[] = [
     ...spec.fields.map((f) => ({ column: f.column, usedBy: `field "${f.name}"`, type: fieldColumnType(f) })),
     ...tasks.map((t) => ({ column: t.label, usedBy: `the label of task "${t.name}"`, type: { kind: t.kind === "regression" ? ("number" as const) : ("text" as const) } })),
     ...keep.map((column) => ({ column, usedBy: "--keep" })),
+    ...weights.uses(),
   ];
   const badRows = new BadRows(options.skipBadRows ?? false);
   const readers = tasks.map(labelReader);
@@ -303,9 +310,11 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
         stray = true;
       } else bad = badCell(row.file, row.line, tasks[k]!.label, readers[k]!.expected, cell);
     }
+    if (!bad && !stray) bad = weights.stage(row.cells, nf + tasks.length + keep.length, row.file, row.line);
     if (bad) badRows.report(bad);
     if (bad || stray) continue;
     lines.push(row.line);
+    weights.push();
     for (let j = 0; j < keep.length; j++) kept[j]!.push(row.cells[nf + tasks.length + j]!);
     for (let i = 0; i < nf; i++) {
       const f = spec.fields[i]!;
@@ -343,7 +352,7 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
     const values = labels[k]!.done();
     labelColumns.set(t.name, t.kind === "multiclass" ? Int32Array.from(values) : Float32Array.from(values));
   });
-  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows, labelValues, kept: Object.fromEntries(keep.map((k, j) => [k, kept[j]!])) };
+  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows, labelValues, kept: Object.fromEntries(keep.map((k, j) => [k, kept[j]!])), weights: weights.done() };
 }
 
 // ---- fitting and encoding ---------------------------------------------------------------------
@@ -432,10 +441,12 @@ function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array
     for (let k = 0; k < n; k++) out[k] = column[at(k)]!;
     labels[name] = out;
   }
+  const weights: Record<string, Float32Array> = {};
+  for (const [name, column] of raw.weights) weights[name] = rows ? Float32Array.from(rows, (r) => column[r]!) : column;
   const lines = new Int32Array(n);
   for (let k = 0; k < n; k++) lines[k] = raw.lines[at(k)]!;
   const kept = Object.entries(raw.kept);
-  return { file: raw.file, rows: n, lines, fields, labels, ...(kept.length > 0 ? { kept: Object.fromEntries(kept.map(([k, v]) => [k, rows ? Array.from(rows, (r) => v[r]!) : v])) } : {}) };
+  return { file: raw.file, rows: n, lines, fields, labels, ...(raw.weights.size > 0 ? { weights } : {}), ...(kept.length > 0 ? { kept: Object.fromEntries(kept.map(([k, v]) => [k, rows ? Array.from(rows, (r) => v[r]!) : v])) } : {}) };
 }
 
 /** The load report of a raw table under fitted preprocessing (over all rows of the file). */

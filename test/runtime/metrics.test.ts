@@ -41,4 +41,28 @@ describe("metrics", () => {
     expect(accuracy([0.1, 0.9, 0.7, 0.3, 0.2, 0.8], [1, 1, 0], 2)).toBeCloseTo(1 / 3, 12);
     expect(multiclassLogLoss([0.25, 0.75, 0.5, 0.5], [1, 0], 2)).toBeCloseTo(-(Math.log(0.75) + Math.log(0.5)) / 2, 12);
   });
+
+  it("weighted metrics equal the unweighted ones on rows repeated by their (whole) weights; weight 0 leaves a row out, NaN label included", () => {
+    let seed = 777;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let trial = 0; trial < 10; trial++) {
+      const n = 40 + trial * 5;
+      const scores = Array.from({ length: n }, () => Math.round(rand() * 8) / 8);
+      const labels = scores.map((s) => (rand() < 0.2 + 0.6 * s ? 1 : 0));
+      const weights = scores.map(() => Math.floor(rand() * 4)); // 0..3
+      const rep = <T,>(xs: T[]) => xs.flatMap((x, i) => Array.from({ length: weights[i]! }, () => x));
+      const withNaN = labels.map((y, i) => (weights[i] === 0 ? NaN : y));
+      expect(auc(scores, withNaN, weights)).toBeCloseTo(pairwiseAuc(rep(scores), rep(labels)), 12);
+      expect(logLoss(scores, withNaN, weights)).toBeCloseTo(logLoss(rep(scores), rep(labels)), 12);
+      const targets = scores.map(() => rand() * 4 - 2);
+      expect(rmse(scores, targets.map((t, i) => (weights[i] === 0 ? NaN : t)), weights)).toBeCloseTo(rmse(rep(scores), rep(targets)), 12);
+      const probs = scores.flatMap((s) => [s, 1 - s]);
+      const classes = labels.map((y) => 1 - y);
+      const repProbs = rep(scores).flatMap((s) => [s, 1 - s]);
+      expect(accuracy(probs, classes, 2, weights)).toBeCloseTo(accuracy(repProbs, rep(classes), 2), 12);
+      expect(multiclassLogLoss(probs, classes, 2, weights)).toBeCloseTo(multiclassLogLoss(repProbs, rep(classes), 2), 12);
+    }
+    // Fractional weights: one positive of weight 3 above two negatives of weights 1 and 2, below one of weight 1.
+    expect(auc([0.9, 0.1, 0.2, 0.95], [1, 0, 0, 0], [3, 1, 2, 1])).toBeCloseTo((3 * 3) / (3 * 4), 12);
+  });
 });

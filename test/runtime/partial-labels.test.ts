@@ -42,21 +42,23 @@ model ctr_cvr {
 
 /**
  * CTR/CVR-like rows from a fixed sequence: click = 1 when x + (c is "a" ? 0.5 : 0) + noise > 0.3;
- * buy only on clicked rows (1 when x > 0.6, with noise), an empty cell elsewhere.
+ * buy only on clicked rows (1 when x > 0.6, with noise), an empty cell elsewhere; a last column w
+ * of sample weights in {0, 0.5, 1, 2, 3} when `weights`.
  */
-function ctrCvrCsv(rows: number, seed = 99): string {
+function ctrCvrCsv(rows: number, seed = 99, weights = false): string {
   let s = seed;
   const next = (): number => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     return s / 4294967296;
   };
-  const lines = ["x,c,click,buy"];
+  const lines = [weights ? "x,c,click,buy,w" : "x,c,click,buy"];
   for (let i = 0; i < rows; i++) {
     const x = next() * 2 - 1;
     const c = "abcde"[Math.floor(next() * 5)]!;
     const click = x + (c === "a" ? 0.5 : 0) + 0.3 * (next() - 0.5) > 0.3 ? 1 : 0;
     const buy = click ? (x + 0.3 * (next() - 0.5) > 0.6 ? "1" : "0") : "";
-    lines.push(`${x.toFixed(4)},${c},${click},${buy}`);
+    const w = weights ? `,${[0, 0.5, 1, 2, 3][Math.floor(next() * 5)]}` : "";
+    lines.push(`${x.toFixed(4)},${c},${click},${buy}${w}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -72,15 +74,18 @@ const compiledModel = (spec: Spec, partialLabels: string[]): CompiledModel => {
   return { manifest: a.manifest, train: a.files["train.onnx"], eval: a.files["eval.onnx"] };
 };
 
-/** The `buy` cell of each data line (line 2 is the first row), parsed from the text: undefined when empty. */
-function buyByLine(csv: string): Map<number, number | undefined> {
+/** Column `index` of each data line (line 2 is the first row), parsed from the text: undefined when empty. */
+function columnByLine(csv: string, index: number): Map<number, number | undefined> {
   const out = new Map<number, number | undefined>();
   csv.trim().split("\n").slice(1).forEach((line, i) => {
-    const cell = line.split(",")[3]!;
+    const cell = line.split(",")[index]!;
     out.set(i + 2, cell === "" ? undefined : Number(cell));
   });
   return out;
 }
+
+/** The `buy` cell of each data line, undefined when empty. */
+const buyByLine = (csv: string) => columnByLine(csv, 3);
 
 describe("partial labels", () => {
   it("a task with missing labels takes row weights; the graphs of data without any are the spec's own", async () => {
@@ -98,8 +103,17 @@ describe("partial labels", () => {
   });
 
   it("the masked loss of a batch is the mean over its labelled rows, computed by hand; a batch with none gives 0", async () => {
-    const spec = loadCtrCvr();
-    const text = ctrCvrCsv(300);
+    await checkBatchLosses(false);
+  });
+
+  it("with sample weights (buy's sample_weight: w) it is the weighted mean over the labelled rows, computed by hand", async () => {
+    await checkBatchLosses(true);
+  });
+
+  async function checkBatchLosses(weighted: boolean): Promise<void> {
+    const spec = loadCtrCvr(weighted ? SPEC.replace("buy binary(label: buy)", "buy binary(label: buy, sample_weight: w)") : SPEC);
+    const text = ctrCvrCsv(300, 99, weighted);
+    const weightOf = columnByLine(text, 4);
     const data = await loadTrainingData(spec, writeTemp("ctr.csv", text));
     const model = compiledModel(spec, ["buy"]);
     const session = await openSession(model.train, { device: "cpu", threads: 1 });
@@ -119,8 +133,9 @@ describe("partial labels", () => {
       batch.rows.forEach((r, k) => {
         const y = buy.get(data.train.lines[r]!);
         if (y === undefined) return;
-        sum -= y === 1 ? Math.log(p[k]!) : Math.log(1 - p[k]!);
-        n++;
+        const w = weighted ? weightOf.get(data.train.lines[r]!)! : 1;
+        sum -= w * (y === 1 ? Math.log(p[k]!) : Math.log(1 - p[k]!));
+        n += w;
       });
       expect(n).toBeGreaterThan(0);
       expect(result.taskLoss["buy"]).toBeCloseTo(sum / n, 5);
@@ -137,7 +152,7 @@ describe("partial labels", () => {
     expect(Number.isFinite(result.loss) && Number.isFinite(result.taskLoss["click"]!)).toBe(true);
     await session.release();
     await evalSession.release();
-  });
+  }
 
   it("one SGD step with the mask equals one step on the labelled rows alone, parameters and embedding rows", async () => {
     // Only buy's loss counts (click's weight 0), so the step's gradient is buy's alone.
@@ -218,6 +233,36 @@ describe("partial labels", () => {
     }
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe(`${file}: task "buy" has no label in any of its 50 training rows (column "buy" is empty or "?" in every row); give the column values or leave the task out of the model (tasks ...).`);
+  });
+});
+
+describe("sample weights", () => {
+  const weightedSpec = () => loadCtrCvr(SPEC.replace("buy binary(label: buy)", "buy binary(label: buy, sample_weight: w)"));
+
+  it("a weight that is negative, not a number or empty is one error naming file, row and column", async () => {
+    for (const cell of ["-1", "abc", "", "inf"]) {
+      const text = ctrCvrCsv(20, 99, true).split("\n");
+      text[5] = text[5]!.replace(/,[^,]*$/, `,${cell}`);
+      const file = writeTemp("w.csv", text.join("\n"));
+      const error = await loadTrainingData(weightedSpec(), file).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as Error).message).toBe(`${file}:6:w: expected a sample weight (a number, 0 or more), found ${JSON.stringify(cell)}`);
+    }
+  });
+
+  it("the model's sample_weight reaches every task without its own, in the canonical spec; the step takes row weights for them", () => {
+    const spec = loadCtrCvr(SPEC.replace("model ctr_cvr {", "model ctr_cvr {\n  sample_weight: w").replace("click binary(label: click)", "click binary(label: click, sample_weight: v)"));
+    expect(spec.tasks.map((t) => [t.name, t.sample_weight])).toEqual([["click", "v"], ["buy", "w"]]);
+    const inputs = compileSpec(spec).manifest.graphs.train.inputs.filter((i) => i.name.startsWith("weight/")).map((i) => i.name);
+    expect(inputs).toEqual([rowWeightInput("click"), rowWeightInput("buy")]);
+  });
+
+  it("check: a sample weight column that is a task's label is an error at the sample_weight option", () => {
+    const r = loadSpec(writeTemp("bad.mssm", SPEC.replace("buy binary(label: buy)", "buy binary(label: buy, sample_weight: click)")));
+    expect(r.spec).toBeUndefined();
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["sample-weight-column", "The task 'buy' takes its sample weights from the column 'click', which is the label of the task 'click'; a weight column holds how much each row counts, not a label."],
+    ]);
   });
 });
 

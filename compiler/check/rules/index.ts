@@ -10,6 +10,7 @@ import { emptyPositive } from "./empty-positive.js";
 import { gateConstantRange } from "./gate-constant-range.js";
 import { hyperparameterRange } from "./hyperparameter-range.js";
 import { labelUsedAsField } from "./label-used-as-field.js";
+import { sampleWeightColumn } from "./sample-weight-column.js";
 import { largeLearningRate } from "./large-learning-rate.js";
 import { missingGroups } from "./missing-groups.js";
 import { multiclassClasses } from "./multiclass-classes.js";
@@ -41,6 +42,7 @@ export const rules: readonly Rule[] = [
   noFields,
   noTasks,
   labelUsedAsField,
+  sampleWeightColumn,
   missingGroups,
   // values
   nonPositiveSize,

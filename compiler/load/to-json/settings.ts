@@ -33,6 +33,19 @@ export function groupsJson(model: A.ModelDecl, json: JsonObject, w: FileWriter, 
   return groups;
 }
 
+/** The keys of the canonical JSON that other entries write; a model option may not take their place. */
+const ENTRY_KEYS = new Set(["$schema", "mssm", "model", "fields", "tasks", "groups", "select_fields", "levels", "towers", "regularize", "gates", "train"]);
+
+/** A model option `key: value` (`sample_weight: w`): a key of the canonical JSON's top level (the schema checks which). */
+export function modelOption(e: A.Property, json: JsonObject, w: FileWriter): void {
+  const { report } = w;
+  if (ENTRY_KEYS.has(e.key.text)) {
+    report("entry-as-option", `'${e.key.text}' is written 'name: value' here, where only a model option (sample_weight) is; ${e.key.text === "regularize" || e.key.text === "gates" || e.key.text === "train" ? `write the section as '${e.key.text} { ... }'` : `'${e.key.text}' is not one`}.`, e.key.span);
+    return;
+  }
+  json[e.key.text] = w.value(e.value!, child("", e.key.text), e.key.span);
+}
+
 /** A `regularize { }`, `gates { }` or `train { }` section: its properties as an object. */
 export function sectionJson(e: A.Section, w: FileWriter): JsonObject {
   const { report } = w;

@@ -23,6 +23,9 @@ function random(seed: number): () => number {
 /** A binary task's negative values by seed (absent, empty, one string, overlapping positive), drawing nothing from the generator so the other draws stay as they were. */
 const negative = (seed: number): { negative?: unknown } => (seed % 4 === 0 ? {} : { negative: [[], "0", ["0", "1"]][seed % 4 - 1] });
 
+/** A multiclass task's sample weight column by seed (absent, a column of its own, another task's label), drawing nothing from the generator. */
+const sampleWeight = (seed: number): { sample_weight?: string } => (seed % 3 === 0 ? {} : { sample_weight: ["w", "y"][seed % 3 - 1]! });
+
 /** A schema-shaped spec with odd but well-typed values: empty lists, zero sizes, unknown names. */
 function oddSpec(seed: number): Record<string, unknown> {
   const r = random(seed);
@@ -30,7 +33,7 @@ function oddSpec(seed: number): Record<string, unknown> {
   const int = () => pick([-1, 0, 1, 2, 8]);
   const names = ["a", "b", "shared", "input", "t", "u", "constructor"];
   const fields = Array.from({ length: pick([0, 1, 2]) }, (_, i) => ({ name: `f${i}`, kind: pick(["categorical", "numeric", "multi_hot"]), dim: int(), column: pick(["y", "c", `f${i}`]) }));
-  const tasks = Array.from({ length: pick([0, 1, 2]) }, (_, i) => (i ? { name: "u", kind: "multiclass", label: "z", classes: int() } : { name: "t", kind: "binary", label: "y", positive: pick([[], ["1"]]), weight: pick([0, -1, 1]), ...negative(seed) }));
+  const tasks = Array.from({ length: pick([0, 1, 2]) }, (_, i) => (i ? { name: "u", kind: "multiclass", label: "z", classes: int(), ...sampleWeight(seed) } : { name: "t", kind: "binary", label: "y", positive: pick([[], ["1"]]), weight: pick([0, -1, 1]), ...negative(seed) }));
   const groups = Array.from({ length: pick([0, 1, 2, 3]) }, () => pick(names));
   const connect = () => ({ kind: pick(["dense", "cssm", "l0_average", "softmax_gate", "cross_stitch"]), sources: pick(["auto", "own", "shared", "own_and_shared", "all"]) });
   const mlp = () => ({ count: int(), widths: pick([[], [int()], [8, int()], [20_000, 20_000]]) });
