@@ -44,7 +44,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> 
 /** The columns the spec reads, as the data path asks for them. */
 function columnsOf(spec: Spec) {
   return [
-    ...spec.fields.map((f) => ({ column: f.column, usedBy: f.name, type: f.kind === "numeric" ? { kind: "number" as const } : { kind: "text" as const } })),
+    ...spec.fields.map((f) => ({ column: f.column, usedBy: f.name, type: f.kind === "numeric" ? { kind: "number" as const, asValue: true } : { kind: "text" as const } })),
     ...spec.tasks.map((t) => ({ column: t.label, usedBy: t.name })),
   ];
 }

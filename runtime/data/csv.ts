@@ -20,9 +20,10 @@ export interface ColumnUse {
   /**
    * What a typed column (Parquet, JSON) must hold for its reader (absent: text): numbers, text
    * (strings, whole numbers, booleans), or tokens (text, or a list joined by `separator`).
-   * Delimited text is read as text whatever this says.
+   * Delimited text is read as text whatever this says. `asValue`: a typed file's numbers come as
+   * values (SourceRow.values) rather than as text, which saves printing and parsing them.
    */
-  type?: { kind: "number" } | { kind: "text" } | { kind: "tokens"; separator: string };
+  type?: { kind: "number"; asValue?: boolean } | { kind: "text" } | { kind: "tokens"; separator: string };
 }
 
 /** One data row: the cells of the requested columns, in request order, trimmed. */

@@ -11,7 +11,7 @@ import { BadRows, badCell } from "./errors.js";
 import { LabelCensus, labelKindWarning } from "./label-kind.js";
 import { labelReader, StrayLabels, trainingLabelError } from "./labels.js";
 import { SampleWeightReader } from "./sample-weights.js";
-import { expectedNumber, fitNumeric, readNumeric, standardize, type NumericStats } from "./numeric.js";
+import { expectedNumber, fitNumeric, readNumeric, standardize, transformNumber, type NumericStats } from "./numeric.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 import { fixedVocab, hashVocab, VocabIndex, vocabFromCounts, type Vocab } from "./vocab.js";
 import { UserError } from "../../base/user-error.js";
@@ -234,7 +234,7 @@ interface RawTable {
 
 /** What a typed column (Parquet, JSON) must hold to feed field `f`. */
 function fieldColumnType(f: Field): ColumnUse["type"] {
-  if (f.kind === "numeric") return { kind: "number" };
+  if (f.kind === "numeric") return { kind: "number", asValue: true };
   return f.kind === "multi_hot" ? { kind: "tokens", separator: f.separator } : { kind: "text" };
 }
 
@@ -284,8 +284,10 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
       const f = spec.fields[i]!;
       const cell = row.cells[i]!;
       if (f.kind === "numeric") {
-        const x = isMissing(cell) ? NaN : readNumeric(cell, f.transform);
-        if (x === undefined) bad = badCell(row.file, row.line, f.column, expectedNumber(f.transform), cell);
+        // A typed file's number comes as a value (null: missing), delimited text's as a cell.
+        const value = row.values?.[i];
+        const x = value !== undefined ? (value === null ? NaN : transformNumber(value, f.transform)) : isMissing(cell) ? NaN : readNumeric(cell, f.transform);
+        if (x === undefined) bad = badCell(row.file, row.line, f.column, expectedNumber(f.transform), value != null ? String(value) : cell);
         else staged[i] = x;
       } else if (f.kind === "categorical") {
         staged[i] = isMissing(cell) ? -1 : dicts[i]!.code(cell);

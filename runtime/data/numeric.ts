@@ -36,7 +36,12 @@ export function expectedNumber(transform: NumericTransform): string {
  */
 export function readNumeric(text: string, transform: NumericTransform): number | undefined {
   const x = parseNumber(text);
-  if (x === undefined || Math.abs(x) > FLOAT32_MAX) return undefined;
+  return x === undefined ? undefined : transformNumber(x, transform);
+}
+
+/** The transformed value of a number read as one (a Parquet double), under readNumeric's rules: undefined for NaN, infinities and out-of-range values. */
+export function transformNumber(x: number, transform: NumericTransform): number | undefined {
+  if (!Number.isFinite(x) || Math.abs(x) > FLOAT32_MAX) return undefined;
   if (transform === "none") return x;
   return x > -1 ? Math.log1p(x) : undefined;
 }

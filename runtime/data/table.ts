@@ -16,6 +16,8 @@ export interface SourceRow {
   /** The file line for delimited text; the 1-based row number in the file for Parquet and JSON (a JSON line's line). */
   line: number;
   cells: string[];
+  /** For the columns asked for `asValue` (ColumnUse.type), their numbers (null: missing) in place of text; their cells are then empty. */
+  values?: (number | null | undefined)[];
 }
 
 const WHOLE = /^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$/;
@@ -82,6 +84,8 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
     return `CAST(${col} AS VARCHAR)`;
   });
   const numeric = columns.map((u) => u.type?.kind === "number");
+  const asValue = columns.map((u) => u.type?.kind === "number" && u.type.asValue === true);
+  const anyValue = asValue.includes(true);
   const position = source.format === "parquet" ? "file_row_number" : "NULL";
   const sql = `SELECT __mssmc_file, ${position}, ${exprs.join(", ")} FROM ${from}`;
   // JSON lines have no row number of DuckDB's: rows are counted per file, in file order.
@@ -91,17 +95,21 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const cols = chunk.getColumns();
+      const vectors = Array.from({ length: columns.length + 2 }, (_, j) => chunk.getColumnVector(j));
       for (let r = 0; r < chunk.rowCount; r++) {
-        const file = cols[0]![r] as string;
-        const at = cols[1]![r];
+        const file = vectors[0]!.getItem(r) as string;
+        const at = vectors[1]!.getItem(r);
         const line = at === null ? (seen.set(file, (seen.get(file) ?? 0) + 1), seen.get(file)!) : Number(at) + 1;
         const cells = new Array<string>(columns.length);
+        const values = anyValue ? new Array<number | null | undefined>(columns.length) : undefined;
         for (let j = 0; j < columns.length; j++) {
-          const v = cols[j + 2]![r];
-          cells[j] = v === null ? "" : numeric[j] ? String(v) : (v as string).trim();
+          const v = vectors[j + 2]!.getItem(r);
+          if (asValue[j]) {
+            values![j] = v as number | null;
+            cells[j] = "";
+          } else cells[j] = v === null ? "" : numeric[j] ? String(v) : (v as string).trim();
         }
-        yield { file, line, cells };
+        yield values ? { file, line, cells, values } : { file, line, cells };
       }
     }
   } catch (e) {
