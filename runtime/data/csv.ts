@@ -3,8 +3,9 @@
 // starts (the header is line 1) and the names of the columns, and it checks the header against
 // what the spec reads. The delimiter is given or sniffed from the header line (docs/design.md, "Data").
 
+import { once } from "node:events";
 import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { CsvError, parse } from "csv-parse";
 import { openRegularFile } from "../../base/regular-file.js";
@@ -93,9 +94,9 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
   // The line where the last complete record ended: an unclosed quote opened on the row after it.
   let lastEnd = 0;
   try {
-    const { delimiter, text } = options.delimiter !== undefined ? { delimiter: options.delimiter, text: input } : await sniffed(input);
+    const delimiter = options.delimiter ?? (await sniff(input));
     const partition = options.partition ?? [];
-    const parser = text.pipe(
+    const parser = input.pipe(
       parse({
         bom: true,
         delimiter,
@@ -115,7 +116,6 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
     );
     // pipe() does not forward the source's errors (a missing file); the parser must fail with them.
     input.on("error", (e: Error) => parser.destroy(e));
-    if (text !== input) text.on("error", (e: Error) => parser.destroy(e));
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       let inner = 0;
       for (const cell of record) {
@@ -160,26 +160,31 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
 }
 
 /**
- * Reads `input` up to the end of its first line, sniffs the delimiter there and returns it with
- * a stream that replays what was read followed by the rest.
+ * Reads `input` up to the end of its first line, puts what it read back (unshift) and returns the
+ * delimiter sniffed there; the stream is then parsed from its start, as if never touched.
  */
-async function sniffed(input: Readable): Promise<{ delimiter: string; text: Readable }> {
-  const it = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+async function sniff(input: Readable): Promise<string> {
   const head: Buffer[] = [];
   let size = 0;
   for (;;) {
-    const next = await it.next();
-    if (next.done) break;
-    head.push(next.value);
-    size += next.value.length;
-    if (next.value.includes(10) || size > MAX_RECORD_CHARS) break;
+    const chunk = input.read() as Buffer | null;
+    if (chunk === null) {
+      if (input.readableEnded) break;
+      // once() rejects with the stream's error (a missing file), which readCsv reports.
+      const ended = once(input, "end");
+      ended.catch(() => undefined);
+      await Promise.race([once(input, "readable"), ended]);
+      continue;
+    }
+    head.push(chunk);
+    size += chunk.length;
+    if (chunk.includes(10) || size > MAX_RECORD_CHARS) break;
   }
-  const first = Buffer.concat(head).toString("utf8");
-  const rest = async function* (): AsyncGenerator<Buffer> {
-    yield* head;
-    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
-  };
-  return { delimiter: sniffDelimiter(first.slice(0, first.indexOf("\n") >= 0 ? first.indexOf("\n") : undefined)), text: Readable.from(rest()) };
+  const read = Buffer.concat(head);
+  if (read.length > 0) input.unshift(read);
+  const text = read.toString("utf8");
+  const end = text.indexOf("\n");
+  return sniffDelimiter(end >= 0 ? text.slice(0, end) : text);
 }
 
 /** How a delimiter is named in messages and on the command line. */
