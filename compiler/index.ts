@@ -12,6 +12,7 @@ export { canonicalOrder } from "./load/canonical-order.js";
 export { DEFAULT_GATE_OPTIMIZER, OPTIMIZER_DEFAULTS } from "./load/normalize.js";
 export { specSchema } from "./load/schema.js";
 export { inputWidth, topology, type Producer, type Stage } from "./load/topology.js";
+export { LOWER_IS_BETTER, TASK_METRICS } from "./load/metrics.js";
 export * from "./load/types.js";
 
 // Compiling a checked spec into the artifact.

@@ -49,7 +49,23 @@ export interface Arg {
   span: Span;
 }
 
-export type Value = NumberLit | StringLit | ListLit | TypeExpr;
+/** `0.7 * click.auc`: a task's metric, with its weight when one is written. */
+export interface MetricTerm {
+  kind: "metric-term";
+  weight: NumberLit | undefined;
+  task: Name;
+  metric: Name | undefined;
+  span: Span;
+}
+
+/** `0.7 * click.auc + 0.3 * buy.auc`, or one metric `income.auc` (`train { monitor: ... }`). */
+export interface MetricSum {
+  kind: "metric-sum";
+  terms: MetricTerm[];
+  span: Span;
+}
+
+export type Value = NumberLit | StringLit | ListLit | TypeExpr | MetricSum;
 
 /** `key: value` inside a section or a level. */
 export interface Property {

@@ -283,14 +283,43 @@ class MssmParser extends CstParser {
     this.SUBRULE(this.value);
   });
 
-  // value := NUMBER | STRING | list | typeExpr
+  // value := metricSum | NUMBER | STRING | list | typeExpr
   value = this.RULE("value", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberLiteral) },
-      { ALT: () => this.SUBRULE(this.string) },
-      { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.typeExpr) },
-    ]);
+    this.OR({
+      // A metric sum starts like a number (`0.7 *`) or a name (`click.`); it comes first and wins.
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { ALT: () => this.SUBRULE(this.metricSum) },
+        { ALT: () => this.CONSUME(T.NumberLiteral) },
+        { ALT: () => this.SUBRULE(this.string) },
+        { ALT: () => this.SUBRULE(this.list) },
+        { ALT: () => this.SUBRULE(this.typeExpr) },
+      ],
+    });
+  });
+
+  // metricSum := metricTerm ("+" metricTerm)*          (`0.7 * click.auc + 0.3 * buy.auc`)
+  metricSum = this.RULE("metricSum", () => {
+    this.SUBRULE(this.metricTerm);
+    this.MANY({
+      // "+0.3" lexes as a signed number: it continues the sum only when a "*" follows.
+      GATE: () => this.LA(1).tokenType === T.Plus || (this.LA(1).tokenType === T.NumberLiteral && this.LA(1).image.startsWith("+") && this.LA(2).tokenType === T.Star),
+      DEF: () => {
+        this.OPTION(() => this.CONSUME(T.Plus));
+        this.SUBRULE2(this.metricTerm);
+      },
+    });
+  });
+
+  // metricTerm := (NUMBER "*")? name "." name           (a task's metric, with its weight)
+  metricTerm = this.RULE("metricTerm", () => {
+    this.OPTION(() => {
+      this.CONSUME(T.NumberLiteral);
+      this.CONSUME(T.Star);
+    });
+    this.SUBRULE(this.name);
+    this.CONSUME(T.Dot);
+    this.SUBRULE2(this.name);
   });
 
   // list := "[" (value ("," value)* ","?)? "]"

@@ -77,6 +77,8 @@ function printValue(v: A.Value): string {
     case "string": return quoteString(v.value);
     case "list": return `[${v.items.map(printValue).join(", ")}]`;
     case "type": return printType(v);
+    // A weight written "+0.3" (lexed as a signed number) prints without its sign after " + ".
+    case "metric-sum": return v.terms.map((t) => `${t.weight ? `${t.weight.raw.replace(/^\+/, "")} * ` : ""}${printName(t.task)}.${printName(need(t.metric))}`).join(" + ");
   }
 }
 

@@ -95,6 +95,8 @@ function nameOf(n: CstNode | undefined): A.Name | undefined {
 
 function value(n: CstNode | undefined): A.Value | undefined {
   if (!n) return undefined;
+  const sum = node(n, "metricSum");
+  if (sum) return { kind: "metric-sum", terms: nodes(sum, "metricTerm").flatMap(metricTerm), span: spanOf(sum) };
   const num = token(n, "NumberLiteral");
   if (num) return numberLit(num);
   const s = node(n, "string");
@@ -102,6 +104,12 @@ function value(n: CstNode | undefined): A.Value | undefined {
   const l = node(n, "list");
   if (l) return { kind: "list", items: nodes(l, "value").map(value).filter((v): v is A.Value => !!v), span: spanOf(l) };
   return typeExpr(node(n, "typeExpr"));
+}
+
+function metricTerm(n: CstNode): A.MetricTerm[] {
+  const num = token(n, "NumberLiteral");
+  const [task, metric] = nodes(n, "name").map(nameOf);
+  return task ? [{ kind: "metric-term", weight: num && numberLit(num), task, metric, span: spanOf(n) }] : [];
 }
 
 /** The `(key: value, ...)` of a node that may have them; `undefined` without parentheses. */

@@ -47,6 +47,11 @@ export const RBracket = createToken({ name: "RBracket", label: "']'", pattern: "
 export const Colon = createToken({ name: "Colon", label: "':'", pattern: ":" });
 export const Comma = createToken({ name: "Comma", label: "','", pattern: "," });
 export const Semicolon = createToken({ name: "Semicolon", label: "';'", pattern: ";" });
+// A metric expression (`monitor: 0.7 * click.auc + 0.3 * buy.auc`). "+" before a digit is the
+// sign of a number, which comes first; the parser takes "+0.3 *" as "+ 0.3 *" there.
+export const Dot = createToken({ name: "Dot", label: "'.'", pattern: "." });
+export const Star = createToken({ name: "Star", label: "'*'", pattern: "*" });
+export const Plus = createToken({ name: "Plus", label: "'+'", pattern: "+" });
 
 export const keywords = [Import, Fields, Tasks, Model, Groups, Select, Per, Group, Level, Experts, Connect, Towers, Tower, Mlp, None, Times];
 
@@ -68,6 +73,9 @@ export const allTokens: TokenType[] = [
   Colon,
   Comma,
   Semicolon,
+  Dot,
+  Star,
+  Plus,
 ];
 
 // "full" position tracking gives every token its end offset, which lets the parser record each CST

@@ -3,7 +3,7 @@
 // `mssmc predict`, so the three agree on every number.
 
 import * as ort from "onnxruntime-node";
-import { NUMERIC_INPUT, predictionOutput, rowWeightTask, type Manifest, type Spec, type Task } from "../compiler/index.js";
+import { LOWER_IS_BETTER, NUMERIC_INPUT, predictionOutput, rowWeightTask, TASK_METRICS, type Manifest, type MonitorTerm, type Spec, type Task } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
 import { batches, type Batch } from "./data/batches.js";
 import type { Dataset } from "./data/dataset.js";
@@ -153,15 +153,47 @@ export function taskMetrics(spec: Spec, predictions: Predictions, data: Dataset)
   return out;
 }
 
-/** The number early stopping maximises: the mean over tasks of AUC, −RMSE or accuracy. */
-export function selectionScore(metrics: Record<string, TaskMetrics>): number {
+/**
+ * The validation score that chooses the best epoch and stops early, maximized: with `monitor`,
+ * Σ weight × metric over its terms, rmse and logloss negated; without, the default, the mean over
+ * tasks of AUC (binary), −RMSE (regression) or accuracy (multiclass). The default mixes units
+ * when a model has tasks of several kinds, which is why a spec may choose.
+ */
+export function selectionScore(metrics: Record<string, TaskMetrics>, monitor?: readonly MonitorTerm[]): number {
+  if (monitor) {
+    return monitor.reduce((sum, term) => {
+      const value = (metrics[term.task] as Record<string, number> | undefined)?.[term.metric];
+      invariant(value !== undefined, `the metrics have no ${term.task}.${term.metric}`);
+      return sum + term.weight * (LOWER_IS_BETTER.has(term.metric) ? -value : value);
+    }, 0);
+  }
   const values = Object.values(metrics).map((m) => ("auc" in m ? m.auc : "rmse" in m ? -m.rmse : m.accuracy));
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** The validation score selectionScore computes for `spec`, in words, for the start of training. */
+export function describeMonitor(spec: Spec): string {
+  const head = "monitor (maximized on validation data):";
+  if (spec.train.monitor) {
+    const sum = spec.train.monitor
+      .map((t, i) => {
+        const sign = LOWER_IS_BETTER.has(t.metric) ? "-" : "+";
+        const term = `${t.weight === 1 ? "" : `${t.weight} * `}${t.task}.${t.metric}`;
+        return i === 0 ? `${sign === "-" ? "-" : ""}${term}` : ` ${sign} ${term}`;
+      })
+      .join("");
+    return `${head} ${sum}`;
+  }
+  const terms = spec.tasks.map((t) => {
+    const metric = TASK_METRICS[t.kind].find((m) => m !== "logloss")!;
+    return `${LOWER_IS_BETTER.has(metric) ? "-" : ""}${t.name}.${metric}`;
+  });
+  return `${head} ${terms.length === 1 ? terms[0] : `the mean of ${terms.join(", ")}`} (the default; choose with train { monitor: ... })`;
+}
+
 /** The metric names of a task kind, in table order. */
-function metricNames(task: Task): string[] {
-  return task.kind === "binary" ? ["auc", "logloss"] : task.kind === "regression" ? ["rmse"] : ["accuracy", "logloss"];
+function metricNames(task: Task): readonly string[] {
+  return TASK_METRICS[task.kind];
 }
 
 /**

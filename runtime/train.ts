@@ -16,14 +16,14 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { freezeSettings, initialTensor, rowWeightedTasks, type Manifest } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
-import { partialLabelTasks } from "./data/labels.js";
+import { partialLabelTasks, regressionLabelMeans } from "./data/labels.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type TrainState } from "./checkpoint.js";
 import { batchCount, batches } from "./data/batches.js";
 import type { Dataset, Preprocessing } from "./data/dataset.js";
 import { EmbeddingStore } from "./embeddings/store.js";
 import { UserError } from "../base/user-error.js";
-import { formatMetricsTable, predictDataset, selectionScore, taskMetrics, type TaskMetrics } from "./evaluate.js";
+import { describeMonitor, formatMetricsTable, predictDataset, selectionScore, taskMetrics, type TaskMetrics } from "./evaluate.js";
 import { ProgressBar } from "./progress.js";
 import { appendMetricsLine, metricsPath, reconcileMetrics, removeAbandonedFiles, removeCheckpoints } from "./run-folder.js";
 import { openSession, type Device } from "./session.js";
@@ -88,11 +88,15 @@ export interface TrainResult {
   history: EpochRecord[];
 }
 
-/** A fresh training state: parameters from the manifest's initialisers, optimizer states at their init values, new embedding tables. */
-export function initialState(manifest: Manifest, preprocessing: Preprocessing, seed: number): TrainState {
+/**
+ * A fresh training state: parameters from the manifest's initialisers (a `label_mean` one from
+ * `labelMeans`, by task: runtime/data/labels.ts, regressionLabelMeans), optimizer states at their
+ * init values, new embedding tables.
+ */
+export function initialState(manifest: Manifest, preprocessing: Preprocessing, seed: number, labelMeans?: ReadonlyMap<string, number>): TrainState {
   const params = new Map<string, Float32Array>();
   for (const p of manifest.params) {
-    params.set(p.name, Float32Array.from(initialTensor(p, seed)));
+    params.set(p.name, Float32Array.from(initialTensor(p, seed, labelMeans)));
   }
   const states = new Map<string, Float32Array>();
   for (const input of manifest.graphs.train.inputs) {
@@ -152,7 +156,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     state = c.state;
     reconcileMetrics(options.runDir, state.progress.epoch);
   } else {
-    state = initialState(manifest, data.preprocessing, seed);
+    state = initialState(manifest, data.preprocessing, seed, regressionLabelMeans(spec.tasks, data.train.labels, data.train.weights));
   }
   const checkpoint = (): Checkpoint => ({ specHash: manifest.spec_hash, seed, preprocessing: data.preprocessing, state });
 
@@ -168,6 +172,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   const freeze = async () => {
     if (freezing.on && freezeClosedGates(manifest, state, freezing.threshold) > 0) await steps.follow(state.frozen);
   };
+  if (data.valid) log(describeMonitor(spec));
   const bar = options.tty ? new ProgressBar(options.tty) : undefined;
   const history: EpochRecord[] = [];
 
@@ -220,7 +225,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     if (data.valid && evalSession) {
       const predictions = await predictDataset(evalSession, manifest, { params: state.params, tables: state.store }, data.valid);
       valid = taskMetrics(spec, predictions, data.valid);
-      const score = selectionScore(valid);
+      const score = selectionScore(valid, spec.train.monitor);
       if (Number.isNaN(score)) throw undefinedScore(valid, epoch + 1);
       improved = state.best === null || score > state.best.score;
       if (improved) state.best = { score, epoch: epoch + 1, step: state.progress.step };

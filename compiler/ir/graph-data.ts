@@ -26,7 +26,13 @@ export type Init =
   | { kind: "normal"; mean: number; std: number }
   | { kind: "uniform"; low: number; high: number }
   /** U(-l, l) with l = sqrt(6 / (fan_in + fan_out)), fans from the last two dims [.., in, out] (Glorot & Bengio 2010). */
-  | { kind: "glorot_uniform" };
+  | { kind: "glorot_uniform" }
+  /**
+   * The mean of a task's labels over the training rows (weighted by sample weight, missing labels
+   * left out), which only the data gives: the runtime provides it (initialTensor's `labelMeans`);
+   * 0 without it. A regression tower's output bias starts there (docs/design.md, "Initial values").
+   */
+  | { kind: "label_mean"; task: string };
 
 /** A trainable tensor with its initialiser and parameter group (optimizer settings are per group). */
 export interface Param {

@@ -17,6 +17,8 @@ export function initText(init: Init): string {
       return init.kind;
     case "constant":
       return `constant(${init.value})`;
+    case "label_mean":
+      return `label_mean(${init.task})`;
     case "normal":
       return `normal(mean=${init.mean}, std=${init.std})`;
     case "uniform":
@@ -29,8 +31,11 @@ export function initialValue(param: Param, seed: number): Float32Array | Float64
   return initialTensor({ name: param.value.name, shape: param.value.shape as readonly number[], dtype: param.value.dtype, init: param.init }, seed);
 }
 
-/** The initial value of a tensor described by name, shape, dtype and initialiser (a manifest's param). */
-export function initialTensor(param: { name: string; shape: readonly number[]; dtype: DType; init: Init }, seed: number): Float32Array | Float64Array {
+/**
+ * The initial value of a tensor described by name, shape, dtype and initialiser (a manifest's
+ * param); `labelMeans` by task gives `label_mean` initialisers their value (0 for a task not in it).
+ */
+export function initialTensor(param: { name: string; shape: readonly number[]; dtype: DType; init: Init }, seed: number, labelMeans?: ReadonlyMap<string, number>): Float32Array | Float64Array {
   const shape = param.shape;
   const n = sizeOf(shape);
   const out = param.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
@@ -41,6 +46,9 @@ export function initialTensor(param: { name: string; shape: readonly number[]; d
       break;
     case "constant":
       out.fill(init.value);
+      break;
+    case "label_mean":
+      out.fill(labelMeans?.get(init.task) ?? 0);
       break;
     case "normal":
       for (let i = 0; i < n; i++) out[i] = rng.normal(init.mean, init.std);

@@ -1,4 +1,4 @@
-import type { BinaryTask, Connection, Field, Optimizer, OptimizerKind, SelectFields, SelectForm, Spec, Task } from "./types.js";
+import type { MonitorTerm, BinaryTask, Connection, Field, Optimizer, OptimizerKind, SelectFields, SelectForm, Spec, Task } from "./types.js";
 
 // Fills every default of a schema-valid canonical spec, so the checker and compiler never ask
 // "was this set?". The same defaults are annotated in specs/mssm.schema.json (a test keeps the two
@@ -101,6 +101,7 @@ export function normalize(input: Record<string, unknown>): Spec {
       optimizer,
       gate_optimizer: normalizeOptimizer((train.gate_optimizer as Loose<Optimizer> | undefined) ?? DEFAULT_GATE_OPTIMIZER),
       embedding_optimizer: train.embedding_optimizer ? normalizeOptimizer(train.embedding_optimizer as Loose<Optimizer>) : embeddingDefault,
+      ...(train.monitor ? { monitor: (train.monitor as Loose<MonitorTerm>[]).map((m) => ({ task: m.task as string, metric: m.metric as string, weight: (m.weight as number | undefined) ?? 1 })) } : {}),
     },
   };
 }

@@ -165,6 +165,12 @@ export interface Train {
   /** Epochs without validation improvement before stopping; 0 never stops early. */
   patience: number;
   /**
+   * The validation score to maximize (best epoch, early stopping): Σ weight × metric, rmse and
+   * logloss negated; absent: the mean over tasks of AUC, −RMSE or accuracy (runtime/evaluate.ts,
+   * monitorScore). Optional so that a spec without it keeps its canonical form and hash.
+   */
+  monitor?: MonitorTerm[];
+  /**
    * Freeze the L0 gates training has closed and train the smaller model they leave; absent: on
    * when the model has L0 gates (compiler/sparse-step/settings.ts). Optional, so that specs which
    * do not write it compile to the same bytes as before the option existed.
@@ -174,6 +180,14 @@ export interface Train {
   freeze_threshold?: number;
   /** Also freeze every this many steps, besides each epoch's end; at least 1. */
   freeze_every?: number;
+}
+
+/** One term of `train.monitor`: a task's metric and its weight. */
+export interface MonitorTerm {
+  task: string;
+  /** auc, logloss (binary, multiclass), rmse (regression), accuracy (multiclass). */
+  metric: string;
+  weight: number;
 }
 
 export interface Regularize {

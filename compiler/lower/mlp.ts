@@ -1,6 +1,8 @@
-// Experts and towers are MLPs: dense layers y = act(x W + b), W Glorot-uniform, b zero.
+// Experts and towers are MLPs: dense layers y = act(x W + b), W Glorot-uniform, b zero (a
+// regression tower's output b: the training label mean, docs/design.md "Initial values").
 
 import type { Builder, Value } from "../ir/graph.js";
+import type { Init } from "../ir/init.js";
 import type { Activation } from "../load/types.js";
 import type { LowerContext } from "./context.js";
 
@@ -39,6 +41,8 @@ export interface LayerSpec {
   readonly name: string;
   readonly width: number;
   readonly activation: Activation;
+  /** The bias's initialiser (default zeros). */
+  readonly biasInit?: Init;
 }
 
 /**
@@ -50,7 +54,7 @@ export function denseLayer(ctx: LowerContext, x: Value, inWidth: number, layer: 
   return b.scope(layer.name, () => {
     const weight = b.param("weight", [inWidth, layer.width], { kind: "glorot_uniform" });
     ctx.weights.push(weight);
-    const bias = b.param("bias", [layer.width], { kind: "zeros" });
+    const bias = b.param("bias", [layer.width], layer.biasInit ?? { kind: "zeros" });
     const w = mask ? b.mul(weight, mask, "gated_weight") : weight;
     const pre = b.add(b.matmul(x, w, "xw"), bias, "pre");
     return activate(b, pre, layer.activation, "out");

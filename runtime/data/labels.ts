@@ -18,6 +18,30 @@ export function isMissingLabel(y: number): boolean {
   return Number.isNaN(y) || y === MISSING_CLASS;
 }
 
+/**
+ * The mean label of each regression task over `labels` (by task), weighted by `weights` where a
+ * task has them, rows without a label left out: where a regression tower's output bias starts
+ * (the `label_mean` initialiser, docs/design.md "Initial values"). A task with no weight is left out.
+ */
+export function regressionLabelMeans(tasks: readonly Task[], labels: Readonly<Record<string, ArrayLike<number>>>, weights: Readonly<Record<string, ArrayLike<number>>> = {}): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of tasks) {
+    const y = labels[t.name];
+    if (t.kind !== "regression" || !y) continue;
+    const w = weights[t.name];
+    let sum = 0;
+    let total = 0;
+    for (let i = 0; i < y.length; i++) {
+      if (isMissingLabel(y[i]!)) continue;
+      const wi = w ? w[i]! : 1;
+      sum += wi * y[i]!;
+      total += wi;
+    }
+    if (total > 0) out.set(t.name, sum / total);
+  }
+  return out;
+}
+
 /** The tasks (keys of `labels`, in order) whose label column has a missing label. */
 export function partialLabelTasks(labels: Readonly<Record<string, ArrayLike<number>>>): string[] {
   return Object.entries(labels).flatMap(([task, y]) => {

@@ -157,7 +157,7 @@ const full = (): Record<string, unknown> => ({
   towers: { connect: {}, tasks: { b: { widths: [2] } } },
   regularize: {},
   gates: {},
-  train: {},
+  train: { monitor: [{ task: "b", metric: "auc" }] },
 });
 
 /** Where the objects described at a schema location sit in `full()` (or `bare()` for the root). */
@@ -178,6 +178,7 @@ const locations: Record<string, string[]> = {
   "#/definitions/tower": ["/towers/tasks/b"],
   "#/definitions/connection": ["/levels/0/connect", "/towers/connect"],
   "#/definitions/optimizer": ["/train/optimizer"],
+  "#/properties/train/properties/monitor/items": ["/train/monitor/0"],
 };
 
 /** Every property with a `default`, as [schema location of its object, property, default]. */

@@ -13,6 +13,7 @@ import { labelUsedAsField } from "./label-used-as-field.js";
 import { sampleWeightColumn } from "./sample-weight-column.js";
 import { largeLearningRate } from "./large-learning-rate.js";
 import { missingGroups } from "./missing-groups.js";
+import { monitorMetric } from "./monitor-metric.js";
 import { multiclassClasses } from "./multiclass-classes.js";
 import { negativeLabels } from "./negative-labels.js";
 import { noFields } from "./no-fields.js";
@@ -53,6 +54,7 @@ export const rules: readonly Rule[] = [
   gateConstantRange,
   optionNotApplicable,
   embeddingOptimizerKind,
+  monitorMetric,
   // wiring
   taskWithoutTower,
   emptyLevel,

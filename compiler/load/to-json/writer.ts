@@ -35,6 +35,20 @@ export function fileWriter(file: string, map: SourceMap, diagnostics: Diagnostic
       case "number": return v.value;
       case "string": return v.value;
       case "list": return v.items.map((item, i) => value(item, child(pointer, i)));
+      // `0.7 * click.auc + buy.auc` → [{ task: "click", metric: "auc", weight: 0.7 }, { task: "buy", metric: "auc" }]
+      case "metric-sum":
+        return v.terms.map((t, i) => {
+          const at = child(pointer, i);
+          note(at, t.span);
+          note(child(at, "task"), t.task.span);
+          const term: { [key: string]: Json } = { task: t.task.text, metric: t.metric?.text ?? "" };
+          if (t.metric) note(child(at, "metric"), t.metric.span);
+          if (t.weight) {
+            note(child(at, "weight"), t.weight.span);
+            term["weight"] = t.weight.value;
+          }
+          return term;
+        });
       case "type": {
         if (!v.args) {
           if (v.name.text === "true") return true;

@@ -26,6 +26,10 @@ const negative = (seed: number): { negative?: unknown } => (seed % 4 === 0 ? {} 
 /** A multiclass task's sample weight column by seed (absent, a column of its own, another task's label), drawing nothing from the generator. */
 const sampleWeight = (seed: number): { sample_weight?: string } => (seed % 3 === 0 ? {} : { sample_weight: ["w", "y"][seed % 3 - 1]! });
 
+/** A monitor by seed (absent, a task's metric, an unknown task, a metric of another kind, a weight 0), drawing nothing from the generator. */
+const monitor = (seed: number): { monitor?: unknown } =>
+  seed % 5 === 0 ? {} : { monitor: [[{ task: "t", metric: "auc" }], [{ task: "x", metric: "auc" }], [{ task: "t", metric: "rmse" }], [{ task: "t", metric: "auc", weight: 0 }]][seed % 5 - 1] };
+
 /** A schema-shaped spec with odd but well-typed values: empty lists, zero sizes, unknown names. */
 function oddSpec(seed: number): Record<string, unknown> {
   const r = random(seed);
@@ -54,7 +58,7 @@ function oddSpec(seed: number): Record<string, unknown> {
     towers,
     regularize: { l0: pick([-1, 0, 1e-4]) },
     gates: { gamma: pick([-0.1, 0.1]), zeta: pick([1, 1.1]), beta: pick([0, 0.5]), init_drop: pick([0, 0.5, 1]) },
-    train: { optimizer: optimizer(), gate_optimizer: optimizer(), embedding_optimizer: optimizer(), batch: int(), epochs: int() },
+    train: { optimizer: optimizer(), gate_optimizer: optimizer(), embedding_optimizer: optimizer(), batch: int(), epochs: int(), ...monitor(seed) },
   };
 }
 

@@ -410,8 +410,8 @@ describe("unused-regularizer", () => {
   });
   it("tells select_offset (field selection) from the hard-concrete constants (L0 gates)", () => {
     const base = (gates: string, select: boolean, connect = "") =>
-      model(`  groups click, buy\n${select ? "  select fields per group\n" : ""}  level 1 { experts: mlp[8]${connect} }\n  towers { tower: mlp[4] }\n  gates { ${gates} }`);
-    // Field selection without L0 gates: the offset counts, beta does not.
+      model(`  groups click, buy\n${select ? "  select fields per group(form: tanh)\n" : ""}  level 1 { experts: mlp[8]${connect} }\n  towers { tower: mlp[4] }\n  gates { ${gates} }`);
+    // Field selection without L0 gates (the tanh form): the offset counts, beta does not.
     expect(diagnose(base("select_offset: 0", true))).toEqual([]);
     expect(diagnose(base("beta: 0.5, select_offset: 0", true)).map((d) => d.message)).toEqual([
       "The hard-concrete constants of the gates section have no effect: the model has no L0 gates (no cssm or l0_average connection).",
@@ -426,7 +426,7 @@ describe("unused-regularizer", () => {
     ]);
   });
   it("accepts a gate optimizer with field selection alone, but not l0", () => {
-    const text = model(`  groups click, buy\n  select fields per group\n  level 1 { experts: mlp[8] }\n  towers { tower: mlp[4] }\n  regularize { l0: 1e-4 }\n  train { gate_optimizer: adam(lr: 0.1) }`);
+    const text = model(`  groups click, buy\n  select fields per group(form: tanh)\n  level 1 { experts: mlp[8] }\n  towers { tower: mlp[4] }\n  regularize { l0: 1e-4 }\n  train { gate_optimizer: adam(lr: 0.1) }`);
     expect(diagnose(text)).toEqual([warning("unused-regularizer", "l0 has no effect: the model has no L0 gates (no cssm or l0_average connection).", "7:20", "1e-4")]);
   });
 });
@@ -472,5 +472,36 @@ describe("duplicate-column", () => {
   });
   it("accepts one column read as a number and as a category", () => {
     expect(diagnose(`fields { age numeric, age-bucket categorical(column: age) }\n`)).toEqual([]);
+  });
+});
+
+describe("monitor-metric", () => {
+  const towers = `  towers { tower: mlp[4] }\n`;
+  it("reports an unknown task with a suggestion, at the task's name", () => {
+    expect(diagnose(model(`${towers}  train { monitor: 0.5 * clik.auc + buy.auc }`))).toEqual([
+      error("monitor-metric", "The monitor names 'clik', which is not a task of the model; did you mean 'click'?", "4:26", "clik"),
+    ]);
+  });
+  it("reports a metric of another task kind, listing the task's own, and a weight that is not positive", () => {
+    expect(diagnose(model(`${towers}  train { monitor: click.rmse + 0 * buy.acu }`))).toEqual([
+      error("monitor-metric", "'rmse' is not a metric of the binary task 'click'; its metrics are 'auc', 'logloss'.", "4:26", "rmse"),
+      error("monitor-metric", "The monitor weight of 'buy.acu' is 0; a weight must be positive (rmse and logloss are already counted negated).", "4:33", "0"),
+      error("monitor-metric", "'acu' is not a metric of the binary task 'buy'; did you mean 'auc'?", "4:41", "acu"),
+    ]);
+  });
+  it("accepts the tasks' own metrics", () => {
+    expect(diagnose(model(`${towers}  train { monitor: 0.7 * click.auc + 0.3 * buy.logloss }`))).toEqual([]);
+  });
+});
+
+describe("sample-weight-column", () => {
+  it("reports a model's sample weight column that is a task's label, at the option", () => {
+    expect(diagnose(model(`  sample_weight: clicked\n  towers { tower: mlp[4] }`))).toEqual([
+      error("sample-weight-column", "The task 'click' takes its sample weights from the column 'clicked', which is the label of the task 'click'; a weight column holds how much each row counts, not a label.", "3:18", "clicked"),
+      error("sample-weight-column", "The task 'buy' takes its sample weights from the column 'clicked', which is the label of the task 'click'; a weight column holds how much each row counts, not a label.", "3:18", "clicked"),
+    ]);
+  });
+  it("accepts a column of its own", () => {
+    expect(diagnose(model(`  sample_weight: w\n  towers { tower: mlp[4] }`))).toEqual([]);
   });
 });
