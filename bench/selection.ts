@@ -83,27 +83,44 @@ export const MODEL_TEMPLATES = {
 
 /** The settings compared by default: selection forms first, then the baselines. */
 export const VARIANTS: readonly Variant[] = [
-  { name: "mssm", template: "mssm", about: "the spec silent on selection and gates (the language's defaults)" },
-  { name: "mssm-b0", template: "mssm", sections: { gates: "select_offset: 0" }, about: "FSCM w = relu(tanh(g·e)), the paper's form (select_offset 0)" },
-  { name: "mssm-b1", template: "mssm", sections: { gates: "select_offset: 1" }, about: "FSCM w = relu(tanh(g·e + 1)) (select_offset 1)" },
+  {
+    name: "mssm",
+    template: "mssm",
+    about: "the spec silent on selection and gates (the language's defaults: field gates (form l0), l0 3e-4, l0_fields 3e-3, gates on adam 0.2, gate warm-up half the epochs)",
+  },
+  { name: "mssm-f1e-2", template: "mssm", sections: { regularize: "l0_fields: 1e-2" }, about: "the defaults with a stronger field-gate weight, l0_fields 1e-2" },
+  { name: "mssm-no-warmup", template: "mssm", sections: { train: "gate_warmup: 0" }, about: "the defaults without the gate warm-up (gate_warmup 0)" },
+  {
+    name: "mssm-b0",
+    template: "mssm",
+    replace: { "select fields per group": "select fields per group(form: tanh)" },
+    sections: { gates: "select_offset: 0" },
+    about: "FSCM w = relu(tanh(g·e)), the paper's form (form tanh, select_offset 0)",
+  },
+  {
+    name: "mssm-b1",
+    template: "mssm",
+    replace: { "select fields per group": "select fields per group(form: tanh)" },
+    about: "FSCM w = relu(tanh(g·e + 1)) (form tanh, select_offset 1: the default form before field gates)",
+  },
   {
     name: "mssm-learned",
     template: "mssm",
     replace: { "select fields per group": "select fields per group(form: learned_offset)" },
     about: "FSCM w = relu(tanh(g·e + b_fj)), b_fj learned from select_offset (form learned_offset)",
   },
-  { name: "mssm-l0", template: "mssm", replace: { "select fields per group": "select fields per group(form: l0)" }, about: "a hard-concrete L0 gate per field and group, w = z (form l0), the spec silent on its settings" },
   {
     name: "mssm-l0-tanh",
     template: "mssm",
     replace: { "select fields per group": "select fields per group(form: l0_tanh)" },
-    about: "the field gate times the tanh mask, w = z · relu(tanh(g·e + b)) (form l0_tanh), the spec silent on its settings",
+    about: "the field gate times the tanh mask, w = z · relu(tanh(g·e + b)) (form l0_tanh), other settings the defaults",
   },
   {
     name: "mssm-zoo",
     template: "mssm",
-    sections: { gates: "init_drop: 0.3", regularize: "l0: 1e-3", train: "gate_optimizer: adam(lr: 3e-2)" },
-    about: "the zoo MSSM's hand-tuned L0 settings (l0 1e-3, gate lr 3e-2, init_drop 0.3)",
+    replace: { "select fields per group": "select fields per group(form: tanh)" },
+    sections: { gates: "init_drop: 0.3", regularize: "l0: 1e-3", train: "gate_optimizer: adam(lr: 3e-2), gate_warmup: 0" },
+    about: "the zoo MSSM's earlier hand-tuned L0 settings (form tanh, l0 1e-3, gate lr 3e-2, init_drop 0.3, no warm-up)",
   },
   { name: "mmoe", template: "mmoe", about: "MMoE: 8 shared experts, a softmax gate per task" },
   { name: "shared-bottom", template: "shared-bottom", about: "Shared-Bottom: one shared MLP, a tower per task" },

@@ -25,6 +25,9 @@ export interface TrainCommandOptions {
   gateLr?: number;
   /** Override `regularize.l0`, `regularize.l2`, `gates.init_drop`, `gates.select_offset`. */
   l0?: number;
+  /** Override `regularize.l0_fields` and `train.gate_warmup`. */
+  l0Fields?: number;
+  gateWarmup?: number;
   l2?: number;
   initDrop?: number;
   selectOffset?: number;
@@ -43,7 +46,7 @@ export interface TrainCommandOptions {
 }
 
 /** The spec with the command line's training overrides applied; they are part of the run's spec (and its hash). */
-export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed" | "gateLr" | "l0" | "l2" | "initDrop" | "selectOffset" | "pruneDuringTraining">): Spec {
+export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed" | "gateLr" | "l0" | "l0Fields" | "gateWarmup" | "l2" | "initDrop" | "selectOffset" | "pruneDuringTraining">): Spec {
   const out = structuredClone(spec);
   if (o.epochs !== undefined) out.train.epochs = o.epochs;
   if (o.batch !== undefined) out.train.batch = o.batch;
@@ -51,6 +54,8 @@ export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" 
   if (o.lr !== undefined) out.train.optimizer.lr = o.lr;
   if (o.gateLr !== undefined) out.train.gate_optimizer.lr = o.gateLr;
   if (o.l0 !== undefined) out.regularize.l0 = o.l0;
+  if (o.l0Fields !== undefined) out.regularize.l0_fields = o.l0Fields;
+  if (o.gateWarmup !== undefined) out.train.gate_warmup = o.gateWarmup;
   if (o.l2 !== undefined) out.regularize.l2 = o.l2;
   if (o.initDrop !== undefined) out.gates.init_drop = o.initDrop;
   if (o.selectOffset !== undefined) out.gates.select_offset = o.selectOffset;

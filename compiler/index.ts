@@ -34,5 +34,5 @@ export { withFloatOutputs } from "./onnx/extra-outputs.js";
 export { initialTensor } from "./ir/init.js";
 
 // Freezing closed gates during training (the runtime applies them; docs/design.md, "The training step").
-export { FREEZE_THRESHOLD, freezeSettings, openProbability, type FreezeSettings } from "./sparse-step/settings.js";
+export { FREEZE_THRESHOLD, freezeSettings, gateWarmupEpochs, openProbability, type FreezeSettings } from "./sparse-step/settings.js";
 export { cutForward, sparseStep, withTrainStep, type CutForward, type SparseStep } from "./sparse-step/sparse-step.js";

@@ -32,6 +32,7 @@ export class StepSwitch {
     private readonly target: TargetName,
     private readonly open: (model: Uint8Array) => Promise<ort.InferenceSession>,
     private readonly totalSteps: number,
+    private readonly gateHoldSteps = 0,
   ) {
     this.current = { runner: full, key: "", macsPerExample: manifest.summary.macsPerExample };
     this.steps.set("", this.current);
@@ -45,7 +46,7 @@ export class StepSwitch {
     let step = this.steps.get(cut.key);
     if (!step) {
       const compiled = sparseStep(this.manifest.spec, cut, { opset: this.manifest.opset, target: this.target });
-      const runner = new StepRunner(withTrainStep(this.manifest, compiled), await this.open(compiled.bytes), this.totalSteps);
+      const runner = new StepRunner(withTrainStep(this.manifest, compiled), await this.open(compiled.bytes), this.totalSteps, this.gateHoldSteps);
       step = { runner, key: cut.key, macsPerExample: compiled.macsPerExample };
       this.steps.set(cut.key, step);
     }

@@ -119,11 +119,15 @@ export class StepRunner {
   private readonly lookups: LookupInputs;
   private readonly frozenTensors: ReturnType<typeof frozenTensors>;
 
-  /** `totalSteps` is the length of the run, for decaying learning-rate schedules. */
+  /**
+   * `totalSteps` is the length of the run, for decaying learning-rate schedules; the gate group's
+   * learning rate is 0 for steps up to `gateHoldSteps` (the gate warm-up, compiler/sparse-step/settings.ts).
+   */
   constructor(
     private readonly manifest: Manifest,
     private readonly session: ort.InferenceSession,
     private readonly totalSteps: number,
+    private readonly gateHoldSteps = 0,
   ) {
     const { train } = manifest.graphs;
     this.inputs = train.inputs;
@@ -193,7 +197,7 @@ export class StepRunner {
           tensor = new ort.Tensor("float32", Float32Array.of(t), []);
           break;
         case "lr":
-          tensor = new ort.Tensor("float32", Float32Array.of(learningRate(this.baseLr.get(input.name)!, settings, t, this.totalSteps)), []);
+          tensor = new ort.Tensor("float32", Float32Array.of(input.group === "gate" && t <= this.gateHoldSteps ? 0 : learningRate(this.baseLr.get(input.name)!, settings, t, this.totalSteps)), []);
           break;
         case "data":
           tensor = dataInput(input, batch, noise, manifest.spec.tasks, this.numericCount, this.lookups);

@@ -14,7 +14,7 @@
 
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { freezeSettings, initialTensor, rowWeightedTasks, type Manifest } from "../compiler/index.js";
+import { freezeSettings, gateWarmupEpochs, initialTensor, rowWeightedTasks, type Manifest } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
 import { partialLabelTasks, regressionLabelMeans } from "./data/labels.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
@@ -166,8 +166,23 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   const perEpoch = batchCount(data.train.rows, settings.batch);
   const totalSteps = perEpoch * settings.epochs;
   const freezing = freezeSettings(spec, manifest.gate_groups.length > 0);
+  // Gate warm-up (compiler/sparse-step/settings.ts): the gates hold still for its epochs, which
+  // neither count for the best checkpoint nor for early stopping.
+  const warmup = gateWarmupEpochs(spec, manifest.gate_groups.length > 0);
+  if (warmup < 0 || warmup >= settings.epochs) {
+    throw new UserError(`gate_warmup (${warmup}) must be 0 or more and below the epochs (${settings.epochs}): the gates would never train. Lower train.gate_warmup or raise the epochs.`, "invalid-setting");
+  }
+  if (warmup > 0 && state.progress.epoch === 0 && state.progress.batch === 0) log(`gate warm-up: the gates hold still for ${warmup} of ${settings.epochs} epochs; the best epoch is chosen after it`);
+  const holdSteps = warmup * perEpoch;
   // The step follows the frozen set (runtime/step-switch.ts): on resume, the one the run was on.
-  const steps = new StepSwitch(manifest, new StepRunner(manifest, session, totalSteps), options.device, (bytes) => openSession(bytes, { device: options.device, threads: options.threads }), totalSteps);
+  const steps = new StepSwitch(
+    manifest,
+    new StepRunner(manifest, session, totalSteps, holdSteps),
+    options.device,
+    (bytes) => openSession(bytes, { device: options.device, threads: options.threads }),
+    totalSteps,
+    holdSteps,
+  );
   if (freezing.on && frozenCount(state.frozen) > 0) await steps.follow(state.frozen);
   const freeze = async () => {
     if (freezing.on && freezeClosedGates(manifest, state, freezing.threshold) > 0) await steps.follow(state.frozen);
@@ -227,9 +242,10 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       valid = taskMetrics(spec, predictions, data.valid);
       const score = selectionScore(valid, spec.train.monitor);
       if (Number.isNaN(score)) throw undefinedScore(valid, epoch + 1);
-      improved = state.best === null || score > state.best.score;
+      const warming = epoch + 1 <= warmup;
+      improved = !warming && (state.best === null || score > state.best.score);
       if (improved) state.best = { score, epoch: epoch + 1, step: state.progress.step };
-      state.stale = improved ? 0 : state.stale + 1;
+      state.stale = improved || warming ? 0 : state.stale + 1;
     }
     const record: EpochRecord = {
       epoch: epoch + 1,
@@ -254,7 +270,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     log(
       `epoch ${epoch + 1}/${settings.epochs}  step ${record.step}  loss ${record.loss.toFixed(4)}  l0 ${record.l0.toFixed(1)}  ` +
         `${record.seconds.toFixed(1)}s  ${Math.round(record.samples_per_second).toLocaleString("en-US")} samples/s  ${record.macs_per_example.toLocaleString("en-US")} MACs/example` +
-        `${freezing.on ? `  ${record.gates_frozen} gates frozen` : ""}${valid ? (improved ? "  (best)" : "") : ""}`,
+        `${freezing.on ? `  ${record.gates_frozen} gates frozen` : ""}${epoch + 1 <= warmup ? "  (gate warm-up)" : valid && improved ? "  (best)" : ""}`,
     );
     if (valid) for (const line of formatMetricsTable(spec, valid, data.valid!.rows)) log(`  ${line}`);
     if (options.stopAtStep !== undefined && state.progress.step >= options.stopAtStep && epoch + 1 < settings.epochs) {

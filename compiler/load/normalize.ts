@@ -10,8 +10,14 @@ export const DEFAULT_DIM = 8;
  * The form `select fields per group` means when it names none (compiler/load/to-json.ts writes
  * it). Switching the default is this one line; the zoo's canonical JSON then names the new form.
  */
-export const DEFAULT_SELECT_FORM: SelectForm = "tanh";
+export const DEFAULT_SELECT_FORM: SelectForm = "l0";
 export const DEFAULT_GATES = { beta: 2 / 3, gamma: -0.1, zeta: 1.1, init_drop: 0.5, select_offset: 1 } as const;
+
+/**
+ * λ0 (cell gates) and λF (field gates) when the spec leaves them unset: chosen by the sweep in
+ * specs/language.md ("Choosing the defaults"), so that a spec silent on gates closes what is useless.
+ */
+export const DEFAULT_REGULARIZE = { l0: 3e-4, l0_fields: 3e-3, l2: 0 } as const;
 
 /** Each optimizer's settings when the spec leaves them unset. */
 export const OPTIMIZER_DEFAULTS: Record<OptimizerKind, Omit<Optimizer, "kind">> = {
@@ -21,8 +27,11 @@ export const OPTIMIZER_DEFAULTS: Record<OptimizerKind, Omit<Optimizer, "kind">> 
   adagrad: { lr: 0.01, eps: 1e-10, initial_accumulator: 0, weight_decay: 0 },
 };
 
-/** The optimizer used for gate parameters when the spec names none: they must move fast to prune. */
-export const DEFAULT_GATE_OPTIMIZER: Optimizer = { kind: "adam", lr: 1e-2 };
+/**
+ * The optimizer used for gate parameters when the spec names none: they must move fast to prune,
+ * within the epochs after the gate warm-up (specs/language.md, "Choosing the defaults").
+ */
+export const DEFAULT_GATE_OPTIMIZER: Optimizer = { kind: "adam", lr: 0.2 };
 
 type Loose<T> = { [K in keyof T]?: unknown };
 
@@ -88,7 +97,7 @@ export function normalize(input: Record<string, unknown>): Spec {
         ]),
       ),
     },
-    regularize: { l0: 0, l2: 0, ...(s.regularize as object | undefined) },
+    regularize: { ...DEFAULT_REGULARIZE, ...(s.regularize as object | undefined) },
     gates: { ...DEFAULT_GATES, ...(s.gates as object | undefined) },
     train: {
       batch: 1024,

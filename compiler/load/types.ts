@@ -180,6 +180,12 @@ export interface Train {
   freeze_threshold?: number;
   /** Also freeze every this many steps, besides each epoch's end; at least 1. */
   freeze_every?: number;
+  /**
+   * Epochs during which the gate parameters hold still while the rest of the model learns; absent:
+   * half the epochs (rounded down) when the model has L0 gates, else 0
+   * (compiler/sparse-step/settings.ts). Optional for the same reason as prune_during_training.
+   */
+  gate_warmup?: number;
 }
 
 /** One term of `train.monitor`: a task's metric and its weight. */
@@ -191,8 +197,10 @@ export interface MonitorTerm {
 }
 
 export interface Regularize {
-  /** λ0: weight of the expected L0 norm of all gates. */
+  /** λ0: weight of the expected L0 norm of the cell gates (cssm, l0_average). */
   l0: number;
+  /** λF: weight of the expected L0 norm of the field gates (field selection forms l0, l0_tanh). */
+  l0_fields: number;
   /** λ2: weight of the squared L2 norm of dense weights (not biases, gates or embeddings). */
   l2: number;
 }

@@ -33,6 +33,19 @@ export function freezeSettings(spec: Pick<Spec, "train">, hasGates: boolean): Fr
   return { on: hasGates && (t.prune_during_training ?? true), threshold: t.freeze_threshold ?? FREEZE_THRESHOLD, every: t.freeze_every };
 }
 
+/**
+ * Gate warm-up: the epochs during which the gate parameters (log α, the FSCM vectors) hold still
+ * (their learning rate is 0) while the rest of the model learns; `train.gate_warmup`, absent: half
+ * the epochs, rounded down, for a model with L0 gates, else 0. An L0 gate that trains from the first
+ * step closes every field or cell whose use the network has not learned yet: on
+ * `mssmc synth --recipe fields`, a true field whose effect is x² − 1 is learned only around epoch 7
+ * of 15, and every gate setting tried without a warm-up closed it (specs/language.md, "Choosing
+ * the defaults").
+ */
+export function gateWarmupEpochs(spec: Pick<Spec, "train">, hasGates: boolean): number {
+  return spec.train.gate_warmup ?? (hasGates ? Math.floor(spec.train.epochs / 2) : 0);
+}
+
 /** P(z > 0) of a hard-concrete gate in training: σ(log α − β log(−γ/ζ)). */
 export function openProbability(logAlpha: number, gates: Pick<Spec["gates"], "beta" | "gamma" | "zeta">): number {
   return 1 / (1 + Math.exp(-(logAlpha - gates.beta * Math.log(-gates.gamma / gates.zeta))));

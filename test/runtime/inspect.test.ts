@@ -33,7 +33,7 @@ tasks {
 }
 model gated {
   groups y, r
-  select fields per group
+  select fields per group(form: tanh)
   level 1 { experts: mlp[8] relu, connect: cssm }
   towers { tower: mlp[4] relu }
   train { optimizer: adam(lr: 0.02), batch: 32, epochs: 2, seed: 5 }
@@ -189,7 +189,7 @@ describe("inspectModelOnData", () => {
 
   it("measures each selection form's mask: a learned offset per field, a field gate (cut by the export once closed), a gate times the tanh mask", async () => {
     for (const form of ["learned_offset", "l0", "l0_tanh"] as const) {
-      const spec = loadSpec(writeTemp("form.mssm", SPEC.replace("select fields per group", `select fields per group(form: ${form})`))).spec!;
+      const spec = loadSpec(writeTemp("form.mssm", SPEC.replace("select fields per group(form: tanh)", `select fields per group(form: ${form})`))).spec!;
       const loaded = await loadTrainingData(spec, writeTemp("small.csv", smallCsv(200)), {});
       const manifest = compileSpec(spec).manifest;
       const params = new Map<string, Float32Array>();

@@ -84,7 +84,7 @@ describe("train", () => {
   it("stops early when validation does not improve for `patience` epochs", async () => {
     // A learning rate of 0 never improves after the first epoch.
     const zero = { kind: "sgd" as const, lr: 0, momentum: 0, nesterov: false, weight_decay: 0 };
-    const spec = smallSpec({ epochs: 5, patience: 2, optimizer: zero, gate_optimizer: zero, embedding_optimizer: zero });
+    const spec = smallSpec({ epochs: 5, patience: 2, gate_warmup: 0, optimizer: zero, gate_optimizer: zero, embedding_optimizer: zero });
     const result = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: tempDir() });
     expect(result.status).toBe("early_stop");
     expect(result.history.length).toBe(3);

@@ -87,8 +87,8 @@ describe("specs/language.md", () => {
     expect(manual).toContain(`| \`zeta\` | \`${DEFAULT_GATES.zeta}\` |`);
     expect(manual).toContain(`| \`init_drop\` | \`${DEFAULT_GATES.init_drop}\` |`);
     expect(manual).toContain(`(${DEFAULT_GATES.beta})`);
-    expect(manual).toContain(`| \`gate_optimizer\` | \`${DEFAULT_GATE_OPTIMIZER.kind}(lr: 1e-2)\` |`);
-    expect(DEFAULT_GATE_OPTIMIZER.lr).toBe(1e-2);
+    expect(manual).toContain(`| \`gate_optimizer\` | \`${DEFAULT_GATE_OPTIMIZER.kind}(lr: ${DEFAULT_GATE_OPTIMIZER.lr})\` |`);
+    expect(DEFAULT_GATE_OPTIMIZER.lr).toBe(0.2);
     const row = (kind: string) => new RegExp(`^\\| \`${kind}\` \\| \`([^\`]+)\` \\| (.*) \\|$`, "m").exec(manual);
     for (const [kind, defaults] of Object.entries(OPTIMIZER_DEFAULTS)) {
       const m = row(kind);

@@ -77,11 +77,11 @@ describe("the model zoo", () => {
       const s = spec(file);
       return [...s.levels.map((l) => l.connect), s.towers.connect].map((c) => [c.kind, c.sources, c.granularity ?? "-"].join(" "));
     };
-    expect(spec("mssm.mssm").select_fields).toBe(true);
+    expect(spec("mssm.mssm").select_fields).toBe("l0");
     expect(connects("mssm.mssm")).toEqual(["cssm auto cell", "cssm auto cell", "dense auto -"]);
     expect(spec("mssm-a.mssm").select_fields).toBe(false);
     expect(connects("mssm-a.mssm")).toEqual(["cssm auto cell", "cssm auto cell", "dense auto -"]);
-    expect(spec("mssm-b.mssm").select_fields).toBe(true);
+    expect(spec("mssm-b.mssm").select_fields).toBe("l0");
     expect(connects("mssm-b.mssm")).toEqual(["dense auto -", "dense auto -", "dense auto -"]);
     expect(connects("snr-trans.mssm")).toEqual(["dense auto -", "cssm auto block", "dense auto -"]);
     expect(connects("snr-aver.mssm")).toEqual(["dense auto -", "l0_average auto -", "dense auto -"]);
@@ -121,9 +121,9 @@ describe("the model zoo", () => {
     const { model: _m, ...mssm } = spec("mssm.mssm");
     const { model: _a, ...a } = spec("mssm-a.mssm");
     const { model: _b, ...b } = spec("mssm-b.mssm");
-    expect({ ...a, select_fields: true }).toEqual(mssm);
+    expect({ ...a, select_fields: "l0" }).toEqual(mssm);
     const cssm = { kind: "cssm", sources: "auto", granularity: "cell" } as const;
-    expect({ ...b, levels: b.levels.map((l) => ({ ...l, connect: cssm })), regularize: mssm.regularize, gates: mssm.gates }).toEqual(mssm);
+    expect({ ...b, levels: b.levels.map((l) => ({ ...l, connect: cssm })) }).toEqual(mssm);
   });
 });
 
@@ -230,7 +230,7 @@ describe("schema defaults", () => {
   it("the optimizer-dependent defaults are filled from the optimizer's kind", () => {
     const spec = normalize(full());
     expect(spec.train.optimizer).toEqual({ kind: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-    expect(spec.train.gate_optimizer).toEqual({ kind: "adam", lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    expect(spec.train.gate_optimizer).toEqual({ kind: "adam", lr: 0.2, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
     expect(spec.train.embedding_optimizer).toEqual(spec.train.optimizer);
     expect(spec.levels[0]!.connect).toEqual({ kind: "dense", sources: "auto" });
     expect(normalize({ ...full(), levels: [{ experts: {}, connect: { kind: "cssm" } }] }).levels[0]!.connect.granularity).toBe("cell");

@@ -23,11 +23,13 @@ export const hyperparameterRange: Rule = {
       need(o.initial_accumulator, (v) => v >= 0, `The initial_accumulator ${of}`, "0 or more", child(pointer, "initial_accumulator"));
     }
     need(spec.regularize.l0, (v) => v >= 0, "The L0 weight l0", "0 or more", "/regularize/l0");
+    need(spec.regularize.l0_fields, (v) => v >= 0, "The field-gate L0 weight l0_fields", "0 or more", "/regularize/l0_fields");
     need(spec.regularize.l2, (v) => v >= 0, "The L2 weight l2", "0 or more", "/regularize/l2");
     spec.tasks.forEach((task, t) => need(task.weight, (v) => v >= 0, `The weight of the task '${task.name}'`, "0 or more", child(child("/tasks", t), "weight")));
     need(spec.train.warmup_steps, (v) => v >= 0, "warmup_steps", "0 or more", "/train/warmup_steps");
     need(spec.train.patience, (v) => v >= 0, "patience", "0 or more", "/train/patience");
     need(spec.train.freeze_threshold, (v) => v > 0 && v < 1, "freeze_threshold", "strictly between 0 and 1", "/train/freeze_threshold");
     need(spec.train.freeze_every, (v) => v >= 1, "freeze_every", "at least 1", "/train/freeze_every");
+    need(spec.train.gate_warmup, (v) => v >= 0 && v < spec.train.epochs, "gate_warmup", `0 or more and below epochs (${spec.train.epochs})`, "/train/gate_warmup");
   },
 };

@@ -2,6 +2,7 @@ import type { Rule } from "../rule.js";
 import { child } from "../../load/source-map.js";
 import { selectForm, type OptimizerKind } from "../../load/types.js";
 import { writtenOptimizers } from "./describe.js";
+import { DEFAULT_GATES } from "../../load/normalize.js";
 
 /** The settings each optimizer kind reads; the schema accepts all of them on every kind. */
 const SETTINGS: Record<OptimizerKind, readonly string[]> = {
@@ -30,8 +31,9 @@ export const optionNotApplicable: Rule = {
         report("error", `'granularity' applies only to cssm connections, not to ${c.kind}.`, child(pointer, "granularity"), { onKey: true });
       }
     }
-    // The l0 form's mask is its gate alone: there is no tanh for select_offset to offset.
-    if (selectForm(spec) === "l0" && map.get("/gates/select_offset")) {
+    // The l0 form's mask is its gate alone: there is no tanh for select_offset to offset. The
+    // canonical JSON writes every default, so only a value other than the default is "given".
+    if (selectForm(spec) === "l0" && map.get("/gates/select_offset") && spec.gates.select_offset !== DEFAULT_GATES.select_offset) {
       report("error", "'select_offset' does not apply to the l0 form of field selection, whose mask is the field gate alone; use form l0_tanh to gate an offset tanh mask.", "/gates/select_offset", { onKey: true });
     }
     spec.fields.forEach((field, f) => {

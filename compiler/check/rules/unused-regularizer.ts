@@ -1,18 +1,25 @@
 import { isDeepStrictEqual } from "node:util";
-import { DEFAULT_GATE_OPTIMIZER, DEFAULT_GATES, normalizeOptimizer } from "../../load/normalize.js";
+import { DEFAULT_GATE_OPTIMIZER, DEFAULT_GATES, DEFAULT_REGULARIZE, normalizeOptimizer } from "../../load/normalize.js";
+import { selectForm } from "../../load/types.js";
 import type { Rule } from "../rule.js";
 import { hasL0Gates } from "./describe.js";
 
 /** Gate settings in a model without gates are legal but do nothing, which usually means a mistake. */
 export const unusedRegularizer: Rule = {
   code: "unused-regularizer",
-  description: "l0, the gates section or gate_optimizer is set, but the model has no gates for it to act on.",
+  description: "l0, l0_fields, the gates section or gate_optimizer is set, but the model has no gates for it to act on.",
   check({ spec, map, report }) {
     const l0Gates = hasL0Gates(spec);
     // λ0 and the hard-concrete constants act only on L0 gates; the gate optimizer also trains the
     // field-selection vectors, so field selection alone makes it useful.
-    if (spec.regularize.l0 > 0 && !l0Gates) {
+    // λ0 and λF have non-zero defaults, so only a value other than the default is "set".
+    const written = (key: "l0" | "l0_fields") => spec.regularize[key] !== DEFAULT_REGULARIZE[key];
+    if (written("l0") && spec.regularize.l0 > 0 && !l0Gates) {
       report("warning", "l0 has no effect: the model has no L0 gates (no cssm or l0_average connection).", "/regularize/l0");
+    }
+    const form = selectForm(spec);
+    if (written("l0_fields") && spec.regularize.l0_fields > 0 && form !== "l0" && form !== "l0_tanh") {
+      report("warning", "l0_fields has no effect: the model has no field gates ('select fields per group' with form l0 or l0_tanh).", "/regularize/l0_fields");
     }
     // The canonical JSON writes every default out, so "set" means "set to something else".
     // select_offset acts on field selection, the other constants on L0 gates.

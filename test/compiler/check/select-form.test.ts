@@ -20,7 +20,7 @@ function selectFieldsOf(text: string): unknown {
 
 describe("select fields per group(form: ...)", () => {
   it("writes tanh as true, the other forms by name, and the default form without options", () => {
-    expect(selectFieldsOf(selecting("select fields per group"))).toBe(true);
+    expect(selectFieldsOf(selecting("select fields per group"))).toBe("l0");
     expect(selectFieldsOf(selecting("select fields per group(form: tanh)"))).toBe(true);
     expect(selectFieldsOf(selecting("select fields per group(form: learned_offset)"))).toBe("learned_offset");
     expect(selectFieldsOf(selecting("select fields per group(form: l0)"))).toBe("l0");

@@ -227,7 +227,7 @@ describe("field embeddings and selection", () => {
   // Both offsets: the default b = 1, and b = 0 (the paper's form), which closes a field whenever g · e <= 0.
   it.each([1, 0])("masks each field per example and group by relu(tanh(g · e + b)), b = %s", (offset) => {
     const g = [1.5, -3, 6, 0.75, -2.25];
-    const withOffset = { ...spec, gates: { ...spec.gates, select_offset: offset } };
+    const withOffset = { ...spec, select_fields: true, gates: { ...spec.gates, select_offset: offset } };
     const { values } = run(withOffset, "eval", { "select/click/g": g });
     const e = data(values, "fields/concat");
     const mask = data(values, "select/click/mask");
@@ -317,7 +317,7 @@ describe("what is built", () => {
 tasks { a binary(label: ya), b binary(label: yb) }
 model m {
   groups a, b, shared
-  select fields per group
+  select fields per group(form: tanh)
   level 1 { experts { a: mlp[3], b: mlp[3] }, connect: dense(sources: own) }
   level 2 { experts: mlp[3] }
   towers { tower: mlp[] }

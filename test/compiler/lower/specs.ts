@@ -29,7 +29,7 @@ tasks {
 }
 model tiny_mssm {
   groups click, stay, shared
-  select fields per group
+  select fields per group(form: tanh)
   level 1 { experts: mlp[4] relu, connect: cssm }
   level 2 {
     experts { click: mlp[2] relu, stay: mlp[2] relu }
