@@ -9,23 +9,9 @@ import { runOrExplain, sqlString } from "./duckdb.js";
 import type { BadRows } from "./errors.js";
 import { readTable, type SourceRow } from "./table.js";
 
-/** How a file is read: delimited text (csv-parse), or Parquet and JSON lines (DuckDB). */
-export type DataFormat = "csv" | "parquet" | "json";
+import type { DataFormat, DataSource } from "./data-source.js";
 
-/** One file of a data source, with the hive partition values of the folders above it. */
-export interface DataFile {
-  path: string;
-  /** `[key, value]` for each `key=value` folder between the source's root and the file, outermost first. */
-  partition: [string, string][];
-}
-
-/** The files an argument names, all of one format, in sorted path order. */
-export interface DataSource {
-  /** The argument as given, for messages about the source as a whole. */
-  name: string;
-  format: DataFormat;
-  files: DataFile[];
-}
+export type { DataFile, DataFormat, DataSource } from "./data-source.js";
 
 /** The format of a file by its extension (a trailing .gz is the compression): anything not Parquet or JSON is delimited text. */
 export function formatOf(path: string): DataFormat {

@@ -7,7 +7,7 @@
 
 import { pickColumns, type ColumnUse } from "./csv.js";
 import { duckdb, duckdbReason, isDuckDBError, sqlName, sqlString } from "./duckdb.js";
-import type { DataSource } from "./source.js";
+import type { DataSource } from "./data-source.js";
 import { UserError } from "../../base/user-error.js";
 
 /** One row of a source: its file, its place there and the cells of the requested columns. */

@@ -10,18 +10,19 @@ const cli = join(packageRoot(), "dist", "cli", "mssmc.js");
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
 
 describe("mssmc train's overrides", () => {
-  it("puts --l0, --l2, --gate-lr, --init-drop and --select-offset into the run's spec, and refuses values out of range", () => {
+  it("puts --l0, --l0-fields, --l2, --gate-lr, --gate-warmup, --init-drop and --select-offset into the run's spec, and refuses values out of range", () => {
     const spec = writeTemp("small.mssm", SMALL_SPEC);
     const data = writeTemp("train.csv", smallCsv(200));
     const runDir = join(tempDir(), "run");
-    const t = run("train", spec, "--data", data, "--out", runDir, "--epochs", "1", "--l0", "0.5", "--l2", "0.01", "--gate-lr", "0.2", "--init-drop", "0.2", "--select-offset", "0");
+    const t = run("train", spec, "--data", data, "--out", runDir, "--epochs", "2", "--l0", "0.5", "--l0-fields", "0.25", "--l2", "0.01", "--gate-lr", "0.2", "--gate-warmup", "1", "--init-drop", "0.2", "--select-offset", "0");
     expect(t.status, t.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(runDir, "artifact", "manifest.json"), "utf8"));
-    expect(manifest.spec.regularize).toEqual({ l0: 0.5, l2: 0.01 });
+    expect(manifest.spec.regularize).toEqual({ l0: 0.5, l0_fields: 0.25, l2: 0.01 });
     expect(manifest.spec.train.gate_optimizer.lr).toBe(0.2);
+    expect(manifest.spec.train.gate_warmup).toBe(1);
     expect(manifest.spec.gates.init_drop).toBe(0.2);
     expect(manifest.spec.gates.select_offset).toBe(0);
-    for (const [option, value] of [["--l0", "-1"], ["--gate-lr", "0"], ["--init-drop", "1"], ["--select-offset", "-0.5"]] as const) {
+    for (const [option, value] of [["--l0", "-1"], ["--l0-fields", "-1"], ["--gate-lr", "0"], ["--init-drop", "1"], ["--select-offset", "-0.5"]] as const) {
       const bad = run("train", spec, "--data", data, "--out", join(tempDir(), "never"), option, value);
       expect(bad.status, option).not.toBe(0);
       expect(bad.stderr).toMatch(new RegExp(`option '${option} <.>' argument '${value}' is invalid`));

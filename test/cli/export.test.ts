@@ -65,7 +65,7 @@ describe("mssmc export", () => {
       expect(exported.stderr).toBe("");
       expect(exported.status).toBe(0);
       expect(exported.stdout).toMatch(/^exported adult_mssm to .*model\.onnx \([\d.]+ KiB, [\d,]+ numbers, opset 17\)\n  inputs: age \(float32\), workclass \(string\), /);
-      expect(exported.stdout).toContain("\n  outputs: income (binary), never_married (binary)\n  L0 gates folded: 768, ");
+      expect(exported.stdout).toContain("\n  outputs: income (binary), never_married (binary)\n  L0 gates folded: 807, ");
       expect(exported.stdout).toMatch(/\n  pruned: removed \d+ closed block\(s\), \d+ unit\(s\), \d+ field\(s\)( \([^)]*\))?; numbers [\d,]+ -> [\d,]+, nodes \d+ -> \d+\n(  inputs removed \(do not feed them\): .*\n)?$/);
 
       await expectExportMatchesPredict(dir, run, model, test, testLines);
@@ -81,7 +81,8 @@ describe("mssmc export", () => {
       // Trained with offset 0, then the manifest written as the older compiler wrote it: no select_offset.
       const spec = join(dir, "old.mssm");
       const zoo = readFileSync(join(root, "specs", "zoo", "mssm.mssm"), "utf8");
-      writeFileSync(spec, zoo.replace('import "adult.mssm"', `import ${JSON.stringify(join(root, "specs", "zoo", "adult.mssm"))}`).replace("gates { init_drop: 0.3 }", "gates { init_drop: 0.3, select_offset: 0 }"));
+      writeFileSync(spec, zoo.replace('import "adult.mssm"', `import ${JSON.stringify(join(root, "specs", "zoo", "adult.mssm"))}`).replace("select fields per group\n", "select fields per group(form: tanh)\n").replace("regularize { l2: 1e-5 }", "regularize { l2: 1e-5 }\n  gates { select_offset: 0 }"));
+      expect(readFileSync(spec, "utf8")).toContain("gates { select_offset: 0 }");
       const run = join(dir, "run");
       const trained = mssmc("train", spec, "--data", train, "--out", run, "--epochs", "1");
       expect(trained.status, trained.stderr).toBe(0);

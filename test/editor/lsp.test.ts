@@ -43,8 +43,8 @@ describe("diagnostics", () => {
 
   test("a syntax error points at the token after the gap", async () => {
     expect(await edit(text.replace("towers { tower: mlp[16] relu }", "towers { tower: mlp[16] relu "))).toEqual([
-      { code: "syntax-error", message: "Expected ':' after 'regularize'.", range: [13, 2, 13, 12] },
-      { code: "syntax-error", message: "Expected '}' but found 'regularize'.", range: [13, 2, 13, 12] },
+      { code: "syntax-error", message: "Expected ':' after 'regularize'.", range: [16, 2, 16, 12] },
+      { code: "syntax-error", message: "Expected '}' but found 'regularize'.", range: [16, 2, 16, 12] },
     ]);
     expect(await edit(text)).toEqual([]);
   });
@@ -93,8 +93,8 @@ describe("hover", () => {
   });
 
   test("an option key shows its description and default", async () => {
-    const h = await request<Hover>("textDocument/hover", 14, 10);
-    expect(h.contents.value).toBe("`init_drop` (default `0.5`): Initial drop probability of every gate.");
+    const h = await request<Hover>("textDocument/hover", 16, 16);
+    expect(h.contents.value).toBe("`l2` (default `0`): λ2: weight of the squared L2 norm of dense weights.");
   });
 });
 
@@ -157,7 +157,7 @@ describe("navigation and rename", () => {
   test("document symbols outline the model", async () => {
     const s = await c.connection.sendRequest<{ name: string; children?: { name: string }[] }[]>("textDocument/documentSymbol", { textDocument: { uri } });
     expect(s.map((x) => x.name)).toEqual(["adult.mssm", "adult_mssm"]);
-    expect(s[1]!.children!.map((x) => x.name)).toEqual(["income", "never_married", "shared", "select fields per group", "level 1", "level 2", "towers", "regularize", "gates", "train"]);
+    expect(s[1]!.children!.map((x) => x.name)).toEqual(["income", "never_married", "shared", "select fields per group", "level 1", "level 2", "towers", "regularize", "train"]);
   });
 });
 

@@ -99,10 +99,11 @@ describe("TextMate grammar on the zoo specs", () => {
     expect(scopeOf(t, '"adult.mssm"')).toEqual(["string.quoted.double.mssm"]);
     expect(scopeOf(t, "model")).toEqual(["keyword.other.mssm"]);
     expect(scopeOf(t, "level")).toEqual(["keyword.other.mssm", "keyword.other.mssm"]);
-    expect(scopeOf(t, "1e-3")).toEqual(["constant.numeric.mssm", "constant.numeric.mssm"]);
+    expect(scopeOf(t, "1e-5")).toEqual(["constant.numeric.mssm"]);
+    expect(scopeOf(t, "1e-3")).toEqual(["constant.numeric.mssm"]);
     expect(scopeOf(t, "64")).toEqual(["constant.numeric.mssm"]);
     expect(scopeOf(t, "cssm")).toEqual(["support.function.connection.mssm", "support.function.connection.mssm"]);
-    expect(scopeOf(t, "adam")).toEqual(["support.function.optimizer.mssm", "support.function.optimizer.mssm"]);
+    expect(scopeOf(t, "adam")).toEqual(["support.function.optimizer.mssm"]);
     expect(scopeOf(t, "relu").every((s) => s === "support.constant.activation.mssm")).toBe(true);
     expect(scopeOf(t, "regularize")).toEqual(["storage.type.section.mssm"]);
     expect(scopeOf(t, "adult_mssm")).toEqual(["variable.other.mssm"]);

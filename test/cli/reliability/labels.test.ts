@@ -34,8 +34,8 @@ describe("a binary task with one class in its training rows", () => {
     expect(r.status).toBe(1);
     expect(r.stderr.split("\n").filter((l) => l.startsWith("mssmc:"))).toEqual([
       'mssmc: error: the validation score of epoch 1 is not a number: task "income" (auc NaN, logloss ' +
-        r.stderr.match(/logloss ([\d.]+)\)/)![1] +
-        "). AUC needs both classes among the validation rows of a binary task; check the task's positive values against its label column, or validate on more rows (--valid, --valid-fraction). No epoch was chosen as the best.",
+        r.stderr.match(/logloss ([\d.]+), labelled 230\)/)![1] +
+        ", labelled 230). AUC needs both classes among the validation rows of a binary task; check the task's positive values against its label column, or validate on more rows (--valid, --valid-fraction). No epoch was chosen as the best.",
     ]);
   }, 60_000);
 });
