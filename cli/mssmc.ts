@@ -101,6 +101,7 @@ program
   .option("--valid <file>", "validation data (as --data)")
   .option("--delimiter <char>", delimiterHelp, delimiterOption)
   .option("--valid-fraction <f>", "hold out this fraction of the training rows (seeded random split) for validation", numberOption("fraction"))
+  .option("--stream", "read the training data from its files each epoch (seeded block shuffle) instead of loading it; chosen by itself when it would not fit in memory")
   .requiredOption("--out <dir>", "the run folder")
   .option("--epochs <n>", "override train.epochs", numberOption("positive integer"))
   .option("--batch <n>", "override train.batch", numberOption("positive integer"))

@@ -5,6 +5,10 @@ import { readRunManifest } from "../runtime/checkpoint.js";
 import { assertTrainable, formatLoadReport, labelKindWarnings, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { UserError } from "../base/user-error.js";
 import { partialLabelTasks } from "../runtime/data/labels.js";
+import { resolveSource } from "../runtime/data/source.js";
+import { StreamBatches } from "../runtime/data/stream-batches.js";
+import { fitStream, type StreamedTrainingData } from "../runtime/data/stream-fit.js";
+import { streamReason } from "../runtime/data/stream-size.js";
 import { holdsRun, lockRunFolder } from "../runtime/run-folder.js";
 import { assertDeviceAvailable, type Device } from "../runtime/device.js";
 import { train } from "../runtime/train.js";
@@ -43,6 +47,8 @@ export interface TrainCommandOptions {
   pruneDuringTraining?: boolean;
   /** The delimiter of delimited text data files; absent: sniffed from each file's header line. */
   delimiter?: string;
+  /** Stream the training data from its files each epoch instead of loading it (also chosen when it would not fit: runtime/data/stream-size.ts). */
+  stream?: boolean;
 }
 
 /** The spec with the command line's training overrides applied; they are part of the run's spec (and its hash). */
@@ -118,11 +124,28 @@ function removeIfEmpty(dir: string): void {
   }
 }
 
+/**
+ * Whether training streams its data: with --stream, or when loading it would not fit
+ * (runtime/data/stream-size.ts) and no --valid-fraction asks for a split of the loaded rows.
+ */
+async function streamChoice(spec: Spec, o: TrainCommandOptions): Promise<boolean> {
+  if (o.stream) {
+    if (o.validFraction !== undefined) throw new UserError("--stream reads the training file as it trains and cannot hold out --valid-fraction of it; give validation rows with --valid FILE.", "bad-option");
+    process.stderr.write(`streaming ${o.data} (--stream): vocabularies and statistics from one pass, then each epoch reads the file again in a shuffled order\n`);
+    return true;
+  }
+  if (o.validFraction !== undefined) return false;
+  const reason = await streamReason(spec, await resolveSource(o.data));
+  if (reason) process.stderr.write(`streaming ${o.data}: ${reason} (docs/design.md, "Data")\n`);
+  return reason !== undefined;
+}
+
 /** The data loading and training of `mssmc train`, once the run folder is locked and the mode (fresh or resumed) decided. */
 async function trainLocked(spec: Spec, compile: (partialLabels: string[]) => ReturnType<typeof compileSpec>, o: TrainCommandOptions): Promise<number> {
   const skipBadRows = o.skipBadRows;
   const delimiter = o.delimiter !== undefined ? { delimiter: o.delimiter } : {};
-  const loadedData = await loadTrainingData(spec, o.data, { validFraction: o.validFraction ?? 0, seed: spec.train.seed, skipBadRows, ...delimiter });
+  const stream = await streamChoice(spec, o);
+  const loadedData = stream ? await fitStream(spec, o.data, { skipBadRows, ...delimiter }) : await loadTrainingData(spec, o.data, { validFraction: o.validFraction ?? 0, seed: spec.train.seed, skipBadRows, ...delimiter });
   for (const line of formatLoadReport(loadedData.report)) process.stderr.write(line + "\n");
   for (const line of labelKindWarnings(spec, loadedData)) process.stderr.write(line + "\n");
   assertTrainable(spec, loadedData);
@@ -138,7 +161,12 @@ async function trainLocked(spec: Spec, compile: (partialLabels: string[]) => Ret
 
   const result = await train(
     { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
-    { train: loadedData.train, valid, preprocessing: loadedData.preprocessing },
+    {
+      train: loadedData.train,
+      valid,
+      preprocessing: loadedData.preprocessing,
+      ...(stream ? { stream: new StreamBatches(spec, (loadedData as StreamedTrainingData).source, loadedData.preprocessing, { skipBadRows, ...delimiter }) } : {}),
+    },
     {
       runDir: o.out,
       device: o.device,

@@ -21,6 +21,7 @@ import { writeFileAtomic } from "../base/atomic-write.js";
 import { checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type TrainState } from "./checkpoint.js";
 import { batchCount, batches } from "./data/batches.js";
 import type { Dataset, Preprocessing } from "./data/dataset.js";
+import type { StreamBatches } from "./data/stream-batches.js";
 import { EmbeddingStore } from "./embeddings/store.js";
 import { UserError } from "../base/user-error.js";
 import { describeMonitor, formatMetricsTable, predictDataset, selectionScore, taskMetrics, type TaskMetrics } from "./evaluate.js";
@@ -42,7 +43,10 @@ export interface CompiledModel {
 
 /** The data of a run: training rows, optional validation rows, and the preprocessing fitted on the training rows. */
 export interface RunData {
+  /** With `stream`, the training rows' labels and weights only (runtime/data/stream-fit.ts). */
   train: Dataset;
+  /** Streamed training: each epoch's batches come from here rather than from `train` (runtime/data/stream-batches.ts). */
+  stream?: StreamBatches;
   valid: Dataset | undefined;
   preprocessing: Preprocessing;
 }
@@ -199,7 +203,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     const taskLosses: Record<string, number[]> = Object.fromEntries(spec.tasks.map((t) => [t.name, []]));
     let samples = 0;
     let b = -1;
-    for (const batch of batches(spec, data.train, { batchSize: settings.batch, shuffle: true, seed, epoch })) {
+    const epochBatches = data.stream ? data.stream.epoch(settings.batch, seed, epoch) : batches(spec, data.train, { batchSize: settings.batch, shuffle: true, seed, epoch });
+    for await (const batch of epochBatches) {
       b++;
       if (b < state.progress.batch) continue; // resuming mid-epoch: these batches were trained on
       const stepStarted = performance.now();

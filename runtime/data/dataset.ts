@@ -7,6 +7,7 @@
 import { type Field, type Spec, type Task } from "../../compiler/index.js";
 import { isMissing, type ColumnUse } from "./csv.js";
 import { readSource, resolveSource } from "./source.js";
+import type { SourceRow } from "./table.js";
 import { BadRows, badCell } from "./errors.js";
 import { LabelCensus, labelKindWarning } from "./label-kind.js";
 import { labelReader, StrayLabels, trainingLabelError } from "./labels.js";
@@ -75,6 +76,8 @@ export interface LoadOptions {
   delimiter?: string;
   /** Columns to carry through as text (Dataset.kept), such as row ids for predictions. */
   keep?: readonly string[];
+  /** Where the rows come from instead of the file's whole source: a block of a streamed file (stream-batches.ts). */
+  read?: (columns: readonly ColumnUse[], badRows: BadRows) => AsyncIterable<SourceRow>;
 }
 
 export interface TrainingLoadOptions extends LoadOptions {
@@ -212,12 +215,12 @@ class Dictionary {
 }
 
 /** A field as read, before fitting: local codes (-1 = missing) or transformed numbers (NaN = missing). */
-type RawField =
+export type RawField =
   | { kind: "categorical"; dict: Dictionary; codes: Int32Array }
   | { kind: "multi_hot"; dict: Dictionary; offsets: Int32Array; codes: Int32Array }
   | { kind: "numeric"; values: Float64Array };
 
-interface RawTable {
+export interface RawTable {
   file: string;
   lines: Int32Array;
   fields: Map<string, RawField>;
@@ -241,8 +244,8 @@ function fieldColumnType(f: Field): ColumnUse["type"] {
 /** How many distinct label values a message about a task's labels quotes. */
 const LABEL_EXAMPLES = 4;
 
-/** Reads every row of `file` into raw columns, sending unreadable rows to the bad-row policy. */
-async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
+/** Reads every row of `file` (or of `options.read`) into raw columns, sending unreadable rows to the bad-row policy. */
+export async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
   const withLabels = options.labels ?? true;
   const keep = options.keep ?? [];
   const tasks: Task[] = withLabels ? spec.tasks : [];
@@ -276,7 +279,8 @@ async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<
   const staged = new Float64Array(nf + tasks.length);
   const tokens: number[][] = spec.fields.map(() => []);
   const kept = keep.map(() => [] as string[]);
-  for await (const row of readSource(await resolveSource(file), columns, badRows, options.delimiter)) {
+  const source = options.read ? options.read(columns, badRows) : readSource(await resolveSource(file), columns, badRows, options.delimiter);
+  for await (const row of source) {
     let bad: string | undefined;
     // A row whose label StrayLabels counted is left out; the count is reported once the file is read.
     let stray = false;
@@ -369,30 +373,37 @@ function fit(spec: Spec, raw: RawTable, rows: Int32Array | undefined): Preproces
       continue;
     }
     const g = f as Exclude<Field, { kind: "numeric" }>;
-    let vocab: Vocab;
-    if (g.hash_buckets !== undefined) vocab = hashVocab(g.hash_buckets);
-    else if (g.vocabulary !== undefined) vocab = fixedVocab(g.vocabulary);
-    else {
-      const perCode = new Int32Array(col.dict.values.length);
-      const count = (r: number): void => {
-        if (col.kind === "categorical") {
-          const c = col.codes[r]!;
-          if (c >= 0) perCode[c]!++;
-        } else {
-          for (let j = col.offsets[r]!; j < col.offsets[r + 1]!; j++) perCode[col.codes[j]!]!++;
-        }
-      };
-      if (rows) for (const r of rows) count(r);
-      else for (let r = 0; r < raw.lines.length; r++) count(r);
-      const counts = new Map<string, number>();
-      col.dict.values.forEach((v, c) => {
-        if (perCode[c]! > 0) counts.set(v, perCode[c]!);
-      });
-      vocab = vocabFromCounts(counts, g.min_count ?? 1);
-    }
+    const vocab = fieldVocab(g, () => valueCounts(col, raw.lines.length, rows));
     fields[f.name] = { kind: g.kind, vocab };
   }
   return { fields };
+}
+
+/** Each value of a raw categorical or multi-hot column with the number of times it occurs in `rows` (all `n` rows when absent), in order of first appearance; values that do not occur are left out. */
+export function valueCounts(col: Exclude<RawField, { kind: "numeric" }>, n: number, rows?: Int32Array): Map<string, number> {
+  const perCode = new Int32Array(col.dict.values.length);
+  const count = (r: number): void => {
+    if (col.kind === "categorical") {
+      const c = col.codes[r]!;
+      if (c >= 0) perCode[c]!++;
+    } else {
+      for (let j = col.offsets[r]!; j < col.offsets[r + 1]!; j++) perCode[col.codes[j]!]!++;
+    }
+  };
+  if (rows) for (const r of rows) count(r);
+  else for (let r = 0; r < n; r++) count(r);
+  const counts = new Map<string, number>();
+  col.dict.values.forEach((v, c) => {
+    if (perCode[c]! > 0) counts.set(v, perCode[c]!);
+  });
+  return counts;
+}
+
+/** A categorical or multi-hot field's vocabulary: hashed, fixed by the spec, or learnt from `counts()` (value -> training rows). */
+export function fieldVocab(g: Exclude<Field, { kind: "numeric" }>, counts: () => ReadonlyMap<string, number>): Vocab {
+  if (g.hash_buckets !== undefined) return hashVocab(g.hash_buckets);
+  if (g.vocabulary !== undefined) return fixedVocab(g.vocabulary);
+  return vocabFromCounts(counts(), g.min_count ?? 1);
 }
 
 /** The id of each local code of a column under the fitted vocabulary. */

@@ -9,7 +9,7 @@ import { quoteValues } from "./labels.js";
 import { readNumeric } from "./numeric.js";
 
 /** How many distinct values of a label column are counted; a column with more is not a class label. */
-const DISTINCT_CAP = 1000;
+export const DISTINCT_CAP = 1000;
 /** How many negative values a suggested `negative: [...]` lists before it is cut short. */
 const SUGGESTED = 10;
 

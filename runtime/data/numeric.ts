@@ -52,21 +52,33 @@ export function transformNumber(x: number, transform: NumericTransform): number 
  * mean_k = mean_{k-1} + (x - mean_{k-1}) / k;  M2_k = M2_{k-1} + (x - mean_{k-1})(x - mean_k).
  */
 export function fitNumeric(values: Float64Array, transform: NumericTransform, rows?: Int32Array): NumericStats {
-  let count = 0;
-  let mean = 0;
-  let m2 = 0;
+  const acc = new NumericAccumulator();
   const n = rows ? rows.length : values.length;
-  for (let k = 0; k < n; k++) {
-    const x = values[rows ? rows[k]! : k]!;
-    if (Number.isNaN(x)) continue;
-    count++;
-    const delta = x - mean;
-    mean += delta / count;
-    m2 += delta * (x - mean);
+  for (let k = 0; k < n; k++) acc.add(values[rows ? rows[k]! : k]!);
+  return acc.stats(transform);
+}
+
+/** fitNumeric's running state, fed one value at a time (a streamed file, block after block, gives the same bits as one array). */
+export class NumericAccumulator {
+  private count = 0;
+  private mean = 0;
+  private m2 = 0;
+
+  /** Adds one transformed value; NaN (missing) is skipped. */
+  add(x: number): void {
+    if (Number.isNaN(x)) return;
+    this.count++;
+    const delta = x - this.mean;
+    this.mean += delta / this.count;
+    this.m2 += delta * (x - this.mean);
   }
-  const std = count > 0 ? Math.sqrt(m2 / count) : 0;
-  // A constant field carries no information; dividing by 1 keeps it finite (it becomes all zeros).
-  return { transform, mean, std: std > 0 ? std : 1, count };
+
+  /** The statistics of the values added so far. */
+  stats(transform: NumericTransform): NumericStats {
+    const std = this.count > 0 ? Math.sqrt(this.m2 / this.count) : 0;
+    // A constant field carries no information; dividing by 1 keeps it finite (it becomes all zeros).
+    return { transform, mean: this.mean, std: std > 0 ? std : 1, count: this.count };
+  }
 }
 
 /** z = (x - mean) / std as a float32, with NaN (missing) imputed as the mean, i.e. 0. */

@@ -60,8 +60,14 @@ function unreadable(source: DataSource, e: unknown): UserError {
   return new UserError(`${file}: cannot read the file as ${format} (${duckdbReason(e, file)})`, "unreadable-file");
 }
 
-/** Reads the rows of a Parquet or JSON-lines source, keeping only `columns`, as text cells. */
-export async function* readTable(source: DataSource, columns: readonly ColumnUse[]): AsyncGenerator<SourceRow> {
+/** A run of rows of a Parquet file by their 0-based place in it: `from` up to, not including, `to`. */
+export interface RowRange {
+  from: number;
+  to: number;
+}
+
+/** Reads the rows of a Parquet or JSON-lines source, keeping only `columns`, as text cells; of a one-file Parquet source, only the rows in `range` when given. */
+export async function* readTable(source: DataSource, columns: readonly ColumnUse[], range?: RowRange): AsyncGenerator<SourceRow> {
   const c = await duckdb();
   const from = tableFunction(source);
   let schema: Map<string, string>;
@@ -87,7 +93,8 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
   const asValue = columns.map((u) => u.type?.kind === "number" && u.type.asValue === true);
   const anyValue = asValue.includes(true);
   const position = source.format === "parquet" ? "file_row_number" : "NULL";
-  const sql = `SELECT __mssmc_file, ${position}, ${exprs.join(", ")} FROM ${from}`;
+  const where = range && source.format === "parquet" ? ` WHERE file_row_number >= ${range.from} AND file_row_number < ${range.to}` : "";
+  const sql = `SELECT __mssmc_file, ${position}, ${exprs.join(", ")} FROM ${from}${where}`;
   // JSON lines have no row number of DuckDB's: rows are counted per file, in file order.
   const seen = new Map<string, number>();
   try {
