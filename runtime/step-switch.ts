@@ -1,16 +1,51 @@
 // Moving a run to the smaller training step as its gates freeze (docs/design.md, "The training
-// step"). After each freeze the compiler cuts the train-mode forward to what the frozen gates leave
-// open (compiler/sparse-step/); when the cut differs from the running step's, the run switches to
-// the step compiled for it, each compiled and opened once per run (cached by its cut). The smaller
-// step's inputs and outputs are the full step's, by name, so parameters, optimizer state and
-// embedding rows carry over as they are; the runner only repacks params whose packing differs.
-// Which step runs is a function of the frozen set alone, which the checkpoint holds, so a resumed
-// run picks the same step.
+// step"). At each freeze point the compiler cuts the train-mode forward to what the frozen gates
+// leave open (compiler/sparse-step/), and the run moves to the step compiled for that cut when the
+// time it saves over the steps left pays for compiling and opening it (`switchPays`); each step is
+// compiled and opened once per run (cached by its cut). The smaller step's inputs and outputs are
+// the full step's, by name, so parameters, optimizer state and embedding rows carry over as they
+// are; the runner only repacks params whose packing differs.
+//
+// Which step runs is a function of the frozen set and of the last freeze point alone, both known
+// from a checkpoint, so a resumed run picks the step the uninterrupted run was on.
 
 import type * as ort from "onnxruntime-node";
-import { cutForward, rowWeightedTasks, sparseStep, type Manifest, type TargetName, withTrainStep } from "../compiler/index.js";
+import { cutForward, rowWeightedTasks, sparseStep, type CutForward, type Manifest, type TargetName, withTrainStep } from "../compiler/index.js";
 import type { FrozenGates } from "./freeze.js";
 import { StepRunner } from "./step.js";
+
+/**
+ * The cost model of a switch, measured with bench/sparse-training.ts's zoo MSSM on Adult (batch
+ * 1024, 1 thread, the 2-core machine under load; docs/design.md, "The training step"):
+ * - `stepSecondsPerMac`: the step time saved per multiply-add per example cut from the forward, per
+ *   example of the batch. The smaller step for the run's final frozen set (73,248 -> 46,140
+ *   multiply-adds per example) took 6.11 instead of 6.68 ms of CPU per step (median of 200 steps
+ *   each, interleaved): 0.57 ms / (27,108 x 1024) = 2.1e-11 s.
+ * - `switchSeconds`: cutting the forward, compiling the step, opening its session and its first,
+ *   slower run: 0.26-0.40 s measured the same way, 0.13-0.25 s in the bench's runs; 0.2 s.
+ */
+export const SWITCH_COSTS = { stepSecondsPerMac: 2.1e-11, switchSeconds: 0.2 };
+
+/**
+ * Whether a step of `cutMacs` multiply-adds per example pays for moving to it from one of
+ * `fullMacs` with `remaining` steps of `batch` examples left:
+ *   (M_full − M_cut) · batch · remaining · stepSecondsPerMac > switchSeconds.
+ */
+export function switchPays(fullMacs: number, cutMacs: number, batch: number, remaining: number, costs: typeof SWITCH_COSTS = SWITCH_COSTS): boolean {
+  return (fullMacs - cutMacs) * batch * remaining * costs.stepSecondsPerMac > costs.switchSeconds;
+}
+
+/** When gates freeze: at each epoch's end (every `perEpoch` steps) and every `every` steps. */
+export interface FreezeCadence {
+  readonly perEpoch: number;
+  readonly every: number | undefined;
+}
+
+/** The last freeze point at or before step `step` (0 when none was): where the running step was chosen. */
+export function lastFreezePoint(step: number, cadence: FreezeCadence): number {
+  const epochEnd = Math.floor(step / cadence.perEpoch) * cadence.perEpoch;
+  return cadence.every === undefined ? epochEnd : Math.max(epochEnd, Math.floor(step / cadence.every) * cadence.every);
+}
 
 /** The step a run is on: its runner, its cut ("" for the artifact's full step) and its multiply-adds per example. */
 export interface CurrentStep {
@@ -22,9 +57,14 @@ export interface CurrentStep {
 /** The steps of one run, the artifact's full one first. */
 export class StepSwitch {
   private readonly steps = new Map<string, CurrentStep>();
+  /** The cut forward of each frozen set seen (by its gate elements), so an unchanged set is not cut again. */
+  private readonly cuts = new Map<string, CutForward>();
+  private readonly full: CurrentStep;
   current: CurrentStep;
   /** Seconds spent cutting, compiling and opening steps. */
   compileSeconds = 0;
+  /** How many times the running step changed. */
+  switches = 0;
 
   constructor(
     private readonly manifest: Manifest,
@@ -32,27 +72,56 @@ export class StepSwitch {
     private readonly target: TargetName,
     private readonly open: (model: Uint8Array) => Promise<ort.InferenceSession>,
     private readonly totalSteps: number,
-    private readonly gateHoldSteps = 0,
+    private readonly gateHoldSteps: number,
+    private readonly cadence: FreezeCadence,
   ) {
-    this.current = { runner: full, key: "", macsPerExample: manifest.summary.macsPerExample };
-    this.steps.set("", this.current);
+    this.full = { runner: full, key: "", macsPerExample: manifest.summary.macsPerExample };
+    this.current = this.full;
+    this.steps.set("", this.full);
   }
 
-  /** Moves to the step for `frozen` (compiling it on first use); true when the step changed. */
-  async follow(frozen: FrozenGates): Promise<boolean> {
+  /**
+   * Chooses the step for `frozen` at step `step` (a freeze point, or where a resumed run starts),
+   * compiling it on first use: the smaller step when it pays over the steps left after the last
+   * freeze point, else the full one. True when the running step changed.
+   */
+  async follow(frozen: FrozenGates, step: number): Promise<boolean> {
     const started = performance.now();
-    const noise = new Map(this.manifest.gate_groups.flatMap((g) => (frozen.has(g.name) ? [[g.noise, frozen.get(g.name)!] as const] : [])));
-    const cut = cutForward(this.manifest.spec, noise, new Set(rowWeightedTasks(this.manifest.graphs.train.inputs)));
-    let step = this.steps.get(cut.key);
-    if (!step) {
-      const compiled = sparseStep(this.manifest.spec, cut, { opset: this.manifest.opset, target: this.target });
-      const runner = new StepRunner(withTrainStep(this.manifest, compiled), await this.open(compiled.bytes), this.totalSteps, this.gateHoldSteps);
-      step = { runner, key: cut.key, macsPerExample: compiled.macsPerExample };
-      this.steps.set(cut.key, step);
+    const remaining = this.totalSteps - lastFreezePoint(step, this.cadence);
+    if (remaining <= 0) return false; // no step runs any more: the epoch's record keeps the step it ran
+    const fullMacs = this.full.macsPerExample;
+    const batch = this.manifest.spec.train.batch;
+    let next = this.full;
+    // A cut can remove at most every multiply-add: when even that does not pay, nothing is cut.
+    if (frozen.size > 0 && switchPays(fullMacs, 0, batch, remaining)) {
+      const cut = this.cutFor(frozen);
+      if (cut.key !== "" && switchPays(fullMacs, cut.macsPerExample, batch, remaining)) next = this.steps.get(cut.key) ?? (await this.compile(cut));
     }
     this.compileSeconds += (performance.now() - started) / 1000;
-    const changed = step !== this.current;
-    this.current = step;
+    const changed = next !== this.current;
+    if (changed) this.switches++;
+    this.current = next;
     return changed;
+  }
+
+  /** The forward cut for a frozen set, cut once per set. */
+  private cutFor(frozen: FrozenGates): CutForward {
+    const id = JSON.stringify([...frozen].sort(([a], [b]) => (a < b ? -1 : 1)).map(([g, mask]) => [g, [...mask.keys()].filter((i) => mask[i])]));
+    let cut = this.cuts.get(id);
+    if (!cut) {
+      const noise = new Map(this.manifest.gate_groups.flatMap((g) => (frozen.has(g.name) ? [[g.noise, frozen.get(g.name)!] as const] : [])));
+      cut = cutForward(this.manifest.spec, noise, new Set(rowWeightedTasks(this.manifest.graphs.train.inputs)));
+      this.cuts.set(id, cut);
+    }
+    return cut;
+  }
+
+  /** Compiles and opens the step of a cut. */
+  private async compile(cut: CutForward): Promise<CurrentStep> {
+    const compiled = sparseStep(this.manifest.spec, cut, { opset: this.manifest.opset, target: this.target });
+    const runner = new StepRunner(withTrainStep(this.manifest, compiled), await this.open(compiled.bytes), this.totalSteps, this.gateHoldSteps);
+    const step = { runner, key: cut.key, macsPerExample: compiled.macsPerExample };
+    this.steps.set(cut.key, step);
+    return step;
   }
 }

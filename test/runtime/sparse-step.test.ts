@@ -1,26 +1,16 @@
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
-import { describe, expect, it } from "vitest";
-import { loadSpec } from "../../compiler/load/load.js";
-import type { Spec } from "../../compiler/load/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cutForward, sparseStep, withTrainStep } from "../../compiler/sparse-step/sparse-step.js";
 import { checkpointPath, loadTrainedModel, type TrainState } from "../../runtime/checkpoint.js";
 import { exportModel } from "../../runtime/export.js";
 import { batches } from "../../runtime/data/batches.js";
 import { openSession } from "../../runtime/session.js";
 import { StepRunner } from "../../runtime/step.js";
+import { lastFreezePoint, SWITCH_COSTS, switchPays } from "../../runtime/step-switch.js";
 import { initialState, train } from "../../runtime/train.js";
-import { compiled, SMALL_SPEC, smallCsv, smallData, tempDir, writeTemp } from "./helpers.js";
-
-/** The small spec with a second cssm level, so units and blocks close between two gated layers and before the towers. */
-function twoLevelSpec(train: Partial<Spec["train"]> = {}, closing = false): Spec {
-  let text = SMALL_SPEC.replace("level 1 { experts: mlp[8] relu, connect: cssm }", "level 1 { experts: mlp[8] relu, connect: cssm }\n  level 2 { experts: mlp[6] relu, connect: cssm }");
-  // Gates that close within a few epochs: a strong L0 term and a fast gate optimizer.
-  if (closing) text = text.replace("train { optimizer: adam(lr: 0.02),", "regularize { l0: 0.05 }\n  train { optimizer: adam(lr: 0.02), gate_optimizer: adam(lr: 0.2),");
-  const r = loadSpec(writeTemp("two-level.mssm", text));
-  if (!r.spec) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  return { ...r.spec, train: { ...r.spec.train, ...train } };
-}
+import { compiled, smallCsv, smallData, tempDir } from "./helpers.js";
+import { EARLY_FREEZING, twoLevelSpec } from "./sparse-helpers.js";
 
 /** Frozen gates: per gate group (by name), the elements listed. */
 function frozenSet(groups: readonly { name: string; shape: readonly number[] }[]): Map<string, Uint8Array> {
@@ -93,8 +83,6 @@ describe("the smaller training step", () => {
   });
 });
 
-/** A run that freezes early: P(z > 0) starts near 0.832, so ε 0.832 freezes about half the gates at the first check (every 4 steps). */
-const freezing = { freeze_threshold: 0.832, freeze_every: 4, epochs: 4 };
 const quiet = { device: "cpu" as const, threads: 1, log: () => {} };
 
 /** The exported model's scores of the small data set's rows. */
@@ -108,9 +96,17 @@ async function scores(bytes: Uint8Array, csv: string): Promise<Float32Array[]> {
   return ["y", "r"].map((t) => out[t]!.data as Float32Array);
 }
 
+/** Runs `body`'s tests with a switch costing nothing: the small model moves to every cut that removes a multiply-add. */
+function withFreeSwitches(): void {
+  const measured = { ...SWITCH_COSTS };
+  beforeAll(() => Object.assign(SWITCH_COSTS, { switchSeconds: 0 }));
+  afterAll(() => Object.assign(SWITCH_COSTS, measured));
+}
+
 describe("training on the smaller step", () => {
+  withFreeSwitches();
   it("switches as units close and resumes bit for bit across a switch", async () => {
-    const spec = twoLevelSpec(freezing);
+    const spec = twoLevelSpec(EARLY_FREEZING);
     const straight = tempDir();
     const done = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: straight });
     const macs = done.history.map((h) => h.macs_per_example);
@@ -137,5 +133,50 @@ describe("training on the smaller step", () => {
     const csv = smallCsv(400);
     const [a, b] = [await scores(pruned.bytes, csv), await scores(exportModel(model, { prune: false }).bytes, csv)];
     for (let k = 0; k < a.length; k++) for (let i = 0; i < a[k]!.length; i++) expect(Math.abs(a[k]![i]! - b[k]![i]!)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe("when a switch pays", () => {
+  it("compares the time saved over the steps left with the switch's cost", () => {
+    const costs = { stepSecondsPerMac: 1e-9, switchSeconds: 0.5 };
+    // (1000 − 500) · 100 · R · 1e-9 = 5e-5 · R seconds: 0.5 s is paid back after 10,000 steps.
+    expect(switchPays(1000, 500, 100, 10_001, costs)).toBe(true);
+    expect(switchPays(1000, 500, 100, 10_000, costs)).toBe(false);
+    expect(switchPays(1000, 1000, 100, 1e12, costs)).toBe(false);
+    expect(switchPays(1000, 0, 100, 0, { ...costs, switchSeconds: 0 })).toBe(false);
+  });
+
+  it("finds the last freeze point: an epoch's end or a multiple of freeze_every", () => {
+    expect(lastFreezePoint(0, { perEpoch: 10, every: undefined })).toBe(0);
+    expect(lastFreezePoint(19, { perEpoch: 10, every: undefined })).toBe(10);
+    expect(lastFreezePoint(20, { perEpoch: 10, every: undefined })).toBe(20);
+    expect(lastFreezePoint(19, { perEpoch: 10, every: 4 })).toBe(16);
+    expect(lastFreezePoint(21, { perEpoch: 10, every: 4 })).toBe(20);
+  });
+
+  it("moves back to the full step when the steps left no longer pay, and resumes on the step the run was on", async () => {
+    const measured = { ...SWITCH_COSTS };
+    // Batch 32: a cut of 249 multiply-adds (440 -> 191) pays while more than 16.9 steps are left, one of
+    // 291 (-> 149) while more than 14.5; the run switches at the freeze point of step 4, moves on at
+    // step 24 (16 steps left) and back to the full step at step 28 (12 left).
+    Object.assign(SWITCH_COSTS, { stepSecondsPerMac: 1 / 32, switchSeconds: 291 * 14.5 });
+    try {
+      const spec = twoLevelSpec(EARLY_FREEZING);
+      const straight = tempDir();
+      const done = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: straight });
+      const macs = done.history.map((h) => h.macs_per_example);
+      expect(macs.some((m) => m < 440)).toBe(true);
+      expect(macs.at(-1)).toBe(440);
+      // Stopped at step 26 (on the smaller step, chosen with the 16 steps left after step 24, not the
+      // 14 after step 26) and at step 34 (back on the full step): resume chooses the same step.
+      for (const stop of [26, 34]) {
+        const interrupted = tempDir();
+        await train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, stopAtStep: stop });
+        await train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, resume: true });
+        expect(readFileSync(checkpointPath(interrupted, "last")).equals(readFileSync(checkpointPath(straight, "last"))), `stopped at step ${stop}`).toBe(true);
+      }
+    } finally {
+      Object.assign(SWITCH_COSTS, measured);
+    }
   });
 });
