@@ -186,10 +186,14 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     (bytes) => openSession(bytes, { device: options.device, threads: options.threads }),
     totalSteps,
     holdSteps,
+    { perEpoch, every: freezing.every },
   );
-  if (freezing.on && frozenCount(state.frozen) > 0) await steps.follow(state.frozen);
+  if (freezing.on) await steps.follow(state.frozen, state.progress.step);
+  // At each freeze point the step is chosen again, changed set or not: the choice depends on the steps left (step-switch.ts).
   const freeze = async () => {
-    if (freezing.on && freezeClosedGates(manifest, state, freezing.threshold) > 0) await steps.follow(state.frozen);
+    if (!freezing.on) return;
+    freezeClosedGates(manifest, state, freezing.threshold);
+    await steps.follow(state.frozen, state.progress.step);
   };
   if (data.valid) log(describeMonitor(spec));
   const bar = options.tty ? new ProgressBar(options.tty) : undefined;
