@@ -58,6 +58,7 @@ export async function dumpStep(model: string, out: string, batchSize: number): P
       fields,
       l2: spec.regularize.l2,
       l0Weight: spec.regularize.l0,
+      l0FieldsWeight: spec.regularize.l0_fields,
       gates: spec.gates,
       paramCount: artifact.manifest.summary.params,
       params,

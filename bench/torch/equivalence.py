@@ -6,10 +6,11 @@ Weights are copied by name: fields/<f>/vector -> the numeric field's v, emb tabl
 dense<i>/{weight,bias} -> Linear layers (mssmc stores W as [in, out], PyTorch as [out, in]):
 level<l>/<group>/expert<k> -> the experts (MSSM's CSSM layers), towers/<task>/{dense0,out} -> the
 towers, towers/<task>/gate and level2/<group>/gate -> the softmax gates (MMoE, CGC, PLE);
-select/<group>/g -> MSSM's FSCM g, .../gates/<source>/log_alpha -> row <source> of a CSSM layer's
+select/<group>/gates/fields/log_alpha and its noise -> row <group> of MSSM's field gates and their u,
+.../gates/<source>/log_alpha -> row <source> of a CSSM layer's
 log alpha, and the noise of gate group .../gates/<source> -> the same row of that layer's u.
 The input is the field embeddings concatenated in spec order. The loss compared is the total:
-task losses + l0 * L0 + l2 * L2; also each task's loss, the L0 term and the largest difference of a
+task losses + l0 * L0(cells) + l0_fields * L0(fields) + l2 * L2; also each task's loss, the L0 term and the largest difference of a
 per-example prediction (at initialization the batch-mean loss hides most of a model's
 differences: logits are small). Prints one JSON line.
     /usr/bin/python3 bench/torch/equivalence.py DUMP.json
@@ -21,7 +22,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from speed import BETA, CGC, GAMMA, GROUPS, SELECT_OFFSET, MMoE, MODELS, MSSM, PLE, ZETA, dense_weights  # noqa: E402
+from speed import BETA, CGC, GAMMA, GROUPS, MMoE, MODELS, MSSM, PLE, ZETA, dense_weights  # noqa: E402
 
 
 def main():
@@ -54,12 +55,13 @@ def main():
     noise = None
     if isinstance(model, MSSM):
         # speed.py's gate constants must be the spec's: they are not copied, they are code.
-        spec_gates = (d["gates"]["beta"], d["gates"]["gamma"], d["gates"]["zeta"], d["gates"]["select_offset"])
-        if max(abs(a - b) for a, b in zip(spec_gates, (BETA, GAMMA, ZETA, SELECT_OFFSET))) > 1e-12:
-            sys.exit(f"gate constants differ: spec {spec_gates}, speed.py {(BETA, GAMMA, ZETA, SELECT_OFFSET)}")
+        spec_gates = (d["gates"]["beta"], d["gates"]["gamma"], d["gates"]["zeta"])
+        if max(abs(a - b) for a, b in zip(spec_gates, (BETA, GAMMA, ZETA))) > 1e-12:
+            sys.exit(f"gate constants differ: spec {spec_gates}, speed.py {(BETA, GAMMA, ZETA)}")
         for j, g in enumerate(GROUPS):
-            model.select.data[j] = take(f"select/{g}/g").reshape(len(fields), -1)
-        noise, fed = [], set()
+            model.select.data[j] = take(f"select/{g}/gates/fields/log_alpha").reshape(len(fields))
+        noise = [torch.tensor([d["noise"][f"select/{g}/gates/fields"] for g in GROUPS], dtype=torch.float64)]
+        fed = {f"select/{g}/gates/fields" for g in GROUPS}
         levels = [("level1", model.level1, GROUPS, [f"input/{g}" for g in GROUPS]), ("level2", model.level2, tasks, [f"{g}/expert0" for g in GROUPS])]
         for level, layers, consumers, sources in levels:
             for c, layer in zip(consumers, layers):
@@ -105,8 +107,10 @@ def main():
     bce = nn.BCEWithLogitsLoss()
     task_loss = {t: bce(z, torch.tensor(d["labels"][t], dtype=torch.float64)).item() for t, z in zip(tasks, logits)}
     l2 = sum((w * w).sum() for w in dense_weights(model)).item()
-    l0 = model.l0().item() if isinstance(model, MSSM) else 0.0
-    loss = sum(task_loss.values()) + d["l0Weight"] * l0 + d["l2"] * l2
+    l0_cells = model.l0().item() if isinstance(model, MSSM) else 0.0
+    l0_fields = model.l0_fields().item() if isinstance(model, MSSM) else 0.0
+    l0 = l0_cells + l0_fields
+    loss = sum(task_loss.values()) + d["l0Weight"] * l0_cells + d["l0FieldsWeight"] * l0_fields + d["l2"] * l2
     print(json.dumps({"model": d["model"], "mssmc_loss": d["loss"], "torch_loss": loss, "abs_diff": abs(loss - d["loss"]),
                       "task_diff": {t: abs(task_loss[t] - d["taskLoss"][t]) for t in tasks}, "l0_diff": abs(l0 - d["l0"]),
                       "pred_diff": {t: (torch.sigmoid(z) - torch.tensor(d["predictions"][t], dtype=torch.float64)).abs().max().item() for t, z in zip(tasks, logits)},

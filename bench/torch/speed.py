@@ -31,14 +31,16 @@ L2 = 1e-5
 
 GROUPS = ["income", "never_married", "shared"]  # MSSM's, CGC's and PLE's groups; the first two are the tasks
 
-# MSSM's settings (specs/zoo/mssm.mssm) and the hard-concrete constants (DESIGN section 3, the
-# compiler's defaults): beta, gamma, zeta, the initial drop rate, the noise range U(eps, 1 - eps),
-# and FSCM's offset b in w = relu(tanh(g . e + b)) (gates.select_offset).
-L0 = 1e-3
-GATE_LR = 3e-2
+# MSSM's settings (specs/zoo/mssm.mssm, which takes the language's gate defaults) and the
+# hard-concrete constants (docs/design.md, "The mathematics"): the L0 weights of the cell and the
+# field gates, the gates' Adam rate, beta, gamma, zeta, the initial drop rate of the cell gates,
+# the noise range U(eps, 1 - eps). Field gates start open at log((1 - gamma) / (zeta - 1)).
+L0 = 3e-4
+L0_FIELDS = 3e-3
+GATE_LR = 0.2
 BETA, GAMMA, ZETA = 2 / 3, -0.1, 1.1
-SELECT_OFFSET = 1.0
-INIT_DROP = 0.3
+INIT_DROP = 0.5
+FIELD_GATE_OPEN = math.log((1 - GAMMA) / (ZETA - 1))
 NOISE_EPS = 1e-6
 
 
@@ -126,14 +128,14 @@ class CSSMLayer(nn.Module):
 
 
 class MSSM(Model):
-    """FSCM: group j reads E_j = [w_1j e_1, ..., w_nj e_n], w_fj = relu(tanh(g_fj . e_f + b)); level 1: one
+    """FSCM: group j reads E_j = [z_1j e_1, ..., z_nj e_n], z_fj a hard-concrete gate per field and group; level 1: one
     mlp[64] expert per group over all groups' E_j (CSSM); level 2: one mlp[32] expert per task over
     all level-1 experts (CSSM); each task's tower reads its own level-2 expert."""
 
     def __init__(self):
         super().__init__()
         self.inputs = Inputs()
-        self.select = nn.Parameter(torch.empty(len(GROUPS), FIELDS, DIM).uniform_(-0.1, 0.1))  # g per group and field
+        self.select = nn.Parameter(torch.empty(len(GROUPS), FIELDS).normal_(FIELD_GATE_OPEN, 0.01))  # log alpha per group and field
         self.level1 = nn.ModuleList(CSSMLayer(len(GROUPS), INPUT, 64) for _ in GROUPS)
         self.level2 = nn.ModuleList(CSSMLayer(len(GROUPS), 64, 32) for _ in range(2))
         self.towers = towers()
@@ -145,21 +147,25 @@ class MSSM(Model):
         return [self.select] + [c.log_alpha for c in self.cssm_layers()]
 
     def noise(self):
-        """One U(eps, 1 - eps) draw per gate, shaped like each layer's log alpha."""
-        return [torch.rand_like(c.log_alpha) * (1 - 2 * NOISE_EPS) + NOISE_EPS for c in self.cssm_layers()]
+        """One U(eps, 1 - eps) draw per gate: the field gates' [groups, fields], then each layer's log alpha."""
+        return [torch.rand_like(p) * (1 - 2 * NOISE_EPS) + NOISE_EPS for p in [self.select] + [c.log_alpha for c in self.cssm_layers()]]
 
     def body(self, e, noise):
         f = e.view(-1, 1, FIELDS, DIM)
-        w = torch.relu(torch.tanh((f * self.select).sum(3, keepdim=True) + SELECT_OFFSET))  # [batch, groups, fields, 1]
-        x = (f * w).flatten(1)  # [E_income, E_never_married, E_shared]
-        u1, u2 = noise[: len(self.level1)], noise[len(self.level1) :]
+        z = hard_concrete(self.select, noise[0]).view(1, len(GROUPS), FIELDS, 1)  # one gate per group and field
+        x = (f * z).flatten(1)  # [E_income, E_never_married, E_shared]
+        u1, u2 = noise[1 : 1 + len(self.level1)], noise[1 + len(self.level1) :]
         h = torch.cat([c(x, u) for c, u in zip(self.level1, u1)], dim=1)
         return [t(c(h, u)).squeeze(1) for c, u, t in zip(self.level2, u2, self.towers)]
 
     def l0(self):
-        """Expected number of non-zero gates: sum of sigmoid(log alpha - beta log(-gamma / zeta))."""
+        """Expected number of non-zero cell gates: sum of sigmoid(log alpha - beta log(-gamma / zeta))."""
         shift = BETA * math.log(-GAMMA / ZETA)
         return sum(torch.sigmoid(c.log_alpha - shift).sum() for c in self.cssm_layers())
+
+    def l0_fields(self):
+        """Expected number of non-zero field gates."""
+        return torch.sigmoid(self.select - BETA * math.log(-GAMMA / ZETA)).sum()
 
 
 class SoftmaxGate(nn.Module):
@@ -226,9 +232,9 @@ def dense_weights(model):
 
 
 def objective(model, logits, labels):
-    """sum of the tasks' BCE + L2 * sum ||W||^2 (+ L0 * expected L0 for MSSM)."""
+    """sum of the tasks' BCE + L2 * sum ||W||^2 (+ L0 * expected L0 of the cells + L0_FIELDS * that of the fields for MSSM)."""
     loss = sum(F.binary_cross_entropy_with_logits(z, y) for z, y in zip(logits, labels)) + L2 * sum((w * w).sum() for w in dense_weights(model))
-    return loss + L0 * model.l0() if isinstance(model, MSSM) else loss
+    return loss + L0 * model.l0() + L0_FIELDS * model.l0_fields() if isinstance(model, MSSM) else loss
 
 
 def main():

@@ -33,7 +33,10 @@ describe("selection benchmark", () => {
     expect(text).toContain('import "fields.mssm"\n\nmodel x_1 {\n  groups click, buy, dwell, shared\n');
     expect(text).toContain("\n  regularize { l2: 1e-5, l0: 1e-3 }\n");
     expect(text.endsWith("\n  gates { select_offset: 0 }\n}\n")).toBe(true);
-    expect(VARIANTS.filter((v) => v.sections?.["gates"]?.startsWith("select_offset")).map((v) => v.sections!["gates"])).toEqual(["select_offset: 0", "select_offset: 1"]);
+    expect(VARIANTS.filter((v) => v.sections?.["gates"]?.startsWith("select_offset")).map((v) => v.sections!["gates"])).toEqual(["select_offset: 0"]);
+    // The first variant is the language's defaults: nothing merged in.
+    expect(VARIANTS[0]).toMatchObject({ name: "mssm", template: "mssm" });
+    expect(VARIANTS[0]!.sections ?? VARIANTS[0]!.replace).toBeUndefined();
   });
 
   it("scores a selection by precision and recall against the truth, counts open noise fields per group, and checks the importance ranking", () => {
