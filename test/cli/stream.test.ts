@@ -1,0 +1,54 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { packageRoot } from "../../base/package-root.js";
+import { duckdb, sqlString } from "../../runtime/data/duckdb.js";
+import { SMALL_SPEC, smallCsv, tempDir } from "../runtime/helpers.js";
+
+// `mssmc train --stream` on the built CLI (npm test compiles with tsc before vitest): a good run,
+// and bad input found by the streaming pass: one line naming file, row and column, exit 1, no run folder.
+const cli = join(packageRoot(), "dist", "cli", "mssmc.js");
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+
+describe("mssmc train --stream", async () => {
+  const dir = tempDir();
+  const spec = join(dir, "small.mssm");
+  writeFileSync(spec, SMALL_SPEC);
+  const lines = smallCsv(300).trim().split("\n");
+  writeFileSync(join(dir, "train.csv"), lines.join("\n") + "\n");
+  // Row 150 (line 151 of the text) holds a number that is not one.
+  const bad = lines.map((l, i) => (i === 151 ? l.replace(/^[^,]*/, "1.5x") : l));
+  writeFileSync(join(dir, "bad.csv"), bad.join("\n") + "\n");
+  const c = await duckdb();
+  await c.run(`COPY (SELECT * FROM read_csv(${sqlString(join(dir, "train.csv"))}, header = true)) TO ${sqlString(join(dir, "train.parquet"))} (FORMAT parquet, ROW_GROUP_SIZE 64)`);
+  // In Parquet, row 150 (1-based) holds an infinite x, which no numeric field takes.
+  await c.run(`COPY (SELECT CASE WHEN file_row_number = 149 THEN 'inf'::DOUBLE ELSE x END AS x, c, y, r FROM read_parquet(${sqlString(join(dir, "train.parquet"))}, file_row_number = true)) TO ${sqlString(join(dir, "bad.parquet"))} (FORMAT parquet, ROW_GROUP_SIZE 64)`);
+
+  it("trains from a Parquet file, saying that it streams", () => {
+    const out = join(dir, "run");
+    const r = run("train", spec, "--data", join(dir, "train.parquet"), "--valid", join(dir, "train.csv"), "--out", out, "--epochs", "1", "--stream");
+    expect(r.stderr).toMatch(/^streaming .*train\.parquet \(--stream\)/m);
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, "checkpoints", "last.ckpt"))).toBe(true);
+  });
+
+  it.each([
+    ["bad.csv", "bad.csv:152:x: expected a number, found \"1.5x\""],
+    ["bad.parquet", "bad.parquet:150:x: expected a number, found \"Infinity\""],
+  ])("stops at a bad cell of %s: file, row and column, exit 1, no run folder", (file, message) => {
+    const out = join(dir, `run-${file}`);
+    const r = run("train", spec, "--data", join(dir, file), "--out", out, "--epochs", "1", "--stream");
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n").at(-1)).toBe(`mssmc: error: ${join(dir, message)}`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses --valid-fraction with --stream", () => {
+    const out = join(dir, "run-fraction");
+    const r = run("train", spec, "--data", join(dir, "train.parquet"), "--valid-fraction", "0.2", "--out", out, "--stream");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("mssmc: error: --stream reads the training file as it trains and cannot hold out --valid-fraction of it; give validation rows with --valid FILE.\n");
+    expect(existsSync(out)).toBe(false);
+  });
+});
