@@ -1,9 +1,12 @@
-// Training that gets cheaper as its gates close: the zoo MSSM on Adult with and without freezing
-// closed gates (train.prune_during_training), at 1 and 2 onnxruntime threads, the runs interleaved
-// (off, on per thread count, per repeat) so load on a shared machine hits both alike. Per run: the
-// wall time of train() (every epoch with its validation on adult.test), samples/s and multiply-adds
-// per example of the first and last epochs' steps, test AUC per task after the last epoch, the
-// gates closed at inference (deterministic z exactly 0) and the gates frozen.
+// Training that gets cheaper as its gates close: the zoo MSSM on Adult without freezing closed gates
+// (train.prune_during_training off), with it (the smaller step only where it pays,
+// runtime/step-switch.ts), and with it moving to every smaller step (a switch costing nothing in
+// the rule), at 1 and 2 onnxruntime threads, the runs interleaved (the three per thread count, per
+// repeat) so load on a shared machine hits them alike. Per run: the wall time of train() (every
+// epoch with its validation on adult.test), samples/s and multiply-adds per example of the first
+// and last epochs' steps, test AUC per task after the last epoch, the gates closed at inference
+// (deterministic z exactly 0) and the gates frozen; then each variant's wall time as a ratio to
+// the run without freezing of the same repeat and thread count.
 //
 //   node dist/bench/sparse-training.js [--epochs 10] [--threads 1,2] [--repeats 1]
 
@@ -19,13 +22,16 @@ import type { Spec } from "../compiler/load/types.js";
 import { cutForward, foldGate, type Manifest, sparseStep } from "../compiler/index.js";
 import { openSession } from "../runtime/session.js";
 import { loadData, loadTrainingData } from "../runtime/data/dataset.js";
+import { SWITCH_COSTS } from "../runtime/step-switch.js";
 import { train, type TrainResult } from "../runtime/train.js";
 import { numberList, wholeNumber } from "./args.js";
+import { median } from "./train-step.js";
 import { markdownTable } from "./train-speed.js";
 
 /** One run's numbers. */
 interface Row {
-  freezing: boolean;
+  variant: Variant["name"];
+  repeat: number;
   threads: number;
   wallSeconds: number;
   samplesPerSecond: [number, number];
@@ -39,6 +45,19 @@ interface Row {
   closed: number;
   frozen: number;
 }
+
+/** A way of training: without freezing, with it, with it and every switch taken. */
+interface Variant {
+  name: "off" | "on" | "on, every switch";
+  freezing: boolean;
+  switchSeconds: number;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { name: "off", freezing: false, switchSeconds: SWITCH_COSTS.switchSeconds },
+  { name: "on", freezing: true, switchSeconds: SWITCH_COSTS.switchSeconds },
+  { name: "on, every switch", freezing: true, switchSeconds: 0 },
+];
 
 /** Gates whose deterministic value is exactly 0 (as the export folds them). */
 function closedGates(spec: Spec, result: TrainResult, groups: readonly { name: string }[]): number {
@@ -70,7 +89,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const out: Row[] = [];
   for (let r = 0; r < repeats; r++) {
     for (const threads of threadCounts) {
-      for (const freezing of [false, true]) {
+      for (const variant of VARIANTS) {
+        const freezing = variant.freezing;
+        SWITCH_COSTS.switchSeconds = variant.switchSeconds;
         const spec: Spec = { ...base, train: { ...base.train, prune_during_training: freezing } };
         const artifact = compileSpec(spec);
         const runDir = mkdtempSync(join(tmpdir(), "mssmc-sparse-"));
@@ -85,7 +106,8 @@ async function main(argv: readonly string[]): Promise<void> {
         rmSync(runDir, { recursive: true, force: true });
         const [first, last] = [result.history[0]!, result.history.at(-1)!];
         const row: Row = {
-          freezing,
+          variant: variant.name,
+          repeat: r,
           threads,
           wallSeconds,
           samplesPerSecond: [first.samples_per_second, last.samples_per_second],
@@ -98,7 +120,7 @@ async function main(argv: readonly string[]): Promise<void> {
           frozen: last.gates_frozen,
         };
         out.push(row);
-        process.stderr.write(`${freezing ? "on " : "off"} threads ${threads}: ${wallSeconds.toFixed(1)} s\n`);
+        process.stderr.write(`${variant.name} threads ${threads}: ${wallSeconds.toFixed(1)} s\n`);
       }
     }
   }
@@ -107,15 +129,30 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`zoo MSSM on Adult (${training.train.rows} training rows, adult.test), ${epochs} epochs, batch ${base.train.batch}`);
   console.log(
     markdownTable(
-      ["freezing", "threads", "wall s", "samples/s epoch 1", "samples/s last", "MACs/example epoch 1", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
-      out.map((r) => [r.freezing ? "on" : "off", String(r.threads), r.wallSeconds.toFixed(1), fmt(r.samplesPerSecond[0]), fmt(r.samplesPerSecond[1]), fmt(r.macs[0]), fmt(r.macs[1]), ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed), String(r.frozen), r.compileSeconds?.toFixed(2) ?? "-"]),
+      ["freezing", "threads", "wall s", "samples/s epoch 1", "samples/s last", "last / first epoch samples/s", "MACs/example epoch 1", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
+      out.map((r) => [r.variant, String(r.threads), r.wallSeconds.toFixed(1), fmt(r.samplesPerSecond[0]), fmt(r.samplesPerSecond[1]), (r.samplesPerSecond[1] / r.samplesPerSecond[0]).toFixed(2), fmt(r.macs[0]), fmt(r.macs[1]), ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed), String(r.frozen), r.compileSeconds?.toFixed(2) ?? "-"]),
     ).join("\n"),
   );
   console.log("\nPer epoch: MACs/example of the step it ran (thousands), samples/s");
   console.log(
     markdownTable(
       ["freezing", "threads", ...out[0]!.macsPerEpoch.map((_m, e) => `epoch ${e + 1}`)],
-      out.map((r) => [r.freezing ? "on" : "off", String(r.threads), ...r.macsPerEpoch.map((m, e) => `${(m / 1000).toFixed(1)}k, ${fmt(r.samplesPerEpoch[e]!)}`)]),
+      out.map((r) => [r.variant, String(r.threads), ...r.macsPerEpoch.map((m, e) => `${(m / 1000).toFixed(1)}k, ${fmt(r.samplesPerEpoch[e]!)}`)]),
+    ).join("\n"),
+  );
+  console.log("\nWall time without freezing / with it (same repeat and threads; above 1: faster), each repeat, and the median");
+  console.log(
+    markdownTable(
+      ["freezing", "threads", ...Array.from({ length: repeats }, (_r, k) => `repeat ${k + 1}`), "median"],
+      VARIANTS.filter((v) => v.freezing).flatMap((v) =>
+        threadCounts.map((threads) => {
+          const ratios = Array.from({ length: repeats }, (_r, k) => {
+            const at = (name: Variant["name"]) => out.find((r) => r.variant === name && r.threads === threads && r.repeat === k)!.wallSeconds;
+            return at("off") / at(v.name);
+          });
+          return [v.name, String(threads), ...ratios.map((x) => x.toFixed(2)), median(ratios).toFixed(2)];
+        }),
+      ),
     ).join("\n"),
   );
 }
