@@ -11,6 +11,11 @@
 //   columns D of the weight V it reads them with. So b_D and V[D, :] are trained exactly as in the
 //   full step.
 //
+// - fields: a field selection `s = x ⊙ m` (m a [w] mask of field gates, the same for every example)
+//   whose column j has m_j exactly 0 on every step (a frozen field gate) is 0 there for every
+//   example: when only matmuls read s (directly or through Concats), s is computed on its other
+//   columns only, x[:, J] ⊙ m[J], and each reading matmul drops the rows of the closed columns.
+//
 // Every gradient is the full step's: what is cut is multiplied by an exact 0 there (the weights'
 // masked entries still get their L2 gradient, from the L2 term on the whole param). A matmul whose
 // every input block would go, or a layer whose every column is closed, is left whole.
@@ -24,12 +29,16 @@ import { type FrozenNoise, zeroPatterns, zeroRowsAndColumns } from "./closed-wei
 /** Element-wise activations a cut layer may end in: act(b) is its closed units' value. */
 const ACTIVATIONS = new Set(["Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Identity"]);
 
-/** A layer whose closed units were cut: its open units' values and the closed ones' act(b_D). */
+/**
+ * A value computed on some of its columns: those (`open`), and the others' values, the same for
+ * every example: act(b_D) for a layer's closed units (`closed`), none for a field selection's
+ * closed fields, which are 0.
+ */
 interface CutUnits {
   readonly open: Value;
   readonly openColumns: readonly number[];
   readonly closedColumns: readonly number[];
-  readonly closed: Value;
+  readonly closed: Value | undefined;
 }
 
 /** A layer `act(x W̃ + b)` found in the graph. */
@@ -83,8 +92,9 @@ export function cutFrozen(forward: Graph, frozen: FrozenNoise): { graph: Graph; 
     if (!readableCut((act ?? add).outputs[0]!)) continue;
     layers.set(m, { matmul: m, add, act, closedColumns });
   }
-  const skipped = new Set<Node>([...layers.values()].flatMap((l) => (l.act ? [l.add, l.act] : [l.add])));
-  const cutValues = new Set([...layers.values()].map((l) => (l.act ?? l.add).outputs[0]!));
+  const selections = closedSelections(forward, patterns, readableCut);
+  const skipped = new Set<Node>([...[...layers.values()].flatMap((l) => (l.act ? [l.add, l.act] : [l.add])), ...selections.keys()]);
+  const cutValues = new Set([...[...layers.values()].map((l) => (l.act ?? l.add).outputs[0]!), ...[...selections.keys()].map((n) => n.outputs[0]!)]);
   for (const n of forward.nodes) if (n.op === "Concat" && n.inputs.some((v) => cutValues.has(v))) skipped.add(n);
 
   const b = new Builder(forward.name, forward.doc);
@@ -92,6 +102,8 @@ export function cutFrozen(forward: Graph, frozen: FrozenNoise): { graph: Graph; 
   const cuts = new Map<Value, CutUnits>();
   const report: CutReport = { matmuls: [] };
   for (const node of forward.nodes) {
+    const selection = selections.get(node);
+    if (selection) b.at(node.doc, () => cutSelection(b, node, selection, map, cuts));
     if (skipped.has(node)) continue;
     if (!isMatMul(node)) {
       copyNode(b, forward, node, map);
@@ -102,6 +114,37 @@ export function cutFrozen(forward: Graph, frozen: FrozenNoise): { graph: Graph; 
   }
   for (const o of forward.outputs) b.output(map.get(o)!);
   return { graph: b.finish(), report };
+}
+
+/** A field selection found in the graph: `s = x ⊙ m`, with the index of m among its inputs and the columns m leaves open. */
+interface Selection {
+  readonly mask: number;
+  readonly openColumns: readonly number[];
+}
+
+/** The field selections `x ⊙ m` (m static, [w]) with some but not all columns closed, that only matmuls read (`readable`). */
+function closedSelections(forward: Graph, patterns: ReadonlyMap<Value, Known>, readable: (v: Value) => boolean): Map<Node, Selection> {
+  const out = new Map<Node, Selection>();
+  for (const n of forward.nodes) {
+    if (n.op !== "Mul" || n.outputs[0]!.shape.length !== 2) continue;
+    const mask = n.inputs.findIndex((v) => v.shape.length === 1 && patterns.has(v));
+    const x = n.inputs[1 - mask];
+    if (mask < 0 || !x || patterns.has(x) || x.shape.length !== 2 || x.shape[1] !== n.inputs[mask]!.shape[0]) continue;
+    const pattern = patterns.get(n.inputs[mask]!)!;
+    const openColumns = [...pattern.data.keys()].filter((c) => pattern.data[c] !== 0);
+    if (openColumns.length === 0 || openColumns.length === pattern.data.length || !readable(n.outputs[0]!)) continue;
+    out.set(n, { mask, openColumns });
+  }
+  return out;
+}
+
+/** s's open columns, x[:, J] ⊙ m[J]; its closed columns are 0 and leave every matmul reading s. */
+function cutSelection(b: Builder, n: Node, selection: Selection, map: Map<Value, Value>, cuts: Map<Value, CutUnits>): void {
+  const name = n.outputs[0]!.name;
+  const columns = b.constant(BigInt64Array.from(selection.openColumns, BigInt), "int64", [selection.openColumns.length], `${name}/open_columns`);
+  const x = b.gather(map.get(n.inputs[1 - selection.mask]!)!, columns, 1, `${name}/open_input`);
+  const m = b.gather(map.get(n.inputs[selection.mask]!)!, columns, 0, `${name}/open_mask`);
+  cuts.set(n.outputs[0]!, { open: b.mul(x, m, `${name}/open`), openColumns: selection.openColumns, closedColumns: [], closed: undefined });
 }
 
 /** An input block of a matmul: its value, where its rows of the weight start, and its width. */

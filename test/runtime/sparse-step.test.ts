@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cutForward, sparseStep, withTrainStep } from "../../compiler/sparse-step/sparse-step.js";
+import type { Spec } from "../../compiler/load/types.js";
+import { cutForward, sparseStep, withTrainStep, type CutForward } from "../../compiler/sparse-step/sparse-step.js";
 import { checkpointPath, loadTrainedModel, type TrainState } from "../../runtime/checkpoint.js";
 import { exportModel } from "../../runtime/export.js";
 import { batches } from "../../runtime/data/batches.js";
@@ -40,9 +41,7 @@ const tensors = (s: TrainState) => new Map([...[...s.params].map(([k, v]) => [`p
 describe("the smaller training step", () => {
   it("gives the full step's loss and updates for a frozen set, with fewer multiply-adds", async () => {
     const spec = twoLevelSpec();
-    const model = compiled(spec);
-    const { manifest } = model;
-    const data = await smallData(spec);
+    const { manifest } = compiled(spec);
     const frozen = frozenSet(manifest.gate_groups);
     const cut = cutForward(spec, new Map([...frozen].map(([g, m]) => [manifest.gate_groups.find((x) => x.name === g)!.noise, m])));
     expect(cut.macsPerExample).toBeLessThan(manifest.summary.macsPerExample);
@@ -56,32 +55,57 @@ describe("the smaller training step", () => {
       "towers/y/dense0/xw": [5, 4],
     });
     expect([cut.macsPerExample, manifest.summary.macsPerExample]).toEqual([292, 440]);
-    const step = sparseStep(spec, cut);
-    const runners = [
-      new StepRunner(manifest, await openSession(model.train, { device: "cpu", threads: 1 }), 30),
-      new StepRunner(withTrainStep(manifest, step), await openSession(step.bytes, { device: "cpu", threads: 1 }), 30),
-    ];
-    const states = runners.map(() => ({ ...initialState(manifest, data.preprocessing, spec.train.seed), frozen: new Map([...frozen].map(([g, m]) => [g, m.slice()])) }));
-    // Biases start at 0, where relu passes no gradient: from 0.1, a closed unit's act(b) = b feeds the next layer and b trains.
-    for (const s of states) for (const [name, v] of s.params) if (name.endsWith("/bias")) v.fill(0.1);
-    let t = 0;
-    for (const batch of batches(spec, data.train, { batchSize: spec.train.batch, seed: 1, epoch: 0 })) {
-      t++;
-      const [full, small] = [await runners[0]!.run(states[0]!, batch, t), await runners[1]!.run(states[1]!, batch, t)];
-      expect(Math.abs(small.loss - full.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(full.loss)));
-      expect(small.l0).toBe(full.l0);
-    }
-    expect(t).toBeGreaterThan(5);
-    const [a, b] = states.map(tensors);
-    expect([...b!.keys()].sort()).toEqual([...a!.keys()].sort());
-    let worst = 0;
-    for (const [name, v] of a!) {
-      const w = b!.get(name)!;
-      for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i]! - w[i]!));
-    }
-    expect(worst).toBeLessThan(1e-5);
+    await expectFullStepUpdates(spec, frozen, cut);
+  });
+
+  it("cuts the closed fields of a field selection out of the matmuls reading it, with the full step's updates", async () => {
+    const spec = twoLevelSpec({}, false, true);
+    const { manifest } = compiled(spec);
+    // Field c (4 columns) closed in group y's selection, field x (8 columns) in group shared's.
+    const frozen = new Map([
+      ["select/y/gates/fields", Uint8Array.of(0, 1)],
+      ["select/shared/gates/fields", Uint8Array.of(1, 0)],
+    ]);
+    expect(manifest.gate_groups.filter((g) => g.name.startsWith("select/")).map((g) => [g.name, g.shape])).toEqual([...frozen].map(([g, m]) => [g, [m.length]]));
+    const cut = cutForward(spec, new Map([...frozen].map(([g, m]) => [manifest.gate_groups.find((x) => x.name === g)!.noise, m])));
+    // Level 1 reads both selections (2 x 12 rows): 24 - 4 - 8 rows are left, every column.
+    const kept = Object.fromEntries(cut.report.matmuls.map((m) => [m.name, [m.rows.length, m.columns.length]]));
+    expect(kept).toEqual({ "level1/y/expert0/dense0/xw": [12, 8], "level1/shared/expert0/dense0/xw": [12, 8] });
+    expect(manifest.summary.macsPerExample - cut.macsPerExample).toBe(2 * 12 * 8);
+    await expectFullStepUpdates(spec, frozen, cut);
   });
 });
+
+/** Trains one epoch of the small data on the full step and on the cut's, from the same state with `frozen` gates: the same losses and the same params and optimizer state (1e-5). */
+async function expectFullStepUpdates(spec: Spec, frozen: Map<string, Uint8Array>, cut: CutForward): Promise<void> {
+  const model = compiled(spec);
+  const { manifest } = model;
+  const data = await smallData(spec);
+  const step = sparseStep(spec, cut);
+  const runners = [
+    new StepRunner(manifest, await openSession(model.train, { device: "cpu", threads: 1 }), 30),
+    new StepRunner(withTrainStep(manifest, step), await openSession(step.bytes, { device: "cpu", threads: 1 }), 30),
+  ];
+  const states = runners.map(() => ({ ...initialState(manifest, data.preprocessing, spec.train.seed), frozen: new Map([...frozen].map(([g, m]) => [g, m.slice()])) }));
+  // Biases start at 0, where relu passes no gradient: from 0.1, a closed unit's act(b) = b feeds the next layer and b trains.
+  for (const s of states) for (const [name, v] of s.params) if (name.endsWith("/bias")) v.fill(0.1);
+  let t = 0;
+  for (const batch of batches(spec, data.train, { batchSize: spec.train.batch, seed: 1, epoch: 0 })) {
+    t++;
+    const [full, small] = [await runners[0]!.run(states[0]!, batch, t), await runners[1]!.run(states[1]!, batch, t)];
+    expect(Math.abs(small.loss - full.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(full.loss)));
+    expect(small.l0).toBe(full.l0);
+  }
+  expect(t).toBeGreaterThan(5);
+  const [a, b] = states.map(tensors);
+  expect([...b!.keys()].sort()).toEqual([...a!.keys()].sort());
+  let worst = 0;
+  for (const [name, v] of a!) {
+    const w = b!.get(name)!;
+    for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i]! - w[i]!));
+  }
+  expect(worst).toBeLessThan(1e-5);
+}
 
 const quiet = { device: "cpu" as const, threads: 1, log: () => {} };
 
