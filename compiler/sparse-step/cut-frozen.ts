@@ -103,7 +103,7 @@ export function cutFrozen(forward: Graph, frozen: FrozenNoise): { graph: Graph; 
   const report: CutReport = { matmuls: [] };
   for (const node of forward.nodes) {
     const selection = selections.get(node);
-    if (selection) b.at(node.doc, () => cutSelection(b, node, selection, map, cuts));
+    if (selection) b.at(node.doc, () => cutSelection(b, node, selection, producer, map, cuts));
     if (skipped.has(node)) continue;
     if (!isMatMul(node)) {
       copyNode(b, forward, node, map);
@@ -138,12 +138,23 @@ function closedSelections(forward: Graph, patterns: ReadonlyMap<Value, Known>, r
   return out;
 }
 
-/** s's open columns, x[:, J] ⊙ m[J]; its closed columns are 0 and leave every matmul reading s. */
-function cutSelection(b: Builder, n: Node, selection: Selection, map: Map<Value, Value>, cuts: Map<Value, CutUnits>): void {
+/**
+ * s's open columns, x[:, J] ⊙ m[J]; its closed columns are 0 and leave every matmul reading s.
+ * When x is a Concat whose open blocks are whole (a field's columns), x[:, J] joins those blocks
+ * (its backward splits); otherwise it is a Gather along the columns, whose backward scatters.
+ */
+function cutSelection(b: Builder, n: Node, selection: Selection, producer: ReadonlyMap<Value, Node>, map: Map<Value, Value>, cuts: Map<Value, CutUnits>): void {
   const name = n.outputs[0]!.name;
+  const input = n.inputs[1 - selection.mask]!;
   const columns = b.constant(BigInt64Array.from(selection.openColumns, BigInt), "int64", [selection.openColumns.length], `${name}/open_columns`);
-  const x = b.gather(map.get(n.inputs[1 - selection.mask]!)!, columns, 1, `${name}/open_input`);
   const m = b.gather(map.get(n.inputs[selection.mask]!)!, columns, 0, `${name}/open_mask`);
+  const open = new Set(selection.openColumns);
+  const concat = producer.get(input);
+  let at = 0;
+  const blocks = concat?.op === "Concat" && (concat.attrs.axis === 1 || concat.attrs.axis === -1) && concat.inputs.every((v) => isStatic([v.shape[1]!])) ? concat.inputs.map((v) => ({ v, from: at, to: (at += v.shape[1] as number) })) : [];
+  const whole = blocks.length > 0 && blocks.every(({ from, to }) => Array.from({ length: to - from }, (_v, i) => open.has(from + i)).every((o, _i, all) => o === all[0]));
+  const openBlocks = blocks.filter(({ from }) => open.has(from)).map(({ v }) => map.get(v)!);
+  const x = whole ? (openBlocks.length === 1 ? openBlocks[0]! : b.concat(openBlocks, 1, `${name}/open_input`)) : b.gather(map.get(input)!, columns, 1, `${name}/open_input`);
   cuts.set(n.outputs[0]!, { open: b.mul(x, m, `${name}/open`), openColumns: selection.openColumns, closedColumns: [], closed: undefined });
 }
 
