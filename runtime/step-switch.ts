@@ -15,16 +15,16 @@ import type { FrozenGates } from "./freeze.js";
 import { StepRunner } from "./step.js";
 
 /**
- * The cost model of a switch, measured with bench/sparse-training.ts's zoo MSSM on Adult (batch
- * 1024, 1 thread, the 2-core machine under load; docs/design.md, "The training step"):
+ * The cost model of a switch, measured on the zoo MSSM on Adult (batch 1024, 1 thread, the 2-core
+ * machine under load; docs/design.md, "The training step"), the steps run from the state and frozen
+ * set a full run ends with, 200 steps each, interleaved, medians of CPU time:
  * - `stepSecondsPerMac`: the step time saved per multiply-add per example cut from the forward, per
- *   example of the batch. The smaller step for the run's final frozen set (73,248 -> 46,140
- *   multiply-adds per example) took 6.11 instead of 6.68 ms of CPU per step (median of 200 steps
- *   each, interleaved): 0.57 ms / (27,108 x 1024) = 2.1e-11 s.
+ *   example of the batch: the smaller step for that frozen set (73,248 -> 36,220 multiply-adds per
+ *   example) took 4.90-4.94 instead of 5.66-5.76 ms per step: 0.79 ms / (37,028 x 1024) = 2.1e-11 s.
  * - `switchSeconds`: cutting the forward, compiling the step, opening its session and its first,
- *   slower run: 0.26-0.40 s measured the same way, 0.13-0.25 s in the bench's runs; 0.2 s.
+ *   slower run: 0.13-0.17 s.
  */
-export const SWITCH_COSTS = { stepSecondsPerMac: 2.1e-11, switchSeconds: 0.2 };
+export const SWITCH_COSTS = { stepSecondsPerMac: 2.1e-11, switchSeconds: 0.15 };
 
 /**
  * Whether a step of `cutMacs` multiply-adds per example pays for moving to it from one of
