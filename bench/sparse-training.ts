@@ -34,6 +34,8 @@ interface Row {
   repeat: number;
   threads: number;
   wallSeconds: number;
+  /** CPU seconds of the process (every thread) during train(): less hit by other processes than wall time. */
+  cpuSeconds: number;
   samplesPerSecond: [number, number];
   macs: [number, number];
   /** Multiply-adds per example of the step each epoch ran. */
@@ -96,12 +98,15 @@ async function main(argv: readonly string[]): Promise<void> {
         const artifact = compileSpec(spec);
         const runDir = mkdtempSync(join(tmpdir(), "mssmc-sparse-"));
         const started = performance.now();
+        const cpu = process.cpuUsage();
         const result = await train(
           { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
           { train: training.train, valid: test, preprocessing: training.preprocessing },
           { runDir, device: "cpu", threads, log: () => {} },
         );
         const wallSeconds = (performance.now() - started) / 1000;
+        const used = process.cpuUsage(cpu);
+        const cpuSeconds = (used.user + used.system) / 1e6;
         const compileSeconds = freezing ? await stepCompileSeconds(artifact.manifest, result) : undefined;
         rmSync(runDir, { recursive: true, force: true });
         const [first, last] = [result.history[0]!, result.history.at(-1)!];
@@ -110,6 +115,7 @@ async function main(argv: readonly string[]): Promise<void> {
           repeat: r,
           threads,
           wallSeconds,
+          cpuSeconds,
           samplesPerSecond: [first.samples_per_second, last.samples_per_second],
           macs: [first.macs_per_example, last.macs_per_example],
           macsPerEpoch: result.history.map((h) => h.macs_per_example),
@@ -129,8 +135,8 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`zoo MSSM on Adult (${training.train.rows} training rows, adult.test), ${epochs} epochs, batch ${base.train.batch}`);
   console.log(
     markdownTable(
-      ["freezing", "threads", "wall s", "samples/s epoch 1", "samples/s last", "last / first epoch samples/s", "MACs/example epoch 1", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
-      out.map((r) => [r.variant, String(r.threads), r.wallSeconds.toFixed(1), fmt(r.samplesPerSecond[0]), fmt(r.samplesPerSecond[1]), (r.samplesPerSecond[1] / r.samplesPerSecond[0]).toFixed(2), fmt(r.macs[0]), fmt(r.macs[1]), ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed), String(r.frozen), r.compileSeconds?.toFixed(2) ?? "-"]),
+      ["freezing", "threads", "wall s", "CPU s", "samples/s epoch 1", "samples/s last", "last / first epoch samples/s", "MACs/example epoch 1", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
+      out.map((r) => [r.variant, String(r.threads), r.wallSeconds.toFixed(1), r.cpuSeconds.toFixed(1), fmt(r.samplesPerSecond[0]), fmt(r.samplesPerSecond[1]), (r.samplesPerSecond[1] / r.samplesPerSecond[0]).toFixed(2), fmt(r.macs[0]), fmt(r.macs[1]), ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed), String(r.frozen), r.compileSeconds?.toFixed(2) ?? "-"]),
     ).join("\n"),
   );
   console.log("\nPer epoch: MACs/example of the step it ran (thousands), samples/s");
@@ -140,21 +146,23 @@ async function main(argv: readonly string[]): Promise<void> {
       out.map((r) => [r.variant, String(r.threads), ...r.macsPerEpoch.map((m, e) => `${(m / 1000).toFixed(1)}k, ${fmt(r.samplesPerEpoch[e]!)}`)]),
     ).join("\n"),
   );
-  console.log("\nWall time without freezing / with it (same repeat and threads; above 1: faster), each repeat, and the median");
-  console.log(
-    markdownTable(
-      ["freezing", "threads", ...Array.from({ length: repeats }, (_r, k) => `repeat ${k + 1}`), "median"],
-      VARIANTS.filter((v) => v.freezing).flatMap((v) =>
-        threadCounts.map((threads) => {
-          const ratios = Array.from({ length: repeats }, (_r, k) => {
-            const at = (name: Variant["name"]) => out.find((r) => r.variant === name && r.threads === threads && r.repeat === k)!.wallSeconds;
-            return at("off") / at(v.name);
-          });
-          return [v.name, String(threads), ...ratios.map((x) => x.toFixed(2)), median(ratios).toFixed(2)];
-        }),
-      ),
-    ).join("\n"),
-  );
+  for (const [what, of] of [["Wall time", (r: Row) => r.wallSeconds], ["CPU time", (r: Row) => r.cpuSeconds]] as const) {
+    console.log(`\n${what} without freezing / with it (same repeat and threads; above 1: faster), each repeat, and the median`);
+    console.log(
+      markdownTable(
+        ["freezing", "threads", ...Array.from({ length: repeats }, (_r, k) => `repeat ${k + 1}`), "median"],
+        VARIANTS.filter((v) => v.freezing).flatMap((v) =>
+          threadCounts.map((threads) => {
+            const ratios = Array.from({ length: repeats }, (_r, k) => {
+              const at = (name: Variant["name"]) => of(out.find((r) => r.variant === name && r.threads === threads && r.repeat === k)!);
+              return at("off") / at(v.name);
+            });
+            return [v.name, String(threads), ...ratios.map((x) => x.toFixed(2)), median(ratios).toFixed(2)];
+          }),
+        ),
+      ).join("\n"),
+    );
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main(process.argv.slice(2));
