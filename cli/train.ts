@@ -165,7 +165,7 @@ async function trainLocked(spec: Spec, compile: (partialLabels: string[]) => Ret
       train: loadedData.train,
       valid,
       preprocessing: loadedData.preprocessing,
-      ...(stream ? { stream: new StreamBatches(spec, (loadedData as StreamedTrainingData).source, loadedData.preprocessing, { skipBadRows, ...delimiter }) } : {}),
+      ...(stream ? { stream: new StreamBatches(spec, (loadedData as StreamedTrainingData).source, loadedData.preprocessing, { skipBadRows, ...delimiter, worker: true }) } : {}),
     },
     {
       runDir: o.out,

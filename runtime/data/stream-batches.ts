@@ -23,6 +23,8 @@ import { runOrExplain, sqlString } from "./duckdb.js";
 import { BadRows } from "./errors.js";
 import { readSource, type DataSource } from "./source.js";
 import { readTable, type SourceRow } from "./table.js";
+import { Worker } from "node:worker_threads";
+import { UserError } from "../../base/user-error.js";
 
 /** Rows a shuffle buffer aims at (K blocks). */
 export const BUFFER_ROWS = 1 << 18;
@@ -40,7 +42,19 @@ export interface StreamOptions {
   delimiter?: string;
   /** Rows a shuffle buffer aims at (default BUFFER_ROWS); smaller in tests. */
   bufferRows?: number;
+  /** Read and encode in a worker thread (stream-worker.ts, from the built dist/), so reading overlaps the steps (default false). */
+  worker?: boolean;
 }
+
+/** What the main thread asks the worker: buffer i of epoch `epoch` under `seed`. */
+export interface BufferRequest {
+  seed: number;
+  epoch: number;
+  i: number;
+}
+
+/** The worker's answer: the buffer (null past the last), or the error that stopped it. */
+export type BufferAnswer = { data: Dataset | null } | { error: { message: string; code?: string } };
 
 /** The blocks of each Parquet file: its row groups, in file order. */
 async function parquetBlocks(source: DataSource): Promise<Block[]> {
@@ -73,7 +87,17 @@ export class StreamBatches {
 
   /** The batches of epoch `epoch`, in the order described at the top of this file. */
   async *epoch(batchSize: number, seed: number, epoch: number): AsyncGenerator<Batch> {
-    const read = await this.bufferReader(seed, epoch);
+    const thread = this.options.worker ? this.startWorker() : undefined;
+    try {
+      yield* this.batches(thread ? thread.reader(seed, epoch) : await this.bufferReader(seed, epoch), batchSize, seed, epoch);
+    } finally {
+      // Also when the loop stops early (a stop at a step, an error): the thread ends with its epoch.
+      await thread?.worker.terminate();
+    }
+  }
+
+  /** The batches of an epoch whose buffers `read` gives. */
+  private async *batches(read: (i: number) => Promise<Dataset | undefined>, batchSize: number, seed: number, epoch: number): AsyncGenerator<Batch> {
     let pending: { data: Dataset; rows: Int32Array }[] = [];
     let pendingRows = 0;
     const load = (i: number): Promise<Dataset | undefined> => {
@@ -104,8 +128,30 @@ export class StreamBatches {
     if (pendingRows > 0) yield this.batch(pending, pendingRows);
   }
 
+  /** A worker thread running bufferReader for one epoch. */
+  private startWorker(): { worker: Worker; reader: (seed: number, epoch: number) => (i: number) => Promise<Dataset | undefined> } {
+    const worker = new Worker(new URL("./stream-worker.js", import.meta.url), {
+      workerData: { spec: this.spec, source: this.source, preprocessing: this.preprocessing, options: this.options },
+    });
+    const answers: ((a: BufferAnswer) => void)[] = [];
+    worker.on("message", (a: BufferAnswer) => answers.shift()!(a));
+    worker.on("error", (e) => {
+      for (const answer of answers.splice(0)) answer({ error: { message: e.stack ?? e.message } });
+    });
+    const reader = (seed: number, epoch: number) => (i: number) =>
+      new Promise<BufferAnswer>((resolve) => {
+        answers.push(resolve);
+        worker.postMessage({ seed, epoch, i } satisfies BufferRequest);
+      }).then((a) => {
+        if ("data" in a) return a.data ?? undefined;
+        if (a.error.code !== undefined) throw new UserError(a.error.message, a.error.code);
+        throw new Error(`the streaming worker failed: ${a.error.message}`);
+      });
+    return { worker, reader };
+  }
+
   /** Reads buffer i of epoch `epoch` (undefined past the last); called for 0, 1, 2, ... in turn, each after the previous one settled. */
-  private async bufferReader(seed: number, epoch: number): Promise<(i: number) => Promise<Dataset | undefined>> {
+  async bufferReader(seed: number, epoch: number): Promise<(i: number) => Promise<Dataset | undefined>> {
     const target = this.options.bufferRows ?? BUFFER_ROWS;
     if (this.source.format !== "parquet") {
       // Text and JSON lines are read front to back (DuckDB cannot seek in them): buffer i is the next `target` rows.

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../base/package-root.js";
@@ -31,6 +31,16 @@ describe("mssmc train --stream", async () => {
     expect(r.stderr).toMatch(/^streaming .*train\.parquet \(--stream\)/m);
     expect(r.status).toBe(0);
     expect(existsSync(join(out, "checkpoints", "last.ckpt"))).toBe(true);
+  });
+
+  it("resumes a streamed run stopped mid-epoch to the checkpoint of the run never stopped (reading in a worker thread)", () => {
+    const straight = join(dir, "straight");
+    const stopped = join(dir, "stopped");
+    const args = (out: string) => ["train", spec, "--data", join(dir, "train.parquet"), "--out", out, "--epochs", "2", "--batch", "16", "--stream"];
+    expect(run(...args(straight)).status).toBe(0);
+    expect(run(...args(stopped), "--stop-at-step", "7").status).toBe(0);
+    expect(run(...args(stopped), "--resume").status).toBe(0);
+    expect(readFileSync(join(stopped, "checkpoints", "last.ckpt")).equals(readFileSync(join(straight, "checkpoints", "last.ckpt")))).toBe(true);
   });
 
   it.each([
