@@ -7,7 +7,9 @@
 import type { Spec } from "../load/types.js";
 
 /**
- * The default ε, measured on the zoo MSSM on Adult (10 epochs, seed 7, 1 thread): closed gates'
+ * The default ε, measured on the zoo MSSM on Adult when it set its own gate settings (λ0 1e-3,
+ * gates on Adam 3e-2 from the first step; 10 epochs, seed 7, 1 thread); not measured again under
+ * today's gate defaults (Adam 0.2 after the warm-up). Closed gates'
  * log α moves by about the gate optimizer's rate per step (Adam 3e-2), so after 10 epochs no gate
  * has P(z > 0) below 1e-2 (the smallest was 0.019) although 591 of 768 are closed in the export
  * (P(z > 0) below about 0.31). ε = 0.05 froze 498 gates (the first in epoch 6) and ε = 0.1 558
