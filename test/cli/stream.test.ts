@@ -9,7 +9,7 @@ import { SMALL_SPEC, smallCsv, tempDir } from "../runtime/helpers.js";
 // `mssmc train --stream` on the built CLI (npm test compiles with tsc before vitest): a good run,
 // and bad input found by the streaming pass: one line naming file, row and column, exit 1, no run folder.
 const cli = join(packageRoot(), "dist", "cli", "mssmc.js");
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 });
 
 describe("mssmc train --stream", async () => {
   const dir = tempDir();
