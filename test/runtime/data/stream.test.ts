@@ -7,6 +7,7 @@ import { duckdb, sqlString } from "../../../runtime/data/duckdb.js";
 import { resolveSource } from "../../../runtime/data/source.js";
 import { StreamBatches } from "../../../runtime/data/stream-batches.js";
 import { fitStream } from "../../../runtime/data/stream-fit.js";
+import { BYTES_PER_CELL, estimatedLoadBytes, streamReason } from "../../../runtime/data/stream-size.js";
 import { checkpointPath } from "../../../runtime/checkpoint.js";
 import { train } from "../../../runtime/train.js";
 import { compiled, smallCsv, smallSpec, tempDir, writeTemp } from "../helpers.js";
@@ -120,5 +121,15 @@ describe("streamed training data", () => {
     expect(first.state.progress).toEqual({ epoch: 1, batch: 4, step: 17 });
     await train(compiled(s), await data(), { ...quiet, runDir: interrupted, resume: true });
     expect(readFileSync(checkpointPath(interrupted, "last")).equals(readFileSync(checkpointPath(straight, "last")))).toBe(true);
+  });
+
+  it("streams by itself when the estimated load exceeds half of the free memory", async () => {
+    // 9 columns read: 6 fields, 2 labels, 1 weight column; a text file counts 3 bytes per byte.
+    const parquet = await resolveSource(parquetFile);
+    expect(await estimatedLoadBytes(spec, parquet)).toBe(ROWS * 9 * BYTES_PER_CELL);
+    expect(await estimatedLoadBytes(spec, await resolveSource(csvFile))).toBe(3 * readFileSync(csvFile).length);
+    const estimate = ROWS * 9 * BYTES_PER_CELL;
+    expect(await streamReason(spec, parquet, 2 * estimate)).toBeUndefined();
+    expect(await streamReason(spec, parquet, 2 * estimate - 2)).toMatch(/^loading it would take about [\d.]+ GB, more than half of the [\d.]+ GB of free memory$/);
   });
 });
