@@ -75,10 +75,10 @@ function tanhMask(ctx: LowerContext, fields: Value, s: Value, learned: boolean, 
 export function selectFields(ctx: LowerContext, fields: Value, group: string): Value {
   const { b, spec } = ctx;
   const form = selectForm(spec);
-  // Built once per graph: a 500-field spec's S has millions of elements.
-  const { s, sT } = segmentMatrices(ctx);
   return b.scope(`select/${group}`, () => {
+    // Built once per graph, and only for the tanh masks: a 500-field spec's S has millions of elements.
     if (form === "tanh" || form === "learned_offset") {
+      const { s, sT } = segmentMatrices(ctx);
       const mask = tanhMask(ctx, fields, s, form === "learned_offset", "mask");
       return b.mul(fields, b.matmul(mask, sT, "mask_columns"), "out");
     }
@@ -91,6 +91,7 @@ export function selectFields(ctx: LowerContext, fields: Value, group: string): V
       const columns = b.constant(columnField, "int64", [columnField.length], "fields/column_field");
       return b.mul(fields, b.gather(z, columns, 0, "mask_columns"), "out");
     }
+    const { s, sT } = segmentMatrices(ctx);
     const mask = b.mul(tanhMask(ctx, fields, s, false, "tanh_mask"), z, "mask");
     return b.mul(fields, b.matmul(mask, sT, "mask_columns"), "out");
   });
