@@ -34,7 +34,7 @@ export const optionNotApplicable: Rule = {
     // The l0 form's mask is its gate alone: there is no tanh for select_offset to offset. The
     // canonical JSON writes every default, so only a value other than the default is "given".
     if (selectForm(spec) === "l0" && map.get("/gates/select_offset") && spec.gates.select_offset !== DEFAULT_GATES.select_offset) {
-      report("error", "'select_offset' does not apply to the l0 form of field selection, whose mask is the field gate alone; use form l0_tanh to gate an offset tanh mask.", "/gates/select_offset", { onKey: true });
+      report("error", "'select_offset' does not apply to the l0 form of field selection (the default), whose mask is the field gate alone; it offsets the tanh mask of `select fields per group(form: tanh)` (the paper's FSCM with select_offset: 0) and of form l0_tanh.", "/gates/select_offset", { onKey: true });
     }
     spec.fields.forEach((field, f) => {
       if (field.kind === "numeric") return;

@@ -44,7 +44,7 @@ describe("select fields per group(form: ...)", () => {
   });
   it("reports select_offset with the l0 form, which has no tanh mask, and accepts it with the others", () => {
     expect(diagnose(selecting("select fields per group(form: l0)", "\n  gates { select_offset: 0.5 }"))).toEqual([
-      error("option-not-applicable", "'select_offset' does not apply to the l0 form of field selection, whose mask is the field gate alone; use form l0_tanh to gate an offset tanh mask.", "7:11", "select_offset"),
+      error("option-not-applicable", "'select_offset' does not apply to the l0 form of field selection (the default), whose mask is the field gate alone; it offsets the tanh mask of `select fields per group(form: tanh)` (the paper's FSCM with select_offset: 0) and of form l0_tanh.", "7:11", "select_offset"),
     ]);
     for (const form of ["tanh", "learned_offset", "l0_tanh"]) expect(diagnose(selecting(`select fields per group(form: ${form})`, "\n  gates { select_offset: 0.5 }"))).toEqual([]);
   });
