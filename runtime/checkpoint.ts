@@ -69,6 +69,8 @@ export interface TrainState {
 export interface Checkpoint {
   specHash: string;
   seed: number;
+  /** The run reads its training data streamed (`--stream`), whose epoch order differs from the in-memory one. */
+  streamed?: boolean;
   preprocessing: Preprocessing;
   state: TrainState;
 }
@@ -94,6 +96,8 @@ interface Header {
   tensors: TensorEntry[];
   /** The frozen gate elements' indices by gate group; written only when some are (older checkpoints: none). */
   frozen?: Record<string, number[]>;
+  /** true when the run streams its training data; written only then (older checkpoints: in memory). */
+  streamed?: boolean;
   sha256?: string;
 }
 
@@ -135,6 +139,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     preprocessing: c.preprocessing,
     tensors,
   };
+  if (c.streamed) header.streamed = true;
   if (c.state.frozen.size) header.frozen = Object.fromEntries([...c.state.frozen].map(([g, mask]) => [g, [...mask.keys()].filter((i) => mask[i])]));
   const core = Buffer.from(JSON.stringify(header), "utf8");
   const blockBytes = blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -168,6 +173,7 @@ function headerProblem(h: unknown): string | undefined {
   if (!Array.isArray(h["tensors"])) return "its list of tensors is missing";
   const f = h["frozen"];
   if (f !== undefined && (!isRecord(f) || !Object.values(f).every((ix) => Array.isArray(ix) && ix.every(isCount)))) return "its frozen gates are malformed";
+  if (h["streamed"] !== undefined && h["streamed"] !== true) return "its streamed flag is malformed";
   const tables = new Set<string>();
   for (const t of h["tensors"] as unknown[]) {
     if (!isRecord(t) || typeof t["name"] !== "string" || !Array.isArray(t["shape"]) || !t["shape"].every(isCount)) return "a tensor entry is malformed";
@@ -219,6 +225,7 @@ export function decodeCheckpoint(bytes: Buffer, file: string): Checkpoint {
   return {
     specHash: header.spec_hash,
     seed: header.seed,
+    ...(header.streamed ? { streamed: true } : {}),
     preprocessing: header.preprocessing,
     state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale, frozen: frozenMasks(header.frozen ?? {}) },
   };

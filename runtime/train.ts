@@ -157,12 +157,17 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       throw new UserError(`${checkpointPath(options.runDir, "last")}: the training data gives other vocabularies or statistics than the data this run started with; resume with the same --data, --valid and --valid-fraction.`, "checkpoint-mismatch");
     }
     if (c.seed !== seed) throw new UserError(`${checkpointPath(options.runDir, "last")}: the run started with seed ${c.seed}, not ${seed}.`, "checkpoint-mismatch");
+    // Streamed and in-memory training visit the rows in different orders (docs/design.md, "Data").
+    if ((c.streamed ?? false) !== (data.stream !== undefined)) {
+      const how = (streamed: boolean) => (streamed ? "streamed (--stream)" : "loaded in memory");
+      throw new UserError(`${checkpointPath(options.runDir, "last")}: the run started with its training data ${how(c.streamed ?? false)} and this resume has it ${how(data.stream !== undefined)}; the epoch order would differ, so resume it the way it started.`, "checkpoint-mismatch");
+    }
     state = c.state;
     reconcileMetrics(options.runDir, state.progress.epoch);
   } else {
     state = initialState(manifest, data.preprocessing, seed, regressionLabelMeans(spec.tasks, data.train.labels, data.train.weights));
   }
-  const checkpoint = (): Checkpoint => ({ specHash: manifest.spec_hash, seed, preprocessing: data.preprocessing, state });
+  const checkpoint = (): Checkpoint => ({ specHash: manifest.spec_hash, seed, ...(data.stream ? { streamed: true } : {}), preprocessing: data.preprocessing, state });
 
   const session = await openSession(model.train, { device: options.device, threads: options.threads });
   const evalSession = data.valid ? await openSession(model.eval, { device: options.device, threads: options.threads }) : undefined;

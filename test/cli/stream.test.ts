@@ -54,6 +54,22 @@ describe("mssmc train --stream", async () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("refuses to resume a run the other way than it started (streamed or in memory): the epoch order would differ", () => {
+    const args = (out: string) => ["train", spec, "--data", join(dir, "train.parquet"), "--valid", join(dir, "train.csv"), "--out", out, "--epochs", "2", "--batch", "16"];
+    for (const [started, resumed] of [[["--stream"], []], [[], ["--stream"]]] as const) {
+      const out = join(tempDir(), "run");
+      expect(run(...args(out), ...started, "--stop-at-step", "5").status).toBe(0);
+      const before = readFileSync(join(out, "checkpoints", "last.ckpt"));
+      const r = run(...args(out), ...resumed, "--resume");
+      expect(r.status).toBe(1);
+      const how = (streamed: boolean) => (streamed ? "streamed (--stream)" : "loaded in memory");
+      expect(r.stderr.trim().split("\n").at(-1)).toBe(
+        `mssmc: error: ${join(out, "checkpoints", "last.ckpt")}: the run started with its training data ${how(started.length > 0)} and this resume has it ${how(resumed.length > 0)}; the epoch order would differ, so resume it the way it started.`,
+      );
+      expect(readFileSync(join(out, "checkpoints", "last.ckpt")).equals(before)).toBe(true);
+    }
+  });
+
   it("refuses --valid-fraction with --stream", () => {
     const out = join(dir, "run-fraction");
     const r = run("train", spec, "--data", join(dir, "train.parquet"), "--valid-fraction", "0.2", "--out", out, "--stream");
