@@ -5,7 +5,8 @@
 //   4 bytes  uint32, length H of the header
 //   H bytes  header, UTF-8 JSON: format, spec_hash, seed, progress, best, rng, preprocessing,
 //            the list of tensors (name, kind, shape) in block order, the gates frozen closed
-//            (`frozen`, by gate group; absent when none is, as in files older than freezing), `sha256`
+//            (`frozen`, by gate group; absent when none is, as in files older than freezing),
+//            `streamed: true` for a run that streams its data (absent otherwise), `sha256`
 //   blocks   each tensor's float32 values, raw, in the header's order
 // `sha256` is the hex SHA-256 of the header JSON written without it followed by every block, so
 // a flipped bit anywhere is caught; the header's structure is checked before it is used, so a
