@@ -102,7 +102,7 @@ export interface TrainingData {
 export function assertTrainable(spec: Spec, data: TrainingData): void {
   for (const task of spec.tasks) {
     const examples = [...data.labelValues.get(task.name)!.counts.keys()].slice(0, LABEL_EXAMPLES);
-    const error = trainingLabelError(data.train.file, task, data.train.labels[task.name]!, examples);
+    const error = trainingLabelError(data.train.file, task, data.train.labels[task.name]!, examples, data.train.weights?.[task.name]);
     if (error) throw error;
   }
 }

@@ -95,15 +95,27 @@ function presentLabelReader(task: Task): LabelReader {
 }
 
 /**
- * Why a task cannot be trained on its training `labels`, or undefined: every label missing
- * (nothing to learn from), or for a binary task one class among the labelled rows (oneClassError).
+ * Why a task cannot be trained on its training `labels` (and sample `weights`, when it has them),
+ * or undefined: every label missing, or every labelled row weighted 0 (nothing to learn from), or
+ * for a binary task one class among the labelled rows (oneClassError).
  */
-export function trainingLabelError(file: string, task: Task, labels: ArrayLike<number>, examples: readonly string[]): UserError | undefined {
+export function trainingLabelError(file: string, task: Task, labels: ArrayLike<number>, examples: readonly string[], weights?: ArrayLike<number>): UserError | undefined {
   let labelled = 0;
-  for (let i = 0; i < labels.length; i++) if (!isMissingLabel(labels[i]!)) labelled++;
+  let weighted = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (isMissingLabel(labels[i]!)) continue;
+    labelled++;
+    if (weights === undefined || weights[i]! > 0) weighted++;
+  }
   if (labelled === 0) {
     return new UserError(
       `${file}: task "${task.name}" has no label in any of its ${labels.length} training rows (column "${task.label}" is empty or "?" in every row); give the column values or leave the task out of the model (tasks ...).`,
+      "no-labels",
+    );
+  }
+  if (weighted === 0) {
+    return new UserError(
+      `${file}: task "${task.name}" has sample weight 0 (column "${task.sample_weight}") in every one of its ${labelled} labelled training rows, so it would learn nothing; give some rows a positive weight or leave the task out of the model (tasks ...).`,
       "no-labels",
     );
   }

@@ -239,6 +239,22 @@ describe("partial labels", () => {
 describe("sample weights", () => {
   const weightedSpec = () => loadCtrCvr(SPEC.replace("buy binary(label: buy)", "buy binary(label: buy, sample_weight: w)"));
 
+  it("a task whose labelled rows all weigh 0 is one error naming the file, the task and the column; one positive weight is enough", async () => {
+    const spec = weightedSpec();
+    const lines = ctrCvrCsv(40, 99, true).trim().split("\n");
+    const zero = [lines[0]!, ...lines.slice(1).map((l) => l.replace(/,[^,]*$/, ",0"))];
+    const file = writeTemp("zero.csv", zero.join("\n") + "\n");
+    const labelled = zero.slice(1).filter((l) => /,[01],0$/.test(l)).length;
+    expect(labelled).toBeGreaterThan(0);
+    const data0 = await loadTrainingData(spec, file);
+    expect(() => assertTrainable(spec, data0)).toThrow(UserError);
+    expect(() => assertTrainable(spec, data0)).toThrow(`${file}: task "buy" has sample weight 0 (column "w") in every one of its ${labelled} labelled training rows, so it would learn nothing; give some rows a positive weight or leave the task out of the model (tasks ...).`);
+    // The same rows with one labelled row weighted 1 train.
+    const one = zero.map((l, i) => (i === zero.findIndex((m, j) => j > 0 && /,[01],0$/.test(m)) ? l.replace(/,0$/, ",1") : l));
+    const data1 = await loadTrainingData(spec, writeTemp("one.csv", one.join("\n") + "\n"));
+    expect(() => assertTrainable(spec, data1)).not.toThrow();
+  });
+
   it("a weight that is negative, not a number or empty is one error naming file, row and column", async () => {
     for (const cell of ["-1", "abc", "", "inf"]) {
       const text = ctrCvrCsv(20, 99, true).split("\n");
