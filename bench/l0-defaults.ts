@@ -7,6 +7,7 @@ import type { Spec } from "../compiler/load/types.js";
 import { exportModel } from "../runtime/export.js";
 import { numberList, wholeNumber } from "./args.js";
 import { trainAndTest } from "./quality.js";
+import { spread } from "./selection.js";
 import { markdownTable } from "./train-speed.js";
 
 // Do the language's gate defaults close what is useless on Adult without costing accuracy? The zoo
@@ -56,12 +57,6 @@ interface Row {
   after: number;
   bestEpoch: number;
 }
-
-const spread = (xs: readonly number[], digits: number, signed = false) => {
-  const f = (x: number) => `${signed && x >= 0 ? "+" : ""}${x.toFixed(digits)}`;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return xs.length === 1 ? f(mean) : `${f(mean)} [${f(Math.min(...xs))}, ${f(Math.max(...xs))}]`;
-};
 
 async function main(argv: readonly string[]): Promise<void> {
   const seeds = numberList(argv, "seeds", [1, 2, 3], true);

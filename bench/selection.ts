@@ -290,7 +290,7 @@ export async function selectionRun(name: string, specFile: string, data: SeedDat
 }
 
 /** mean [min, max] of values, with `digits`; "–" for none. */
-function spread(xs: readonly number[], digits: number, signed = false): string {
+export function spread(xs: readonly number[], digits: number, signed = false): string {
   if (xs.length === 0) return "–";
   const f = (x: number) => `${signed && x >= 0 ? "+" : ""}${x.toFixed(digits)}`;
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
