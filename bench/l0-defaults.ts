@@ -22,7 +22,10 @@ import { markdownTable } from "./train-speed.js";
 // same seed, L0 gates closed in the export (folded gates exactly 0), and the exported model's
 // numbers (weights and tables) before and after pruning.
 //
-//   node dist/bench/l0-defaults.js [--seeds 1,2,3] [--epochs 10] [--threads 1]
+// The variants with gate noise drawn per example (`gates.noise`, specs/language.md) are compared
+// with the per-step defaults the same way; each variant's training time is shown too.
+//
+//   node dist/bench/l0-defaults.js [--seeds 1,2,3] [--epochs 10] [--threads 1] [--only "defaults,noise per_example"] (L0 off always runs)
 
 interface Variant {
   name: string;
@@ -45,6 +48,8 @@ const VARIANTS: readonly Variant[] = [
   { name: "L0 off", about: "defaults with l0: 0, l0_fields: 0", spec: (zoo) => ({ ...silent(zoo), regularize: { l0: 0, l0_fields: 0, l2: zoo.regularize.l2 } }) },
   { name: "defaults, l0_fields 1e-2", about: "a stronger field-gate weight", spec: (zoo) => ({ ...silent(zoo), regularize: { ...silent(zoo).regularize, l0_fields: 1e-2 } }) },
   { name: "zoo", about: "specs/zoo/mssm.mssm as written", spec: (zoo) => structuredClone(zoo) },
+  { name: "noise per_example", about: "defaults, gate noise drawn per example for every gate", spec: (zoo) => ({ ...silent(zoo), gates: { ...DEFAULT_GATES, noise: "per_example" } }) },
+  { name: "noise per_example_fields", about: "defaults, gate noise per example for the field gates only", spec: (zoo) => ({ ...silent(zoo), gates: { ...DEFAULT_GATES, noise: "per_example_fields" } }) },
 ];
 
 interface Row {
@@ -56,12 +61,17 @@ interface Row {
   before: number;
   after: number;
   bestEpoch: number;
+  /** Training time, s (the machine is shared: compare within one run). */
+  seconds: number;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
   const seeds = numberList(argv, "seeds", [1, 2, 3], true);
   const epochs = wholeNumber(argv, "epochs", 10, 1);
   const threads = wholeNumber(argv, "threads", 1);
+  const i = argv.indexOf("--only");
+  const only = i >= 0 ? new Set(argv[i + 1]!.split(",")) : undefined;
+  const variants = VARIANTS.filter((v) => !only || only.has(v.name) || v.name === "L0 off");
   const root = packageRoot();
   const loaded = loadSpec(join(root, "specs", "zoo", "mssm.mssm"));
   if (!loaded.spec) throw new Error("specs/zoo/mssm.mssm does not check");
@@ -69,18 +79,18 @@ async function main(argv: readonly string[]): Promise<void> {
   const files = { train: join(root, "data", "adult", "adult.data.gz"), test: join(root, "data", "adult", "adult.test.gz") };
   const rows: Row[] = [];
   for (const seed of seeds) {
-    for (const v of VARIANTS) {
+    for (const v of variants) {
       let numbers = { before: 0, after: 0 };
       const run = await trainAndTest(v.spec(zoo), files, seed, { epochs, patience: 0, validFraction: 0.1, threads }, (model) => {
         numbers = { before: exportModel(model, { prune: false }).params, after: exportModel(model).params };
       });
-      rows.push({ variant: v.name, seed, auc: run.metrics, closed: run.gates.closed, total: run.gates.total, ...numbers, bestEpoch: run.bestEpoch });
+      rows.push({ variant: v.name, seed, auc: run.metrics, closed: run.gates.closed, total: run.gates.total, ...numbers, bestEpoch: run.bestEpoch, seconds: run.trainSeconds });
       process.stderr.write(`seed ${seed} ${v.name}: ${Object.entries(run.metrics).map(([t, m]) => `${t} ${m.toFixed(4)}`).join(", ")}; ${run.gates.closed} of ${run.gates.total} gates closed\n`);
     }
   }
   const tasks = zoo.tasks.map((t) => t.name);
-  const header = ["variant", ...tasks.map((t) => `${t} AUC`), ...tasks.map((t) => `vs L0 off (${t})`), "gates closed", "closed %", "numbers after pruning", "best epoch"];
-  const body = VARIANTS.map((v) => {
+  const header = ["variant", ...tasks.map((t) => `${t} AUC`), ...tasks.map((t) => `vs L0 off (${t})`), "gates closed", "closed %", "numbers after pruning", "best epoch", "train s"];
+  const body = variants.map((v) => {
     const mine = rows.filter((r) => r.variant === v.name);
     const off = (r: Row) => rows.find((o) => o.variant === "L0 off" && o.seed === r.seed)!;
     return [
@@ -91,6 +101,7 @@ async function main(argv: readonly string[]): Promise<void> {
       spread(mine.map((r) => (100 * r.closed) / r.total), 1),
       `${spread(mine.map((r) => r.after), 0)} of ${mine[0]!.before.toLocaleString("en-US")}`,
       spread(mine.map((r) => r.bestEpoch), 1),
+      spread(mine.map((r) => r.seconds), 0),
     ];
   });
   console.log(`Adult, specs/zoo/mssm.mssm, ${epochs} epochs, seeds ${seeds.join(", ")} (a seeded 10% validation split; best checkpoint on adult.test), ${threads} thread(s)\n`);

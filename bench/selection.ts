@@ -90,6 +90,8 @@ export const VARIANTS: readonly Variant[] = [
   },
   { name: "mssm-f1e-2", template: "mssm", sections: { regularize: "l0_fields: 1e-2" }, about: "the defaults with a stronger field-gate weight, l0_fields 1e-2" },
   { name: "mssm-no-warmup", template: "mssm", sections: { train: "gate_warmup: 0" }, about: "the defaults without the gate warm-up (gate_warmup 0)" },
+  { name: "mssm-noise-example", template: "mssm", sections: { gates: "noise: per_example" }, about: "the defaults with gate noise drawn per example for every gate (gates.noise per_example)" },
+  { name: "mssm-noise-fields", template: "mssm", sections: { gates: "noise: per_example_fields" }, about: "the defaults with gate noise drawn per example for the field gates, per step for the cell gates (gates.noise per_example_fields)" },
   {
     name: "mssm-b0",
     template: "mssm",

@@ -34,17 +34,24 @@ export function learningRate(base: number, train: Train, t: number, totalSteps: 
 
 /**
  * The gate noise of step t: one U(ε, 1 − ε) draw per gate, group after group in manifest order.
+ * A group whose noise input has a batch axis (`gates.noise: per_example`) gets `batch` draws per
+ * gate, example after example, from the same stream with 24 bits each (Random.fillUniform24).
  * A gate frozen closed (`frozen`, by gate group) is still drawn, so the others' draws do not
  * depend on what is frozen, and fed as ε, which keeps its z at exactly 0 (runtime/freeze.ts).
  */
-export function gateNoise(manifest: Manifest, seed: number, t: number, frozen?: ReadonlyMap<string, Uint8Array>): Map<string, Float32Array> {
+export function gateNoise(manifest: Manifest, seed: number, t: number, frozen?: ReadonlyMap<string, Uint8Array>, batch?: number): Map<string, Float32Array> {
   const rng = Random.stream(seed, STREAM.gateNoise, t);
   const out = new Map<string, Float32Array>();
+  const noiseRank = new Map(manifest.graphs.train.inputs.map((i) => [i.name, i.shape.length]));
   for (const g of manifest.gate_groups) {
-    const u = new Float32Array(g.shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < u.length; i++) u[i] = NOISE_EPS + (1 - 2 * NOISE_EPS) * rng.uniform();
+    const n = g.shape.reduce((a, b) => a * b, 1);
+    const perExample = noiseRank.get(g.noise)! > g.shape.length;
+    invariant(!perExample || batch !== undefined, `${g.noise} is drawn per example, so it needs the batch size`);
+    const u = new Float32Array((perExample ? batch! : 1) * n);
+    if (perExample) rng.fillUniform24(u, NOISE_EPS, 1 - NOISE_EPS);
+    else for (let i = 0; i < u.length; i++) u[i] = NOISE_EPS + (1 - 2 * NOISE_EPS) * rng.uniform();
     const closed = frozen?.get(g.name);
-    if (closed) for (let i = 0; i < u.length; i++) if (closed[i]) u[i] = NOISE_EPS;
+    if (closed) for (let i = 0; i < u.length; i++) if (closed[i % n]) u[i] = NOISE_EPS;
     out.set(g.noise, u);
   }
   return out;
@@ -165,7 +172,7 @@ export class StepRunner {
     const { manifest } = this;
     const settings = manifest.spec.train;
     const started = performance.now();
-    const noise = gateNoise(manifest, settings.seed, t, state.frozen);
+    const noise = gateNoise(manifest, settings.seed, t, state.frozen, batch.size);
     const restoreFrozen = holdFrozen(this.frozenTensors, state);
     const gathered = manifest.tables.map((table) => {
       const ids = batch.embeddings[table.field]!.unique;
@@ -264,7 +271,7 @@ function dataInput(input: TensorInfo, batch: Batch, noise: Map<string, Float32Ar
   if (isNoiseInput(input.name)) {
     const u = noise.get(input.name);
     invariant(u !== undefined, `no gate group feeds ${input.name}`);
-    return new ort.Tensor("float32", u, input.shape as number[]);
+    return new ort.Tensor("float32", u, input.shape.map((d) => (typeof d === "number" ? d : batch.size)));
   }
   const labelled = labelTask(input.name);
   if (labelled !== undefined) {

@@ -234,6 +234,21 @@ export interface GateConstants {
    * (e = x·v) is dropped for every example where x and g·v differ in sign.
    */
   select_offset: number;
+  /**
+   * How the hard-concrete noise u is drawn in training: one draw per gate per step (absent, or
+   * `per_step`), one per gate and example (`per_example`: z gets a batch axis), or per example
+   * for the field gates only (`per_example_fields`). Optional, so that specs which do not write
+   * it compile to the same bytes as before the option existed.
+   */
+  noise?: GateNoise;
+}
+
+/** The ways of drawing gate noise (specs/language.md, "gates"). */
+export type GateNoise = "per_step" | "per_example" | "per_example_fields";
+
+/** The gate noise of a spec: `per_step` unless it says otherwise. */
+export function gateNoiseOf(spec: Pick<Spec, "gates">): GateNoise {
+  return spec.gates.noise ?? "per_step";
 }
 
 export interface Spec {

@@ -86,12 +86,14 @@ export function selectFields(ctx: LowerContext, fields: Value, group: string): V
     const z = l0Gates(ctx, [{ source: FIELD_GATES_SOURCE, shape: [spec.fields.length] }], openLogAlpha(spec.gates.gamma, spec.gates.zeta));
     if (form === "l0") {
       // z [n] spread over the columns [D] by a Gather, which export folds into one constant per
-      // column once z is known; a closed field's columns are then 0 for every example.
+      // column once z is known; a closed field's columns are then 0 for every example. Sampled
+      // per example (gates.ts), z is [batch, n] and each row spreads its own: E_j[r] = e[r] ⊙ z[r] per field.
       const columnField = BigInt64Array.from(spec.fields.flatMap((f, i) => Array.from({ length: f.dim }, () => BigInt(i))));
       const columns = b.constant(columnField, "int64", [columnField.length], "fields/column_field");
-      return b.mul(fields, b.gather(z, columns, 0, "mask_columns"), "out");
+      return b.mul(fields, b.gather(z, columns, z.shape.length - 1, "mask_columns"), "out");
     }
     const { s, sT } = segmentMatrices(ctx);
+    // The tanh mask is [batch, n]; z [n] (or [batch, n] sampled per example) multiplies it row by row.
     const mask = b.mul(tanhMask(ctx, fields, s, false, "tanh_mask"), z, "mask");
     return b.mul(fields, b.matmul(mask, sT, "mask_columns"), "out");
   });

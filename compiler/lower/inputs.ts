@@ -75,7 +75,7 @@ export function declareInputs(ctx: Pick<LowerContext, "b" | "spec" | "mode" | "r
   if (ctx.mode === "train") {
     for (const t of spec.tasks) labels.set(t.name, b.input(labelInput(t.name), "float32", t.kind === "multiclass" ? [BATCH, t.classes] : [BATCH]));
     for (const t of spec.tasks) if (ctx.rowWeights.has(t.name)) rowWeights.set(t.name, b.input(rowWeightInput(t.name), "float32", [BATCH]));
-    for (const g of gateGroups) noise.set(g.name, b.input(noiseInput(g.name), "float32", g.shape));
+    for (const g of gateGroups) noise.set(g.name, b.input(noiseInput(g.name), "float32", g.noise));
   }
   return { embeddings, ...(numeric ? { numeric } : {}), labels, rowWeights, noise };
 }

@@ -82,7 +82,7 @@ export function lowerSpec(spec: Spec, options: LowerOptions): Graph {
         if (!c.built) return;
         b.at(locate(c.pointer), () => {
           for (let e = 0; e < c.count; e++) {
-            const out = b.scope(expertName(e), () => mlp(ctx, input.x, input.width, expertLayers(c.widths, c.activation), input.firstLayerMask));
+            const out = b.scope(expertName(e), () => mlp(ctx, input.x, input.width, expertLayers(c.widths, c.activation), input.firstLayerGates));
             outputs.set(expertOutputName(c.name, e), out);
           }
         });

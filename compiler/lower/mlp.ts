@@ -46,30 +46,37 @@ export interface LayerSpec {
 }
 
 /**
- * act(x (W ⊙ mask) + b) in scope `layer.name`, with params `weight` [in, out] and `bias` [out];
- * `mask` [in, out] gates the weight (cssm). The weight joins the L2 term.
+ * How a gated first layer (cssm) computes its x W: with a `mask` [in, out] on the weight, the same
+ * for every example (gates sampled per step, and evaluation), or with its own `product` of the
+ * layer's input and weight [batch, out] (gates sampled per example).
  */
-export function denseLayer(ctx: LowerContext, x: Value, inWidth: number, layer: LayerSpec, mask?: Value): Value {
+export type FirstLayerGates = { readonly mask: Value } | { readonly product: (weight: Value) => Value };
+
+/**
+ * act(x (W ⊙ mask) + b) in scope `layer.name`, with params `weight` [in, out] and `bias` [out];
+ * `gates` gate the weight (cssm). The weight joins the L2 term.
+ */
+export function denseLayer(ctx: LowerContext, x: Value, inWidth: number, layer: LayerSpec, gates?: FirstLayerGates): Value {
   const { b } = ctx;
   return b.scope(layer.name, () => {
     const weight = b.param("weight", [inWidth, layer.width], { kind: "glorot_uniform" });
     ctx.weights.push(weight);
     const bias = b.param("bias", [layer.width], layer.biasInit ?? { kind: "zeros" });
-    const w = mask ? b.mul(weight, mask, "gated_weight") : weight;
-    const pre = b.add(b.matmul(x, w, "xw"), bias, "pre");
+    const xw = gates && "product" in gates ? gates.product(weight) : b.matmul(x, gates ? b.mul(weight, gates.mask, "gated_weight") : weight, "xw");
+    const pre = b.add(xw, bias, "pre");
     return activate(b, pre, layer.activation, "out");
   });
 }
 
 /**
- * The layers one after another in the current scope; `firstMask(out)` (cssm), called in the
- * current scope, gates the first layer's weight.
+ * The layers one after another in the current scope; `firstGates(out)` (cssm), called in the
+ * current scope, gates the first layer.
  */
-export function mlp(ctx: LowerContext, x: Value, inWidth: number, layers: readonly LayerSpec[], firstMask?: (out: number) => Value): Value {
+export function mlp(ctx: LowerContext, x: Value, inWidth: number, layers: readonly LayerSpec[], firstGates?: (out: number) => FirstLayerGates): Value {
   let h = x;
   let width = inWidth;
   layers.forEach((layer, i) => {
-    h = denseLayer(ctx, h, width, layer, i === 0 && firstMask ? firstMask(layer.width) : undefined);
+    h = denseLayer(ctx, h, width, layer, i === 0 && firstGates ? firstGates(layer.width) : undefined);
     width = layer.width;
   });
   return h;

@@ -8,6 +8,8 @@ import { invariant } from "../../base/source/diagnostic.js";
 import { topology, type Producer, type Stage } from "../load/topology.js";
 import { selectionGateGroup } from "../artifact.js";
 import { selectForm, type Activation, type Connection, type Spec, type Task } from "../load/types.js";
+import { BATCH } from "../ir/ops.js";
+import { drawnPerExample } from "./gates.js";
 import { connectPointer, expertName, expertsPointer, gateScope, levelScope, sourceName, towerPointer, towerScope } from "./names.js";
 
 /** A producer of the previous stage as one consumer reads it. */
@@ -60,7 +62,10 @@ export interface ConsumerPlan {
 export interface GateGroup {
   /** e.g. `level1/income/expert0/gates/input/shared`. */
   readonly name: string;
+  /** The shape of its log α. */
   readonly shape: readonly number[];
+  /** The shape of its noise input: log α's, with a batch axis in front under `gates.noise: per_example`. */
+  readonly noise: readonly (number | string)[];
   /** Pointer of the connection that made it. */
   readonly pointer: string;
 }
@@ -153,7 +158,7 @@ export function planLowering(spec: Spec): LoweringPlan {
   const selectedGroups = spec.groups.filter((g) => selected.has(g));
   const form = selectForm(spec);
   const fieldGates = form === "l0" || form === "l0_tanh" ? selectedGroups : [];
-  const gateGroups: GateGroup[] = fieldGates.map((g) => ({ name: selectionGateGroup(g), shape: [spec.fields.length], pointer: "/select_fields" }));
+  const gateGroups: Omit<GateGroup, "noise">[] = fieldGates.map((g) => ({ name: selectionGateGroup(g), shape: [spec.fields.length], pointer: "/select_fields" }));
   for (const c of [...levels.flat(), ...towers]) {
     const widthOf = (r: SourceRef) => r.producer.width;
     if (c.connect.kind === "cssm" && c.built) {
@@ -170,7 +175,8 @@ export function planLowering(spec: Spec): LoweringPlan {
     }
   }
 
-  return { stages, levels, towers, selected: selectedGroups, gateGroups };
+  const noiseShape = (g: Omit<GateGroup, "noise">) => (drawnPerExample(spec, g.pointer === "/select_fields") ? [BATCH, ...g.shape] : g.shape);
+  return { stages, levels, towers, selected: selectedGroups, gateGroups: gateGroups.map((g) => ({ ...g, noise: noiseShape(g) })) };
 }
 
 /** The gates of one cssm block W_s [in, out]: one per output cell, one for the block, or one per weight. */

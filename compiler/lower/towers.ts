@@ -24,6 +24,6 @@ export function towerLayers(tower: ConsumerPlan, task: Task): LayerSpec[] {
  * one logit or value per example [batch] (`logit`).
  */
 export function towerOutput(ctx: LowerContext, tower: ConsumerPlan, task: Task, input: ConsumerInput): Value {
-  const out = mlp(ctx, input.x, input.width, towerLayers(tower, task), input.firstLayerMask);
+  const out = mlp(ctx, input.x, input.width, towerLayers(tower, task), input.firstLayerGates);
   return task.kind === "multiclass" ? out : ctx.b.squeeze(out, [1], "logit");
 }

@@ -1,6 +1,6 @@
 import type { Rule } from "../rule.js";
 import { child } from "../../load/source-map.js";
-import { selectForm, type OptimizerKind } from "../../load/types.js";
+import { gateNoiseOf, selectForm, type OptimizerKind } from "../../load/types.js";
 import { writtenOptimizers } from "./describe.js";
 import { DEFAULT_GATES } from "../../load/normalize.js";
 
@@ -15,7 +15,7 @@ const SETTINGS: Record<OptimizerKind, readonly string[]> = {
 /** An option the schema allows in its place but that means nothing together with the others. */
 export const optionNotApplicable: Rule = {
   code: "option-not-applicable",
-  description: "An option does not apply where it is given: an optimizer setting of another kind, 'granularity' on a connection that is not cssm, 'select_offset' with the l0 form of field selection, or two ways to build one field's vocabulary.",
+  description: "An option does not apply where it is given: an optimizer setting of another kind, 'granularity' on a connection that is not cssm, 'granularity: weight' with 'noise: per_example', 'select_offset' with the l0 form of field selection, or two ways to build one field's vocabulary.",
   appliesToLibraries: true,
   check({ spec, map, report }) {
     for (const { name, pointer, optimizer } of writtenOptimizers(spec, map)) {
@@ -29,6 +29,11 @@ export const optionNotApplicable: Rule = {
     for (const { c, pointer } of connections) {
       if (c.granularity !== undefined && c.kind !== "cssm") {
         report("error", `'granularity' applies only to cssm connections, not to ${c.kind}.`, child(pointer, "granularity"), { onKey: true });
+      }
+      // A gate per weight sampled per example would be a [batch, in, out] tensor of gates and
+      // a matmul per example (compiler/lower/connections/cssm.ts).
+      if (c.kind === "cssm" && c.granularity === "weight" && gateNoiseOf(spec) === "per_example") {
+        report("error", "'noise: per_example' does not apply to a cssm connection with 'granularity: weight' (one gate per weight would need a draw per weight and example); use granularity cell or block, or noise per_step.", child(pointer, "granularity"), { onKey: true });
       }
     }
     // The l0 form's mask is its gate alone: there is no tanh for select_offset to offset. The

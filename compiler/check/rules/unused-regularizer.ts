@@ -7,7 +7,7 @@ import { hasL0Gates } from "./describe.js";
 /** Gate settings in a model without gates are legal but do nothing, which usually means a mistake. */
 export const unusedRegularizer: Rule = {
   code: "unused-regularizer",
-  description: "l0, l0_fields, the gates section or gate_optimizer is set, but the model has no gates for it to act on.",
+  description: "l0, l0_fields, the gates section, its noise: per_example_fields or gate_optimizer is set, but the model has no gates for it to act on.",
   check({ spec, map, report }) {
     const l0Gates = hasL0Gates(spec);
     // λ0 and the hard-concrete constants act only on L0 gates; the gate optimizer also trains the
@@ -23,9 +23,9 @@ export const unusedRegularizer: Rule = {
     }
     // The canonical JSON writes every default out, so "set" means "set to something else".
     // select_offset acts on field selection, the other constants on L0 gates.
-    const { select_offset: offset, ...hardConcrete } = spec.gates;
+    const { select_offset: offset, noise, ...hardConcrete } = spec.gates;
     const { select_offset: defaultOffset, ...defaults } = DEFAULT_GATES;
-    const hardConcreteSet = !isDeepStrictEqual(hardConcrete, defaults);
+    const hardConcreteSet = !isDeepStrictEqual(hardConcrete, defaults) || (noise ?? "per_step") !== "per_step";
     const offsetSet = offset !== defaultOffset;
     if (map.get("/gates") && !l0Gates && hardConcreteSet && (spec.select_fields || !offsetSet)) {
       report("warning", "The hard-concrete constants of the gates section have no effect: the model has no L0 gates (no cssm or l0_average connection).", "/gates", { onKey: true });
@@ -33,6 +33,9 @@ export const unusedRegularizer: Rule = {
       report("warning", "The gates section has no effect: the model has no L0 gates (no cssm or l0_average connection) and no 'select fields per group' for select_offset.", "/gates", { onKey: true });
     } else if (map.get("/gates/select_offset") && !spec.select_fields && offsetSet) {
       report("warning", "select_offset has no effect: it offsets the field masks of 'select fields per group', which this model does not use.", "/gates/select_offset", { onKey: true });
+    }
+    if (map.get("/gates/noise") && spec.gates.noise === "per_example_fields" && form !== "l0" && form !== "l0_tanh" && l0Gates) {
+      report("warning", "'noise: per_example_fields' draws per example only for field gates, and this model has none ('select fields per group' with form l0 or l0_tanh): its gates are drawn per step.", "/gates/noise", { onKey: true });
     }
     if (map.get("/train/gate_optimizer") && !l0Gates && !spec.select_fields && !isDeepStrictEqual(spec.train.gate_optimizer, normalizeOptimizer(DEFAULT_GATE_OPTIMIZER))) {
       report("warning", "'gate_optimizer' has no effect: the model has no gates (no cssm or l0_average connection and no 'select fields per group').", "/train/gate_optimizer", { onKey: true });

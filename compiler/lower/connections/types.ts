@@ -3,6 +3,7 @@
 
 import type { Value } from "../../ir/graph.js";
 import type { LowerContext } from "../context.js";
+import type { FirstLayerGates } from "../mlp.js";
 import type { ConsumerPlan } from "../plan.js";
 
 /** One output of the previous stage, as a consumer reads it. */
@@ -19,8 +20,8 @@ export interface ConsumerInput {
   /** [batch, width]: the input of the first layer, and what a later softmax gate may query. */
   readonly x: Value;
   readonly width: number;
-  /** cssm: builds one expert's gate mask [width, out] for its first layer's weight, in the current scope. */
-  readonly firstLayerMask?: (out: number) => Value;
+  /** cssm: builds one expert's gates for its first layer (out units), in the current scope. */
+  readonly firstLayerGates?: (out: number) => FirstLayerGates;
 }
 
 /**
