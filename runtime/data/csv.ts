@@ -21,10 +21,9 @@ export interface ColumnUse {
   /**
    * What a typed column (Parquet, JSON) must hold for its reader (absent: text): numbers, text
    * (strings, whole numbers, booleans), or tokens (text, or a list joined by `separator`).
-   * Delimited text is read as text whatever this says. `asValue`: a typed file's numbers come as
-   * values (SourceRow.values) rather than as text, which saves printing and parsing them.
+   * Delimited text is read as text whatever this says; a typed file's numbers come as numbers (row-chunk.ts).
    */
-  type?: { kind: "number"; asValue?: boolean } | { kind: "text" } | { kind: "tokens"; separator: string };
+  type?: { kind: "number" } | { kind: "text" } | { kind: "tokens"; separator: string };
 }
 
 /** One data row: the cells of the requested columns, in request order, trimmed. */
@@ -80,7 +79,7 @@ export function sniffDelimiter(header: string): string {
  * csv-parse's own skipping then drops the rest of the file); a row with the wrong number of cells
  * goes to `badRows`.
  */
-export async function* readCsv(file: string, columns: readonly ColumnUse[], badRows: BadRows, options: CsvOptions = {}): AsyncGenerator<CsvRow> {
+export async function* readCsv(file: string, columns: readonly ColumnUse[], badRows: Pick<BadRows, "report">, options: CsvOptions = {}): AsyncGenerator<CsvRow> {
   // A .gz file (the bundled Adult copy) is decompressed on the fly.
   const raw = createReadStream(file, { fd: openDataFile(file) });
   const input: Readable = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;

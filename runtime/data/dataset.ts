@@ -1,18 +1,17 @@
-// Loads a CSV into a columnar in-memory dataset: one typed array per field and per task label.
-// The training file is read once into raw columns (categorical values interned per column,
-// numeric values transformed), split into training and validation rows, and only then are the
+// Loads a data file into a columnar in-memory dataset: one typed array per field and per task label.
+// The training file is read once into raw columns (read-raw.ts: categorical values interned per
+// column, numeric values transformed), split into training and validation rows, and only then are the
 // vocabularies and statistics fitted, on the training rows alone, so validation measures
 // generalisation honestly. Validation and test files reuse the fitted preprocessing.
 
 import { type Field, type Spec, type Task } from "../../compiler/index.js";
-import { isMissing, type ColumnUse } from "./csv.js";
-import { readSource, resolveSource } from "./source.js";
-import type { SourceRow } from "./table.js";
-import { BadRows, badCell } from "./errors.js";
+import type { ColumnUse } from "./csv.js";
+import type { BadRows } from "./errors.js";
 import { LabelCensus, labelKindWarning } from "./label-kind.js";
-import { labelReader, StrayLabels, trainingLabelError } from "./labels.js";
-import { SampleWeightReader } from "./sample-weights.js";
-import { expectedNumber, fitNumeric, readNumeric, standardize, transformNumber, type NumericStats } from "./numeric.js";
+import { trainingLabelError } from "./labels.js";
+import { fitNumeric, standardize, type NumericStats } from "./numeric.js";
+import { readRaw, type Dictionary, type RawField, type RawTable } from "./read-raw.js";
+import type { RowChunk } from "./row-chunk.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 import { fixedVocab, hashVocab, VocabIndex, vocabFromCounts, type Vocab } from "./vocab.js";
 import { UserError } from "../../base/user-error.js";
@@ -77,7 +76,7 @@ export interface LoadOptions {
   /** Columns to carry through as text (Dataset.kept), such as row ids for predictions. */
   keep?: readonly string[];
   /** Where the rows come from instead of the file's whole source: a block of a streamed file (stream-batches.ts). */
-  read?: (columns: readonly ColumnUse[], badRows: BadRows) => AsyncIterable<SourceRow>;
+  read?: (columns: readonly ColumnUse[], badRows: BadRows) => AsyncIterable<RowChunk>;
 }
 
 export interface TrainingLoadOptions extends LoadOptions {
@@ -163,203 +162,8 @@ export function formatLoadReport(r: LoadReport): string[] {
   return lines;
 }
 
-// ---- raw columns ------------------------------------------------------------------------------
-
-/** A growable Int32Array. */
-class Ints {
-  data = new Int32Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Int32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = x;
-  }
-  done(): Int32Array {
-    return this.data.slice(0, this.length);
-  }
-}
-
-/** A growable Float64Array. */
-class Floats {
-  data = new Float64Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = x;
-  }
-  done(): Float64Array {
-    return this.data.slice(0, this.length);
-  }
-}
-
-/** The distinct values of one column, each with a local code in order of first appearance. */
-class Dictionary {
-  readonly values: string[] = [];
-  private readonly codes = new Map<string, number>();
-  code(value: string): number {
-    let c = this.codes.get(value);
-    if (c === undefined) {
-      c = this.values.length;
-      this.codes.set(value, c);
-      this.values.push(value);
-    }
-    return c;
-  }
-}
-
-/** A field as read, before fitting: local codes (-1 = missing) or transformed numbers (NaN = missing). */
-export type RawField =
-  | { kind: "categorical"; dict: Dictionary; codes: Int32Array }
-  | { kind: "multi_hot"; dict: Dictionary; offsets: Int32Array; codes: Int32Array }
-  | { kind: "numeric"; values: Float64Array };
-
-export interface RawTable {
-  file: string;
-  lines: Int32Array;
-  fields: Map<string, RawField>;
-  labels: Map<string, LabelColumn>;
-  missing: Map<string, number>;
-  badRows: BadRows;
-  /** Per task, the distinct label cells of the rows read, for messages about the labels. */
-  labelValues: Map<string, LabelCensus>;
-  /** The `keep` columns' cells, by column name. */
-  kept: Record<string, string[]>;
-  /** By task, the sample weights of the rows read (sample-weights.ts). */
-  weights: Map<string, Float32Array>;
-}
-
-/** What a typed column (Parquet, JSON) must hold to feed field `f`. */
-function fieldColumnType(f: Field): ColumnUse["type"] {
-  if (f.kind === "numeric") return { kind: "number", asValue: true };
-  return f.kind === "multi_hot" ? { kind: "tokens", separator: f.separator } : { kind: "text" };
-}
-
 /** How many distinct label values a message about a task's labels quotes. */
 const LABEL_EXAMPLES = 4;
-
-/** Reads every row of `file` (or of `options.read`) into raw columns, sending unreadable rows to the bad-row policy. */
-export async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
-  const withLabels = options.labels ?? true;
-  const keep = options.keep ?? [];
-  const tasks: Task[] = withLabels ? spec.tasks : [];
-  const weights = new SampleWeightReader(tasks);
-  const columns: ColumnUse[] = [
-    ...spec.fields.map((f) => ({ column: f.column, usedBy: `field "${f.name}"`, type: fieldColumnType(f) })),
-    ...tasks.map((t) => ({ column: t.label, usedBy: `the label of task "${t.name}"`, type: { kind: t.kind === "regression" ? ("number" as const) : ("text" as const) } })),
-    ...keep.map((column) => ({ column, usedBy: "--keep" })),
-    ...weights.uses(),
-  ];
-  const badRows = new BadRows(options.skipBadRows ?? false);
-  const readers = tasks.map(labelReader);
-  // With `negative` declared, a label in neither list is counted over the file before it stops the load.
-  const strays = tasks.map((t) => (t.kind === "binary" && t.negative !== undefined && !badRows.skip ? new StrayLabels(file, t) : undefined));
-  const nf = spec.fields.length;
-
-  // Per field, the growing column; per row, values are staged first so a bad row adds nothing.
-  const dicts = spec.fields.map((f) => (f.kind === "numeric" ? undefined : new Dictionary()));
-  const codes = spec.fields.map(() => new Ints());
-  const offsets = spec.fields.map((f) => {
-    const o = new Ints();
-    if (f.kind === "multi_hot") o.push(0);
-    return o;
-  });
-  const numbers = spec.fields.map(() => new Floats());
-  const labels = tasks.map(() => new Floats());
-  const labelValues = new Map(tasks.map((t) => [t.name, new LabelCensus()]));
-  const lines = new Ints();
-  const missing = new Map(spec.fields.map((f) => [f.name, 0]));
-
-  const staged = new Float64Array(nf + tasks.length);
-  const tokens: number[][] = spec.fields.map(() => []);
-  const kept = keep.map(() => [] as string[]);
-  const source = options.read ? options.read(columns, badRows) : readSource(await resolveSource(file), columns, badRows, options.delimiter);
-  for await (const row of source) {
-    let bad: string | undefined;
-    // A row whose label StrayLabels counted is left out; the count is reported once the file is read.
-    let stray = false;
-    for (let i = 0; i < nf && !bad; i++) {
-      const f = spec.fields[i]!;
-      const cell = row.cells[i]!;
-      if (f.kind === "numeric") {
-        // A typed file's number comes as a value (null: missing), delimited text's as a cell.
-        const value = row.values?.[i];
-        const x = value !== undefined ? (value === null ? NaN : transformNumber(value, f.transform)) : isMissing(cell) ? NaN : readNumeric(cell, f.transform);
-        if (x === undefined) bad = badCell(row.file, row.line, f.column, expectedNumber(f.transform), value != null ? String(value) : cell);
-        else staged[i] = x;
-      } else if (f.kind === "categorical") {
-        staged[i] = isMissing(cell) ? -1 : dicts[i]!.code(cell);
-      } else {
-        const list = tokens[i]!;
-        list.length = 0;
-        staged[i] = isMissing(cell) ? -1 : 0;
-        if (!isMissing(cell)) {
-          for (const t of cell.split(f.separator)) {
-            const token = t.trim();
-            if (!isMissing(token)) list.push(dicts[i]!.code(token));
-          }
-        }
-      }
-    }
-    for (let k = 0; k < tasks.length && !bad && !stray; k++) {
-      const cell = row.cells[nf + k]!;
-      const y = readers[k]!.read(cell);
-      if (y !== undefined) staged[nf + k] = y;
-      else if (strays[k] && !isMissing(cell)) {
-        strays[k]!.add(row.line, cell);
-        stray = true;
-      } else bad = badCell(row.file, row.line, tasks[k]!.label, readers[k]!.expected, cell);
-    }
-    if (!bad && !stray) bad = weights.stage(row.cells, nf + tasks.length + keep.length, row.file, row.line);
-    if (bad) badRows.report(bad);
-    if (bad || stray) continue;
-    lines.push(row.line);
-    weights.push();
-    for (let j = 0; j < keep.length; j++) kept[j]!.push(row.cells[nf + tasks.length + j]!);
-    for (let i = 0; i < nf; i++) {
-      const f = spec.fields[i]!;
-      const v = staged[i]!;
-      if (f.kind === "numeric") {
-        numbers[i]!.push(v);
-        if (Number.isNaN(v)) missing.set(f.name, missing.get(f.name)! + 1);
-      } else {
-        if (v < 0) missing.set(f.name, missing.get(f.name)! + 1);
-        if (f.kind === "categorical") codes[i]!.push(v);
-        else {
-          for (const c of tokens[i]!) codes[i]!.push(c);
-          offsets[i]!.push(codes[i]!.length);
-        }
-      }
-    }
-    for (let k = 0; k < tasks.length; k++) {
-      labels[k]!.push(staged[nf + k]!);
-      labelValues.get(tasks[k]!.name)!.add(row.cells[nf + k]!);
-    }
-  }
-  for (const s of strays) {
-    const error = s?.error();
-    if (error) throw error;
-  }
-
-  const fields = new Map<string, RawField>();
-  spec.fields.forEach((f, i) => {
-    if (f.kind === "numeric") fields.set(f.name, { kind: "numeric", values: numbers[i]!.done() });
-    else if (f.kind === "categorical") fields.set(f.name, { kind: "categorical", dict: dicts[i]!, codes: codes[i]!.done() });
-    else fields.set(f.name, { kind: "multi_hot", dict: dicts[i]!, offsets: offsets[i]!.done(), codes: codes[i]!.done() });
-  });
-  const labelColumns = new Map<string, LabelColumn>();
-  tasks.forEach((t, k) => {
-    const values = labels[k]!.done();
-    labelColumns.set(t.name, t.kind === "multiclass" ? Int32Array.from(values) : Float32Array.from(values));
-  });
-  return { file, lines: lines.done(), fields, labels: labelColumns, missing, badRows, labelValues, kept: Object.fromEntries(keep.map((k, j) => [k, kept[j]!])), weights: weights.done() };
-}
 
 // ---- fitting and encoding ---------------------------------------------------------------------
 

@@ -1,12 +1,12 @@
 // Sample weights (`sample_weight: <column>` on a task or the model; docs/design.md, "Partial labels
 // and sample weights"): each row's weight in a task's loss and metrics, read from a column. A
 // weight must be a number, 0 or more; anything else (empty, negative, not a number) is a bad cell
-// naming file, row and column, like any other.
+// naming file, row and column, like any other (read-raw.ts).
 
 import type { Task } from "../../compiler/index.js";
 import type { ColumnUse } from "./csv.js";
-import { badCell } from "./errors.js";
 import { parseNumber } from "./numeric.js";
+import { textCells, type RowChunk } from "./row-chunk.js";
 
 /** What a weight cell must hold, for `expected X, found "Y"`. */
 const EXPECTED = "a sample weight (a number, 0 or more)";
@@ -18,16 +18,15 @@ export function readWeight(cell: string): number | undefined {
   return w !== undefined && w >= 0 && w <= FLOAT32_MAX ? w : undefined;
 }
 
-/** Reads the sample weight columns of `tasks` row by row (each column once, however many tasks share it). */
+/** Reads the sample weight columns of `tasks` a chunk at a time (each column once, however many tasks share it). */
 export class SampleWeightReader {
   /** The distinct weight columns, in order of first use. */
   readonly columns: string[];
-  private readonly staged: Float64Array;
+  private staged: Float64Array[] = [];
   private readonly values: number[][];
 
   constructor(private readonly tasks: readonly Task[]) {
     this.columns = [...new Set(tasks.flatMap((t) => (t.sample_weight !== undefined ? [t.sample_weight] : [])))];
-    this.staged = new Float64Array(this.columns.length);
     this.values = this.columns.map(() => []);
   }
 
@@ -40,20 +39,28 @@ export class SampleWeightReader {
     }));
   }
 
-  /** Reads a row's weight cells, `cells[from ..]`: the bad-cell message of the first unreadable one, else undefined (the row is staged). */
-  stage(cells: readonly string[], from: number, file: string, line: number): string | undefined {
-    for (let j = 0; j < this.columns.length; j++) {
-      const cell = cells[from + j]!;
-      const w = readWeight(cell);
-      if (w === undefined) return badCell(file, line, this.columns[j]!, EXPECTED, cell);
-      this.staged[j] = w;
-    }
-    return undefined;
+  /** Reads the weight columns, `chunk.columns[from ..]`, for the rows whose `state` is 0 (good); a row whose cell is not a weight goes to `reject`. */
+  stage(chunk: RowChunk, from: number, state: Uint8Array, reject: (r: number, column: string, expected: string, found: string) => void): void {
+    this.staged = this.columns.map((column, j) => {
+      const cells = textCells(chunk.columns[from + j]!);
+      const out = new Float64Array(chunk.rows);
+      for (let r = 0; r < chunk.rows; r++) {
+        if (state[r] !== 0) continue;
+        const w = readWeight(cells[r]!);
+        if (w === undefined) reject(r, column, EXPECTED, cells[r]!);
+        else out[r] = w;
+      }
+      return out;
+    });
   }
 
-  /** Keeps the staged row. */
-  push(): void {
-    for (let j = 0; j < this.columns.length; j++) this.values[j]!.push(this.staged[j]!);
+  /** Keeps the staged chunk's rows `rows` (all when absent). */
+  keep(rows: Int32Array | undefined): void {
+    this.staged.forEach((w, j) => {
+      const into = this.values[j]!;
+      if (rows) for (const r of rows) into.push(w[r]!);
+      else for (const x of w) into.push(x);
+    });
   }
 
   /** Each weighted task's weights, by task name, in row order. */

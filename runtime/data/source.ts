@@ -4,10 +4,11 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { UserError } from "../../base/user-error.js";
-import { readCsv, type ColumnUse } from "./csv.js";
+import { readCsv, type ColumnUse, type CsvOptions } from "./csv.js";
 import { runOrExplain, sqlString } from "./duckdb.js";
 import type { BadRows } from "./errors.js";
-import { readTable, type SourceRow } from "./table.js";
+import type { RowChunk } from "./row-chunk.js";
+import { readTable } from "./table.js";
 
 import type { DataFormat, DataSource } from "./data-source.js";
 
@@ -54,20 +55,57 @@ export async function resolveSource(arg: string): Promise<DataSource> {
   return { name: arg, format: formats[0]!, files: paths.map((path) => ({ path, partition: partitionOf(root, path) })) };
 }
 
+/** Rows of delimited text per chunk. */
+const TEXT_CHUNK_ROWS = 2048;
+
 /**
- * The rows of every file of `source`, in file order, keeping only `columns`: delimited text
- * through readCsv (its delimiter given or sniffed per file), Parquet and JSON lines through DuckDB.
+ * The rows of every file of `source`, in file order, keeping only `columns`, in chunks of one file
+ * each: delimited text through readCsv (its delimiter given or sniffed per file), Parquet and JSON
+ * lines through DuckDB.
  */
-export async function* readSource(source: DataSource, columns: readonly ColumnUse[], badRows: BadRows, delimiter?: string): AsyncGenerator<SourceRow> {
+export async function* readSource(source: DataSource, columns: readonly ColumnUse[], badRows: BadRows, delimiter?: string): AsyncGenerator<RowChunk> {
   if (source.format !== "csv") {
     yield* readTable(source, columns);
     return;
   }
-  for (const { path, partition } of source.files) {
-    for await (const row of readCsv(path, columns, badRows, { ...(delimiter !== undefined ? { delimiter } : {}), partition })) {
-      yield { file: path, line: row.line, cells: row.cells };
+  for (const { path, partition } of source.files) yield* csvChunks(path, columns, badRows, { ...(delimiter !== undefined ? { delimiter } : {}), partition });
+}
+
+/**
+ * The rows of one delimited file in chunks. A chunk ends before a row the CSV reader finds bad and
+ * before a read that fails, and the report or the error comes after it, so that what is reported
+ * first is what comes first in the file, as if rows were encoded one at a time.
+ */
+async function* csvChunks(path: string, columns: readonly ColumnUse[], badRows: BadRows, options: CsvOptions): AsyncGenerator<RowChunk> {
+  const held: string[] = [];
+  const rows = readCsv(path, columns, { report: (message) => held.push(message) }, options)[Symbol.asyncIterator]();
+  let lines: number[] = [];
+  let cells: string[][] = columns.map(() => []);
+  const chunk = (): RowChunk => {
+    const out: RowChunk = { file: path, rows: lines.length, lines: Int32Array.from(lines), columns: cells.map((c) => ({ kind: "text", cells: c })) };
+    lines = [];
+    cells = columns.map(() => []);
+    return out;
+  };
+  for (;;) {
+    let next: IteratorResult<{ line: number; cells: string[] }>;
+    try {
+      next = await rows.next();
+    } catch (e) {
+      if (lines.length > 0) yield chunk();
+      for (const message of held.splice(0)) badRows.report(message);
+      throw e;
     }
+    if (held.length > 0) {
+      if (lines.length > 0) yield chunk();
+      for (const message of held.splice(0)) badRows.report(message);
+    }
+    if (next.done) break;
+    lines.push(next.value.line);
+    for (let j = 0; j < columns.length; j++) cells[j]!.push(next.value.cells[j]!);
+    if (lines.length === TEXT_CHUNK_ROWS) yield chunk();
   }
+  if (lines.length > 0) yield chunk();
 }
 
 /** The `key=value` folders between `root` and `file`. */

@@ -21,8 +21,9 @@ import type { ColumnUse } from "./csv.js";
 import { loadData, type Dataset, type FieldColumn, type LabelColumn, type Preprocessing } from "./dataset.js";
 import { runOrExplain, sqlString } from "./duckdb.js";
 import { BadRows } from "./errors.js";
+import { rowRuns, type RowChunk } from "./row-chunk.js";
 import { readSource, type DataSource } from "./source.js";
-import { readTable, type SourceRow } from "./table.js";
+import { readTable } from "./table.js";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../../base/user-error.js";
 
@@ -155,24 +156,11 @@ export class StreamBatches {
     const target = this.options.bufferRows ?? BUFFER_ROWS;
     if (this.source.format !== "parquet") {
       // Text and JSON lines are read front to back (DuckDB cannot seek in them): buffer i is the next `target` rows.
-      let rows: AsyncIterator<SourceRow> | undefined;
-      let ended = false;
       const badRows = new BadRows(this.options.skipBadRows ?? false);
-      const source = this.source;
-      const delimiter = this.options.delimiter;
-      const read = async function* (columns: readonly ColumnUse[]): AsyncGenerator<SourceRow> {
-        rows ??= readSource(source, columns, badRows, delimiter)[Symbol.asyncIterator]();
-        for (let k = 0; k < target; k++) {
-          const next = await rows.next();
-          if (next.done) {
-            ended = true;
-            return;
-          }
-          yield next.value;
-        }
-      };
+      let runs: ReturnType<typeof rowRuns> | undefined;
+      const read = (columns: readonly ColumnUse[]) => (runs ??= rowRuns(readSource(this.source, columns, badRows, this.options.delimiter), target)).next();
       return async () => {
-        if (ended) return undefined;
+        if (runs?.ended()) return undefined;
         const data = await this.encode(read);
         return data.rows > 0 ? data : undefined;
       };
@@ -195,7 +183,7 @@ export class StreamBatches {
   }
 
   /** Encodes the rows `read` gives with the fitted preprocessing. */
-  private async encode(read: (columns: readonly ColumnUse[]) => AsyncIterable<SourceRow>): Promise<Dataset> {
+  private async encode(read: (columns: readonly ColumnUse[]) => AsyncIterable<RowChunk>): Promise<Dataset> {
     const { data } = await loadData(this.spec, this.source.name, this.preprocessing, { skipBadRows: this.options.skipBadRows ?? false, read });
     return data;
   }

@@ -1,7 +1,6 @@
 // The fitting pass of streamed training (docs/design.md, "Data", Streaming): the training file is
-// read once, in file order, a chunk of rows at a time through the in-memory reader (dataset.ts,
-// readRaw), and what fitting needs is accumulated across chunks: each categorical or multi-hot
-// value's count, each numeric field's running mean and variance (the same Welford updates in the
+// read once, in file order, a chunk of rows at a time through the in-memory reader (read-raw.ts),
+// and what fitting needs is accumulated across chunks: each categorical or multi-hot value's count, each numeric field's running mean and variance (the same Welford updates in the
 // same order, so the same bits), the labels and sample weights (4 bytes a row and task, kept for
 // the label checks and the regression bias), the label census and the load report. Nothing
 // else of a row outlives its chunk.
@@ -9,12 +8,13 @@
 import type { Field, Spec } from "../../compiler/index.js";
 import { UserError } from "../../base/user-error.js";
 import type { ColumnUse } from "./csv.js";
-import { fieldVocab, readRaw, valueCounts, type FieldState, type LabelColumn, type LoadReport, type Preprocessing, type TrainingData } from "./dataset.js";
+import { fieldVocab, valueCounts, type FieldState, type LabelColumn, type LoadReport, type Preprocessing, type TrainingData } from "./dataset.js";
 import { BadRows, KEPT_BAD_ROWS } from "./errors.js";
 import { DISTINCT_CAP, LabelCensus } from "./label-kind.js";
 import { NumericAccumulator } from "./numeric.js";
+import { readRaw } from "./read-raw.js";
+import { rowRuns } from "./row-chunk.js";
 import { readSource, resolveSource, type DataSource } from "./source.js";
-import type { SourceRow } from "./table.js";
 import { VocabIndex } from "./vocab.js";
 
 /** Rows read into memory at a time by the fitting pass. */
@@ -68,20 +68,9 @@ function mergeCensus(into: LabelCensus, chunk: LabelCensus): void {
 export async function fitStream(spec: Spec, file: string, options: StreamFitOptions = {}): Promise<StreamedTrainingData> {
   const source = await resolveSource(file);
   const shared = new BadRows(options.skipBadRows ?? false);
-  let rows: AsyncIterator<SourceRow> | undefined;
-  let ended = false;
-  // Hands readRaw the next chunk of the one stream over the source.
-  async function* chunk(columns: readonly ColumnUse[]): AsyncGenerator<SourceRow> {
-    rows ??= readSource(source, columns, shared, options.delimiter)[Symbol.asyncIterator]();
-    for (let i = 0; i < (options.chunkRows ?? FIT_CHUNK_ROWS); i++) {
-      const next = await rows.next();
-      if (next.done) {
-        ended = true;
-        return;
-      }
-      yield next.value;
-    }
-  }
+  // Hands readRaw the next chunk of rows of the one stream over the source (opened once readRaw names its columns).
+  let runs: ReturnType<typeof rowRuns> | undefined;
+  const chunk = (columns: readonly ColumnUse[]) => (runs ??= rowRuns(readSource(source, columns, shared, options.delimiter), options.chunkRows ?? FIT_CHUNK_ROWS)).next();
 
   const numeric = new Map(spec.fields.filter((f) => f.kind === "numeric").map((f) => [f.name, new NumericAccumulator()]));
   // Hashed fields need no counts (and may have more values than memory holds).
@@ -93,7 +82,7 @@ export async function fitStream(spec: Spec, file: string, options: StreamFitOpti
   let count = 0;
   let badRows = 0;
   const firstBadRows: string[] = [];
-  while (!ended) {
+  while (!runs?.ended()) {
     const raw = await readRaw(spec, file, { skipBadRows: options.skipBadRows ?? false, read: (columns) => chunk(columns) });
     const n = raw.lines.length;
     count += n;

@@ -1,24 +1,20 @@
-// Reads Parquet and JSON-lines files through DuckDB into the rows of text cells that delimited
-// files give (docs/design.md, "Data"): a number column's value as the shortest text that reads
-// back to it, a whole-number or boolean column as DuckDB writes it in a CSV, a list as its
-// elements joined by the field's separator, a null as an empty (missing) cell. So a copy of
-// the same rows in any format encodes to the same data. Column types are checked against the
-// fields first, once per source, so a mismatch is one line rather than a bad cell per row.
+// Reads Parquet and JSON-lines files through DuckDB, a data chunk at a time, into the column
+// chunks every reader gives (row-chunk.ts; docs/design.md, "Data"): a number column as DuckDB's
+// doubles and validity bits, copied out of the chunk whole; any other column as text cells (a
+// whole-number or boolean column as DuckDB writes it in a CSV, a list as its elements joined by the
+// field's separator, a null as an empty (missing) cell). So a copy of the same rows in any format
+// encodes to the same data. Column types are checked against the fields first, once per source,
+// so a mismatch is one line rather than a bad cell per row.
 
+import bindings from "@duckdb/node-bindings";
+import type { DuckDBDataChunk } from "@duckdb/node-api";
+import { endianness } from "node:os";
+import { invariant } from "../../base/source/diagnostic.js";
 import { pickColumns, type ColumnUse } from "./csv.js";
 import { duckdb, duckdbReason, isDuckDBError, sqlName, sqlString } from "./duckdb.js";
 import type { DataSource } from "./data-source.js";
+import { sliceChunk, type ChunkColumn, type RowChunk } from "./row-chunk.js";
 import { UserError } from "../../base/user-error.js";
-
-/** One row of a source: its file, its place there and the cells of the requested columns. */
-export interface SourceRow {
-  file: string;
-  /** The file line for delimited text; the 1-based row number in the file for Parquet and JSON (a JSON line's line). */
-  line: number;
-  cells: string[];
-  /** For the columns asked for `asValue` (ColumnUse.type), their numbers (null: missing) in place of text; their cells are then empty. */
-  values?: (number | null | undefined)[];
-}
 
 const WHOLE = /^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$/;
 const NUMBER = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\))$/;
@@ -39,9 +35,12 @@ const NEEDS = {
   tokens: "a text column or a list of text or whole numbers",
 } as const;
 
+/** `source`'s file paths as a SQL list. */
+const fileList = (source: DataSource): string => `[${source.files.map((f) => sqlString(f.path)).join(", ")}]`;
+
 /** The SQL table function that reads `source`'s files with their file name and row number. */
 function tableFunction(source: DataSource): string {
-  const files = `[${source.files.map((f) => sqlString(f.path)).join(", ")}]`;
+  const files = fileList(source);
   const hive = source.files.some((f) => f.partition.length > 0);
   const common = `filename = '__mssmc_file', hive_partitioning = ${hive}`;
   return source.format === "parquet" ? `read_parquet(${files}, ${common}, file_row_number = true)` : `read_json(${files}, format = 'auto', ${common})`;
@@ -66,8 +65,8 @@ export interface RowRange {
   to: number;
 }
 
-/** Reads the rows of a Parquet or JSON-lines source, keeping only `columns`, as text cells; of a one-file Parquet source, only the rows in `range` when given. */
-export async function* readTable(source: DataSource, columns: readonly ColumnUse[], range?: RowRange): AsyncGenerator<SourceRow> {
+/** Reads the rows of a Parquet or JSON-lines source, keeping only `columns`, in chunks of one file each; of a one-file Parquet source, only the rows in `range` when given. */
+export async function* readTable(source: DataSource, columns: readonly ColumnUse[], range?: RowRange): AsyncGenerator<RowChunk> {
   const c = await duckdb();
   const from = tableFunction(source);
   let schema: Map<string, string>;
@@ -90,37 +89,59 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
     return `CAST(${col} AS VARCHAR)`;
   });
   const numeric = columns.map((u) => u.type?.kind === "number");
-  const asValue = columns.map((u) => u.type?.kind === "number" && u.type.asValue === true);
-  const anyValue = asValue.includes(true);
+  // DuckDB's file_index, unless a column of the data takes that name; then the file's place in the list.
+  const fileIndex = schema.has("file_index") ? `list_position(${fileList(source)}, __mssmc_file) - 1` : "file_index";
   const position = source.format === "parquet" ? "file_row_number" : "NULL";
   const where = range && source.format === "parquet" ? ` WHERE file_row_number >= ${range.from} AND file_row_number < ${range.to}` : "";
-  const sql = `SELECT __mssmc_file, ${position}, ${exprs.join(", ")} FROM ${from}${where}`;
+  const sql = `SELECT CAST(${fileIndex} AS INTEGER), CAST(${position} AS INTEGER), ${exprs.join(", ")} FROM ${from}${where}`;
   // JSON lines have no row number of DuckDB's: rows are counted per file, in file order.
-  const seen = new Map<string, number>();
+  const seen = new Int32Array(source.files.length);
   try {
     const result = await c.stream(sql);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const vectors = Array.from({ length: columns.length + 2 }, (_, j) => chunk.getColumnVector(j));
-      for (let r = 0; r < chunk.rowCount; r++) {
-        const file = vectors[0]!.getItem(r) as string;
-        const at = vectors[1]!.getItem(r);
-        const line = at === null ? (seen.set(file, (seen.get(file) ?? 0) + 1), seen.get(file)!) : Number(at) + 1;
-        const cells = new Array<string>(columns.length);
-        const values = anyValue ? new Array<number | null | undefined>(columns.length) : undefined;
-        for (let j = 0; j < columns.length; j++) {
-          const v = vectors[j + 2]!.getItem(r);
-          if (asValue[j]) {
-            values![j] = v as number | null;
-            cells[j] = "";
-          } else cells[j] = v === null ? "" : numeric[j] ? String(v) : (v as string).trim();
-        }
-        yield values ? { file, line, cells, values } : { file, line, cells };
+      const n = chunk.rowCount;
+      const fileOf = numbers(chunk, 0, n, Int32Array);
+      const lines = new Int32Array(n);
+      if (source.format === "parquet") {
+        const at = numbers(chunk, 1, n, Int32Array).values;
+        for (let r = 0; r < n; r++) lines[r] = at[r]! + 1;
+      } else for (let r = 0; r < n; r++) lines[r] = ++seen[fileOf.values[r]!]!;
+      const cols = columns.map((_, j): ChunkColumn => (numeric[j] ? { kind: "number", ...numbers(chunk, j + 2, n, Float64Array) } : { kind: "text", cells: texts(chunk, j + 2, n) }));
+      const whole: RowChunk = { file: "", rows: n, lines, columns: cols };
+      // A chunk may hold the end of one file and the start of the next: one chunk per file.
+      for (let r = 0; r < n; ) {
+        const f = fileOf.values[r]!;
+        let end = r + 1;
+        while (end < n && fileOf.values[end] === f) end++;
+        yield { ...(r === 0 && end === n ? whole : sliceChunk(whole, r, end)), file: source.files[f]!.path };
+        r = end;
       }
     }
   } catch (e) {
     if (!isDuckDBError(e)) throw e;
     throw unreadable(source, e);
   }
+}
+
+invariant(endianness() === "LE", "DuckDB's vectors are read as little-endian typed arrays.");
+
+/** Column j of a DuckDB data chunk of fixed-width numbers, copied out as a typed array, with its validity bits (null: no nulls). */
+function numbers<T extends Int32Array | Float64Array>(chunk: DuckDBDataChunk, j: number, n: number, type: { new (buffer: ArrayBufferLike, offset: number, length: number): T; BYTES_PER_ELEMENT: number }): { values: T; valid: Uint8Array | null } {
+  const vector = bindings.data_chunk_get_vector(chunk.chunk, j);
+  const data = bindings.vector_get_data(vector, n * type.BYTES_PER_ELEMENT);
+  const valid = bindings.vector_get_validity(vector, Math.ceil(n / 64) * 8) as Uint8Array | null;
+  return { values: new type(data.buffer, data.byteOffset, n), valid };
+}
+
+/** Column j of a DuckDB data chunk of text, trimmed, a null as "". */
+function texts(chunk: DuckDBDataChunk, j: number, n: number): string[] {
+  const vector = chunk.getColumnVector(j);
+  const cells = new Array<string>(n);
+  for (let r = 0; r < n; r++) {
+    const v = vector.getItem(r);
+    cells[r] = v === null ? "" : (v as string).trim();
+  }
+  return cells;
 }
