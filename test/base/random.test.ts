@@ -38,6 +38,22 @@ describe("Random", () => {
     expect(w.every((v) => v >= -2 && v < -1)).toBe(true);
   });
 
+  it("fills float32 arrays from the top 24 bits of the words nextUint32 returns, and goes on where they stop", () => {
+    const filled = new Float32Array(1000);
+    const rng = Random.stream(9, 3, 17);
+    rng.fillUniform24(filled, 1e-6, 1 - 1e-6);
+    const words = Random.stream(9, 3, 17);
+    const scale = (1 - 2e-6) / 2 ** 24;
+    expect([...filled]).toEqual(draws(words, 1000, (r) => Math.fround(1e-6 + scale / 2 + (r.nextUint32() >>> 8) * scale)));
+    expect(rng.nextUint32()).toBe(words.nextUint32());
+    expect(Math.min(...filled)).toBeGreaterThan(0);
+    expect(Math.max(...filled)).toBeLessThan(1);
+    expect(Math.abs(mean([...filled]) - 0.5)).toBeLessThan(0.02);
+    // The extreme words stay inside (ε, 1 − ε) once rounded to float32 (gate noise needs log u and log(1 − u) finite).
+    expect(Math.fround(1e-6 + scale / 2 + (2 ** 24 - 1) * scale)).toBeLessThan(1);
+    expect(Math.fround(1e-6 + scale / 2)).toBeGreaterThan(0);
+  });
+
   it("rejects seeds that are not non-negative integers", () => {
     expect(() => Random.fromSeed(-1)).toThrow(new InvariantError("Seed -1 is not a non-negative integer."));
     expect(() => Random.derive(1.5, "x")).toThrow(new InvariantError("Seed 1.5 is not a non-negative integer."));
