@@ -147,6 +147,7 @@ program
   .option("--overlap <q>", "fields: share of each task's fields that every task reads, in [0, 1] (default 0.5)", numberOption("non-negative number"))
   .option("--fields-per-task <n>", "fields: informative fields per task (default 4)", numberOption("positive integer"))
   .option("--label-noise <s>", "fields: standard deviation of the label noise; the signal has variance 1 (default 0.5)", numberOption("number"))
+  .option("--noise-kinds <kinds>", "fields: the kinds noise fields take in turn, from low_cat, numeric, high_cat (1,000 ids), multi_hot (default low_cat,numeric)")
   .action(async (opts: SynthCommandOptions) => {
     exitCode = await runSynth(opts);
   });

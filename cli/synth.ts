@@ -1,5 +1,5 @@
 import { UserError } from "../base/user-error.js";
-import { FIELDS_RECIPE_DEFAULTS, writeFieldsRecipe } from "../runtime/synth-fields.js";
+import { FIELD_KINDS, FIELDS_RECIPE_DEFAULTS, writeFieldsRecipe, type Kind } from "../runtime/synth-fields.js";
 import { SYNTH_DEFAULTS, cosine, writeSynth, writeSynthParquet, type SynthOptions } from "../runtime/synth.js";
 import { reportUserErrors } from "./user-errors.js";
 
@@ -19,12 +19,14 @@ export interface SynthCommandOptions {
   overlap?: number;
   fieldsPerTask?: number;
   labelNoise?: number;
+  /** Comma-separated kinds the noise fields take in turn. */
+  noiseKinds?: string;
 }
 
 /** Each recipe's own options, by their command-line names. */
 const RECIPE_OPTIONS = {
   mmoe: { correlation: "--correlation", dim: "--dim" },
-  fields: { noiseFields: "--noise-fields", overlap: "--overlap", fieldsPerTask: "--fields-per-task", labelNoise: "--label-noise" },
+  fields: { noiseFields: "--noise-fields", overlap: "--overlap", fieldsPerTask: "--fields-per-task", labelNoise: "--label-noise", noiseKinds: "--noise-kinds" },
 } as const;
 
 /** Parses "10000,1000,1000" into the three split sizes, or "N" into N training rows and `defaults`' others; or says what was expected. */
@@ -67,6 +69,14 @@ async function writeMmoe(o: SynthCommandOptions): Promise<number> {
   return 0;
 }
 
+/** Parses "high_cat,numeric" into field kinds, or says which kinds there are. */
+function parseKinds(text: string): Kind[] {
+  const kinds = text.split(",").map((s) => s.trim());
+  const bad = kinds.find((k) => !(FIELD_KINDS as readonly string[]).includes(k));
+  if (bad !== undefined) throw new UserError(`--noise-kinds expects a comma-separated list of ${FIELD_KINDS.join(", ")}, got "${bad}" in "${text}"`, "bad-option");
+  return kinds as Kind[];
+}
+
 function writeFields(o: SynthCommandOptions): number {
   const d = FIELDS_RECIPE_DEFAULTS;
   const options = {
@@ -75,6 +85,7 @@ function writeFields(o: SynthCommandOptions): number {
     overlap: o.overlap ?? d.overlap,
     fieldsPerTask: o.fieldsPerTask ?? d.fieldsPerTask,
     labelNoise: o.labelNoise ?? d.labelNoise,
+    noiseKinds: o.noiseKinds === undefined ? d.noiseKinds : parseKinds(o.noiseKinds),
     seed: o.seed,
   };
   if (options.overlap > 1) throw new UserError(`--overlap must lie in [0, 1], got ${options.overlap}`, "bad-option");

@@ -4,6 +4,8 @@
 //
 //   informative fields, kinds in turn: categorical (6 levels), numeric, categorical (1,000
 //     levels, Zipf-distributed ids), multi_hot (0-3 of 20 tokens), numeric, categorical, ...
+//   noise fields, kinds in turn from `noiseKinds` (default categorical (6 levels), numeric: little
+//     to memorize; high_cat noise is an id column a dense model can overfit)
 //   task t reads S_t = shared ∪ own_t, |S_t| = fieldsPerTask, |shared| = round(overlap · fieldsPerTask)
 //   effect of field i on task t: f_ti(value), drawn once per data set and standardized to mean 0,
 //     variance 1 on a calibration sample (so every true field matters about equally):
@@ -37,10 +39,12 @@ export interface FieldsRecipeOptions {
   fieldsPerTask: number;
   /** σ, the standard deviation of the latent noise (the signal has variance 1). */
   labelNoise: number;
+  /** The kinds noise fields take in turn (default low_cat, numeric: little a model can memorize). */
+  noiseKinds: readonly Kind[];
   seed: number;
 }
 
-export const FIELDS_RECIPE_DEFAULTS: FieldsRecipeOptions = { rows: { train: 30000, valid: 5000, test: 10000 }, noiseFields: 4, overlap: 0.5, fieldsPerTask: 4, labelNoise: 0.5, seed: 1 };
+export const FIELDS_RECIPE_DEFAULTS: FieldsRecipeOptions = { rows: { train: 30000, valid: 5000, test: 10000 }, noiseFields: 4, overlap: 0.5, fieldsPerTask: 4, labelNoise: 0.5, noiseKinds: ["low_cat", "numeric"], seed: 1 };
 
 /** The tasks of the recipe: two binary (a click and a purchase) and one regression (dwell time). */
 export const FIELDS_RECIPE_TASKS = [
@@ -49,7 +53,9 @@ export const FIELDS_RECIPE_TASKS = [
   { name: "dwell", kind: "regression" },
 ] as const;
 
-type Kind = "low_cat" | "numeric" | "high_cat" | "multi_hot";
+/** The kinds of generated field: categorical with 6 levels, numeric, categorical with 1,000 Zipf ids, multi_hot. */
+export const FIELD_KINDS = ["low_cat", "numeric", "high_cat", "multi_hot"] as const;
+export type Kind = (typeof FIELD_KINDS)[number];
 
 /** The order in which informative fields take kinds, so every task gets a mix. */
 const KIND_CYCLE: readonly Kind[] = ["low_cat", "numeric", "high_cat", "multi_hot", "numeric", "low_cat"];
@@ -92,6 +98,8 @@ export function checkFieldsOptions(o: FieldsRecipeOptions): void {
   if (!(o.overlap >= 0 && o.overlap <= 1)) throw new RangeError(`the task overlap must lie in [0, 1], got ${o.overlap}`);
   if (!(Number.isInteger(o.fieldsPerTask) && o.fieldsPerTask >= 1 && o.fieldsPerTask <= 100)) throw new RangeError(`the fields per task must be a whole number from 1 to 100, got ${o.fieldsPerTask}`);
   if (!(o.labelNoise > 0 && o.labelNoise <= 100)) throw new RangeError(`the label noise must lie in (0, 100], got ${o.labelNoise}`);
+  const unknown = o.noiseKinds.find((k) => !FIELD_KINDS.includes(k));
+  if (o.noiseKinds.length === 0 || unknown !== undefined) throw new RangeError(`the noise kinds must be one or more of ${FIELD_KINDS.join(", ")}, got "${o.noiseKinds.join(",")}"`);
 }
 
 /** Draws the fields, each task's true set and the effect tables. */
@@ -107,9 +115,10 @@ export function fieldsProblem(o: FieldsRecipeOptions): FieldsProblem {
     const kind = KIND_CYCLE[i % KIND_CYCLE.length]!;
     fields.push({ name: `${prefix[kind]}${++counts[kind]}`, kind, noise: false, shape: kind === "numeric" ? (counts.numeric - 1) % 3 : 0 });
   }
+  const noiseCounts: Record<Kind, number> = { low_cat: 0, numeric: 0, high_cat: 0, multi_hot: 0 };
   for (let i = 0; i < o.noiseFields; i++) {
-    const kind: Kind = i % 2 === 0 ? "low_cat" : "numeric";
-    fields.push({ name: `noise_${prefix[kind]}${Math.floor(i / 2) + 1}`, kind, noise: true, shape: 0 });
+    const kind = o.noiseKinds[i % o.noiseKinds.length]!;
+    fields.push({ name: `noise_${prefix[kind]}${++noiseCounts[kind]}`, kind, noise: true, shape: 0 });
   }
   const truth: Record<string, string[]> = {};
   FIELDS_RECIPE_TASKS.forEach((t, k) => {

@@ -53,4 +53,24 @@ describe("mssmc synth", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("gives the noise fields the kinds asked for, in turn, and names a kind it does not know", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mssmc-synth-noise-kinds-"));
+    const err: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    vi.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
+    try {
+      expect(await runSynth({ out: dir, recipe: "fields", rows: "40,10,20", seed: 3, noiseFields: 3, noiseKinds: "high_cat,multi_hot" })).toBe(0);
+      const header = readFileSync(join(dir, "train.csv"), "utf8").split("\n")[0]!.split(",");
+      expect(header.filter((c) => c.startsWith("noise_"))).toEqual(["noise_item1", "noise_tags1", "noise_item2"]);
+      const spec = readFileSync(join(dir, "fields.mssm"), "utf8");
+      expect(spec).toMatch(/noise_item1 +categorical/);
+      expect(spec).toMatch(/noise_tags1 +multi_hot/);
+      expect(await runSynth({ out: join(dir, "other"), recipe: "fields", seed: 3, noiseKinds: "high_cat,ids" })).toBe(1);
+      expect(err.join("")).toBe('mssmc: error: --noise-kinds expects a comma-separated list of low_cat, numeric, high_cat, multi_hot, got "ids" in "high_cat,ids"\n');
+      expect(existsSync(join(dir, "other"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
