@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { compileSpec } from "../compiler/compile.js";
 import { packageRoot } from "../base/package-root.js";
 import { loadSpec } from "../compiler/load/load.js";
+import type { GateNoise } from "../compiler/load/types.js";
 import { markdownTable, type SpeedOptions } from "./train-speed.js";
 import { dumpStep } from "./torch/dump-step.js";
 import { measureStep } from "./train-step.js";
@@ -65,12 +66,12 @@ export interface TorchEquivalence {
   unmapped_params: string[];
 }
 
-/** Issue 7.3's check: mssmc's step-1 loss and PyTorch's on the same weights and batch; a string says why it could not run. */
-export async function torchEquivalence(python: string, model: string, batch = 256): Promise<TorchEquivalence | string> {
+/** Issue 7.3's check: mssmc's step-1 loss and PyTorch's on the same weights, batch and gate noise (drawn as `noise`); a string says why it could not run. */
+export async function torchEquivalence(python: string, model: string, batch = 256, noise?: GateNoise): Promise<TorchEquivalence | string> {
   const dir = mkdtempSync(join(tmpdir(), "mssmc-torch-"));
   try {
     const dump = join(dir, "step.json");
-    await dumpStep(model, dump, batch);
+    await dumpStep(model, dump, batch, noise);
     const r = spawnSync(python, [join(packageRoot(), "bench", "torch", "equivalence.py"), dump], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" } });
     if (r.error) return `${python}: ${r.error.message}`;
     if (r.status !== 0) return (r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`).trim();

@@ -6,6 +6,7 @@ import { predictionOutput } from "../../compiler/artifact.js";
 import { compileSpec } from "../../compiler/compile.js";
 import { packageRoot } from "../../base/package-root.js";
 import { loadSpec } from "../../compiler/load/load.js";
+import type { GateNoise } from "../../compiler/load/types.js";
 import { batches, type EmbeddingLookup } from "../../runtime/data/batches.js";
 import { openSession } from "../../runtime/session.js";
 import { gateNoise, StepRunner } from "../../runtime/step.js";
@@ -17,12 +18,15 @@ import { syntheticData } from "../train-step.js";
 // of seed and step) and the losses and predictions mssmc's training step computes on them, as JSON for
 // bench/torch/equivalence.py.
 //
-//   node dist/bench/torch/dump-step.js MODEL OUT.json [--batch N]
+//   node dist/bench/torch/dump-step.js MODEL OUT.json [--batch N] [--noise per_example]
 
-/** Writes the weights, the batch, the gate noise and mssmc's losses and predictions of step 1 of `model` (a zoo spec name). */
-export async function dumpStep(model: string, out: string, batchSize: number): Promise<number> {
+/**
+ * Writes the weights, the batch, the gate noise and mssmc's losses and predictions of step 1 of
+ * `model` (a zoo spec name), its gates drawing their noise as `noise` (gates.noise; default the spec's).
+ */
+export async function dumpStep(model: string, out: string, batchSize: number, noise?: GateNoise): Promise<number> {
   const loaded = loadSpec(join(packageRoot(), "specs", "zoo", `${model}.mssm`));
-  const spec = { ...loaded.spec!, train: { ...loaded.spec!.train, batch: batchSize } };
+  const spec = { ...loaded.spec!, train: { ...loaded.spec!.train, batch: batchSize }, ...(noise ? { gates: { ...loaded.spec!.gates, noise } } : {}) };
   const artifact = compileSpec(spec);
   const { data, preprocessing } = syntheticData(spec, batchSize);
   const state = initialState(artifact.manifest, preprocessing, spec.train.seed);
@@ -31,8 +35,8 @@ export async function dumpStep(model: string, out: string, batchSize: number): P
   const batch = batches(spec, data, { batchSize, shuffle: false }).next().value!;
   const ids = Object.fromEntries(Object.entries(batch.embeddings as Record<string, EmbeddingLookup>).map(([f, l]) => [f, Array.from(l.index, (i) => l.unique[Number(i)]!)]));
   // The noise StepRunner.run feeds at step 1, by gate group.
-  const drawn = gateNoise(artifact.manifest, artifact.manifest.spec.train.seed, 1);
-  const noise = Object.fromEntries(artifact.manifest.gate_groups.map((g) => [g.name, Array.from(drawn.get(g.noise)!)]));
+  const drawn = gateNoise(artifact.manifest, artifact.manifest.spec.train.seed, 1, undefined, batch.size);
+  const noiseByGroup = Object.fromEntries(artifact.manifest.gate_groups.map((g) => [g.name, Array.from(drawn.get(g.noise)!)]));
   const session = await openSession(artifact.files["train.onnx"], { device: "cpu", threads: 1 });
   // StepRunner fetches no predictions; this session also fetches each task's from the same run,
   // so the per-example outputs (which the batch-mean loss barely shows at init) can be compared.
@@ -66,7 +70,7 @@ export async function dumpStep(model: string, out: string, batchSize: number): P
       ids,
       numeric: Array.from(batch.numeric),
       labels,
-      noise,
+      noise: noiseByGroup,
       loss: result.loss,
       taskLoss: result.taskLoss,
       predictions,
@@ -79,5 +83,6 @@ export async function dumpStep(model: string, out: string, batchSize: number): P
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const [model, out] = process.argv.slice(2);
   const i = process.argv.indexOf("--batch");
-  process.stdout.write(`${await dumpStep(model!, out!, i >= 0 ? Number(process.argv[i + 1]) : 256)}\n`);
+  const n = process.argv.indexOf("--noise");
+  process.stdout.write(`${await dumpStep(model!, out!, i >= 0 ? Number(process.argv[i + 1]) : 256, n >= 0 ? (process.argv[n + 1] as GateNoise) : undefined)}\n`);
 }

@@ -1,6 +1,7 @@
 """Issue 7.3's equivalence check: given mssmc's initial weights, one batch and the gate noise of
 step 1 (bench/torch/dump-step.ts), the PyTorch model of bench/torch/speed.py computes the same loss
-to 1e-5.
+to 1e-5. With `gates.noise: per_example` in the dump, each gate's u has a batch axis and speed.py's
+MSSM gates each example with its own sample.
 
 Weights are copied by name: fields/<f>/vector -> the numeric field's v, emb tables -> nn.Embedding,
 dense<i>/{weight,bias} -> Linear layers (mssmc stores W as [in, out], PyTorch as [out, in]):
@@ -60,7 +61,15 @@ def main():
             sys.exit(f"gate constants differ: spec {spec_gates}, speed.py {(BETA, GAMMA, ZETA)}")
         for j, g in enumerate(GROUPS):
             model.select.data[j] = take(f"select/{g}/gates/fields/log_alpha").reshape(len(fields))
-        noise = [torch.tensor([d["noise"][f"select/{g}/gates/fields"] for g in GROUPS], dtype=torch.float64)]
+        # gates.noise per_example: each group's u is [batch, gates] row-major; stacked on axis 1 as [batch, rows, gates].
+        batch = len(next(iter(d["labels"].values())))
+        per_example = d["gates"].get("noise", "per_step") == "per_example"
+
+        def stacked(names, gates):
+            rows = [torch.tensor(d["noise"][n], dtype=torch.float64) for n in names]
+            return torch.stack([r.reshape(batch, gates) for r in rows], dim=1) if per_example else torch.stack(rows)
+
+        noise = [stacked([f"select/{g}/gates/fields" for g in GROUPS], len(fields))]
         fed = {f"select/{g}/gates/fields" for g in GROUPS}
         levels = [("level1", model.level1, GROUPS, [f"input/{g}" for g in GROUPS]), ("level2", model.level2, tasks, [f"{g}/expert0" for g in GROUPS])]
         for level, layers, consumers, sources in levels:
@@ -68,7 +77,7 @@ def main():
                 owner = f"{level}/{c}/expert0"
                 set_linear(layer.linear, f"{owner}/dense0")
                 layer.log_alpha.data = torch.stack([take(f"{owner}/gates/{s}/log_alpha") for s in sources])
-                noise.append(torch.tensor([d["noise"][f"{owner}/gates/{s}"] for s in sources], dtype=torch.float64))
+                noise.append(stacked([f"{owner}/gates/{s}" for s in sources], layer.linear.out_features))
                 fed |= {f"{owner}/gates/{s}" for s in sources}
         if set(d["noise"]) != fed:
             sys.exit(f"gate groups without a PyTorch gate: {sorted(set(d['noise']) - fed)}")

@@ -10,7 +10,7 @@ gates per output cell between levels, the L0 penalty 1e-3 and Adam 3e-2 on its g
 One training step = forward, backward, Adam.
 
 Prints one JSON line: {"model", "params", "batch", "threads", "step_ms" (median), "samples_per_second"}.
-    /usr/bin/python3 bench/torch/speed.py --model mmoe --batch 1024 --steps 30 --warmup 5 --threads 1
+    /usr/bin/python3 bench/torch/speed.py --model mmoe --batch 1024 --steps 30 --warmup 5 --threads 1 [--noise per_example]
 """
 import argparse
 import json
@@ -105,14 +105,16 @@ class MMoE(Model):
 
 
 def hard_concrete(log_alpha, u):
-    """Training sample: z = clip(sigmoid((log u - log(1 - u) + log alpha) / beta) (zeta - gamma) + gamma, 0, 1)."""
+    """Training sample: z = clip(sigmoid((log u - log(1 - u) + log alpha) / beta) (zeta - gamma) + gamma, 0, 1).
+    u shaped like log alpha (one draw per step) or [batch, *log alpha's shape] (per example: log alpha broadcasts)."""
     s = torch.sigmoid((torch.log(u) - torch.log(1 - u) + log_alpha) / BETA)
     return torch.clamp(s * (ZETA - GAMMA) + GAMMA, 0, 1)
 
 
 class CSSMLayer(nn.Module):
     """An expert's first layer over S equally wide sources o_s with a gate per source and output cell:
-    relu(sum_s (o_s W_s) * z_s + b), computed as one matmul with W masked column-wise per block."""
+    relu(sum_s (o_s W_s) * z_s + b), computed as one matmul with W masked column-wise per block; with
+    noise per example (u [batch, S, out]) each row's sum of per-source products gated by its own z."""
 
     def __init__(self, sources, width, out):
         super().__init__()
@@ -122,7 +124,11 @@ class CSSMLayer(nn.Module):
         self.log_alpha = nn.Parameter(torch.empty(sources, out).normal_(mean, 0.01))  # [S, out]
 
     def forward(self, x, u):
-        z = hard_concrete(self.log_alpha, u)  # [S, out]
+        z = hard_concrete(self.log_alpha, u)  # [S, out], or [batch, S, out] per example
+        if z.dim() == 3:
+            sources, out = self.log_alpha.shape
+            per_source = torch.einsum("bsi,osi->bso", x.view(-1, sources, self.width), self.linear.weight.view(out, sources, self.width))
+            return torch.relu((per_source * z).sum(1) + self.linear.bias)
         mask = z.t().repeat_interleave(self.width, dim=1)  # [out, S * width]: block s of W's inputs gets z_s
         return torch.relu(F.linear(x, self.linear.weight * mask, self.linear.bias))
 
@@ -146,13 +152,15 @@ class MSSM(Model):
     def gate_parameters(self):
         return [self.select] + [c.log_alpha for c in self.cssm_layers()]
 
-    def noise(self):
-        """One U(eps, 1 - eps) draw per gate: the field gates' [groups, fields], then each layer's log alpha."""
-        return [torch.rand_like(p) * (1 - 2 * NOISE_EPS) + NOISE_EPS for p in [self.select] + [c.log_alpha for c in self.cssm_layers()]]
+    def noise(self, batch=None):
+        """One U(eps, 1 - eps) draw per gate: the field gates' [groups, fields], then each layer's log alpha;
+        with a batch size, one per gate and example ([batch, *shape])."""
+        shapes = [p.shape for p in [self.select] + [c.log_alpha for c in self.cssm_layers()]]
+        return [torch.rand(*(([batch] if batch else []) + list(s))) * (1 - 2 * NOISE_EPS) + NOISE_EPS for s in shapes]
 
     def body(self, e, noise):
         f = e.view(-1, 1, FIELDS, DIM)
-        z = hard_concrete(self.select, noise[0]).view(1, len(GROUPS), FIELDS, 1)  # one gate per group and field
+        z = hard_concrete(self.select, noise[0]).view(-1, len(GROUPS), FIELDS, 1)  # one gate per group and field (and example)
         x = (f * z).flatten(1)  # [E_income, E_never_married, E_shared]
         u1, u2 = noise[1 : 1 + len(self.level1)], noise[1 + len(self.level1) :]
         h = torch.cat([c(x, u) for c, u in zip(self.level1, u1)], dim=1)
@@ -244,6 +252,7 @@ def main():
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--noise", choices=["per_step", "per_example"], default="per_step", help="MSSM's gate noise (gates.noise)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(7)
@@ -264,7 +273,7 @@ def main():
         ids, x, y = batches[t % len(batches)]
         s = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        noise = model.noise() if isinstance(model, MSSM) else None
+        noise = model.noise(a.batch if a.noise == "per_example" else None) if isinstance(model, MSSM) else None
         loss = objective(model, model(ids, x, noise), y)
         loss.backward()
         opt.step()

@@ -49,4 +49,20 @@ describe("torch equivalence", () => {
       expect(eq.l0_diff, model).toBeLessThan(model === "mssm" ? 1e-3 : 1e-12);
     }
   });
+
+  // gates.noise per_example: u [batch, ...] per gate group, so every example of the batch has its own
+  // field gates and cells (speed.py's MSSM sums per-source products row by row).
+  it.skipIf(!hasTorch && !process.env["CI"])("MSSM with gate noise drawn per example: PyTorch's loss and predictions equal mssmc's", async () => {
+    const { torchEquivalence } = await import("../../bench/torch-speed.js");
+    const eq = await torchEquivalence("/usr/bin/python3", "mssm", 64, "per_example");
+    if (typeof eq === "string") throw new Error(eq);
+    expect(eq.unmapped_params).toEqual([]);
+    expect(eq.abs_diff).toBeLessThan(1e-5);
+    for (const d of Object.values(eq.pred_diff)) expect(d).toBeLessThan(1e-6);
+    expect(eq.l0_diff).toBeLessThan(1e-3);
+    // The per-step run of the same weights and batch differs: the noise matters at this size.
+    const perStep = await torchEquivalence("/usr/bin/python3", "mssm", 64);
+    if (typeof perStep === "string") throw new Error(perStep);
+    expect(Math.abs(perStep.mssmc_loss - eq.mssmc_loss)).toBeGreaterThan(1e-5);
+  });
 });
