@@ -114,6 +114,7 @@ program
   .option("--l2 <x>", "override regularize.l2", numberOption("non-negative number"))
   .option("--init-drop <p>", "override gates.init_drop", numberOption("fraction"))
   .option("--select-offset <b>", "override gates.select_offset (FSCM's offset; 0 is the paper's form)", numberOption("non-negative number"))
+  .addOption(new Option("--gate-noise <how>", "override gates.noise: draw the L0 gates' noise per step, per example, or per example for the field gates only").choices(["per_step", "per_example", "per_example_fields"]))
   .addOption(threadsOption())
   .addOption(deviceOption())
   .option("--skip-bad-rows", "skip and count rows that cannot be read instead of stopping at the first")

@@ -1,6 +1,7 @@
 import { existsSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
-import { compileSpec, loadSpec, sourceLocator, type Spec } from "../compiler/index.js";
+import { compileSpec, loadSpec, sourceLocator, type GateNoise, type Spec } from "../compiler/index.js";
+import { PER_WEIGHT_NOISE, perWeightNoiseConflicts } from "../compiler/check/rules/option-not-applicable.js";
 import { readRunManifest } from "../runtime/checkpoint.js";
 import { assertTrainable, formatLoadReport, labelKindWarnings, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { UserError } from "../base/user-error.js";
@@ -35,6 +36,8 @@ export interface TrainCommandOptions {
   l2?: number;
   initDrop?: number;
   selectOffset?: number;
+  /** Override `gates.noise`. */
+  gateNoise?: GateNoise;
   threads: number;
   device: Device;
   skipBadRows: boolean;
@@ -52,7 +55,7 @@ export interface TrainCommandOptions {
 }
 
 /** The spec with the command line's training overrides applied; they are part of the run's spec (and its hash). */
-export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed" | "gateLr" | "l0" | "l0Fields" | "gateWarmup" | "l2" | "initDrop" | "selectOffset" | "pruneDuringTraining">): Spec {
+export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed" | "gateLr" | "l0" | "l0Fields" | "gateWarmup" | "l2" | "initDrop" | "selectOffset" | "gateNoise" | "pruneDuringTraining">): Spec {
   const out = structuredClone(spec);
   if (o.epochs !== undefined) out.train.epochs = o.epochs;
   if (o.batch !== undefined) out.train.batch = o.batch;
@@ -65,6 +68,9 @@ export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" 
   if (o.l2 !== undefined) out.regularize.l2 = o.l2;
   if (o.initDrop !== undefined) out.gates.init_drop = o.initDrop;
   if (o.selectOffset !== undefined) out.gates.select_offset = o.selectOffset;
+  if (o.gateNoise !== undefined) out.gates.noise = o.gateNoise;
+  // The spec was checked without it: the one setting the command line can make impossible.
+  if (o.gateNoise !== undefined && perWeightNoiseConflicts(out).length > 0) throw new UserError(`--gate-noise per_example ${PER_WEIGHT_NOISE}; this model has one.`, "bad-option");
   if (o.pruneDuringTraining === false) out.train.prune_during_training = false;
   return out;
 }

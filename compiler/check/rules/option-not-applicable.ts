@@ -1,6 +1,6 @@
 import type { Rule } from "../rule.js";
 import { child } from "../../load/source-map.js";
-import { gateNoiseOf, selectForm, type OptimizerKind } from "../../load/types.js";
+import { gateNoiseOf, selectForm, type OptimizerKind, type Spec } from "../../load/types.js";
 import { writtenOptimizers } from "./describe.js";
 import { DEFAULT_GATES } from "../../load/normalize.js";
 
@@ -11,6 +11,20 @@ const SETTINGS: Record<OptimizerKind, readonly string[]> = {
   sgd: ["lr", "momentum", "nesterov", "weight_decay"],
   adagrad: ["lr", "eps", "initial_accumulator", "weight_decay"],
 };
+
+/** Why gates.noise per_example and a cssm connection's granularity weight exclude each other. */
+export const PER_WEIGHT_NOISE = "does not apply to a cssm connection with 'granularity: weight' (one gate per weight would need a draw per weight and example)";
+
+/**
+ * The connections (by pointer) whose gates cannot be drawn per example: cssm with one gate per
+ * weight, whose per-example z would be [batch, in, out] and a matmul per example
+ * (compiler/lower/connections/cssm.ts). Also used for `mssmc train --gate-noise`.
+ */
+export function perWeightNoiseConflicts(spec: Spec): string[] {
+  if (gateNoiseOf(spec) !== "per_example") return [];
+  const connections = [...spec.levels.map((l, i) => ({ c: l.connect, pointer: `${child("/levels", i)}/connect` })), { c: spec.towers.connect, pointer: "/towers/connect" }];
+  return connections.filter(({ c }) => c.kind === "cssm" && c.granularity === "weight").map(({ pointer }) => pointer);
+}
 
 /** An option the schema allows in its place but that means nothing together with the others. */
 export const optionNotApplicable: Rule = {
@@ -30,11 +44,9 @@ export const optionNotApplicable: Rule = {
       if (c.granularity !== undefined && c.kind !== "cssm") {
         report("error", `'granularity' applies only to cssm connections, not to ${c.kind}.`, child(pointer, "granularity"), { onKey: true });
       }
-      // A gate per weight sampled per example would be a [batch, in, out] tensor of gates and
-      // a matmul per example (compiler/lower/connections/cssm.ts).
-      if (c.kind === "cssm" && c.granularity === "weight" && gateNoiseOf(spec) === "per_example") {
-        report("error", "'noise: per_example' does not apply to a cssm connection with 'granularity: weight' (one gate per weight would need a draw per weight and example); use granularity cell or block, or noise per_step.", child(pointer, "granularity"), { onKey: true });
-      }
+    }
+    for (const pointer of perWeightNoiseConflicts(spec)) {
+      report("error", `'noise: per_example' ${PER_WEIGHT_NOISE}; use granularity cell or block, or noise per_step.`, child(pointer, "granularity"), { onKey: true });
     }
     // The l0 form's mask is its gate alone: there is no tanh for select_offset to offset. The
     // canonical JSON writes every default, so only a value other than the default is "given".
