@@ -7,10 +7,10 @@
 // Every draw comes from the runtime's seeded generator (base/random.ts) on its own
 // stream, so a seed gives byte-identical files on every machine.
 
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { Random } from "../base/random.js";
-import { duckdb, sqlString } from "./data/duckdb.js";
+import { PARQUET_CHUNK_ROWS, writeParquetStream } from "./data/write-parquet.js";
 
 /** The generator's settings; the defaults are SYNTH_DEFAULTS. */
 export interface SynthOptions {
@@ -113,8 +113,35 @@ export function* synthChunks(problem: SynthProblem, o: SynthOptions, split: "tra
 
 /** A number as written to the CSV: 7 significant digits, enough for float32 training, and stable text. */
 export function formatValue(v: number): string {
-  const s = v.toPrecision(7);
-  return String(Number(s));
+  return String(roundValue(v));
+}
+
+/** 10^k for k = 0..22, each exact in a double. */
+const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * `v` rounded to 7 significant digits: the double `Number(v.toPrecision(7))`, which is what a
+ * reader of formatValue's text gets back. Written out because toPrecision is most of the time of
+ * writing a large file. With e the decimal exponent of |v| and k = 6 − e, m = |v|·10^k lies in
+ * [10^6, 10^7) and the digits are n = round(m), the value n / 10^k: 10^k is exact for |k| ≤ 22, so
+ * m is |v|·10^k rounded once (off by at most 10^7 · 2^−53 ≈ 1.1e−9) and n / 10^k is the double
+ * nearest n·10^−k, as parsing the digits gives. n is then right unless m lies within that error of
+ * a half-integer; this falls back to toPrecision within 1e-6 of one, and when k is out of range or
+ * m out of [10^6, 10^7) (log10 rounded across a power of ten).
+ */
+export function roundValue(v: number): number {
+  const a = Math.abs(v);
+  const k = 6 - Math.floor(Math.log10(a));
+  if (a > 0 && k >= -22 && k <= 22) {
+    const m = k >= 0 ? a * POW10[k]! : a / POW10[-k]!;
+    const n = Math.round(m);
+    if (m >= 1e6 && m < 1e7 && Math.abs(m - Math.floor(m) - 0.5) > 1e-6) {
+      const r = k >= 0 ? n / POW10[k]! : n * POW10[-k]!;
+      return v < 0 ? -r : r;
+    }
+  }
+  // toPrecision writes -0 as "0".
+  return Number(v.toPrecision(7));
 }
 
 /** The column names of the data: x0..x{d-1}, y1, y2. */
@@ -168,20 +195,30 @@ export function writeSynth(dir: string, o: SynthOptions): SynthWritten {
 }
 
 /**
- * Writes train.parquet, valid.parquet and test.parquet: the CSV files of writeSynth, converted by
- * DuckDB with every column a DOUBLE (the nearest double to each CSV number, which reads back as
- * that number's text: the same data as the CSV), then removed.
+ * Writes train.parquet, valid.parquet and test.parquet: the rows of writeSynth's CSV files, column
+ * by column (x0..x{d-1}, y1, y2, every one a DOUBLE), each value the double its CSV text reads
+ * back as (roundValue), so either format loads to the same data; no CSV is written.
  */
 export async function writeSynthParquet(dir: string, o: SynthOptions): Promise<SynthWritten> {
-  const { files: csv, problem } = writeSynth(dir, o);
-  const types = columnNames(o.dim).map((c) => `${sqlString(c)}: 'DOUBLE'`);
+  const problem = synthProblem(o);
+  mkdirSync(dir, { recursive: true });
   const files = { train: join(dir, "train.parquet"), valid: join(dir, "valid.parquet"), test: join(dir, "test.parquet") };
-  const c = await duckdb();
+  const d = o.dim;
   for (const split of ["train", "valid", "test"] as const) {
-    const temp = `${files[split]}.${process.pid}.tmp`;
-    await c.run(`COPY (SELECT * FROM read_csv(${sqlString(csv[split])}, header = true, auto_detect = false, delim = ',', columns = {${types.join(", ")}})) TO ${sqlString(temp)} (FORMAT parquet)`);
-    renameSync(temp, files[split]);
-    rmSync(csv[split]);
+    const chunks = synthChunks(problem, o, split, o.rows[split], PARQUET_CHUNK_ROWS);
+    await writeParquetStream(files[split], columnNames(d), () => {
+      const next = chunks.next();
+      if (next.done) return undefined;
+      const { x, y1, y2 } = next.value;
+      const n = y1.length;
+      const columns = Array.from({ length: d + 2 }, () => new Float64Array(n));
+      for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) columns[i]![r] = roundValue(x[r * d + i]!);
+      for (let r = 0; r < n; r++) {
+        columns[d]![r] = roundValue(y1[r]!);
+        columns[d + 1]![r] = roundValue(y2[r]!);
+      }
+      return columns;
+    });
   }
   return { files, problem };
 }

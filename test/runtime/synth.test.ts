@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRows } from "../../cli/synth.js";
 import { packageRoot } from "../../base/package-root.js";
+import { Random } from "../../base/random.js";
 import { loadSpec } from "../../compiler/load/load.js";
-import { cosine, formatValue, splitCsv, SYNTH_DEFAULTS, synthProblem, synthSplit, writeSynth } from "../../runtime/synth.js";
+import { cosine, formatValue, roundValue, splitCsv, SYNTH_DEFAULTS, synthProblem, synthSplit, writeSynth } from "../../runtime/synth.js";
 
 const pearson = (a: Float64Array, b: Float64Array) => {
   const n = a.length;
@@ -84,6 +85,19 @@ describe("synthetic multi-task data (MMoE recipe)", () => {
     expect(formatValue(-1234.56789)).toBe("-1234.568");
     expect(formatValue(2)).toBe("2");
     expect(splitCsv({ x: Float64Array.of(1, 2), y1: Float64Array.of(0.5), y2: Float64Array.of(-0.25) }, 2)).toBe("x0,x1,y1,y2\n1,2,0.5,-0.25\n");
+  });
+
+  it("rounds to 7 significant digits exactly as the digits toPrecision writes read back, ties and powers of ten included", () => {
+    const rng = Random.stream(5);
+    const values = [0, -0, 1, -1, 0.5, 9999999.5, 999999.95, 123456.75, 2.5e-7, 1e22, 1e23, 1e-23, 5e-324, 1.7976931348623157e308, Infinity, NaN];
+    for (let i = 0; i < 20_000; i++) values.push(rng.normal(), rng.normal() * 10 ** Math.floor(rng.uniform() * 60 - 30));
+    for (let i = 0; i < 5_000; i++) {
+      // Exact halfway digits (n + 0.5)·10^−k and values around powers of ten, where a shortcut would slip.
+      const k = Math.floor(rng.uniform() * 40) - 20;
+      values.push(-(Math.floor(rng.uniform() * 9e6) + 1e6 + 0.5) / 10 ** (6 - k), 10 ** k * (1 + (rng.uniform() - 0.5) * 1e-9));
+    }
+    const wrong = values.filter((v) => !Object.is(roundValue(v), Number(v.toPrecision(7))));
+    expect(wrong).toEqual([]);
   });
 
   it("refuses bad settings", () => {
