@@ -11,6 +11,8 @@
 
 import type * as ort from "onnxruntime-node";
 import { cutForward, rowWeightedTasks, sparseStep, type CutForward, type Manifest, type TargetName, withTrainStep } from "../compiler/index.js";
+import type { ParamSlice } from "../compiler/sparse-step/slice-params.js";
+import type { TrainState } from "./checkpoint.js";
 import type { FrozenGates } from "./freeze.js";
 import { StepRunner } from "./step.js";
 
@@ -54,6 +56,22 @@ export interface CurrentStep {
   readonly macsPerExample: number;
 }
 
+/** The noise inputs' frozen masks of a frozen set (by gate group), as the compiler's cut reads them. */
+export function frozenNoise(manifest: Manifest, frozen: FrozenGates): Map<string, Uint8Array> {
+  return new Map(manifest.gate_groups.flatMap((g) => (frozen.has(g.name) ? [[g.noise, frozen.get(g.name)!] as const] : [])));
+}
+
+/**
+ * The smaller step for a frozen set, compiled: the manifest a runner reads for it, its bytes and
+ * its multiply-adds per example; undefined when the frozen set cuts nothing.
+ */
+export function frozenStep(manifest: Manifest, frozen: FrozenGates, target: TargetName, options: { slice?: boolean } = {}): { manifest: Manifest; bytes: Uint8Array; macs: number; slices: readonly ParamSlice[] } | undefined {
+  const cut = cutForward(manifest.spec, frozenNoise(manifest, frozen), new Set(rowWeightedTasks(manifest.graphs.train.inputs)), options);
+  if (cut.key === "") return undefined;
+  const compiled = sparseStep(manifest.spec, cut, { opset: manifest.opset, target });
+  return { manifest: withTrainStep(manifest, compiled), bytes: compiled.bytes, macs: compiled.macsPerExample, slices: compiled.slices };
+}
+
 /** The steps of one run, the artifact's full one first. */
 export class StepSwitch {
   private readonly steps = new Map<string, CurrentStep>();
@@ -80,12 +98,20 @@ export class StepSwitch {
     this.steps.set("", this.full);
   }
 
+  /** Puts the running step's sliced values back into the state (StepRunner.settle): before anything else reads the state. */
+  settle(state: TrainState): void {
+    this.current.runner.settle(state);
+  }
+
   /**
-   * Chooses the step for `frozen` at step `step` (a freeze point, or where a resumed run starts),
-   * compiling it on first use: the smaller step when it pays over the steps left after the last
-   * freeze point, else the full one. True when the running step changed.
+   * Chooses the step for the state's frozen set at its step (a freeze point, or where a resumed
+   * run starts), compiling it on first use: the smaller step when it pays over the steps left
+   * after the last freeze point, else the full one; the running step is settled first. True when
+   * the running step changed.
    */
-  async follow(frozen: FrozenGates, step: number): Promise<boolean> {
+  async follow(state: TrainState): Promise<boolean> {
+    this.settle(state);
+    const { frozen, progress: { step } } = state;
     const started = performance.now();
     const remaining = this.totalSteps - lastFreezePoint(step, this.cadence);
     if (remaining <= 0) return false; // no step runs any more: the epoch's record keeps the step it ran
@@ -109,8 +135,7 @@ export class StepSwitch {
     const id = JSON.stringify([...frozen].sort(([a], [b]) => (a < b ? -1 : 1)).map(([g, mask]) => [g, [...mask.keys()].filter((i) => mask[i])]));
     let cut = this.cuts.get(id);
     if (!cut) {
-      const noise = new Map(this.manifest.gate_groups.flatMap((g) => (frozen.has(g.name) ? [[g.noise, frozen.get(g.name)!] as const] : [])));
-      cut = cutForward(this.manifest.spec, noise, new Set(rowWeightedTasks(this.manifest.graphs.train.inputs)));
+      cut = cutForward(this.manifest.spec, frozenNoise(this.manifest, frozen), new Set(rowWeightedTasks(this.manifest.graphs.train.inputs)));
       this.cuts.set(id, cut);
     }
     return cut;
@@ -119,7 +144,7 @@ export class StepSwitch {
   /** Compiles and opens the step of a cut. */
   private async compile(cut: CutForward): Promise<CurrentStep> {
     const compiled = sparseStep(this.manifest.spec, cut, { opset: this.manifest.opset, target: this.target });
-    const runner = new StepRunner(withTrainStep(this.manifest, compiled), await this.open(compiled.bytes), this.totalSteps, this.gateHoldSteps);
+    const runner = new StepRunner(withTrainStep(this.manifest, compiled), await this.open(compiled.bytes), this.totalSteps, this.gateHoldSteps, compiled.slices);
     const step = { runner, key: cut.key, macsPerExample: compiled.macsPerExample };
     this.steps.set(cut.key, step);
     return step;

@@ -17,6 +17,7 @@ import { numericFields, type Batch } from "./data/batches.js";
 import { Random, STREAM } from "../base/random.js";
 import { dataFeed, lookupInputs, type LookupInputs } from "./evaluate.js";
 import { frozenTensors, holdFrozen } from "./freeze.js";
+import type { ParamSlice } from "../compiler/sparse-step/slice-params.js";
 
 /** Gate noise is drawn from U(NOISE_EPS, 1 − NOISE_EPS), so log u and log(1 − u) stay finite. */
 export const NOISE_EPS = 1e-6;
@@ -90,7 +91,7 @@ type StateMember = NonNullable<TensorInfo["members"]>[number];
  * initialState, for state) they are views of one buffer, fed as it is; otherwise (fresh params,
  * a checkpoint) they are copied into a new buffer once, and become views of it.
  */
-function packedInput(states: Map<string, Float32Array>, members: readonly StateMember[]): Float32Array {
+function packedInput(states: Tensors, members: readonly StateMember[]): Float32Array {
   const total = members.reduce((a, m) => a + m.size, 0);
   const first = states.get(members[0]!.name);
   let at = first?.byteOffset ?? 0;
@@ -113,6 +114,35 @@ function packedInput(states: Map<string, Float32Array>, members: readonly StateM
   return packed;
 }
 
+/** Where a step reads and writes params or optimizer states by name: the state's maps, or a sliced step's own values over them. */
+type Tensors = Pick<Map<string, Float32Array>, "get" | "set">;
+
+/** A tensor of a sliced step (a param or one of its optimizer states) and the entries of the whole tensor it holds. */
+interface SlicedTensor {
+  readonly whole: string;
+  readonly kind: "params" | "states";
+  readonly entries: Int32Array;
+}
+
+/** The sliced tensors of a step: each sliced param, and each of its optimizer states, named in the step as `<slice><suffix>` for the whole `<param><suffix>`. */
+function slicedTensors(inputs: readonly TensorInfo[], slices: readonly ParamSlice[]): Map<string, SlicedTensor> {
+  const out = new Map<string, SlicedTensor>();
+  const of = new Map(slices.map((s) => [s.name, s]));
+  for (const s of slices) out.set(s.name, { whole: s.of, kind: "params", entries: s.entries });
+  const addState = (name: string, param: string) => {
+    const s = of.get(param);
+    if (!s) return;
+    invariant(name.startsWith(param), `optimizer state ${name} of ${param} is not named after it`);
+    out.set(name, { whole: s.of + name.slice(param.length), kind: "states", entries: s.entries });
+  };
+  for (const input of inputs) {
+    if (input.role !== "state") continue;
+    if (input.members) for (const m of input.members) addState(m.name, m.of);
+    else if (input.of !== undefined) addState(input.name, input.of);
+  }
+  return out;
+}
+
 /** Runs training steps of one compiled model on one session. */
 export class StepRunner {
   readonly timings: StepTimings = { steps: 0, feeds: 0, run: 0, apply: 0 };
@@ -125,22 +155,28 @@ export class StepRunner {
   private readonly numericCount: number;
   private readonly lookups: LookupInputs;
   private readonly frozenTensors: ReturnType<typeof frozenTensors>;
+  private readonly sliced: Map<string, SlicedTensor>;
+  /** A sliced step's own values of its sliced tensors, taken from the state at its first step after a settle (settle puts them back). */
+  private live: Map<string, Float32Array> | undefined;
 
   /**
    * `totalSteps` is the length of the run, for decaying learning-rate schedules; the gate group's
-   * learning rate is 0 for steps up to `gateHoldSteps` (the gate warm-up, compiler/sparse-step/settings.ts).
+   * learning rate is 0 for steps up to `gateHoldSteps` (the gate warm-up, compiler/sparse-step/settings.ts);
+   * `slices`: a smaller step's params that hold some entries of the model's (compiler/sparse-step/slice-params.ts).
    */
   constructor(
     private readonly manifest: Manifest,
     private readonly session: ort.InferenceSession,
     private readonly totalSteps: number,
     private readonly gateHoldSteps = 0,
+    slices: readonly ParamSlice[] = [],
   ) {
     const { train } = manifest.graphs;
     this.inputs = train.inputs;
     this.numericCount = numericFields(manifest.spec).length;
     this.lookups = lookupInputs(manifest);
     this.frozenTensors = frozenTensors(manifest);
+    this.sliced = slicedTensors(train.inputs, slices);
     this.fetches = train.outputs.filter((o) => !isPredictionOutput(o.name)).map((o) => o.name);
     this.tableOfRows = new Map(manifest.tables.map((t, i) => [t.rows, i]));
     this.rowStates = new Map();
@@ -174,6 +210,7 @@ export class StepRunner {
     const started = performance.now();
     const noise = gateNoise(manifest, settings.seed, t, state.frozen, batch.size);
     const restoreFrozen = holdFrozen(this.frozenTensors, state);
+    const { params, states } = this.tensors(state);
     const gathered = manifest.tables.map((table) => {
       const ids = batch.embeddings[table.field]!.unique;
       return { ids, ...state.store.gather(table.field, ids) };
@@ -183,7 +220,7 @@ export class StepRunner {
       let tensor: ort.Tensor | undefined;
       switch (input.role) {
         case "param":
-          tensor = new ort.Tensor("float32", input.members ? packedInput(state.params, input.members) : state.params.get(input.name)!, input.shape as number[]);
+          tensor = new ort.Tensor("float32", input.members ? packedInput(params, input.members) : params.get(input.name)!, input.shape as number[]);
           break;
         case "rows": {
           const table = this.tableOfRows.get(input.name)!;
@@ -193,11 +230,11 @@ export class StepRunner {
         }
         case "state": {
           const rowState = this.rowStates.get(input.name);
-          if (input.members) tensor = new ort.Tensor("float32", packedInput(state.states, input.members), input.shape as number[]);
+          if (input.members) tensor = new ort.Tensor("float32", packedInput(states, input.members), input.shape as number[]);
           else if (rowState) {
             const g = gathered[rowState.table]!;
             tensor = new ort.Tensor("float32", g.states[rowState.index]!, [g.ids.length, manifest.tables[rowState.table]!.dim]);
-          } else tensor = new ort.Tensor("float32", state.states.get(input.name)!, input.shape as number[]);
+          } else tensor = new ort.Tensor("float32", states.get(input.name)!, input.shape as number[]);
           break;
         }
         case "step":
@@ -228,13 +265,13 @@ export class StepRunner {
         const value = result[name]!.data as Float32Array;
         switch (target.kind) {
           case "param":
-            state.params.set(target.name, value);
+            params.set(target.name, value);
             break;
           case "state":
-            state.states.set(target.name, value);
+            states.set(target.name, value);
             break;
           case "packed": {
-            const into = target.into === "params" ? state.params : state.states;
+            const into = target.into === "params" ? params : states;
             let offset = 0;
             for (const m of target.members) {
               into.set(m.name, value.subarray(offset, offset + m.size));
@@ -263,6 +300,54 @@ export class StepRunner {
     this.timings.run += applied - ran;
     this.timings.apply += done - applied;
     return out;
+  }
+
+  /**
+   * Where this step reads and writes params and states: the state's maps, and for a sliced step
+   * its own sliced values over them, gathered from the whole tensors at the first step after a settle.
+   */
+  private tensors(state: TrainState): { params: Tensors; states: Tensors } {
+    if (this.sliced.size === 0) return { params: state.params, states: state.states };
+    if (!this.live) {
+      this.live = new Map();
+      for (const [name, s] of this.sliced) {
+        const whole = state[s.kind].get(s.whole);
+        invariant(whole !== undefined, `sliced ${name}: the state has no ${s.whole}`);
+        this.live.set(name, Float32Array.from(s.entries, (e) => whole[e]!));
+      }
+    }
+    const live = this.live;
+    const over = (base: Map<string, Float32Array>): Tensors => ({
+      get: (name) => live.get(name) ?? base.get(name),
+      set(name, v) {
+        (live.has(name) ? live : base).set(name, v);
+        return this as never;
+      },
+    });
+    return { params: over(state.params), states: over(state.states) };
+  }
+
+  /**
+   * Puts a sliced step's values back into the state's whole tensors (the entries it does not hold
+   * are carried unchanged), so that the state is the model's again: before anything else reads or
+   * writes it (evaluation, freezing, a checkpoint, another step). Nothing to do for other steps.
+   */
+  settle(state: TrainState): void {
+    if (!this.live) return;
+    const copied = new Map<string, Float32Array>();
+    for (const [name, s] of this.sliced) {
+      const key = `${s.kind} ${s.whole}`;
+      let whole = copied.get(key);
+      if (!whole) {
+        // A copy: the whole tensor may be a view of a packed buffer another step still feeds.
+        whole = state[s.kind].get(s.whole)!.slice();
+        copied.set(key, whole);
+        state[s.kind].set(s.whole, whole);
+      }
+      const part = this.live.get(name)!;
+      for (let i = 0; i < s.entries.length; i++) whole[s.entries[i]!] = part[i]!;
+    }
+    this.live = undefined;
   }
 }
 

@@ -193,12 +193,12 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     holdSteps,
     { perEpoch, every: freezing.every },
   );
-  if (freezing.on) await steps.follow(state.frozen, state.progress.step);
+  if (freezing.on) await steps.follow(state);
   // At each freeze point the step is chosen again, changed set or not: the choice depends on the steps left (step-switch.ts).
   const freeze = async () => {
     if (!freezing.on) return;
     freezeClosedGates(manifest, state, freezing.threshold);
-    await steps.follow(state.frozen, state.progress.step);
+    await steps.follow(state);
   };
   if (data.valid) log(describeMonitor(spec));
   const bar = options.tty ? new ProgressBar(options.tty) : undefined;
@@ -239,6 +239,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       bar?.update(`epoch ${epoch + 1}/${settings.epochs}`, b + 1, perEpoch, `loss ${loss.toFixed(4)}  ${Math.round(samples / trainSeconds).toLocaleString("en-US")} samples/s`);
       if (options.stopAtStep !== undefined && t >= options.stopAtStep && b + 1 < perEpoch) {
         bar?.clear();
+        steps.settle(state);
         writeCheckpoint(checkpointPath(options.runDir, "last"), checkpoint());
         log(`stopped at step ${t} (epoch ${epoch + 1}, batch ${b + 1}/${perEpoch}); continue with --resume`);
         return { status: "stopped", state, history };

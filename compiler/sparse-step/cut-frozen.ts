@@ -212,8 +212,8 @@ function cutMatMul(b: Builder, m: Node, producer: ReadonlyMap<Value, Node>, patt
   // h_C = act(x W̃[:, C] + b_C); the closed units are act(b_D).
   const bias = map.get(layer.add.inputs[1]!)!;
   const activate = (v: Value, suffix: string) => (layer.act ? b.node(layer.act.op as "Relu", [v], layer.act.attrs as never, [`${layer.act.outputs[0]!.name}/${suffix}`])[0]! : v);
-  const open = activate(b.add(y, b.gather(bias, indices(columns, "open_columns"), 0, `${name}/open_bias`), `${layer.add.outputs[0]!.name}/open`), "open");
-  const closedUnits = activate(b.gather(bias, indices(layer.closedColumns, "closed_columns"), 0, `${name}/closed_bias`), "closed");
+  const open = activate(b.add(y, b.gather(bias, indices(columns, "open_columns"), 0, `${name}/bias/open`), `${layer.add.outputs[0]!.name}/open`), "open");
+  const closedUnits = activate(b.gather(bias, indices(layer.closedColumns, "closed_columns"), 0, `${name}/bias/closed`), "closed");
   cuts.set((layer.act ?? layer.add).outputs[0]!, { open, openColumns: columns, closedColumns: layer.closedColumns, closed: closedUnits });
   return true;
 }

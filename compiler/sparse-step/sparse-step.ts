@@ -12,6 +12,7 @@ import { summarizeGraph } from "../lower/summary.js";
 import type { FrozenNoise } from "./closed-weights.js";
 import { type CutReport, cutFrozen } from "./cut-frozen.js";
 import type { Graph } from "../ir/graph.js";
+import { type ParamSlice, sliceParams } from "./slice-params.js";
 
 /** A forward cut for a frozen set: equal keys, equal steps. */
 export interface CutForward {
@@ -21,6 +22,8 @@ export interface CutForward {
   readonly key: string;
   /** Multiply-adds per example of the cut forward. */
   readonly macsPerExample: number;
+  /** The step's params that hold some entries of a model's param (slice-params.ts); the runtime carries the others. */
+  readonly slices: readonly ParamSlice[];
 }
 
 /** The compiled smaller step. */
@@ -30,21 +33,28 @@ export interface SparseStep {
   /** The manifest's `graphs.train` for this step. */
   readonly train: { file: string; inputs: TensorInfo[]; outputs: TensorInfo[] };
   readonly macsPerExample: number;
+  readonly slices: readonly ParamSlice[];
 }
 
 /**
  * The train-mode forward of `spec` cut to what the frozen gates (by noise input) leave open;
- * `rowWeights`: the tasks whose loss takes row weights in the full step (artifact.ts, rowWeightedTasks).
+ * `rowWeights`: the tasks whose loss takes row weights in the full step (artifact.ts, rowWeightedTasks);
+ * `slice: false` keeps the params whole (the cut reads their entries by Gather), the reference the
+ * sliced step is tested against.
  */
-export function cutForward(spec: Spec, frozen: FrozenNoise, rowWeights: ReadonlySet<string> = new Set()): CutForward {
+export function cutForward(spec: Spec, frozen: FrozenNoise, rowWeights: ReadonlySet<string> = new Set(), options: { slice?: boolean } = {}): CutForward {
   const { graph, report } = cutFrozen(lowerSpec(spec, { mode: "train", rowWeights }), frozen);
-  return { forward: graph, report, key: report.matmuls.length === 0 ? "" : JSON.stringify(report.matmuls), macsPerExample: summarizeGraph(graph).macsPerExample };
+  const key = report.matmuls.length === 0 ? "" : JSON.stringify(report.matmuls);
+  const macsPerExample = summarizeGraph(graph).macsPerExample;
+  if (key === "" || options.slice === false) return { forward: graph, report, key, macsPerExample, slices: [] };
+  const sliced = sliceParams(graph);
+  return { forward: sliced.graph, report, key, macsPerExample, slices: sliced.slices };
 }
 
 /** The smaller training step of a cut forward. */
 export function sparseStep(spec: Spec, cut: CutForward, options: Pick<CompileOptions, "opset" | "target"> = {}): SparseStep {
   const step = emittedTrainStep(trainingForward(cut.forward), spec, options);
-  return { key: cut.key, bytes: step.bytes, train: { file: "train.onnx", inputs: [...step.inputs], outputs: [...step.outputs] }, macsPerExample: cut.macsPerExample };
+  return { key: cut.key, bytes: step.bytes, train: { file: "train.onnx", inputs: [...step.inputs], outputs: [...step.outputs] }, macsPerExample: cut.macsPerExample, slices: cut.slices };
 }
 
 /** The manifest a step runner reads for a smaller step: the artifact's, with the step's inputs and outputs. */

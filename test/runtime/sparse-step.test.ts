@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../../compiler/load/types.js";
-import { cutForward, sparseStep, withTrainStep, type CutForward } from "../../compiler/sparse-step/sparse-step.js";
+import { cutForward, sparseStep, withTrainStep, type CutForward, type SparseStep } from "../../compiler/sparse-step/sparse-step.js";
 import { checkpointPath, loadTrainedModel, type TrainState } from "../../runtime/checkpoint.js";
 import { exportModel } from "../../runtime/export.js";
 import { batches } from "../../runtime/data/batches.js";
@@ -76,35 +76,77 @@ describe("the smaller training step", () => {
   });
 });
 
-/** Trains one epoch of the small data on the full step and on the cut's, from the same state with `frozen` gates: the same losses and the same params and optimizer state (1e-5). */
+/**
+ * Trains one epoch of the small data on the full step, on the cut's step with whole params and on
+ * the cut's step with sliced params, from the same state with `frozen` gates. The whole-param cut
+ * gives the full step's losses, params and optimizer state (1e-5). The sliced one gives the same
+ * task losses and L0, the same values (1e-5) of every entry it holds, and leaves the entries it
+ * carries as they were; its loss lacks only the carried entries' L2 term.
+ */
 async function expectFullStepUpdates(spec: Spec, frozen: Map<string, Uint8Array>, cut: CutForward): Promise<void> {
   const model = compiled(spec);
   const { manifest } = model;
   const data = await smallData(spec);
-  const step = sparseStep(spec, cut);
+  expect(cut.slices.length).toBeGreaterThan(0);
+  const whole = sparseStep(spec, cutForward(spec, new Map([...frozen].map(([g, m]) => [manifest.gate_groups.find((x) => x.name === g)!.noise, m])), new Set(), { slice: false }));
+  const sliced = sparseStep(spec, cut);
+  const size = (step: SparseStep) => step.train.inputs.filter((i) => i.role === "param").reduce((a, i) => a + i.shape.reduce((x: number, d) => x * (d as number), 1), 0);
+  expect(size(sliced)).toBeLessThan(size(whole));
   const runners = [
     new StepRunner(manifest, await openSession(model.train, { device: "cpu", threads: 1 }), 30),
-    new StepRunner(withTrainStep(manifest, step), await openSession(step.bytes, { device: "cpu", threads: 1 }), 30),
+    new StepRunner(withTrainStep(manifest, whole), await openSession(whole.bytes, { device: "cpu", threads: 1 }), 30),
+    new StepRunner(withTrainStep(manifest, sliced), await openSession(sliced.bytes, { device: "cpu", threads: 1 }), 30, 0, sliced.slices),
   ];
   const states = runners.map(() => ({ ...initialState(manifest, data.preprocessing, spec.train.seed), frozen: new Map([...frozen].map(([g, m]) => [g, m.slice()])) }));
   // Biases start at 0, where relu passes no gradient: from 0.1, a closed unit's act(b) = b feeds the next layer and b trains.
   for (const s of states) for (const [name, v] of s.params) if (name.endsWith("/bias")) v.fill(0.1);
+  // The entries the sliced step carries: in no slice of their param.
+  const held = new Map<string, Uint8Array>();
+  for (const sl of sliced.slices) {
+    const mask = held.get(sl.of) ?? new Uint8Array(states[0]!.params.get(sl.of)!.length);
+    for (const e of sl.entries) mask[e] = 1;
+    held.set(sl.of, mask);
+  }
+  const carried = (name: string) => {
+    const param = [...held.keys()].find((p) => name === p || name.startsWith(`${p}/`));
+    return param === undefined ? undefined : held.get(param)!;
+  };
+  const start = tensors(states[2]!);
+  let carriedL2 = 0;
+  for (const [param, mask] of held) start.get(`param ${param}`)!.forEach((w, i) => (carriedL2 += mask[i] ? 0 : w * w));
+  expect(carriedL2).toBeGreaterThan(0);
   let t = 0;
   for (const batch of batches(spec, data.train, { batchSize: spec.train.batch, seed: 1, epoch: 0 })) {
     t++;
-    const [full, small] = [await runners[0]!.run(states[0]!, batch, t), await runners[1]!.run(states[1]!, batch, t)];
-    expect(Math.abs(small.loss - full.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(full.loss)));
-    expect(small.l0).toBe(full.l0);
+    const [full, cutWhole, cutSliced] = [await runners[0]!.run(states[0]!, batch, t), await runners[1]!.run(states[1]!, batch, t), await runners[2]!.run(states[2]!, batch, t)];
+    const tolerance = 1e-5 * Math.max(1, Math.abs(full.loss));
+    expect(Math.abs(cutWhole.loss - full.loss)).toBeLessThan(tolerance);
+    expect(cutWhole.l0).toBe(full.l0);
+    expect(cutSliced.l0).toBe(full.l0);
+    for (const task of spec.tasks) expect(Math.abs(cutSliced.taskLoss[task.name]! - full.taskLoss[task.name]!)).toBeLessThan(tolerance);
+    // The full step's L2 also counts the carried entries (which only decay there): at most their starting squares.
+    expect(full.loss - cutSliced.loss).toBeGreaterThan(-tolerance);
+    expect(full.loss - cutSliced.loss).toBeLessThan(spec.regularize.l2 * carriedL2 + tolerance);
   }
   expect(t).toBeGreaterThan(5);
-  const [a, b] = states.map(tensors);
+  runners[2]!.settle(states[2]!);
+  const [a, b, c] = states.map(tensors);
   expect([...b!.keys()].sort()).toEqual([...a!.keys()].sort());
+  expect([...c!.keys()].sort()).toEqual([...a!.keys()].sort());
   let worst = 0;
+  let moved = 0;
   for (const [name, v] of a!) {
     const w = b!.get(name)!;
-    for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i]! - w[i]!));
+    const x = c!.get(name)!;
+    const mask = carried(name.slice(name.indexOf(" ") + 1));
+    for (let i = 0; i < v.length; i++) {
+      worst = Math.max(worst, Math.abs(v[i]! - w[i]!));
+      if (mask && !mask[i]) moved = Math.max(moved, Math.abs(x[i]! - start.get(name)![i]!));
+      else worst = Math.max(worst, Math.abs(v[i]! - x[i]!));
+    }
   }
   expect(worst).toBeLessThan(1e-5);
+  expect(moved).toBe(0);
 }
 
 const quiet = { device: "cpu" as const, threads: 1, log: () => {} };
