@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { compileSpec } from "../compiler/compile.js";
 import { packageRoot } from "../base/package-root.js";
 import { loadSpec } from "../compiler/load/load.js";
-import type { Spec } from "../compiler/load/types.js";
+import type { GateNoise, Spec } from "../compiler/load/types.js";
 import { batches, type Batch } from "../runtime/data/batches.js";
 import type { Dataset, FieldColumn, LabelColumn, Preprocessing } from "../runtime/data/dataset.js";
 import { Random } from "../base/random.js";
@@ -24,6 +24,9 @@ import { wholeNumber } from "./args.js";
 // Target: MSSM at batch 1024 at least 150,000 samples/s (PyTorch 1.13: about 49,000).
 //
 //   node dist/bench/train-step.js [--steps N] [--warmup N] [--batch N] [--threads N] [--only a,b] [--profile [--nodes N]]
+//        [--gate-noise per_step,per_example,per_example_fields]
+//
+// --gate-noise measures each model once per listed `gates.noise` (a row each, one after another).
 //
 // --profile turns on onnxruntime's profiler and prints, per model, the op types that take the
 // most time in session.run (summed kernel time over the timed steps).
@@ -104,6 +107,8 @@ export interface StepOptions {
   profile?: boolean;
   /** Where the step runs (compiled for that device); default cpu. */
   device?: Device;
+  /** The spec's `gates.noise` replaced by this. */
+  noise?: GateNoise;
 }
 
 /** The median of some numbers (the lower middle one for an even count). */
@@ -118,7 +123,8 @@ export function benchSpec(file: string, batch: number): Spec {
 
 /** Compiles one zoo spec and times `steps` runtime steps after `warmup` untimed ones. */
 export async function measureStep(file: string, options: StepOptions): Promise<StepRow> {
-  const spec = benchSpec(file, options.batch);
+  const plain = benchSpec(file, options.batch);
+  const spec = options.noise ? { ...plain, gates: { ...plain.gates, noise: options.noise } } : plain;
   const device = options.device ?? "cpu";
   const artifact = compileSpec(spec, { target: device });
   const { manifest } = artifact;
@@ -154,7 +160,7 @@ export async function measureStep(file: string, options: StepOptions): Promise<S
   }
   const timed = runner.timings.steps - before.steps;
   const row: StepRow = {
-    spec: file.split("/").pop()!,
+    spec: `${file.split("/").pop()!}${options.noise ? ` (noise ${options.noise})` : ""}`,
     trainNodes: artifact.train.nodes.length,
     stepMs: median(stepMs),
     runMs: median(runMs),
@@ -229,7 +235,9 @@ async function main(argv: string[]): Promise<void> {
   const only = i >= 0 ? new Set(argv[i + 1]!.split(",").map((s) => (s.endsWith(".mssm") ? s : `${s}.mssm`))) : undefined;
   const zooDir = join(packageRoot(), "specs", "zoo");
   const rows: StepRow[] = [];
-  for (const f of zooModels().filter((f) => !only || only.has(f))) rows.push(await measureStep(join(zooDir, f), options));
+  const n = argv.indexOf("--gate-noise");
+  const noises = n >= 0 ? (argv[n + 1]!.split(",") as GateNoise[]) : [undefined];
+  for (const f of zooModels().filter((f) => !only || only.has(f))) for (const noise of noises) rows.push(await measureStep(join(zooDir, f), { ...options, ...(noise ? { noise } : {}) }));
   const out = [
     `train step: runtime/step.ts on Adult-like batches of ${options.batch}; median of ${options.steps} steps after ${options.warmup} warm-up; ` +
       `${options.threads} intra-op thread(s); node ${process.version}. feeds/apply: mean ms per step outside session.run; batch: building the batch (not in the step)`,
