@@ -1,7 +1,9 @@
 import type { IToken } from "chevrotain";
 import { CompletionItemKind, type CompletionItem, type CompletionParams } from "vscode-languageserver/node.js";
+import { LOWER_IS_BETTER, TASK_METRICS } from "../../compiler/index.js";
 import { mssmLexer } from "../../grammar/tokens.js";
 import type { Occurrence } from "./occurrences.js";
+import type { ParsedDoc } from "./parsed-doc.js";
 import { toOffset } from "./positions.js";
 import { guarded, viewOf, type Services } from "./request.js";
 import { ACTIVATIONS, KINDS, kindInfo, SECTIONS, sectionInfo, type KindContext, type OptionInfo } from "./schema-info.js";
@@ -23,7 +25,7 @@ export function registerCompletion(s: Services): void {
   s.connection.onCompletion(
     guarded(s.connection, "completion", [], (p: CompletionParams): CompletionItem[] => {
       const v = viewOf(s, p.textDocument.uri);
-      return v ? completeAt(v.main.text, toOffset(v.main.table, p.position), v.names) : [];
+      return v ? completeAt(v.main.text, toOffset(v.main.table, p.position), v.names, taskKinds(v.docs)) : [];
     }),
   );
 }
@@ -42,11 +44,24 @@ interface Cursor {
   entryStart: boolean;
   taskNames: string[];
   groupNames: string[];
+  /** Each declared task's kind (`binary`, ...), for the metrics a monitor may name. */
+  taskKinds: ReadonlyMap<string, string>;
 }
 
-/** Completion items at `offset` of `text`; `names` are the fields, tasks and groups in scope. */
-export function completeAt(text: string, offset: number, names: readonly Occurrence[]): CompletionItem[] {
-  const c = cursorAt(text, offset, names);
+/** Each task declared in `docs` with its kind word, as written. */
+export function taskKinds(docs: readonly ParsedDoc[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const doc of docs) {
+    for (const item of doc.document.items) {
+      if (item.kind === "tasks") for (const d of item.decls) if (d.type && !out.has(d.name.text)) out.set(d.name.text, d.type.name.text);
+    }
+  }
+  return out;
+}
+
+/** Completion items at `offset` of `text`; `names` are the fields, tasks and groups in scope, `tasks` the declared tasks' kinds. */
+export function completeAt(text: string, offset: number, names: readonly Occurrence[], tasks: ReadonlyMap<string, string> = new Map()): CompletionItem[] {
+  const c = cursorAt(text, offset, names, tasks);
   if (!c) return [];
   const scope = c.stack[c.stack.length - 1];
   if (!scope) return c.entryStart || c.prev?.tokenType.name === "StringLiteral" ? keywords(["import", "fields", "tasks", "model"]) : [];
@@ -60,7 +75,7 @@ export function completeAt(text: string, offset: number, names: readonly Occurre
 }
 
 /** The cursor's context, or undefined inside a comment or a string, where nothing completes. */
-function cursorAt(text: string, offset: number, names: readonly Occurrence[]): Cursor | undefined {
+function cursorAt(text: string, offset: number, names: readonly Occurrence[], taskKinds: ReadonlyMap<string, string>): Cursor | undefined {
   const lexed = mssmLexer.tokenize(text);
   const inside = (t: IToken) => t.startOffset < offset && offset < t.startOffset + t.image.length;
   if ((lexed.groups["comments"] ?? []).some((t) => inside(t) || (t.image.startsWith("//") && t.startOffset < offset && offset === t.startOffset + t.image.length))) return undefined;
@@ -95,6 +110,7 @@ function cursorAt(text: string, offset: number, names: readonly Occurrence[]): C
     entryStart: !prev || prev.image === "," || prev.image === ";" || prev.image === "}" || lineBreakAfter({ text, offset }, prev),
     taskNames: unique(names.filter((o) => o.role === "task").map((o) => o.name)),
     groupNames: unique(names.filter((o) => o.role === "group").map((o) => o.name)),
+    taskKinds,
   };
 }
 
@@ -162,11 +178,35 @@ function inSection(c: Cursor, head: string): CompletionItem[] {
   const { prev, prev2 } = c;
   const section = sectionInfo(head);
   if (!section) return [];
+  const monitor = head === "train" ? inMonitor(c) : undefined;
+  if (monitor) return monitor;
   if (prev?.image === ":" && prev2) {
     if (/optimizer$/.test(prev2.image)) return KINDS.optimizer.map((k) => kindItem("optimizer", k));
     return values(section.options.find((o) => o.name === prev2.image));
   }
   return c.entryStart || prev?.image === "{" ? section.options.map(optionItem) : [];
+}
+
+/** The tokens a metric sum is written with (`0.7 * click.auc + 0.3 * "my task".auc`). */
+const METRIC_TOKENS = new Set(["Identifier", "StringLiteral", "NumberLiteral", "Dot", "Star", "Plus"]);
+
+/**
+ * Inside `monitor: ...` (specs/language.md, "train"): a task name where a term starts (after
+ * `monitor:`, `+` or `WEIGHT *`), the task's metrics after `task.`; undefined outside a monitor.
+ */
+function inMonitor(c: Cursor): CompletionItem[] | undefined {
+  const { inScope, prev, prev2 } = c;
+  if (!prev || lineBreakAfter(c, prev)) return undefined;
+  let i = inScope.length - 1;
+  // Keywords are names too (a task may be called `group`).
+  while (i >= 0 && (METRIC_TOKENS.has(inScope[i]!.tokenType.name) || WORD.test(inScope[i]!.image))) i--;
+  if (inScope[i]?.image !== ":" || inScope[i - 1]?.image !== "monitor") return undefined;
+  if (prev.image === ":" || prev.image === "+" || prev.image === "*") return c.taskNames.map((n) => nameItem(n, "task"));
+  if (prev.image !== "." || !prev2) return [];
+  const task = prev2.tokenType.name === "StringLiteral" ? (JSON.parse(prev2.image) as string) : prev2.image;
+  const kind = c.taskKinds.get(task) as keyof typeof TASK_METRICS | undefined;
+  const metrics = kind && kind in TASK_METRICS ? TASK_METRICS[kind] : unique(Object.values(TASK_METRICS).flat());
+  return metrics.map((m) => ({ label: m, kind: CompletionItemKind.EnumMember, detail: LOWER_IS_BETTER.has(m) ? "lower is better (counted negated)" : "higher is better" }));
 }
 
 /** Which kind family an argument list belongs to, from the block around it. */

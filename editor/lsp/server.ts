@@ -31,7 +31,8 @@ import { WorkspaceIndex } from "./workspace-index.js";
 const CAPABILITIES: ServerCapabilities = {
   textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: true },
   hoverProvider: true,
-  completionProvider: { triggerCharacters: [":", "(", ","] },
+  // "." and "+" also start a monitor's metric and next term (`monitor: click.auc + buy.auc`).
+  completionProvider: { triggerCharacters: [":", "(", ",", ".", "+"] },
   definitionProvider: true,
   referencesProvider: true,
   documentSymbolProvider: true,

@@ -119,6 +119,13 @@ describe("completion", () => {
     expect(await labels(text.replace("  select fields per group", "  se"), 6, 4)).toEqual(["groups", "tasks", "select fields per group", "level", "towers", "regularize", "gates", "train"]);
   });
 
+  test("a monitor's task names, then the metrics of the task's kind (declared in the imported file)", async () => {
+    const withMonitor = (m: string) => text.replace("seed: 7 }", `seed: 7, monitor: ${m} }`);
+    const at = "  train { optimizer: adam(lr: 1e-3), batch: 1024, epochs: 10, seed: 7, monitor: ".length;
+    expect(await labels(withMonitor(""), 17, at)).toEqual(["income", "never_married"]);
+    expect(await labels(withMonitor("income."), 17, at + "income.".length)).toEqual(["auc", "logloss"]);
+  });
+
   test("group names in a per-group experts block, activations after mlp[..]", async () => {
     expect(await labels(text.replace("experts { income: mlp[32] relu,", "experts { income: mlp[32] relu, n"), 9, 37)).toEqual(["income", "never_married", "shared"]);
     expect(await labels(text.replace("towers { tower: mlp[16] relu }", "towers { tower: mlp[16]  }"), 12, 26)).toContain("gelu");

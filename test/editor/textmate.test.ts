@@ -119,6 +119,42 @@ describe("TextMate grammar on the zoo specs", () => {
     expect(scopeOf(t, "label")).toEqual(["variable.other.property.mssm", "variable.other.property.mssm"]);
   });
 
+  test("a monitor's metric sum: operators, the task before the dot, the metric after it", () => {
+    expect(tokenize('train { monitor: 0.7 * click.auc +0.3 * "my task".rmse + buy-2.logloss, patience: .5 }')).toEqual([
+      ["train", "storage.type.section.mssm"],
+      ["{", "punctuation.section.braces.mssm"],
+      ["monitor", "variable.other.property.mssm"],
+      [":", "punctuation.separator.key-value.mssm"],
+      ["0.7", "constant.numeric.mssm"],
+      ["*", "keyword.operator.arithmetic.mssm"],
+      ["click", "variable.other.object.mssm"],
+      [".", "punctuation.accessor.mssm"],
+      ["auc", "support.constant.metric.mssm"],
+      // "+0.3 *" is the sum's plus and a weight, as the parser reads it.
+      ["+", "keyword.operator.arithmetic.mssm"],
+      ["0.3", "constant.numeric.mssm"],
+      ["*", "keyword.operator.arithmetic.mssm"],
+      ['"my task"', "string.quoted.double.mssm"],
+      [".", "punctuation.accessor.mssm"],
+      ["rmse", "support.constant.metric.mssm"],
+      ["+", "keyword.operator.arithmetic.mssm"],
+      ["buy-2", "variable.other.object.mssm"],
+      [".", "punctuation.accessor.mssm"],
+      ["logloss", "support.constant.metric.mssm"],
+      [",", "punctuation.separator.mssm"],
+      ["patience", "variable.other.property.mssm"],
+      [":", "punctuation.separator.key-value.mssm"],
+      [".5", "constant.numeric.mssm"],
+      ["}", "punctuation.section.braces.mssm"],
+    ]);
+    // A signed number elsewhere keeps its sign.
+    expect(tokenize("lr: +1e-3")).toEqual([
+      ["lr", "variable.other.property.mssm"],
+      [":", "punctuation.separator.key-value.mssm"],
+      ["+1e-3", "constant.numeric.mssm"],
+    ]);
+  });
+
   test("a block comment spans lines; an escape stays inside its string", () => {
     expect(tokenize('/* a\n  b */ level 1 "x\\"y" -2.5e3')).toEqual([
       ["/* a\n  b */", "comment.block.mssm"],
