@@ -36,7 +36,8 @@ function stretchAndClip(b: Builder, s: Value, gamma: Value, zeta: Value): Value 
 
 /**
  * Training form, one sample per element of u ~ U(ε, 1−ε) (noise is an input: graphs hold no random op):
- * s = σ((log u − log(1−u) + log α)/β),  z = min(1, max(0, s(ζ−γ)+γ)).
+ * s = σ((log u − log(1−u) + log α)/β),  z = min(1, max(0, s(ζ−γ)+γ)). u is shaped like log α (one
+ * draw per step) or has a batch axis in front (one per example): log α broadcasts, z has u's shape.
  */
 export const HardConcreteSample: FunctionDef = {
   name: "HardConcreteSample",
