@@ -6,6 +6,8 @@
 //   H bytes  header, UTF-8 JSON: format, spec_hash, seed, progress, best, rng, preprocessing,
 //            the list of tensors (name, kind, shape) in block order, the gates frozen closed
 //            (`frozen`, by gate group; absent when none is, as in files older than freezing),
+//            the frozen set the running training step was cut for (`step_frozen`, likewise;
+//            absent: the full step),
 //            `streamed: true` for a run that streams its data (absent otherwise), `sha256`
 //   blocks   each tensor's float32 values, raw, in the header's order
 // `sha256` is the hex SHA-256 of the header JSON written without it followed by every block, so
@@ -64,6 +66,11 @@ export interface TrainState {
   stale: number;
   /** Gate elements frozen closed (runtime/freeze.ts), by gate group; a group with none is absent. */
   frozen: Map<string, Uint8Array>;
+  /**
+   * The frozen set the running training step was cut for (runtime/step-switch.ts), a part of
+   * `frozen`; empty: the full step. A resumed run goes on with that step.
+   */
+  stepFrozen: Map<string, Uint8Array>;
 }
 
 /** A checkpoint in memory. */
@@ -97,6 +104,8 @@ interface Header {
   tensors: TensorEntry[];
   /** The frozen gate elements' indices by gate group; written only when some are (older checkpoints: none). */
   frozen?: Record<string, number[]>;
+  /** The running step's frozen set, likewise; written only when the step is a cut one (older checkpoints: the full step). */
+  step_frozen?: Record<string, number[]>;
   /** true when the run streams its training data; written only then (older checkpoints: in memory). */
   streamed?: boolean;
   sha256?: string;
@@ -141,7 +150,9 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     tensors,
   };
   if (c.streamed) header.streamed = true;
-  if (c.state.frozen.size) header.frozen = Object.fromEntries([...c.state.frozen].map(([g, mask]) => [g, [...mask.keys()].filter((i) => mask[i])]));
+  const indices = (masks: Map<string, Uint8Array>) => Object.fromEntries([...masks].map(([g, mask]) => [g, [...mask.keys()].filter((i) => mask[i])]));
+  if (c.state.frozen.size) header.frozen = indices(c.state.frozen);
+  if (c.state.stepFrozen.size) header.step_frozen = indices(c.state.stepFrozen);
   const core = Buffer.from(JSON.stringify(header), "utf8");
   const blockBytes = blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
   const hash = createHash("sha256").update(core);
@@ -172,8 +183,9 @@ function headerProblem(h: unknown): string | undefined {
   if (b !== null && (!isRecord(b) || typeof b["score"] !== "number" || !isCount(b["epoch"]) || !isCount(b["step"]))) return "its best result is malformed";
   if (!isRecord(h["preprocessing"]) || !isRecord(h["preprocessing"]["fields"])) return "its preprocessing is malformed";
   if (!Array.isArray(h["tensors"])) return "its list of tensors is missing";
-  const f = h["frozen"];
-  if (f !== undefined && (!isRecord(f) || !Object.values(f).every((ix) => Array.isArray(ix) && ix.every(isCount)))) return "its frozen gates are malformed";
+  const masks = (f: unknown) => f === undefined || (isRecord(f) && Object.values(f).every((ix) => Array.isArray(ix) && ix.every(isCount)));
+  if (!masks(h["frozen"])) return "its frozen gates are malformed";
+  if (!masks(h["step_frozen"])) return "its running step's frozen gates are malformed";
   if (h["streamed"] !== undefined && h["streamed"] !== true) return "its streamed flag is malformed";
   const tables = new Set<string>();
   for (const t of h["tensors"] as unknown[]) {
@@ -228,7 +240,7 @@ export function decodeCheckpoint(bytes: Buffer, file: string): Checkpoint {
     seed: header.seed,
     ...(header.streamed ? { streamed: true } : {}),
     preprocessing: header.preprocessing,
-    state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale, frozen: frozenMasks(header.frozen ?? {}) },
+    state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale, frozen: frozenMasks(header.frozen ?? {}), stepFrozen: frozenMasks(header.step_frozen ?? {}) },
   };
 }
 
@@ -265,14 +277,18 @@ export function readCheckpoint(path: string, manifest: Manifest): Checkpoint {
     const v = c.state.states.get(input.name);
     if (!v || v.length !== c.state.params.get(input.of!)!.length) throw mismatch(`optimizer state ${input.name} is missing or has the wrong size`);
   }
-  for (const [group, mask] of c.state.frozen) {
-    const g = manifest.gate_groups.find((x) => x.name === group);
-    const size = g?.shape.reduce((a, b) => a * b, 1) ?? 0;
-    if (!g || mask.length > size) throw mismatch(`frozen gates of ${g ? `gate group ${group} lie outside its ${size} gates` : `an unknown gate group ${group}`}`);
-    const whole = new Uint8Array(size);
-    whole.set(mask);
-    c.state.frozen.set(group, whole);
+  for (const [masks, what] of [[c.state.frozen, "frozen gates"], [c.state.stepFrozen, "the running step's frozen gates"]] as const) {
+    for (const [group, mask] of masks) {
+      const g = manifest.gate_groups.find((x) => x.name === group);
+      const size = g?.shape.reduce((a, b) => a * b, 1) ?? 0;
+      if (!g || mask.length > size) throw mismatch(`${what} of ${g ? `gate group ${group} lie outside its ${size} gates` : `an unknown gate group ${group}`}`);
+      const whole = new Uint8Array(size);
+      whole.set(mask);
+      masks.set(group, whole);
+    }
   }
+  // The running step was cut for gates frozen then: they are frozen still.
+  for (const [group, mask] of c.state.stepFrozen) if (mask.some((m, i) => m && !c.state.frozen.get(group)?.[i])) throw mismatch(`the running step's frozen gates of gate group ${group} are not all frozen`);
   for (const t of manifest.tables) {
     const stored = c.state.store.tables.get(t.field);
     if (!stored) throw mismatch(`the embedding table of field "${t.field}" is missing`);

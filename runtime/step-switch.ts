@@ -1,13 +1,15 @@
-// Moving a run to the smaller training step as its gates freeze (docs/design.md, "The training
-// step"). At each freeze point the compiler cuts the train-mode forward to what the frozen gates
-// leave open (compiler/sparse-step/), and the run moves to the step compiled for that cut when the
-// time it saves over the steps left pays for compiling and opening it (`switchPays`); each step is
-// compiled and opened once per run (cached by its cut). The smaller step's inputs and outputs are
-// the full step's, by name, so parameters, optimizer state and embedding rows carry over as they
-// are; the runner only repacks params whose packing differs.
+// Moving a run to smaller training steps as its gates freeze (docs/design.md, "When to switch").
+// At each freeze point the compiler cuts the train-mode forward to what the frozen gates leave
+// open and slices the params to what the cut reads (compiler/sparse-step/), and the run moves to
+// the step compiled for that cut when the time it saves over the running step, over the steps
+// left, pays for cutting, compiling and opening it (`switchPays`); each step is compiled and opened
+// once per run (cached by its cut). A step cut for a part of the frozen set stays exact as more
+// gates freeze (their z is exactly 0 in any step), so the running step is never worse than the
+// full one and the run never moves back.
 //
-// Which step runs is a function of the frozen set and of the last freeze point alone, both known
-// from a checkpoint, so a resumed run picks the step the uninterrupted run was on.
+// The running step's frozen set is part of the state (TrainState.stepFrozen, in the checkpoint):
+// a resumed run goes on with that step, and every later choice depends only on the state, so it
+// makes the choices of the uninterrupted run.
 
 import type * as ort from "onnxruntime-node";
 import { cutForward, rowWeightedTasks, sparseStep, type CutForward, type Manifest, type TargetName, withTrainStep } from "../compiler/index.js";
@@ -17,36 +19,25 @@ import type { FrozenGates } from "./freeze.js";
 import { StepRunner } from "./step.js";
 
 /**
- * The cost model of a switch, measured on the zoo MSSM on Adult (batch 1024, 1 thread, the 2-core
- * machine under load; docs/design.md, "The training step"), the steps run from the state and frozen
- * set a full run ends with, 200 steps each, interleaved, medians of CPU time:
- * - `stepSecondsPerMac`: the step time saved per multiply-add per example cut from the forward, per
- *   example of the batch: the smaller step for that frozen set (73,248 -> 36,220 multiply-adds per
- *   example) took 4.90-4.94 instead of 5.66-5.76 ms per step: 0.79 ms / (37,028 x 1024) = 2.1e-11 s.
+ * The cost model of a switch (docs/design.md, "When to switch"), measured with
+ * bench/step-profile.ts and bench/sparse-training.ts on the zoo MSSM on Adult (batch 1024, 1
+ * thread, the 2-core machine under load):
+ * - `stepSecondsPerMac`: the step time saved per multiply-add per example cut, per example of the
+ *   batch: the sliced step of the frozen set a 10-epoch run ends with (73,248 -> 36,220
+ *   multiply-adds per example) took 3.83 instead of 5.44 ms of CPU per step (medians of 8 x 30
+ *   steps each, interleaved): 1.61 ms / (37,028 x 1024) = 4.2e-11 s.
  * - `switchSeconds`: cutting the forward, compiling the step, opening its session and its first,
  *   slower run: 0.13-0.17 s.
  */
-export const SWITCH_COSTS = { stepSecondsPerMac: 2.1e-11, switchSeconds: 0.15 };
+export const SWITCH_COSTS = { stepSecondsPerMac: 4.2e-11, switchSeconds: 0.15 };
 
 /**
- * Whether a step of `cutMacs` multiply-adds per example pays for moving to it from one of
- * `fullMacs` with `remaining` steps of `batch` examples left:
- *   (M_full − M_cut) · batch · remaining · stepSecondsPerMac > switchSeconds.
+ * Whether a step of `toMacs` multiply-adds per example pays for moving to it from the running one
+ * of `fromMacs`, with `remaining` steps of `batch` examples left:
+ *   (M_from − M_to) · batch · remaining · stepSecondsPerMac > switchSeconds.
  */
-export function switchPays(fullMacs: number, cutMacs: number, batch: number, remaining: number, costs: typeof SWITCH_COSTS = SWITCH_COSTS): boolean {
-  return (fullMacs - cutMacs) * batch * remaining * costs.stepSecondsPerMac > costs.switchSeconds;
-}
-
-/** When gates freeze: at each epoch's end (every `perEpoch` steps) and every `every` steps. */
-export interface FreezeCadence {
-  readonly perEpoch: number;
-  readonly every: number | undefined;
-}
-
-/** The last freeze point at or before step `step` (0 when none was): where the running step was chosen. */
-export function lastFreezePoint(step: number, cadence: FreezeCadence): number {
-  const epochEnd = Math.floor(step / cadence.perEpoch) * cadence.perEpoch;
-  return cadence.every === undefined ? epochEnd : Math.max(epochEnd, Math.floor(step / cadence.every) * cadence.every);
+export function switchPays(fromMacs: number, toMacs: number, batch: number, remaining: number, costs: typeof SWITCH_COSTS = SWITCH_COSTS): boolean {
+  return (fromMacs - toMacs) * batch * remaining * costs.stepSecondsPerMac > costs.switchSeconds;
 }
 
 /** The step a run is on: its runner, its cut ("" for the artifact's full step) and its multiply-adds per example. */
@@ -91,7 +82,6 @@ export class StepSwitch {
     private readonly open: (model: Uint8Array) => Promise<ort.InferenceSession>,
     private readonly totalSteps: number,
     private readonly gateHoldSteps: number,
-    private readonly cadence: FreezeCadence,
   ) {
     this.full = { runner: full, key: "", macsPerExample: manifest.summary.macsPerExample };
     this.current = this.full;
@@ -103,30 +93,38 @@ export class StepSwitch {
     this.current.runner.settle(state);
   }
 
+  /** Where a run starts (fresh or resumed): on the step cut for the state's `stepFrozen`, the full one when it is empty. */
+  async resume(state: TrainState): Promise<void> {
+    if (state.stepFrozen.size === 0) return;
+    const started = performance.now();
+    const cut = this.cutFor(state.stepFrozen);
+    this.current = cut.key === "" ? this.full : (this.steps.get(cut.key) ?? (await this.compile(cut)));
+    this.compileSeconds += (performance.now() - started) / 1000;
+  }
+
   /**
-   * Chooses the step for the state's frozen set at its step (a freeze point, or where a resumed
-   * run starts), compiling it on first use: the smaller step when it pays over the steps left
-   * after the last freeze point, else the full one; the running step is settled first. True when
-   * the running step changed.
+   * At a freeze point: settles the running step, then moves to the step cut for the state's
+   * frozen set, compiling it on first use, when that pays over the running step for the steps
+   * left (switchPays), and records the frozen set it was cut for in the state. True when the
+   * running step changed.
    */
   async follow(state: TrainState): Promise<boolean> {
     this.settle(state);
     const { frozen, progress: { step } } = state;
-    const started = performance.now();
-    const remaining = this.totalSteps - lastFreezePoint(step, this.cadence);
-    if (remaining <= 0) return false; // no step runs any more: the epoch's record keeps the step it ran
-    const fullMacs = this.full.macsPerExample;
+    const remaining = this.totalSteps - step;
     const batch = this.manifest.spec.train.batch;
-    let next = this.full;
+    const from = this.current.macsPerExample;
     // A cut can remove at most every multiply-add: when even that does not pay, nothing is cut.
-    if (frozen.size > 0 && switchPays(fullMacs, 0, batch, remaining)) {
-      const cut = this.cutFor(frozen);
-      if (cut.key !== "" && switchPays(fullMacs, cut.macsPerExample, batch, remaining)) next = this.steps.get(cut.key) ?? (await this.compile(cut));
+    if (frozen.size === 0 || !switchPays(from, 0, batch, remaining)) return false;
+    const started = performance.now();
+    const cut = this.cutFor(frozen);
+    const changed = cut.key !== "" && cut.key !== this.current.key && switchPays(from, cut.macsPerExample, batch, remaining);
+    if (changed) {
+      this.current = this.steps.get(cut.key) ?? (await this.compile(cut));
+      state.stepFrozen = new Map([...frozen].map(([g, mask]) => [g, mask.slice()]));
+      this.switches++;
     }
     this.compileSeconds += (performance.now() - started) / 1000;
-    const changed = next !== this.current;
-    if (changed) this.switches++;
-    this.current = next;
     return changed;
   }
 

@@ -121,7 +121,7 @@ export function initialState(manifest: Manifest, preprocessing: Preprocessing, s
     if (input.init) s.fill(input.init);
     states.set(input.name, s);
   }
-  return { params, states, store: EmbeddingStore.initial(manifest, preprocessing, seed), progress: { epoch: 0, batch: 0, step: 0 }, best: null, stale: 0, frozen: new Map() };
+  return { params, states, store: EmbeddingStore.initial(manifest, preprocessing, seed), progress: { epoch: 0, batch: 0, step: 0 }, best: null, stale: 0, frozen: new Map(), stepFrozen: new Map() };
 }
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -183,7 +183,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   }
   if (warmup > 0 && state.progress.epoch === 0 && state.progress.batch === 0) log(`gate warm-up: the gates hold still for ${warmup} of ${settings.epochs} epochs; the best epoch is chosen after it`);
   const holdSteps = warmup * perEpoch;
-  // The step follows the frozen set (runtime/step-switch.ts): on resume, the one the run was on.
+  // The step follows the frozen set (runtime/step-switch.ts): on resume, the one the run was on (state.stepFrozen).
   const steps = new StepSwitch(
     manifest,
     new StepRunner(manifest, session, totalSteps, holdSteps),
@@ -191,9 +191,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     (bytes) => openSession(bytes, { device: options.device, threads: options.threads }),
     totalSteps,
     holdSteps,
-    { perEpoch, every: freezing.every },
   );
-  if (freezing.on) await steps.follow(state);
+  await steps.resume(state);
   // At each freeze point the step is chosen again, changed set or not: the choice depends on the steps left (step-switch.ts).
   const freeze = async () => {
     if (!freezing.on) return;

@@ -59,6 +59,17 @@ describe("freezing closed gates", () => {
     expect([...back.keys()]).toEqual([group.name]);
     expect([...back.get(group.name)!]).toEqual([...mask]);
     expect(readFileSync(checkpointPath(runDir, "last")).toString("utf8")).toContain(`"frozen":{"${group.name}":[0,5]}`);
+    expect(readFileSync(checkpointPath(runDir, "last")).toString("utf8")).not.toContain('"step_frozen"');
+    // The running step's frozen set (a part of the frozen set): kept likewise; one gate not frozen is a mismatch.
+    const running = new Uint8Array(mask.length);
+    running[5] = 1;
+    state.stepFrozen.set(group.name, running);
+    writeCheckpoint(checkpointPath(runDir, "last"), { ...base, state });
+    expect(readFileSync(checkpointPath(runDir, "last")).toString("utf8")).toContain(`"step_frozen":{"${group.name}":[5]}`);
+    expect([...readCheckpoint(checkpointPath(runDir, "last"), manifest).state.stepFrozen.get(group.name)!]).toEqual([...running]);
+    running[3] = 1;
+    writeCheckpoint(checkpointPath(runDir, "last"), { ...base, state });
+    expect(() => readCheckpoint(checkpointPath(runDir, "last"), manifest)).toThrow(`the running step's frozen gates of gate group ${group.name} are not all frozen`);
   });
 
   it("resumes bit for bit across a freeze, and a frozen log α no longer changes", async () => {

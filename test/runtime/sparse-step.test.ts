@@ -3,12 +3,13 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../../compiler/load/types.js";
 import { cutForward, sparseStep, withTrainStep, type CutForward, type SparseStep } from "../../compiler/sparse-step/sparse-step.js";
-import { checkpointPath, loadTrainedModel, type TrainState } from "../../runtime/checkpoint.js";
+import { checkpointPath, loadTrainedModel, readCheckpoint, type TrainState } from "../../runtime/checkpoint.js";
 import { exportModel } from "../../runtime/export.js";
 import { batches } from "../../runtime/data/batches.js";
 import { openSession } from "../../runtime/session.js";
 import { StepRunner } from "../../runtime/step.js";
-import { lastFreezePoint, SWITCH_COSTS, switchPays } from "../../runtime/step-switch.js";
+import { frozenCount } from "../../runtime/freeze.js";
+import { SWITCH_COSTS, switchPays } from "../../runtime/step-switch.js";
 import { initialState, train } from "../../runtime/train.js";
 import { compiled, smallCsv, smallData, tempDir } from "./helpers.js";
 import { EARLY_FREEZING, twoLevelSpec } from "./sparse-helpers.js";
@@ -212,33 +213,33 @@ describe("when a switch pays", () => {
     expect(switchPays(1000, 0, 100, 0, { ...costs, switchSeconds: 0 })).toBe(false);
   });
 
-  it("finds the last freeze point: an epoch's end or a multiple of freeze_every", () => {
-    expect(lastFreezePoint(0, { perEpoch: 10, every: undefined })).toBe(0);
-    expect(lastFreezePoint(19, { perEpoch: 10, every: undefined })).toBe(10);
-    expect(lastFreezePoint(20, { perEpoch: 10, every: undefined })).toBe(20);
-    expect(lastFreezePoint(19, { perEpoch: 10, every: 4 })).toBe(16);
-    expect(lastFreezePoint(21, { perEpoch: 10, every: 4 })).toBe(20);
-  });
-
-  it("moves back to the full step when the steps left no longer pay, and resumes on the step the run was on", async () => {
+  it("compares a further cut with the running step, never moves back, and resumes on the step the run was on", async () => {
     const measured = { ...SWITCH_COSTS };
-    // Batch 32: a cut of 249 multiply-adds (440 -> 191) pays while more than 16.9 steps are left, one of
-    // 291 (-> 149) while more than 14.5; the run switches at the freeze point of step 4, moves on at
-    // step 24 (16 steps left) and back to the full step at step 28 (12 left).
+    // Batch 32: moving from the full step (440 multiply-adds) to the first cut (191) pays with 36
+    // steps left (249 · 36 > 14.5 · 291); the frozen set of step 24 cuts to 149, which would pay
+    // against the full step with its 16 steps left (291 · 16) but not against the running one (42 · 16).
     Object.assign(SWITCH_COSTS, { stepSecondsPerMac: 1 / 32, switchSeconds: 291 * 14.5 });
     try {
       const spec = twoLevelSpec(EARLY_FREEZING);
       const straight = tempDir();
       const done = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: straight });
       const macs = done.history.map((h) => h.macs_per_example);
-      expect(macs.some((m) => m < 440)).toBe(true);
-      expect(macs.at(-1)).toBe(440);
-      // Stopped at step 26 (on the smaller step, chosen with the 16 steps left after step 24, not the
-      // 14 after step 26) and at step 34 (back on the full step): resume chooses the same step.
+      // Each epoch's record shows the step it ended on: the first cut from step 4 on.
+      expect(macs).toEqual([191, 191, 191, 191]);
+      const { manifest } = compiled(spec);
+      const final = cutForward(spec, new Map([...done.state.frozen].map(([g, m]) => [manifest.gate_groups.find((x) => x.name === g)!.noise, m])));
+      expect(final.macsPerExample).toBe(149);
+      // The running step's frozen set is the one of the switch at step 4: a part of the final one.
+      expect(frozenCount(done.state.stepFrozen)).toBeGreaterThan(0);
+      expect(frozenCount(done.state.stepFrozen)).toBeLessThan(frozenCount(done.state.frozen));
+      // Stopped mid-epoch on the cut step (26), and after a freeze point whose cut did not pay (34): resume goes on with that step.
       for (const stop of [26, 34]) {
         const interrupted = tempDir();
         await train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, stopAtStep: stop });
-        await train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, resume: true });
+        const saved = readCheckpoint(checkpointPath(interrupted, "last"), manifest).state;
+        expect(frozenCount(saved.stepFrozen), `stopped at step ${stop}`).toBe(frozenCount(done.state.stepFrozen));
+        const resumed = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, resume: true });
+        expect(resumed.history[0]!.macs_per_example).toBe(191);
         expect(readFileSync(checkpointPath(interrupted, "last")).equals(readFileSync(checkpointPath(straight, "last"))), `stopped at step ${stop}`).toBe(true);
       }
     } finally {
