@@ -48,12 +48,13 @@ export function frozenTensors(manifest: Manifest): Map<string, { param: string; 
 }
 
 /**
- * Remembers the frozen elements' log α and optimizer state before a step; the returned function
- * puts them back into the step's results.
+ * Remembers the frozen elements' log α and optimizer state (of `tensors`, by gate group) before a
+ * step; the returned function puts them back into the step's results. `frozen`: which elements
+ * (default: the state's frozen set).
  */
-export function holdFrozen(tensors: ReadonlyMap<string, { param: string; states: string[] }>, state: TrainState): () => void {
+export function holdFrozen(tensors: ReadonlyMap<string, { param: string; states: string[] }>, state: TrainState, frozen: FrozenGates = state.frozen): () => void {
   const kept: { map: Map<string, Float32Array>; name: string; mask: Uint8Array; values: Float32Array }[] = [];
-  for (const [group, mask] of state.frozen) {
+  for (const [group, mask] of frozen) {
     const t = tensors.get(group)!;
     kept.push({ map: state.params, name: t.param, mask, values: state.params.get(t.param)!.slice() });
     for (const s of t.states) kept.push({ map: state.states, name: s, mask, values: state.states.get(s)!.slice() });

@@ -12,8 +12,7 @@
 // makes the choices of the uninterrupted run.
 
 import type * as ort from "onnxruntime-node";
-import { cutForward, rowWeightedTasks, sparseStep, type CutForward, type Manifest, type TargetName, withTrainStep } from "../compiler/index.js";
-import type { ParamSlice } from "../compiler/sparse-step/slice-params.js";
+import { cutForward, rowWeightedTasks, sparseStep, type CutForward, type Manifest, type ParamSlice, type TargetName, withTrainStep } from "../compiler/index.js";
 import type { TrainState } from "./checkpoint.js";
 import type { FrozenGates } from "./freeze.js";
 import { StepRunner } from "./step.js";

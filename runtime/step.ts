@@ -10,14 +10,13 @@
 // phases are kept, so the bench can show how much of a step is spent outside session.run.
 
 import * as ort from "onnxruntime-node";
-import { isNoiseInput, isPredictionOutput, L0_OUTPUT, labelTask, LOSS_OUTPUT, optimizerOf, taskLossOutput, type Manifest, type Task, type TensorInfo, type Train } from "../compiler/index.js";
+import { GATE_WARMUP_HOLDS, isNoiseInput, isPredictionOutput, L0_OUTPUT, labelTask, LOSS_OUTPUT, optimizerOf, selectionGateGroup, taskLossOutput, type Manifest, type ParamSlice, type Task, type TensorInfo, type Train } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
 import type { TrainState } from "./checkpoint.js";
 import { numericFields, type Batch } from "./data/batches.js";
 import { Random, STREAM } from "../base/random.js";
 import { dataFeed, lookupInputs, type LookupInputs } from "./evaluate.js";
-import { frozenTensors, holdFrozen } from "./freeze.js";
-import type { ParamSlice } from "../compiler/sparse-step/slice-params.js";
+import { frozenTensors, holdFrozen, type FrozenGates } from "./freeze.js";
 
 /** Gate noise is drawn from U(NOISE_EPS, 1 − NOISE_EPS), so log u and log(1 − u) stay finite. */
 export const NOISE_EPS = 1e-6;
@@ -155,6 +154,8 @@ export class StepRunner {
   private readonly numericCount: number;
   private readonly lookups: LookupInputs;
   private readonly frozenTensors: ReturnType<typeof frozenTensors>;
+  /** The field gates' log α (no optimizer state) and all-set masks: what a warm-up holding the field gates only puts back (GATE_WARMUP_HOLDS). */
+  private readonly fieldGates: { tensors: ReturnType<typeof frozenTensors>; all: FrozenGates };
   private readonly sliced: Map<string, SlicedTensor>;
   /** A sliced step's own values of its sliced tensors, taken from the state at its first step after a settle (settle puts them back). */
   private live: Map<string, Float32Array> | undefined;
@@ -176,6 +177,12 @@ export class StepRunner {
     this.numericCount = numericFields(manifest.spec).length;
     this.lookups = lookupInputs(manifest);
     this.frozenTensors = frozenTensors(manifest);
+    const fieldGroups = new Set(manifest.spec.groups.map(selectionGateGroup));
+    const fields = manifest.gate_groups.filter((g) => fieldGroups.has(g.name));
+    this.fieldGates = {
+      tensors: new Map(fields.map((g) => [g.name, { param: this.frozenTensors.get(g.name)!.param, states: [] }])),
+      all: new Map(fields.map((g) => [g.name, new Uint8Array(g.shape.reduce((a, b) => a * b, 1)).fill(1)])),
+    };
     this.sliced = slicedTensors(train.inputs, slices);
     this.fetches = train.outputs.filter((o) => !isPredictionOutput(o.name)).map((o) => o.name);
     this.tableOfRows = new Map(manifest.tables.map((t, i) => [t.rows, i]));
@@ -210,6 +217,9 @@ export class StepRunner {
     const started = performance.now();
     const noise = gateNoise(manifest, settings.seed, t, state.frozen, batch.size);
     const restoreFrozen = holdFrozen(this.frozenTensors, state);
+    const warming = t <= this.gateHoldSteps;
+    const holdsAll = GATE_WARMUP_HOLDS.gates === "all";
+    const restoreFields = warming && !holdsAll ? holdFrozen(this.fieldGates.tensors, state, this.fieldGates.all) : undefined;
     const { params, states } = this.tensors(state);
     const gathered = manifest.tables.map((table) => {
       const ids = batch.embeddings[table.field]!.unique;
@@ -241,7 +251,7 @@ export class StepRunner {
           tensor = new ort.Tensor("float32", Float32Array.of(t), []);
           break;
         case "lr":
-          tensor = new ort.Tensor("float32", Float32Array.of(input.group === "gate" && t <= this.gateHoldSteps ? 0 : learningRate(this.baseLr.get(input.name)!, settings, t, this.totalSteps)), []);
+          tensor = new ort.Tensor("float32", Float32Array.of(input.group === "gate" && warming && holdsAll ? 0 : learningRate(this.baseLr.get(input.name)!, settings, t, this.totalSteps)), []);
           break;
         case "data":
           tensor = dataInput(input, batch, noise, manifest.spec.tasks, this.numericCount, this.lookups);
@@ -293,6 +303,7 @@ export class StepRunner {
         state.store.scatter(table.field, gathered[i]!.ids, next.rows, next.states);
       });
       restoreFrozen();
+      restoreFields?.();
     }
     const done = performance.now();
     this.timings.steps++;

@@ -48,6 +48,14 @@ export function gateWarmupEpochs(spec: Pick<Spec, "train">, hasGates: boolean): 
   return spec.train.gate_warmup ?? (hasGates ? Math.floor(spec.train.epochs / 2) : 0);
 }
 
+/**
+ * Which gates the gate warm-up holds, an experiment the benches set (bench/warmup-groups.ts), not
+ * a language setting: "all" (the language's rule: the gate group's learning rate is fed as 0), or
+ * "fields": only the field gates' log α hold still (put back after each step, which is what a
+ * learning rate of 0 does to them), and the cell gates train from the first step.
+ */
+export const GATE_WARMUP_HOLDS: { gates: "all" | "fields" } = { gates: "all" };
+
 /** P(z > 0) of a hard-concrete gate in training: σ(log α − β log(−γ/ζ)). */
 export function openProbability(logAlpha: number, gates: Pick<Spec["gates"], "beta" | "gamma" | "zeta">): number {
   return 1 / (1 + Math.exp(-(logAlpha - gates.beta * Math.log(-gates.gamma / gates.zeta))));
