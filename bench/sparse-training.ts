@@ -1,16 +1,28 @@
-// Training that gets cheaper as its gates close: the zoo MSSM on Adult without freezing closed gates
-// (train.prune_during_training off), with it (the smaller step only where it pays,
-// runtime/step-switch.ts), and with it moving to every smaller step (a switch costing nothing in
-// the rule), at 1 and 2 onnxruntime threads, the runs interleaved (the three per thread count, per
-// repeat) so load on a shared machine hits them alike. Per run: the wall time of train() (every
-// epoch with its validation on adult.test), samples/s and multiply-adds per example of the first
-// and last epochs' steps, test AUC per task after the last epoch, the gates closed at inference
-// (deterministic z exactly 0) and the gates frozen; then each variant's wall time as a ratio to
-// the run without freezing of the same repeat and thread count.
+// Training that gets cheaper as its gates close: the zoo MSSM on Adult (adult.test validates each
+// epoch and is scored at the end) trained several ways, interleaved per seed, repeat and thread
+// count so that load on a shared machine hits them alike:
 //
-//   node dist/bench/sparse-training.js [--epochs 10] [--threads 1,2] [--repeats 1]
+// - "off": no freezing (train.prune_during_training: false);
+// - "on": closed gates frozen at each epoch's end, the run moving to a smaller, sliced step where
+//   the switch rule says it pays over the running step (runtime/step-switch.ts);
+// - "on, every switch": the same with a switch costing nothing in the rule;
+// - "on, cell gates from the start": "on" with the warm-up holding the field gates only
+//   (GATE_WARMUP_HOLDS, an experiment: the language's default holds every gate);
+// - "on, ε X" (--thresholds X,...): "on" with train.freeze_threshold X;
+// - "PyTorch (dense)": bench/torch/train.py, the PyTorch MSSM of bench/torch on the same encoded
+//   rows, epochs, batch, threads and warm-up (--torch; /usr/bin/python3 with python3-torch).
+//
+// Per run: the wall and CPU time of the whole run (every epoch with its validation), the median
+// step time of the first and the last epoch (each StepRunner.run timed), multiply-adds per example
+// and samples/s per epoch, test AUC per task, gates closed at inference (folded z exactly 0) and
+// frozen. Then, per variant and thread count: the median over seeds and repeats of the wall-time
+// ratio to "off" of the same seed, repeat and thread count, of last / first epoch's median step,
+// and of PyTorch's wall time to the variant's; test AUC against "off", mean [min, max] over seeds.
+//
+//   node dist/bench/sparse-training.js [--epochs 10] [--threads 1,2] [--repeats 1] [--seeds 7] [--only on,off] [--thresholds 0.1,0.2] [--torch] [--python /usr/bin/python3]
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -19,47 +31,59 @@ import { logAlphaParam } from "../compiler/artifact.js";
 import { compileSpec } from "../compiler/compile.js";
 import { loadSpec } from "../compiler/load/load.js";
 import type { Spec } from "../compiler/load/types.js";
-import { cutForward, foldGate, type Manifest, sparseStep } from "../compiler/index.js";
-import { openSession } from "../runtime/session.js";
+import { foldGate, GATE_WARMUP_HOLDS, gateWarmupEpochs, type Manifest, sparseStep, cutForward } from "../compiler/index.js";
+import { batches } from "../runtime/data/batches.js";
+import type { Dataset } from "../runtime/data/dataset.js";
 import { loadData, loadTrainingData } from "../runtime/data/dataset.js";
-import { SWITCH_COSTS } from "../runtime/step-switch.js";
+import { tableRows } from "../runtime/embeddings/store.js";
+import { openSession } from "../runtime/session.js";
+import { StepRunner } from "../runtime/step.js";
+import { frozenNoise, SWITCH_COSTS } from "../runtime/step-switch.js";
 import { train, type TrainResult } from "../runtime/train.js";
-import { numberList, wholeNumber } from "./args.js";
+import { numberList, optionText, wholeNumber } from "./args.js";
+import { spread } from "./selection.js";
 import { median } from "./train-step.js";
 import { markdownTable } from "./train-speed.js";
 
-/** One run's numbers. */
-interface Row {
-  variant: Variant["name"];
-  repeat: number;
-  threads: number;
-  wallSeconds: number;
-  /** CPU seconds of the process (every thread) during train(): less hit by other processes than wall time. */
-  cpuSeconds: number;
-  samplesPerSecond: [number, number];
-  macs: [number, number];
-  /** Multiply-adds per example of the step each epoch ran. */
-  macsPerEpoch: number[];
-  samplesPerEpoch: number[];
-  /** Seconds to cut, compile and open the step for the run's final frozen set (none without freezing). */
-  compileSeconds: number | undefined;
-  auc: Record<string, number>;
-  closed: number;
-  frozen: number;
-}
-
-/** A way of training: without freezing, with it, with it and every switch taken. */
+/** A way of training. */
 interface Variant {
-  name: "off" | "on" | "on, every switch";
-  freezing: boolean;
-  switchSeconds: number;
+  name: string;
+  /** undefined: PyTorch. */
+  freezing?: boolean;
+  switchSeconds?: number;
+  holds?: "all" | "fields";
+  /** train.freeze_threshold (default: the language's). */
+  threshold?: number;
 }
 
 const VARIANTS: readonly Variant[] = [
-  { name: "off", freezing: false, switchSeconds: SWITCH_COSTS.switchSeconds },
-  { name: "on", freezing: true, switchSeconds: SWITCH_COSTS.switchSeconds },
-  { name: "on, every switch", freezing: true, switchSeconds: 0 },
+  { name: "off", freezing: false, switchSeconds: SWITCH_COSTS.switchSeconds, holds: "all" },
+  { name: "on", freezing: true, switchSeconds: SWITCH_COSTS.switchSeconds, holds: "all" },
+  { name: "on, every switch", freezing: true, switchSeconds: 0, holds: "all" },
+  { name: "on, cell gates from the start", freezing: true, switchSeconds: SWITCH_COSTS.switchSeconds, holds: "fields" },
+  { name: "PyTorch (dense)" },
 ];
+
+/** One run's numbers. */
+interface Row {
+  variant: string;
+  seed: number;
+  repeat: number;
+  threads: number;
+  wallSeconds: number;
+  /** CPU seconds of the process (every thread) during the run: less hit by other processes than wall time; undefined for PyTorch's (another process). */
+  cpuSeconds: number | undefined;
+  /** Median ms of a step, per epoch. */
+  medianStepMs: number[];
+  /** Multiply-adds per example of the step each epoch ended on, and samples/s per epoch (mssmc only). */
+  macsPerEpoch: number[];
+  samplesPerEpoch: number[];
+  /** Seconds to cut, compile and open the step of the run's final frozen set. */
+  compileSeconds: number | undefined;
+  auc: Record<string, number>;
+  closed: number | undefined;
+  frozen: number | undefined;
+}
 
 /** Gates whose deterministic value is exactly 0 (as the export folds them). */
 function closedGates(spec: Spec, result: TrainResult, groups: readonly { name: string }[]): number {
@@ -71,16 +95,63 @@ function closedGates(spec: Spec, result: TrainResult, groups: readonly { name: s
 /** Seconds to cut the forward for a run's final frozen set, compile that step and open it: what one switch costs. */
 async function stepCompileSeconds(manifest: Manifest, result: TrainResult): Promise<number> {
   const started = performance.now();
-  const noise = new Map(manifest.gate_groups.flatMap((g) => (result.state.frozen.has(g.name) ? [[g.noise, result.state.frozen.get(g.name)!] as const] : [])));
-  const step = sparseStep(manifest.spec, cutForward(manifest.spec, noise));
+  const step = sparseStep(manifest.spec, cutForward(manifest.spec, frozenNoise(manifest, result.state.frozen)));
   await (await openSession(step.bytes, { device: "cpu", threads: 1 })).release();
   return (performance.now() - started) / 1000;
+}
+
+/** Every StepRunner.run's wall time, in order, while `record` holds them. */
+const stepTimes: { record: number[] | undefined } = { record: undefined };
+const run = StepRunner.prototype.run;
+StepRunner.prototype.run = async function (this: StepRunner, ...args: Parameters<StepRunner["run"]>) {
+  const started = performance.now();
+  const result = await run.apply(this, args);
+  stepTimes.record?.push(performance.now() - started);
+  return result;
+};
+
+/** Per epoch, the median of its steps' times. */
+const epochMedians = (times: readonly number[], perEpoch: number): number[] => Array.from({ length: Math.ceil(times.length / perEpoch) }, (_e, e) => median(times.slice(e * perEpoch, (e + 1) * perEpoch)));
+
+/** The rows of a data set as PyTorch reads them (bench/torch/train.py): ids [rows, tables] int64, numeric [rows, n] float32, labels [rows, tasks] float32. */
+function writeTorchSplit(spec: Spec, data: Dataset, dir: string, split: string): void {
+  const [all] = [...batches(spec, data, { batchSize: data.rows, shuffle: false })];
+  const fields = spec.fields.filter((f) => f.kind === "categorical").map((f) => f.name);
+  const ids = new BigInt64Array(data.rows * fields.length);
+  fields.forEach((f, k) => {
+    const e = all!.embeddings[f]!;
+    for (let r = 0; r < data.rows; r++) ids[r * fields.length + k] = BigInt(e.unique[Number(e.index[r]!)]!);
+  });
+  const y = new Float32Array(data.rows * spec.tasks.length);
+  spec.tasks.forEach((t, k) => {
+    const labels = all!.labels[t.name] as Float32Array;
+    for (let r = 0; r < data.rows; r++) y[r * spec.tasks.length + k] = labels[r]!;
+  });
+  writeFileSync(join(dir, `${split}.ids`), ids);
+  writeFileSync(join(dir, `${split}.x`), all!.numeric);
+  writeFileSync(join(dir, `${split}.y`), y);
+}
+
+/** What bench/torch/train.py prints. */
+interface TorchRun {
+  wall_seconds: number;
+  epoch_seconds: number[];
+  median_step_ms: number[];
+  auc: Record<string, number>;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
   const epochs = wholeNumber(argv, "epochs", 10, 1);
   const repeats = wholeNumber(argv, "repeats", 1, 1);
   const threadCounts = numberList(argv, "threads", [1, 2], true);
+  const seeds = numberList(argv, "seeds", [7], true);
+  const only = optionText(argv, "only")?.split(",");
+  const python = optionText(argv, "python") ?? "/usr/bin/python3";
+  const thresholds = numberList(argv, "thresholds", []);
+  const variants = [
+    ...VARIANTS.filter((v) => (v.freezing === undefined ? argv.includes("--torch") : !only || only.includes(v.name) || v.name === "off")),
+    ...thresholds.map((threshold): Variant => ({ name: `on, ε ${threshold}`, freezing: true, switchSeconds: SWITCH_COSTS.switchSeconds, holds: "all", threshold })),
+  ];
   const root = packageRoot();
   const data = resolve(root, "..", "shared", "data", "adult");
   const loaded = loadSpec(join(root, "specs", "zoo", "mssm.mssm"));
@@ -88,81 +159,124 @@ async function main(argv: readonly string[]): Promise<void> {
   const base: Spec = { ...loaded.spec, train: { ...loaded.spec.train, epochs } };
   const training = await loadTrainingData(base, join(data, "adult.data"), { validFraction: 0, seed: base.train.seed });
   const test = (await loadData(base, join(data, "adult.test"), training.preprocessing)).data;
+  const perEpoch = Math.ceil(training.train.rows / base.train.batch);
+  const torchDir = mkdtempSync(join(tmpdir(), "mssmc-sparse-torch-"));
+  const categorical = base.fields.filter((f) => f.kind === "categorical").map((f) => f.name);
+  writeFileSync(join(torchDir, "meta.json"), JSON.stringify({ tables: categorical.map((f) => tableRows(training.preprocessing, f)), tasks: base.tasks.map((t) => t.name) }));
+  writeTorchSplit(base, training.train, torchDir, "train");
+  writeTorchSplit(base, test, torchDir, "test");
+  const measured = { ...SWITCH_COSTS };
   const out: Row[] = [];
-  for (let r = 0; r < repeats; r++) {
-    for (const threads of threadCounts) {
-      for (const variant of VARIANTS) {
-        const freezing = variant.freezing;
-        SWITCH_COSTS.switchSeconds = variant.switchSeconds;
-        const spec: Spec = { ...base, train: { ...base.train, prune_during_training: freezing } };
-        const artifact = compileSpec(spec);
-        const runDir = mkdtempSync(join(tmpdir(), "mssmc-sparse-"));
-        const started = performance.now();
-        const cpu = process.cpuUsage();
-        const result = await train(
-          { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
-          { train: training.train, valid: test, preprocessing: training.preprocessing },
-          { runDir, device: "cpu", threads, log: () => {} },
-        );
-        const wallSeconds = (performance.now() - started) / 1000;
-        const used = process.cpuUsage(cpu);
-        const cpuSeconds = (used.user + used.system) / 1e6;
-        const compileSeconds = freezing ? await stepCompileSeconds(artifact.manifest, result) : undefined;
-        rmSync(runDir, { recursive: true, force: true });
-        const [first, last] = [result.history[0]!, result.history.at(-1)!];
-        const row: Row = {
-          variant: variant.name,
-          repeat: r,
-          threads,
-          wallSeconds,
-          cpuSeconds,
-          samplesPerSecond: [first.samples_per_second, last.samples_per_second],
-          macs: [first.macs_per_example, last.macs_per_example],
-          macsPerEpoch: result.history.map((h) => h.macs_per_example),
-          samplesPerEpoch: result.history.map((h) => h.samples_per_second),
-          compileSeconds,
-          auc: Object.fromEntries(Object.entries(last.valid!).map(([task, m]) => [task, (m as { auc: number }).auc])),
-          closed: closedGates(spec, result, artifact.manifest.gate_groups),
-          frozen: last.gates_frozen,
-        };
-        out.push(row);
-        process.stderr.write(`${variant.name} threads ${threads}: ${wallSeconds.toFixed(1)} s\n`);
+  for (const seed of seeds) {
+    for (let r = 0; r < repeats; r++) {
+      for (const threads of threadCounts) {
+        for (const variant of variants) {
+          const row = variant.freezing === undefined ? torchRun(python, torchDir, base, seed, threads) : await mssmcRun(variant, base, seed, threads, training, test, perEpoch);
+          if (typeof row === "string") {
+            process.stderr.write(`PyTorch: ${row}\n`);
+            continue;
+          }
+          out.push({ ...row, variant: variant.name, seed, repeat: r, threads });
+          process.stderr.write(`seed ${seed} repeat ${r + 1} ${variant.name} threads ${threads}: ${row.wallSeconds.toFixed(1)} s\n`);
+        }
       }
     }
   }
+  Object.assign(SWITCH_COSTS, measured);
+  GATE_WARMUP_HOLDS.gates = "all";
+  rmSync(torchDir, { recursive: true, force: true });
+
   const tasks = Object.keys(out[0]!.auc);
   const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
-  console.log(`zoo MSSM on Adult (${training.train.rows} training rows, adult.test), ${epochs} epochs, batch ${base.train.batch}`);
+  const ms = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(2));
+  console.log(`zoo MSSM on Adult (${training.train.rows} training rows, adult.test), ${epochs} epochs, batch ${base.train.batch}, seeds ${seeds.join(", ")}, ${repeats} repeat(s); node ${process.version}`);
   console.log(
     markdownTable(
-      ["freezing", "threads", "wall s", "CPU s", "samples/s epoch 1", "samples/s last", "last / first epoch samples/s", "MACs/example epoch 1", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
-      out.map((r) => [r.variant, String(r.threads), r.wallSeconds.toFixed(1), r.cpuSeconds.toFixed(1), fmt(r.samplesPerSecond[0]), fmt(r.samplesPerSecond[1]), (r.samplesPerSecond[1] / r.samplesPerSecond[0]).toFixed(2), fmt(r.macs[0]), fmt(r.macs[1]), ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed), String(r.frozen), r.compileSeconds?.toFixed(2) ?? "-"]),
+      ["variant", "seed", "threads", "wall s", "CPU s", "median step ms epoch 1", "median step ms last", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
+      out.map((r) => [r.variant, String(r.seed), String(r.threads), r.wallSeconds.toFixed(1), r.cpuSeconds?.toFixed(1) ?? "-", ms(r.medianStepMs[0]), ms(r.medianStepMs.at(-1)), r.macsPerEpoch.length ? fmt(r.macsPerEpoch.at(-1)!) : "-", ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed ?? "-"), String(r.frozen ?? "-"), r.compileSeconds?.toFixed(2) ?? "-"]),
     ).join("\n"),
   );
-  console.log("\nPer epoch: MACs/example of the step it ran (thousands), samples/s");
+  console.log("\nPer epoch: MACs/example of the step it ended on (thousands), median step ms");
   console.log(
     markdownTable(
-      ["freezing", "threads", ...out[0]!.macsPerEpoch.map((_m, e) => `epoch ${e + 1}`)],
-      out.map((r) => [r.variant, String(r.threads), ...r.macsPerEpoch.map((m, e) => `${(m / 1000).toFixed(1)}k, ${fmt(r.samplesPerEpoch[e]!)}`)]),
+      ["variant", "seed", "threads", ...Array.from({ length: epochs }, (_m, e) => `epoch ${e + 1}`)],
+      out.map((r) => [r.variant, String(r.seed), String(r.threads), ...r.medianStepMs.map((m, e) => (r.macsPerEpoch.length ? `${(r.macsPerEpoch[e]! / 1000).toFixed(1)}k, ${m.toFixed(2)}` : m.toFixed(2)))]),
     ).join("\n"),
   );
-  for (const [what, of] of [["Wall time", (r: Row) => r.wallSeconds], ["CPU time", (r: Row) => r.cpuSeconds]] as const) {
-    console.log(`\n${what} without freezing / with it (same repeat and threads; above 1: faster), each repeat, and the median`);
-    console.log(
-      markdownTable(
-        ["freezing", "threads", ...Array.from({ length: repeats }, (_r, k) => `repeat ${k + 1}`), "median"],
-        VARIANTS.filter((v) => v.freezing).flatMap((v) =>
-          threadCounts.map((threads) => {
-            const ratios = Array.from({ length: repeats }, (_r, k) => {
-              const at = (name: Variant["name"]) => of(out.find((r) => r.variant === name && r.threads === threads && r.repeat === k)!);
-              return at("off") / at(v.name);
-            });
-            return [v.name, String(threads), ...ratios.map((x) => x.toFixed(2)), median(ratios).toFixed(2)];
-          }),
-        ),
-      ).join("\n"),
-    );
-  }
+  const off = (r: Row) => out.find((o) => o.variant === "off" && o.seed === r.seed && o.repeat === r.repeat && o.threads === r.threads);
+  const torch = (r: Row) => out.find((o) => o.variant === "PyTorch (dense)" && o.seed === r.seed && o.repeat === r.repeat && o.threads === r.threads);
+  const ratio = (xs: (number | undefined)[]) => {
+    const ys = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+    return ys.length ? `${median(ys).toFixed(2)} [${Math.min(...ys).toFixed(2)}, ${Math.max(...ys).toFixed(2)}]` : "-";
+  };
+  console.log("\nPer variant and threads, over seeds and repeats: median [min, max] of each run's ratio (above 1: the variant is faster), and test AUC against \"off\" (mean [min, max] over runs)");
+  console.log(
+    markdownTable(
+      ["variant", "threads", "runs", "wall off / variant", "CPU off / variant", "epoch 1 / last epoch median step", "PyTorch wall / variant", ...tasks.map((t) => `AUC ${t} vs off`), "gates closed"],
+      variants.flatMap((v) =>
+        threadCounts.map((threads) => {
+          const mine = out.filter((r) => r.variant === v.name && r.threads === threads);
+          return [
+            v.name,
+            String(threads),
+            String(mine.length),
+            ratio(mine.map((r) => (off(r)?.wallSeconds ?? NaN) / r.wallSeconds)),
+            ratio(mine.map((r) => (r.cpuSeconds === undefined ? undefined : (off(r)?.cpuSeconds ?? NaN) / r.cpuSeconds))),
+            ratio(mine.map((r) => r.medianStepMs[0]! / r.medianStepMs.at(-1)!)),
+            ratio(mine.map((r) => (torch(r)?.wallSeconds ?? NaN) / r.wallSeconds)),
+            ...tasks.map((t) => spread(mine.flatMap((r) => (off(r) ? [r.auc[t]! - off(r)!.auc[t]!] : [])), 4, true)),
+            spread(mine.flatMap((r) => (r.closed === undefined ? [] : [r.closed])), 0),
+          ];
+        }),
+      ),
+    ).join("\n"),
+  );
+}
+
+/** One mssmc run of a variant. */
+async function mssmcRun(variant: Variant, base: Spec, seed: number, threads: number, training: { train: Dataset; preprocessing: Parameters<typeof train>[1]["preprocessing"] }, test: Dataset, perEpoch: number): Promise<Omit<Row, "variant" | "seed" | "repeat" | "threads">> {
+  SWITCH_COSTS.switchSeconds = variant.switchSeconds!;
+  GATE_WARMUP_HOLDS.gates = variant.holds!;
+  const spec: Spec = { ...base, train: { ...base.train, seed, prune_during_training: variant.freezing!, ...(variant.threshold === undefined ? {} : { freeze_threshold: variant.threshold }) } };
+  const artifact = compileSpec(spec);
+  const runDir = mkdtempSync(join(tmpdir(), "mssmc-sparse-"));
+  stepTimes.record = [];
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const result = await train(
+    { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
+    { train: training.train, valid: test, preprocessing: training.preprocessing },
+    { runDir, device: "cpu", threads, log: () => {} },
+  );
+  const wallSeconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const times = stepTimes.record;
+  stepTimes.record = undefined;
+  rmSync(runDir, { recursive: true, force: true });
+  const last = result.history.at(-1)!;
+  return {
+    wallSeconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    medianStepMs: epochMedians(times, perEpoch),
+    macsPerEpoch: result.history.map((h) => h.macs_per_example),
+    samplesPerEpoch: result.history.map((h) => h.samples_per_second),
+    compileSeconds: variant.freezing && result.state.frozen.size ? await stepCompileSeconds(artifact.manifest, result) : undefined,
+    auc: Object.fromEntries(Object.entries(last.valid!).map(([task, m]) => [task, (m as { auc: number }).auc])),
+    closed: closedGates(spec, result, artifact.manifest.gate_groups),
+    frozen: last.gates_frozen,
+  };
+}
+
+/** One PyTorch run (bench/torch/train.py), or why it could not run. */
+function torchRun(python: string, dir: string, spec: Spec, seed: number, threads: number): Omit<Row, "variant" | "seed" | "repeat" | "threads"> | string {
+  const script = join(packageRoot(), "bench", "torch", "train.py");
+  const args = [script, "--data", dir, "--epochs", String(spec.train.epochs), "--batch", String(spec.train.batch), "--threads", String(threads), "--warmup-epochs", String(gateWarmupEpochs(spec, true)), "--seed", String(seed)];
+  // Debian's torch does its matmuls in the system BLAS: pin its threads too.
+  const r = spawnSync(python, args, { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) } });
+  if (r.error) return `${python}: ${r.error.message}`;
+  if (r.status !== 0) return (r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`).trim();
+  const t = JSON.parse(r.stdout.trim().split("\n").pop()!) as TorchRun;
+  return { wallSeconds: t.wall_seconds, cpuSeconds: undefined, medianStepMs: t.median_step_ms, macsPerEpoch: [], samplesPerEpoch: [], compileSeconds: undefined, auc: t.auc, closed: undefined, frozen: undefined };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main(process.argv.slice(2));
