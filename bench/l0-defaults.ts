@@ -49,6 +49,11 @@ const VARIANTS: readonly Variant[] = [
   { name: "defaults, l0_fields 1e-2", about: "a stronger field-gate weight", spec: (zoo) => ({ ...silent(zoo), regularize: { ...silent(zoo).regularize, l0_fields: 1e-2 } }) },
   { name: "zoo", about: "specs/zoo/mssm.mssm as written", spec: (zoo) => structuredClone(zoo) },
   { name: "noise per_example", about: "defaults, gate noise drawn per example for every gate", spec: (zoo) => ({ ...silent(zoo), gates: { ...DEFAULT_GATES, noise: "per_example" } }) },
+  {
+    name: "noise per_example with l0_fields 1e-2",
+    about: "per-example noise and a stronger field-gate weight",
+    spec: (zoo) => ({ ...silent(zoo), gates: { ...DEFAULT_GATES, noise: "per_example" }, regularize: { ...silent(zoo).regularize, l0_fields: 1e-2 } }),
+  },
   { name: "noise per_example_fields", about: "defaults, gate noise per example for the field gates only", spec: (zoo) => ({ ...silent(zoo), gates: { ...DEFAULT_GATES, noise: "per_example_fields" } }) },
 ];
 

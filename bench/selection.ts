@@ -93,6 +93,12 @@ export const VARIANTS: readonly Variant[] = [
   { name: "mssm-noise-example", template: "mssm", sections: { gates: "noise: per_example" }, about: "the defaults with gate noise drawn per example for every gate (gates.noise per_example)" },
   { name: "mssm-noise-fields", template: "mssm", sections: { gates: "noise: per_example_fields" }, about: "the defaults with gate noise drawn per example for the field gates, per step for the cell gates (gates.noise per_example_fields)" },
   {
+    name: "mssm-noise-example-f1e-2",
+    template: "mssm",
+    sections: { gates: "noise: per_example", regularize: "l0_fields: 1e-2" },
+    about: "gate noise drawn per example for every gate, with the stronger field-gate weight l0_fields 1e-2",
+  },
+  {
     name: "mssm-b0",
     template: "mssm",
     replace: { "select fields per group": "select fields per group(form: tanh)" },
