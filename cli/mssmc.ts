@@ -121,6 +121,7 @@ program
   .option("--resume", "continue the run in --out from its last checkpoint")
   .option("--force", "train afresh even if --out already holds a run, replacing it")
   .option("--no-prune-during-training", "never freeze closed L0 gates during training (sets train.prune_during_training: false)")
+  .option("--no-validate-fields", "never close fields by the field check on the validation rows (sets train.validate_fields: false)")
   .addOption(new Option("--stop-at-step <n>", "stop after this many steps in all (then --resume)").argParser(numberOption("positive integer")).hideHelp())
   .action(async (spec: string, opts: Omit<TrainCommandOptions, "skipBadRows" | "resume" | "force"> & { skipBadRows?: boolean; resume?: boolean; force?: boolean }) => {
     exitCode = await runTrain(spec, { ...opts, skipBadRows: !!opts.skipBadRows, resume: !!opts.resume, force: !!opts.force });

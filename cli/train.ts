@@ -48,6 +48,8 @@ export interface TrainCommandOptions {
   stopAtStep?: number;
   /** false (`--no-prune-during-training`): never freeze closed gates, whatever the spec says (`train.prune_during_training`). */
   pruneDuringTraining?: boolean;
+  /** false (`--no-validate-fields`): no field check on the validation rows, whatever the spec says (`train.validate_fields`). */
+  validateFields?: boolean;
   /** The delimiter of delimited text data files; absent: sniffed from each file's header line. */
   delimiter?: string;
   /** Stream the training data from its files each epoch instead of loading it (also chosen when it would not fit: runtime/data/stream-size.ts). */
@@ -55,7 +57,7 @@ export interface TrainCommandOptions {
 }
 
 /** The spec with the command line's training overrides applied; they are part of the run's spec (and its hash). */
-export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed" | "gateLr" | "l0" | "l0Fields" | "gateWarmup" | "l2" | "initDrop" | "selectOffset" | "gateNoise" | "pruneDuringTraining">): Spec {
+export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" | "batch" | "lr" | "seed" | "gateLr" | "l0" | "l0Fields" | "gateWarmup" | "l2" | "initDrop" | "selectOffset" | "gateNoise" | "pruneDuringTraining" | "validateFields">): Spec {
   const out = structuredClone(spec);
   if (o.epochs !== undefined) out.train.epochs = o.epochs;
   if (o.batch !== undefined) out.train.batch = o.batch;
@@ -72,6 +74,7 @@ export function withOverrides(spec: Spec, o: Pick<TrainCommandOptions, "epochs" 
   // The spec was checked without it: the one setting the command line can make impossible.
   if (o.gateNoise !== undefined && perWeightNoiseConflicts(out).length > 0) throw new UserError(`--gate-noise per_example ${PER_WEIGHT_NOISE}; this model has one.`, "bad-option");
   if (o.pruneDuringTraining === false) out.train.prune_during_training = false;
+  if (o.validateFields === false) out.train.validate_fields = false;
   return out;
 }
 

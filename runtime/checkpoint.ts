@@ -8,7 +8,8 @@
 //            (`frozen`, by gate group; absent when none is, as in files older than freezing),
 //            the frozen set the running training step was cut for (`step_frozen`, likewise;
 //            absent: the full step),
-//            `streamed: true` for a run that streams its data (absent otherwise), `sha256`
+//            `streamed: true` for a run that streams its data (absent otherwise), the field
+//            check's suspects (`field_suspects`, absent when there are none), `sha256`
 //   blocks   each tensor's float32 values, raw, in the header's order
 // `sha256` is the hex SHA-256 of the header JSON written without it followed by every block, so
 // a flipped bit anywhere is caught; the header's structure is checked before it is used, so a
@@ -71,6 +72,11 @@ export interface TrainState {
    * `frozen`; empty: the full step. A resumed run goes on with that step.
    */
   stepFrozen: Map<string, Uint8Array>;
+  /**
+   * Fields whose closing did not raise the validation loss at the last field check
+   * (runtime/field-check.ts): one more such check closes them. Absent: none.
+   */
+  fieldSuspects?: string[];
 }
 
 /** A checkpoint in memory. */
@@ -108,6 +114,8 @@ interface Header {
   step_frozen?: Record<string, number[]>;
   /** true when the run streams its training data; written only then (older checkpoints: in memory). */
   streamed?: boolean;
+  /** The field check's suspects (TrainState.fieldSuspects); written only when there are some. */
+  field_suspects?: string[];
   sha256?: string;
 }
 
@@ -153,6 +161,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   const indices = (masks: Map<string, Uint8Array>) => Object.fromEntries([...masks].map(([g, mask]) => [g, [...mask.keys()].filter((i) => mask[i])]));
   if (c.state.frozen.size) header.frozen = indices(c.state.frozen);
   if (c.state.stepFrozen.size) header.step_frozen = indices(c.state.stepFrozen);
+  if (c.state.fieldSuspects?.length) header.field_suspects = c.state.fieldSuspects;
   const core = Buffer.from(JSON.stringify(header), "utf8");
   const blockBytes = blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
   const hash = createHash("sha256").update(core);
@@ -187,6 +196,8 @@ function headerProblem(h: unknown): string | undefined {
   if (!masks(h["frozen"])) return "its frozen gates are malformed";
   if (!masks(h["step_frozen"])) return "its running step's frozen gates are malformed";
   if (h["streamed"] !== undefined && h["streamed"] !== true) return "its streamed flag is malformed";
+  const suspects = h["field_suspects"];
+  if (suspects !== undefined && !(Array.isArray(suspects) && suspects.every((f) => typeof f === "string"))) return "its field check's suspects are malformed";
   const tables = new Set<string>();
   for (const t of h["tensors"] as unknown[]) {
     if (!isRecord(t) || typeof t["name"] !== "string" || !Array.isArray(t["shape"]) || !t["shape"].every(isCount)) return "a tensor entry is malformed";
@@ -240,7 +251,7 @@ export function decodeCheckpoint(bytes: Buffer, file: string): Checkpoint {
     seed: header.seed,
     ...(header.streamed ? { streamed: true } : {}),
     preprocessing: header.preprocessing,
-    state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale, frozen: frozenMasks(header.frozen ?? {}), stepFrozen: frozenMasks(header.step_frozen ?? {}) },
+    state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale, frozen: frozenMasks(header.frozen ?? {}), stepFrozen: frozenMasks(header.step_frozen ?? {}), ...(header.field_suspects ? { fieldSuspects: header.field_suspects } : {}) },
   };
 }
 

@@ -30,6 +30,7 @@ import { appendMetricsLine, metricsPath, reconcileMetrics, removeAbandonedFiles,
 import { openSession, type Device } from "./session.js";
 import { StepRunner } from "./step.js";
 import { freezeClosedGates, frozenCount } from "./freeze.js";
+import { checkFields, checksFields } from "./field-check.js";
 import { StepSwitch } from "./step-switch.js";
 
 export { gateNoise, learningRate, NOISE_EPS } from "./step.js";
@@ -199,6 +200,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     freezeClosedGates(manifest, state, freezing.threshold);
     await steps.follow(state);
   };
+  const fieldCheck = checksFields(spec, data.valid !== undefined) && evalSession !== undefined;
+  if (fieldCheck) log(`field check: from the end of epoch ${Math.max(warmup, 1)} on, a field whose closing does not raise the validation loss at two checks in a row is closed in every group (train.validate_fields)`);
   if (data.valid) log(describeMonitor(spec));
   const bar = options.tty ? new ProgressBar(options.tty) : undefined;
   const history: EpochRecord[] = [];
@@ -246,6 +249,11 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     }
     bar?.clear();
     const macs = steps.current.macsPerExample;
+    if (fieldCheck && epoch + 1 >= Math.max(warmup, 1)) {
+      const check = await checkFields(evalSession!, manifest, state, data.valid!);
+      for (const c of check.closed) log(`field check: closed ${c.field} in every group (validation loss ${c.delta === 0 ? "unchanged" : c.delta.toExponential(1)})`);
+      if (check.suspects.length) log(`field check: closing ${check.suspects.join(", ")} would not raise the validation loss; closed if the next check agrees`);
+    }
     await freeze();
     state.progress = { epoch: epoch + 1, batch: 0, step: state.progress.step };
 

@@ -186,6 +186,12 @@ export interface Train {
    * (compiler/sparse-step/settings.ts). Optional for the same reason as prune_during_training.
    */
   gate_warmup?: number;
+  /**
+   * At each epoch end after the gate warm-up, close in every group each field whose closing does
+   * not raise the joint task loss on the validation rows (runtime/field-check.ts); absent: on when the model has field
+   * gates and the run has validation rows. Optional for the same reason as prune_during_training.
+   */
+  validate_fields?: boolean;
 }
 
 /** One term of `train.monitor`: a task's metric and its weight. */

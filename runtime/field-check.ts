@@ -1,0 +1,104 @@
+// The validation field check (docs/design.md, "Field selection on held-out rows"). Field gates
+// trained on the training loss keep a field that lets the network memorize, such as an id column
+// with no signal: it lowers the training loss as much as a real driver does. So at each epoch end
+// from the end of the gate warm-up on, every field still open in some group is tried closed in
+// every group on the validation rows, with the eval graph, against the joint task loss there:
+//
+//   L(validation) = Σ_t w_t L_t     L_t: log loss (binary, multiclass) or mean squared error
+//   Δ(f) = L(validation | f closed) − L(validation)
+//
+// A field with Δ(f) ≤ 0 is a suspect; a suspect of the check before with Δ(f) ≤ 0 again is closed
+// (two checks in a row, so that a field the network has not learned yet, whose closing costs
+// nothing at one epoch end, gets another epoch). Candidates are closed in the order of Δ(f),
+// smallest first, each tried against the model with the fields closed before it, and closed for
+// good when the held-out loss does not rise.
+// Closing sets the field's log α to CLOSED_LOG_ALPHA in every group and freezes those elements
+// (runtime/freeze.ts), so training leaves them and the export prunes the field.
+
+import { foldGate, logAlphaParam, selectForm, selectionGateGroup, type Manifest, type Spec } from "../compiler/index.js";
+import type ort from "onnxruntime-node";
+import type { TrainState } from "./checkpoint.js";
+import type { Dataset } from "./data/dataset.js";
+import { predictDataset, taskMetrics } from "./evaluate.js";
+
+/**
+ * The log α a closed field gets: its deterministic gate is 0 (below log(−γ/ζ) ≈ −2.4), its
+ * P(z > 0) ≈ 2e-4 with the default constants, and with the frozen noise ε its sample is exactly 0.
+ */
+export const CLOSED_LOG_ALPHA = -10;
+
+/** Whether a run checks its fields on the validation rows: field gates, validation rows, and `train.validate_fields` not false. */
+export function checksFields(spec: Spec, hasValidation: boolean): boolean {
+  const form = selectForm(spec);
+  return hasValidation && (form === "l0" || form === "l0_tanh") && (spec.train.validate_fields ?? true);
+}
+
+/** What a check closed: each field with the change of the joint validation loss, in the order closed. */
+export interface FieldCheck {
+  closed: { field: string; delta: number }[];
+  /** Candidates tried (fields open in some group before the check). */
+  tried: number;
+  /** Fields whose closing did not raise the loss this time, closed if it does not at the next check either. */
+  suspects: string[];
+}
+
+/** The joint task loss Σ_t w_t L_t of the training objective, on metrics of held-out rows. */
+function jointLoss(spec: Spec, metrics: ReturnType<typeof taskMetrics>): number {
+  return spec.tasks.reduce((sum, t) => {
+    const m = metrics[t.name]!;
+    return sum + t.weight * ("rmse" in m ? m.rmse * m.rmse : m.logloss);
+  }, 0);
+}
+
+/** Runs the check on `valid`, closing in `state` (params and frozen set) what it closes. */
+export async function checkFields(session: ort.InferenceSession, manifest: Manifest, state: TrainState, valid: Dataset): Promise<FieldCheck> {
+  const spec = manifest.spec;
+  const groups = spec.groups.map((g) => ({ gates: selectionGateGroup(g), param: logAlphaParam(selectionGateGroup(g)) })).filter((g) => state.params.has(g.param));
+  const isOpen = (fi: number) => groups.some((g) => foldGate(state.params.get(g.param)!.subarray(fi, fi + 1), spec.gates.gamma, spec.gates.zeta)[0]! > 0);
+  const candidates = spec.fields.map((_f, fi) => fi).filter(isOpen);
+  const evaluate = async (closed: readonly number[]) => {
+    const params = new Map(state.params);
+    for (const g of groups) {
+      const logAlpha = state.params.get(g.param)!.slice();
+      for (const fi of closed) logAlpha[fi] = CLOSED_LOG_ALPHA;
+      params.set(g.param, logAlpha);
+    }
+    return jointLoss(spec, taskMetrics(spec, await predictDataset(session, manifest, { params, tables: state.store }, valid), valid));
+  };
+  let base = await evaluate([]);
+  const alone: { fi: number; rise: number }[] = [];
+  for (const fi of candidates) alone.push({ fi, rise: (await evaluate([fi])) - base });
+  alone.sort((a, b) => a.rise - b.rise || a.fi - b.fi);
+  const suspectBefore = new Set(state.fieldSuspects ?? []);
+  const closed: number[] = [];
+  const suspects: string[] = [];
+  const out: FieldCheck = { closed: [], tried: candidates.length, suspects };
+  for (const { fi, rise } of alone) {
+    if (rise > 0) break;
+    const field = spec.fields[fi]!.name;
+    if (!suspectBefore.has(field)) {
+      suspects.push(field);
+      continue;
+    }
+    const after = await evaluate([...closed, fi]);
+    if (after > base) {
+      suspects.push(field);
+      continue;
+    }
+    out.closed.push({ field, delta: after - base });
+    closed.push(fi);
+    base = after;
+  }
+  if (suspects.length) state.fieldSuspects = suspects;
+  else delete state.fieldSuspects;
+  for (const g of groups) {
+    const logAlpha = state.params.get(g.param)!;
+    const mask = state.frozen.get(g.gates) ?? new Uint8Array(logAlpha.length);
+    for (const fi of closed) {
+      logAlpha[fi] = CLOSED_LOG_ALPHA;
+      mask[fi] = 1;
+    }
+    if (closed.length) state.frozen.set(g.gates, mask);
+  }
+  return out;
+}
