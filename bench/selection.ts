@@ -7,7 +7,7 @@ import { loadSpec } from "../compiler/load/load.js";
 import type { Spec } from "../compiler/load/types.js";
 import { loadData } from "../runtime/data/dataset.js";
 import { inspectModelOnData, type Inspection } from "../runtime/inspect.js";
-import { FIELDS_RECIPE_DEFAULTS, FIELDS_RECIPE_TASKS, writeFieldsRecipe } from "../runtime/synth-fields.js";
+import { FIELD_KINDS, FIELDS_RECIPE_DEFAULTS, FIELDS_RECIPE_TASKS, writeFieldsRecipe, type Kind } from "../runtime/synth-fields.js";
 import type { TrainedModel } from "../runtime/trained-model.js";
 import { numberList, optionText, wholeNumber } from "./args.js";
 import { trainAndTest } from "./quality.js";
@@ -34,7 +34,7 @@ import { markdownTable } from "./train-speed.js";
 //
 //   node dist/bench/selection.js [--seeds 1,2,3] [--rows 30000,5000,10000] [--epochs 15]
 //        [--patience 3] [--only mssm,mmoe] [--specs name=file.mssm,...] [--importance-rows 5000]
-//        [--noise-fields 4] [--overlap 0.5] [--threads 1]
+//        [--noise-fields 4] [--noise-kinds low_cat,numeric] [--overlap 0.5] [--threads 1]
 
 /** A model to train, written as a template plus the lines that make this variant. */
 export interface Variant {
@@ -86,7 +86,17 @@ export const VARIANTS: readonly Variant[] = [
   {
     name: "mssm",
     template: "mssm",
-    about: "the spec silent on selection and gates (the language's defaults: field gates (form l0), l0 3e-4, l0_fields 3e-3, gates on adam 0.2, gate warm-up half the epochs)",
+    about: "the spec silent on selection and gates (the language's defaults: field gates (form l0), l0 3e-4, l0_fields 3e-3, gates on adam 0.2, gate warm-up half the epochs, the field check on the validation rows)",
+  },
+  { name: "mssm-no-check", template: "mssm", sections: { train: "validate_fields: false" }, about: "the defaults without the field check on the validation rows (validate_fields: false): the L0 term alone selects" },
+  {
+    name: "mssm-private",
+    template: "mssm",
+    replace: {
+      "level 1": "level 1 { experts: mlp[64] relu, connect: cssm(sources: own) }",
+      "level 2": "level 2 { experts { click: mlp[32] relu, buy: mlp[32] relu, dwell: mlp[32] relu }, connect: cssm(sources: own_and_shared) }",
+    },
+    about: "the defaults on private paths: each group's level-1 expert reads only its own fields (sources: own), each task's level-2 expert its own and the shared group's (own_and_shared), so a task group's fields serve that task alone",
   },
   { name: "mssm-f1e-2", template: "mssm", sections: { regularize: "l0_fields: 1e-2" }, about: "the defaults with a stronger field-gate weight, l0_fields 1e-2" },
   { name: "mssm-no-warmup", template: "mssm", sections: { train: "gate_warmup: 0" }, about: "the defaults without the gate warm-up (gate_warmup 0)" },
@@ -169,6 +179,8 @@ export interface SelectionOptions {
   /** Test rows permutation importance is measured on. */
   importanceRows: number;
   noiseFields: number;
+  /** The kinds the noise fields take in turn (mssmc synth --noise-kinds). */
+  noiseKinds: readonly Kind[];
   overlap: number;
   threads: number;
 }
@@ -181,9 +193,18 @@ export const SELECTION_DEFAULTS: SelectionOptions = {
   specs: {},
   importanceRows: 5000,
   noiseFields: FIELDS_RECIPE_DEFAULTS.noiseFields,
+  noiseKinds: FIELDS_RECIPE_DEFAULTS.noiseKinds,
   overlap: FIELDS_RECIPE_DEFAULTS.overlap,
   threads: 1,
 };
+
+/** "high_cat,numeric" as field kinds. */
+function noiseKinds(text: string): Kind[] {
+  const kinds = text.split(",").filter((k) => k !== "");
+  const bad = kinds.find((k) => !(FIELD_KINDS as readonly string[]).includes(k));
+  if (bad !== undefined || kinds.length === 0) throw new Error(`--noise-kinds needs a list of ${FIELD_KINDS.join(", ")}, got "${text}"`);
+  return kinds as Kind[];
+}
 
 /** The options of the command line, over SELECTION_DEFAULTS. */
 export function selectionOptions(argv: readonly string[]): SelectionOptions {
@@ -208,6 +229,7 @@ export function selectionOptions(argv: readonly string[]): SelectionOptions {
     specs,
     importanceRows: wholeNumber(argv, "importance-rows", d.importanceRows, 1),
     noiseFields: wholeNumber(argv, "noise-fields", d.noiseFields, 0),
+    noiseKinds: noiseKinds(optionText(argv, "noise-kinds") ?? d.noiseKinds.join(",")),
     overlap,
     threads: wholeNumber(argv, "threads", d.threads, 1),
   };
@@ -270,7 +292,7 @@ interface SeedData {
 
 /** Writes the seed's truth data into `dir`. */
 function seedData(dir: string, seed: number, o: SelectionOptions): SeedData {
-  const w = writeFieldsRecipe(dir, { ...FIELDS_RECIPE_DEFAULTS, rows: o.rows, noiseFields: o.noiseFields, overlap: o.overlap, seed });
+  const w = writeFieldsRecipe(dir, { ...FIELDS_RECIPE_DEFAULTS, rows: o.rows, noiseFields: o.noiseFields, noiseKinds: o.noiseKinds, overlap: o.overlap, seed });
   const best = Object.fromEntries(Object.entries(w.best).map(([t, m]) => [t, "auc" in m ? m.auc : m.rmse]));
   return { dir, files: { train: w.files.train, valid: w.files.valid, test: w.files.test }, truth: w.problem.truth, noise: w.problem.fields.filter((f) => f.noise).map((f) => f.name), best };
 }
@@ -394,7 +416,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const runs = await selectionBench(o, work, (s) => process.stderr.write(s + "\n"));
     say(
-      `node ${process.version}; mssmc synth --recipe fields --rows ${o.rows.train},${o.rows.valid},${o.rows.test} --noise-fields ${o.noiseFields} --overlap ${o.overlap} --seed S for S in ${o.seeds.join(",")}; ` +
+      `node ${process.version}; mssmc synth --recipe fields --rows ${o.rows.train},${o.rows.valid},${o.rows.test} --noise-fields ${o.noiseFields} --noise-kinds ${o.noiseKinds.join(",")} --overlap ${o.overlap} --seed S for S in ${o.seeds.join(",")}; ` +
         `up to ${o.epochs} epochs, patience ${o.patience} on valid.csv, best checkpoint on test.csv; importance on ${o.importanceRows} test rows, 3 shuffles; ${o.threads} intra-op thread(s)`,
     );
     say(
