@@ -71,8 +71,8 @@ interface Row {
   repeat: number;
   threads: number;
   wallSeconds: number;
-  /** CPU seconds of the process (every thread) during the run: less hit by other processes than wall time; undefined for PyTorch's (another process). */
-  cpuSeconds: number | undefined;
+  /** CPU seconds of the process (every thread) during the run: less hit by other processes than wall time. */
+  cpuSeconds: number;
   /** Median ms of a step, per epoch. */
   medianStepMs: number[];
   /** Multiply-adds per example of the step each epoch ended on, and samples/s per epoch (mssmc only). */
@@ -135,6 +135,7 @@ function writeTorchSplit(spec: Spec, data: Dataset, dir: string, split: string):
 /** What bench/torch/train.py prints. */
 interface TorchRun {
   wall_seconds: number;
+  cpu_seconds: number;
   epoch_seconds: number[];
   median_step_ms: number[];
   auc: Record<string, number>;
@@ -183,7 +184,7 @@ async function main(argv: readonly string[]): Promise<void> {
     }
   }
   Object.assign(SWITCH_COSTS, measured);
-  GATE_WARMUP_HOLDS.gates = "all";
+  GATE_WARMUP_HOLDS.fieldsOnly.clear();
   rmSync(torchDir, { recursive: true, force: true });
 
   const tasks = Object.keys(out[0]!.auc);
@@ -193,7 +194,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(
     markdownTable(
       ["variant", "seed", "threads", "wall s", "CPU s", "median step ms epoch 1", "median step ms last", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
-      out.map((r) => [r.variant, String(r.seed), String(r.threads), r.wallSeconds.toFixed(1), r.cpuSeconds?.toFixed(1) ?? "-", ms(r.medianStepMs[0]), ms(r.medianStepMs.at(-1)), r.macsPerEpoch.length ? fmt(r.macsPerEpoch.at(-1)!) : "-", ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed ?? "-"), String(r.frozen ?? "-"), r.compileSeconds?.toFixed(2) ?? "-"]),
+      out.map((r) => [r.variant, String(r.seed), String(r.threads), r.wallSeconds.toFixed(1), r.cpuSeconds.toFixed(1), ms(r.medianStepMs[0]), ms(r.medianStepMs.at(-1)), r.macsPerEpoch.length ? fmt(r.macsPerEpoch.at(-1)!) : "-", ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed ?? "-"), String(r.frozen ?? "-"), r.compileSeconds?.toFixed(2) ?? "-"]),
     ).join("\n"),
   );
   console.log("\nPer epoch: MACs/example of the step it ended on (thousands), median step ms");
@@ -212,7 +213,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log("\nPer variant and threads, over seeds and repeats: median [min, max] of each run's ratio (above 1: the variant is faster), and test AUC against \"off\" (mean [min, max] over runs)");
   console.log(
     markdownTable(
-      ["variant", "threads", "runs", "wall off / variant", "CPU off / variant", "epoch 1 / last epoch median step", "PyTorch wall / variant", ...tasks.map((t) => `AUC ${t} vs off`), "gates closed"],
+      ["variant", "threads", "runs", "wall off / variant", "CPU off / variant", "epoch 1 / last epoch median step", "PyTorch wall / variant", "PyTorch CPU / variant", ...tasks.map((t) => `AUC ${t} vs off`), "gates closed"],
       variants.flatMap((v) =>
         threadCounts.map((threads) => {
           const mine = out.filter((r) => r.variant === v.name && r.threads === threads);
@@ -221,9 +222,10 @@ async function main(argv: readonly string[]): Promise<void> {
             String(threads),
             String(mine.length),
             ratio(mine.map((r) => (off(r)?.wallSeconds ?? NaN) / r.wallSeconds)),
-            ratio(mine.map((r) => (r.cpuSeconds === undefined ? undefined : (off(r)?.cpuSeconds ?? NaN) / r.cpuSeconds))),
+            ratio(mine.map((r) => (off(r)?.cpuSeconds ?? NaN) / r.cpuSeconds)),
             ratio(mine.map((r) => r.medianStepMs[0]! / r.medianStepMs.at(-1)!)),
             ratio(mine.map((r) => (torch(r)?.wallSeconds ?? NaN) / r.wallSeconds)),
+            ratio(mine.map((r) => (torch(r)?.cpuSeconds ?? NaN) / r.cpuSeconds)),
             ...tasks.map((t) => spread(mine.flatMap((r) => (off(r) ? [r.auc[t]! - off(r)!.auc[t]!] : [])), 4, true)),
             spread(mine.flatMap((r) => (r.closed === undefined ? [] : [r.closed])), 0),
           ];
@@ -236,8 +238,9 @@ async function main(argv: readonly string[]): Promise<void> {
 /** One mssmc run of a variant. */
 async function mssmcRun(variant: Variant, base: Spec, seed: number, threads: number, training: { train: Dataset; preprocessing: Parameters<typeof train>[1]["preprocessing"] }, test: Dataset, perEpoch: number): Promise<Omit<Row, "variant" | "seed" | "repeat" | "threads">> {
   SWITCH_COSTS.switchSeconds = variant.switchSeconds!;
-  GATE_WARMUP_HOLDS.gates = variant.holds!;
   const spec: Spec = { ...base, train: { ...base.train, seed, prune_during_training: variant.freezing!, ...(variant.threshold === undefined ? {} : { freeze_threshold: variant.threshold }) } };
+  if (variant.holds === "fields") GATE_WARMUP_HOLDS.fieldsOnly.add(spec.model);
+  else GATE_WARMUP_HOLDS.fieldsOnly.delete(spec.model);
   const artifact = compileSpec(spec);
   const runDir = mkdtempSync(join(tmpdir(), "mssmc-sparse-"));
   stepTimes.record = [];
@@ -276,7 +279,7 @@ function torchRun(python: string, dir: string, spec: Spec, seed: number, threads
   if (r.error) return `${python}: ${r.error.message}`;
   if (r.status !== 0) return (r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`).trim();
   const t = JSON.parse(r.stdout.trim().split("\n").pop()!) as TorchRun;
-  return { wallSeconds: t.wall_seconds, cpuSeconds: undefined, medianStepMs: t.median_step_ms, macsPerEpoch: [], samplesPerEpoch: [], compileSeconds: undefined, auc: t.auc, closed: undefined, frozen: undefined };
+  return { wallSeconds: t.wall_seconds, cpuSeconds: t.cpu_seconds, medianStepMs: t.median_step_ms, macsPerEpoch: [], samplesPerEpoch: [], compileSeconds: undefined, auc: t.auc, closed: undefined, frozen: undefined };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main(process.argv.slice(2));

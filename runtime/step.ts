@@ -218,7 +218,7 @@ export class StepRunner {
     const noise = gateNoise(manifest, settings.seed, t, state.frozen, batch.size);
     const restoreFrozen = holdFrozen(this.frozenTensors, state);
     const warming = t <= this.gateHoldSteps;
-    const holdsAll = GATE_WARMUP_HOLDS.gates === "all";
+    const holdsAll = !GATE_WARMUP_HOLDS.fieldsOnly.has(manifest.spec.model);
     const restoreFields = warming && !holdsAll ? holdFrozen(this.fieldGates.tensors, state, this.fieldGates.all) : undefined;
     const { params, states } = this.tensors(state);
     const gathered = manifest.tables.map((table) => {

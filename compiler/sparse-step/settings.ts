@@ -49,12 +49,13 @@ export function gateWarmupEpochs(spec: Pick<Spec, "train">, hasGates: boolean): 
 }
 
 /**
- * Which gates the gate warm-up holds, an experiment the benches set (bench/warmup-groups.ts), not
- * a language setting: "all" (the language's rule: the gate group's learning rate is fed as 0), or
- * "fields": only the field gates' log α hold still (put back after each step, which is what a
- * learning rate of 0 does to them), and the cell gates train from the first step.
+ * Which gates the gate warm-up holds, an experiment the benches set (bench/warmup-groups.ts,
+ * bench/sparse-training.ts), not a language setting: the models named in `fieldsOnly` (by their
+ * spec's model name) hold only their field gates' log α still (put back after each step, which is
+ * what a learning rate of 0 does to them), and their cell gates train from the first step; every
+ * other model holds all its gates (the language's rule: the gate group's learning rate is fed as 0).
  */
-export const GATE_WARMUP_HOLDS: { gates: "all" | "fields" } = { gates: "all" };
+export const GATE_WARMUP_HOLDS: { fieldsOnly: Set<string> } = { fieldsOnly: new Set() };
 
 /** P(z > 0) of a hard-concrete gate in training: σ(log α − β log(−γ/ζ)). */
 export function openProbability(logAlpha: number, gates: Pick<Spec["gates"], "beta" | "gamma" | "zeta">): number {

@@ -12,7 +12,7 @@ import { twoLevelSpec } from "./sparse-helpers.js";
 const quiet = { device: "cpu" as const, threads: 1, log: () => {} };
 
 describe("a gate warm-up holding the field gates only", () => {
-  afterEach(() => (GATE_WARMUP_HOLDS.gates = "all"));
+  afterEach(() => GATE_WARMUP_HOLDS.fieldsOnly.clear());
 
   it("keeps the field gates' log α through the warm-up, bit for bit, while the cell gates train", async () => {
     const spec = twoLevelSpec({ epochs: 4, gate_warmup: 2 }, false, true);
@@ -26,7 +26,7 @@ describe("a gate warm-up holding the field gates only", () => {
     expect(cells.length).toBeGreaterThan(0);
     const moved = (params: ReadonlyMap<string, Float32Array>, name: string) => params.get(name)!.some((v, i) => v !== start.params.get(name)![i]);
     for (const holds of ["all", "fields"] as const) {
-      GATE_WARMUP_HOLDS.gates = holds;
+      if (holds === "fields") GATE_WARMUP_HOLDS.fieldsOnly.add(spec.model);
       const runDir = tempDir();
       await train(model, data, { ...quiet, runDir, stopAtStep: 2 * perEpoch });
       const atWarmupEnd = loadTrainedModel(runDir, "last").params;
