@@ -75,6 +75,8 @@ export interface LoadOptions {
   delimiter?: string;
   /** Columns to carry through as text (Dataset.kept), such as row ids for predictions. */
   keep?: readonly string[];
+  /** About how many rows will be read, when known (a streamed block): the raw columns are sized for them, and grow as needed. */
+  expectedRows?: number;
   /** Where the rows come from instead of the file's whole source: a block of a streamed file (stream-batches.ts). */
   read?: (columns: readonly ColumnUse[], badRows: BadRows) => AsyncIterable<RowChunk>;
 }
@@ -230,7 +232,9 @@ function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array
     if (col.kind === "numeric") {
       const stats = (state as { stats: NumericStats }).stats;
       const values = new Float32Array(n);
-      for (let k = 0; k < n; k++) values[k] = standardize(col.values[at(k)]!, stats);
+      const raw = col.values;
+      if (rows) for (let k = 0; k < n; k++) values[k] = standardize(raw[rows[k]!]!, stats);
+      else for (let k = 0; k < n; k++) values[k] = standardize(raw[k]!, stats);
       fields[f.name] = { kind: "numeric", values };
     } else if (col.kind === "categorical") {
       const map = codeIds(col.dict, (state as { vocab: Vocab }).vocab);

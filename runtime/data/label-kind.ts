@@ -15,8 +15,8 @@ const SUGGESTED = 10;
 
 /** The distinct cells of one label column with their rows (the first DISTINCT_CAP values), and whether all are numbers. */
 export class LabelCensus {
-  /** By value, in order of first appearance: its rows. */
-  readonly counts = new Map<string, number>();
+  /** By value (a text cell, or a typed file's number), in order of first appearance: its rows. */
+  private readonly values = new Map<string | number, number>();
   /** More than DISTINCT_CAP distinct values were seen. */
   overflow = false;
   /** Every cell read as a number. */
@@ -24,25 +24,55 @@ export class LabelCensus {
   /** Missing cells (no label for the task in that row), which are not values. */
   missing = 0;
 
+  /** By value as text, in order of first appearance: its rows (a number as the shortest text that reads back to it, what a CSV copy holds). */
+  get counts(): Map<string, number> {
+    return new Map(Array.from(this.values, ([v, n]) => [String(v), n]));
+  }
+
   /** Counts one label cell of an accepted row. */
   add(cell: string): void {
-    if (isMissing(cell)) {
-      this.missing++;
-      return;
-    }
-    const seen = this.counts.get(cell);
+    if (isMissing(cell)) this.missing++;
+    else this.count(cell, () => readNumeric(cell, "none") !== undefined);
+  }
+
+  /**
+   * Counts one label of an accepted row of a typed file's number column (null: missing). An
+   * accepted label is finite and in float32 range, so its text reads as a number; keyed by the
+   * number, the census is the one its text cells give (String is one-to-one on doubles but for
+   * -0 and 0, which a Map key does not tell apart either).
+   */
+  addNumber(value: number | null): void {
+    if (value === null) this.missing++;
+    else this.count(value, () => true);
+  }
+
+  private count(key: string | number, isNumber: () => boolean): void {
+    const seen = this.values.get(key);
     if (seen !== undefined) {
-      this.counts.set(cell, seen + 1);
+      this.values.set(key, seen + 1);
       return;
     }
-    if (this.allNumbers && readNumeric(cell, "none") === undefined) this.allNumbers = false;
-    if (this.counts.size < DISTINCT_CAP) this.counts.set(cell, 1);
+    if (this.allNumbers && !isNumber()) this.allNumbers = false;
+    if (this.values.size < DISTINCT_CAP) this.values.set(key, 1);
     else this.overflow = true;
+  }
+
+  /** Adds the census of a later chunk of the same column: counts summed, new values in order of first appearance (up to the cap). */
+  merge(later: LabelCensus): void {
+    for (const [value, n] of later.values) {
+      const seen = this.values.get(value);
+      if (seen !== undefined) this.values.set(value, seen + n);
+      else if (!this.overflow && this.values.size < DISTINCT_CAP) this.values.set(value, n);
+      else this.overflow = true;
+    }
+    this.overflow ||= later.overflow;
+    this.allNumbers &&= later.allNumbers;
+    this.missing += later.missing;
   }
 
   /** "7 distinct values", or "more than 1000 distinct values". */
   distinct(): string {
-    return this.overflow ? `more than ${DISTINCT_CAP} distinct values` : `${this.counts.size} distinct values`;
+    return this.overflow ? `more than ${DISTINCT_CAP} distinct values` : `${this.values.size} distinct values`;
   }
 }
 

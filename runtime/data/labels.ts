@@ -6,7 +6,7 @@
 import { type BinaryTask, type Task } from "../../compiler/index.js";
 import { UserError } from "../../base/user-error.js";
 import { isMissing } from "./csv.js";
-import { readNumeric } from "./numeric.js";
+import { readNumeric, transformNumber } from "./numeric.js";
 
 /** A missing label in a binary or regression label column (Float32Array). */
 export const MISSING_LABEL = NaN;
@@ -66,6 +66,16 @@ export function labelReader(task: Task): LabelReader {
   const reader = presentLabelReader(task);
   const missing = task.kind === "multiclass" ? MISSING_CLASS : MISSING_LABEL;
   return { read: (cell) => (isMissing(cell) ? missing : reader.read(cell)), expected: reader.expected };
+}
+
+/**
+ * A regression label read from a typed file's number column (not null): what `read` gives for
+ * the number's text, String(value): the value when finite and in float32 range (undefined
+ * otherwise), -0 as 0, since it prints as "0".
+ */
+export function numberLabel(value: number): number | undefined {
+  const y = transformNumber(value, "none");
+  return y === undefined ? undefined : y + 0;
 }
 
 /** The reader of a task's label cells that are not missing. */

@@ -11,29 +11,52 @@ import { isMissing, type ColumnUse } from "./csv.js";
 import type { LabelColumn, LoadOptions } from "./dataset.js";
 import { BadRows, badCell } from "./errors.js";
 import { LabelCensus } from "./label-kind.js";
-import { labelReader, StrayLabels } from "./labels.js";
+import { labelReader, MISSING_LABEL, numberLabel, StrayLabels } from "./labels.js";
 import { expectedNumber, readNumeric, transformNumber } from "./numeric.js";
 import { isPresent, textCells, type RowChunk } from "./row-chunk.js";
 import { SampleWeightReader } from "./sample-weights.js";
 import { readSource, resolveSource } from "./source.js";
 
-/** A column built from pieces (one per chunk), joined once at the end. */
-class Pieces<T extends Int32Array | Float64Array> {
-  private readonly parts: T[] = [];
+/**
+ * A typed column grown a chunk at a time: a chunk's values are written in place at its end
+ * (reserve), then the rows kept are moved down over the rejected ones (commit). Sized for the
+ * rows expected, it is never copied; else it doubles as it grows.
+ */
+class Column<T extends Int32Array | Float64Array> {
+  private data: T;
   length = 0;
-  constructor(private readonly type: new (n: number) => T) {}
-  add(part: T): void {
-    this.parts.push(part);
-    this.length += part.length;
+  constructor(
+    private readonly type: new (n: number) => T,
+    capacity: number,
+  ) {
+    this.data = new type(Math.max(1, capacity));
+  }
+  /** The view `n` more values are written into, until commit. */
+  reserve(n: number): T {
+    if (this.length + n > this.data.length) {
+      const bigger = new this.type(Math.max(2 * this.data.length, this.length + n));
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+    }
+    return this.data.subarray(this.length, this.length + n) as T;
+  }
+  /** Keeps the reserved values at `rows` (ascending; all `n` when absent), in order; the values kept. */
+  commit(n: number, rows: Int32Array | undefined): T {
+    const view = this.data.subarray(this.length, this.length + n) as T;
+    if (!rows) {
+      this.length += n;
+      return view;
+    }
+    for (let k = 0; k < rows.length; k++) view[k] = view[rows[k]!]!;
+    this.length += rows.length;
+    return view.subarray(0, rows.length) as T;
+  }
+  append(xs: ArrayLike<number>): void {
+    this.reserve(xs.length).set(xs);
+    this.length += xs.length;
   }
   done(): T {
-    const out = new this.type(this.length);
-    let at = 0;
-    for (const p of this.parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return this.length === this.data.length ? this.data : (this.data.slice(0, this.length) as T);
   }
 }
 
@@ -94,13 +117,13 @@ const STRAY = 2;
 
 /** A field's column as it grows, chunk after chunk. */
 type Growing =
-  | { kind: "numeric"; transform: Extract<Field, { kind: "numeric" }>["transform"]; values: Pieces<Float64Array> }
-  | { kind: "categorical"; dict: Dictionary; codes: Pieces<Int32Array> }
+  | { kind: "numeric"; transform: Extract<Field, { kind: "numeric" }>["transform"]; values: Column<Float64Array> }
+  | { kind: "categorical"; dict: Dictionary; codes: Column<Int32Array> }
   /** Each row's token count, made offsets at the end. */
-  | { kind: "multi_hot"; separator: string; dict: Dictionary; counts: Pieces<Int32Array>; codes: Pieces<Int32Array> };
+  | { kind: "multi_hot"; separator: string; dict: Dictionary; counts: Column<Int32Array>; codes: Column<Int32Array> };
 
-/** A field's cells of one chunk, read: numbers (NaN missing), codes (-1 missing), or each row's token codes (with whether the cell was missing). */
-type Staged = Float64Array | Int32Array | { offsets: Int32Array; codes: readonly number[]; missing: Uint8Array };
+/** A multi-hot field's cells of one chunk, read: each row's token codes, and whether its cell was missing (numeric and categorical cells are read into their column's reserved room). */
+type Tokens = { offsets: Int32Array; codes: readonly number[]; missing: Uint8Array };
 
 /** Reads every row of `file` (or of `options.read`) into raw columns, sending unreadable rows to the bad-row policy. */
 export async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
@@ -121,14 +144,15 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions): P
   const nf = spec.fields.length;
   const nt = tasks.length;
 
+  const capacity = options.expectedRows ?? 1024;
   const fields: Growing[] = spec.fields.map((f) => {
-    if (f.kind === "numeric") return { kind: "numeric", transform: f.transform, values: new Pieces(Float64Array) };
-    if (f.kind === "categorical") return { kind: "categorical", dict: new Dictionary(), codes: new Pieces(Int32Array) };
-    return { kind: "multi_hot", separator: f.separator, dict: new Dictionary(), counts: new Pieces(Int32Array), codes: new Pieces(Int32Array) };
+    if (f.kind === "numeric") return { kind: "numeric", transform: f.transform, values: new Column(Float64Array, capacity) };
+    if (f.kind === "categorical") return { kind: "categorical", dict: new Dictionary(), codes: new Column(Int32Array, capacity) };
+    return { kind: "multi_hot", separator: f.separator, dict: new Dictionary(), counts: new Column(Int32Array, capacity), codes: new Column(Int32Array, capacity) };
   });
-  const labels = tasks.map(() => new Pieces(Float64Array));
+  const labels = tasks.map(() => new Column(Float64Array, capacity));
   const labelValues = new Map(tasks.map((t) => [t.name, new LabelCensus()]));
-  const lines = new Pieces<Int32Array<ArrayBufferLike>>(Int32Array);
+  const lines = new Column<Int32Array<ArrayBufferLike>>(Int32Array, capacity);
   const missing = spec.fields.map(() => 0);
   const kept = keep.map(() => [] as string[]);
 
@@ -141,46 +165,60 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions): P
       state[r] = BAD;
       messages.set(r, badCell(chunk.file, chunk.lines[r]!, column, expected, found));
     };
-    const staged = fields.map((g, i) => stageField(g, spec.fields[i]!.column, chunk, i, state, reject));
-    const labelCells = tasks.map((_, k) => textCells(chunk.columns[nf + k]!));
-    const stagedLabels = tasks.map((task, k) => {
-      const out = new Float64Array(n);
-      const cells = labelCells[k]!;
+    const tokens = fields.map((g, i) => stageField(g, spec.fields[i]!.column, chunk, i, state, reject));
+    tasks.forEach((task, k) => {
+      const out = labels[k]!.reserve(n);
+      const col = chunk.columns[nf + k]!;
+      const reader = readers[k]!;
+      if (col.kind === "number") {
+        // A regression label of a typed file: its number, read as its text would be (labels.ts).
+        for (let r = 0; r < n; r++) {
+          if (state[r] !== GOOD) continue;
+          if (!isPresent(col.valid, r)) out[r] = MISSING_LABEL;
+          else {
+            const y = numberLabel(col.values[r]!);
+            if (y === undefined) reject(r, task.label, reader.expected, String(col.values[r]));
+            else out[r] = y;
+          }
+        }
+        return;
+      }
       for (let r = 0; r < n; r++) {
         if (state[r] !== GOOD) continue;
-        const y = readers[k]!.read(cells[r]!);
+        const cell = col.cells[r]!;
+        const y = reader.read(cell);
         if (y !== undefined) out[r] = y;
-        else if (strays[k] && !isMissing(cells[r]!)) {
-          strays[k]!.add(chunk.lines[r]!, cells[r]!);
+        else if (strays[k] && !isMissing(cell)) {
+          strays[k]!.add(chunk.lines[r]!, cell);
           state[r] = STRAY;
-        } else reject(r, task.label, readers[k]!.expected, cells[r]!);
+        } else reject(r, task.label, reader.expected, cell);
       }
-      return out;
     });
     weights.stage(chunk, nf + nt + keep.length, state, reject);
     if (messages.size > 0) for (let r = 0; r < n; r++) if (state[r] === BAD) badRows.report(messages.get(r)!);
 
     // The rows kept: all of them, or those still good.
     let keptRows: Int32Array | undefined;
-    if (state.some((s) => s !== GOOD)) {
+    if (state.some((x) => x !== GOOD)) {
       const list: number[] = [];
       for (let r = 0; r < n; r++) if (state[r] === GOOD) list.push(r);
       keptRows = Int32Array.from(list);
     }
+    lines.append(pick(chunk.lines, keptRows));
+    weights.keep(keptRows);
     const m = keptRows ? keptRows.length : n;
     const at = (k: number): number => (keptRows ? keptRows[k]! : k);
-    lines.add(pick(chunk.lines, keptRows));
-    weights.keep(keptRows);
     for (let j = 0; j < keep.length; j++) {
       const cells = textCells(chunk.columns[nf + nt + j]!);
       for (let k = 0; k < m; k++) kept[j]!.push(cells[at(k)]!);
     }
-    fields.forEach((g, i) => (missing[i]! += keepField(g, staged[i]!, keptRows)));
+    fields.forEach((g, i) => (missing[i]! += keepField(g, tokens[i], n, keptRows)));
     for (let t = 0; t < nt; t++) {
-      labels[t]!.add(pick(stagedLabels[t]!, keptRows));
       const census = labelValues.get(tasks[t]!.name)!;
-      const cells = labelCells[t]!;
-      for (let k = 0; k < m; k++) census.add(cells[at(k)]!);
+      const col = chunk.columns[nf + t]!;
+      if (col.kind === "number") for (let k = 0; k < m; k++) census.addNumber(isPresent(col.valid, at(k)) ? col.values[at(k)]! : null);
+      else for (let k = 0; k < m; k++) census.add(col.cells[at(k)]!);
+      labels[t]!.commit(n, keptRows);
     }
   }
   for (const s of strays) {
@@ -218,23 +256,24 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions): P
   };
 }
 
-/** Reads field column i of a chunk for the rows still good, rejecting a row whose cell is not a value of the field. */
-function stageField(g: Growing, column: string, chunk: RowChunk, i: number, state: Uint8Array, reject: (r: number, column: string, expected: string, found: string) => void): Staged {
+/** Reads field column i of a chunk for the rows still good into its column's reserved room (a multi-hot field: its tokens, returned), rejecting a row whose cell is not a value of the field. */
+function stageField(g: Growing, column: string, chunk: RowChunk, i: number, state: Uint8Array, reject: (r: number, column: string, expected: string, found: string) => void): Tokens | undefined {
   const n = chunk.rows;
   const col = chunk.columns[i]!;
   if (g.kind === "numeric") {
-    const out = new Float64Array(n);
+    const out = g.values.reserve(n);
     if (col.kind === "number") {
       // A typed file's number comes as a value (null: missing).
       const { values, valid } = col;
+      const transform = g.transform;
       for (let r = 0; r < n; r++) {
         if (state[r] !== GOOD) continue;
-        if (!isPresent(valid, r)) {
+        if (valid !== null && !isPresent(valid, r)) {
           out[r] = NaN;
           continue;
         }
-        const x = transformNumber(values[r]!, g.transform);
-        if (x === undefined) reject(r, column, expectedNumber(g.transform), String(values[r]));
+        const x = transformNumber(values[r]!, transform);
+        if (x === undefined) reject(r, column, expectedNumber(transform), String(values[r]));
         else out[r] = x;
       }
     } else {
@@ -246,13 +285,13 @@ function stageField(g: Growing, column: string, chunk: RowChunk, i: number, stat
         else out[r] = x;
       }
     }
-    return out;
+    return undefined;
   }
   const cells = textCells(col);
   if (g.kind === "categorical") {
-    const out = new Int32Array(n);
+    const out = g.codes.reserve(n);
     for (let r = 0; r < n; r++) if (state[r] === GOOD) out[r] = isMissing(cells[r]!) ? -1 : g.dict.code(cells[r]!);
-    return out;
+    return undefined;
   }
   const offsets = new Int32Array(n + 1);
   const codes: number[] = [];
@@ -273,30 +312,26 @@ function stageField(g: Growing, column: string, chunk: RowChunk, i: number, stat
   return { offsets, codes, missing: absent };
 }
 
-/** Appends a field's staged cells of the rows kept (all when `rows` is absent) to its column; the missing cells among them. */
-function keepField(g: Growing, staged: Staged, rows: Int32Array | undefined): number {
+/** Keeps a field's staged cells of the chunk's rows `rows` (all `n` when absent) in its column; the missing cells among them. */
+function keepField(g: Growing, tokens: Tokens | undefined, n: number, rows: Int32Array | undefined): number {
   let missing = 0;
   if (g.kind === "numeric") {
-    const values = pick(staged as Float64Array, rows);
-    g.values.add(values);
-    for (const x of values) if (Number.isNaN(x)) missing++;
+    for (const x of g.values.commit(n, rows)) if (Number.isNaN(x)) missing++;
   } else if (g.kind === "categorical") {
-    const codes = pick(staged as Int32Array, rows);
-    g.codes.add(codes);
-    for (const c of codes) if (c < 0) missing++;
+    for (const c of g.codes.commit(n, rows)) if (c < 0) missing++;
   } else {
-    const s = staged as Exclude<Staged, Float64Array | Int32Array>;
-    const n = rows ? rows.length : s.missing.length;
-    const counts = new Int32Array(n);
+    const s = tokens!;
+    const m = rows ? rows.length : n;
+    const counts = new Int32Array(m);
     const codes: number[] = [];
-    for (let k = 0; k < n; k++) {
+    for (let k = 0; k < m; k++) {
       const r = rows ? rows[k]! : k;
       if (s.missing[r]) missing++;
       counts[k] = s.offsets[r + 1]! - s.offsets[r]!;
       for (let j = s.offsets[r]!; j < s.offsets[r + 1]!; j++) codes.push(s.codes[j]!);
     }
-    g.counts.add(counts);
-    g.codes.add(Int32Array.from(codes));
+    g.counts.append(counts);
+    g.codes.append(codes);
   }
   return missing;
 }

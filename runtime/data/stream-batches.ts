@@ -161,7 +161,7 @@ export class StreamBatches {
       const read = (columns: readonly ColumnUse[]) => (runs ??= rowRuns(readSource(this.source, columns, badRows, this.options.delimiter), target)).next();
       return async () => {
         if (runs?.ended()) return undefined;
-        const data = await this.encode(read);
+        const data = await this.encode(read, target);
         return data.rows > 0 ? data : undefined;
       };
     }
@@ -173,18 +173,19 @@ export class StreamBatches {
     return async (i) => {
       const mine = ordered.slice(i * k, (i + 1) * k);
       if (mine.length === 0) return undefined;
+      const rows = mine.reduce((sum, b) => sum + b.to - b.from, 0);
       return this.encode(async function* (columns) {
         for (const b of mine) {
           const one: DataSource = { name: source.name, format: source.format, files: [source.files[b.file]!] };
           yield* readTable(one, columns, { from: b.from, to: b.to });
         }
-      });
+      }, rows);
     };
   }
 
-  /** Encodes the rows `read` gives with the fitted preprocessing. */
-  private async encode(read: (columns: readonly ColumnUse[]) => AsyncIterable<RowChunk>): Promise<Dataset> {
-    const { data } = await loadData(this.spec, this.source.name, this.preprocessing, { skipBadRows: this.options.skipBadRows ?? false, read });
+  /** Encodes the rows `read` gives (about `rows` of them) with the fitted preprocessing. */
+  private async encode(read: (columns: readonly ColumnUse[]) => AsyncIterable<RowChunk>, rows: number): Promise<Dataset> {
+    const { data } = await loadData(this.spec, this.source.name, this.preprocessing, { skipBadRows: this.options.skipBadRows ?? false, read, expectedRows: rows });
     return data;
   }
 

@@ -10,7 +10,7 @@ import { UserError } from "../../base/user-error.js";
 import type { ColumnUse } from "./csv.js";
 import { fieldVocab, valueCounts, type FieldState, type LabelColumn, type LoadReport, type Preprocessing, type TrainingData } from "./dataset.js";
 import { BadRows, KEPT_BAD_ROWS } from "./errors.js";
-import { DISTINCT_CAP, LabelCensus } from "./label-kind.js";
+import { LabelCensus } from "./label-kind.js";
 import { NumericAccumulator } from "./numeric.js";
 import { readRaw } from "./read-raw.js";
 import { rowRuns } from "./row-chunk.js";
@@ -51,19 +51,6 @@ class Column<T extends Float32Array | Int32Array> {
   }
 }
 
-/** Adds `chunk`'s label census to `into`: counts summed, new values in order of first appearance (up to the census's cap). */
-function mergeCensus(into: LabelCensus, chunk: LabelCensus): void {
-  for (const [value, n] of chunk.counts) {
-    const seen = into.counts.get(value);
-    if (seen !== undefined) into.counts.set(value, seen + n);
-    else if (!into.overflow && into.counts.size < DISTINCT_CAP) into.counts.set(value, n);
-    else into.overflow = true;
-  }
-  into.overflow ||= chunk.overflow;
-  into.allNumbers &&= chunk.allNumbers;
-  into.missing += chunk.missing;
-}
-
 /** One pass over the training file `file`: the preprocessing, labels, census and report that loadTrainingData would give with no validation split. */
 export async function fitStream(spec: Spec, file: string, options: StreamFitOptions = {}): Promise<StreamedTrainingData> {
   const source = await resolveSource(file);
@@ -83,7 +70,7 @@ export async function fitStream(spec: Spec, file: string, options: StreamFitOpti
   let badRows = 0;
   const firstBadRows: string[] = [];
   while (!runs?.ended()) {
-    const raw = await readRaw(spec, file, { skipBadRows: options.skipBadRows ?? false, read: (columns) => chunk(columns) });
+    const raw = await readRaw(spec, file, { skipBadRows: options.skipBadRows ?? false, read: (columns) => chunk(columns), expectedRows: options.chunkRows ?? FIT_CHUNK_ROWS });
     const n = raw.lines.length;
     count += n;
     badRows += raw.badRows.count;
@@ -102,7 +89,7 @@ export async function fitStream(spec: Spec, file: string, options: StreamFitOpti
       if (!weights.has(task)) weights.set(task, new Column(new Float32Array(1024)));
       weights.get(task)!.append(w);
     }
-    for (const [task, census] of raw.labelValues) mergeCensus(labelValues.get(task)!, census);
+    for (const [task, census] of raw.labelValues) labelValues.get(task)!.merge(census);
     for (const [name, m] of raw.missing) imputed[name]! += m;
   }
   badRows += shared.count;

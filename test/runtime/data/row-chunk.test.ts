@@ -76,6 +76,13 @@ describe("row chunks", () => {
     const b = await loadTrainingData(spec, folder);
     expect(b.train.rows).toBe(5000);
     expect([b.train.fields, b.train.labels, b.preprocessing, b.report.imputed]).toEqual([a.train.fields, a.train.labels, a.preprocessing, a.report.imputed]);
+    // The label census counts a typed file's numbers as their text: the CSV's cells.
+    const census = (d: typeof a) => {
+      const c = d.labelValues.get("r")!;
+      return [c.counts, c.allNumbers, c.missing, c.distinct()];
+    };
+    expect(census(b)).toEqual(census(a));
+    expect(census(a)[0]).toEqual(new Map([["0", 1000], ["1", 1000], ["2", 1000], ["3", 1000], ["4", 1000]]));
     // Rows are numbered within their own file.
     expect([b.train.lines[3000], b.train.lines[3001]]).toEqual([3001, 1]);
   });
