@@ -53,7 +53,7 @@ const VARIANTS: readonly Variant[] = [
       return { ...s, regularize: { l0: 0, l0_fields: 0, l2: zoo.regularize.l2 }, train: { ...s.train, validate_fields: false } };
     },
   },
-  { name: "defaults, no field check", about: "the defaults without the field check on the validation rows (validate_fields: false)", spec: (zoo) => ({ ...silent(zoo), train: { ...silent(zoo).train, validate_fields: false } }) },
+  { name: "defaults without field check", about: "the defaults without the field check on the validation rows (validate_fields: false)", spec: (zoo) => ({ ...silent(zoo), train: { ...silent(zoo).train, validate_fields: false } }) },
   { name: "defaults, l0_fields 1e-2", about: "a stronger field-gate weight", spec: (zoo) => ({ ...silent(zoo), regularize: { ...silent(zoo).regularize, l0_fields: 1e-2 } }) },
   { name: "zoo", about: "specs/zoo/mssm.mssm as written", spec: (zoo) => structuredClone(zoo) },
   { name: "noise per_example", about: "defaults, gate noise drawn per example for every gate", spec: (zoo) => ({ ...silent(zoo), gates: { ...DEFAULT_GATES, noise: "per_example" } }) },
