@@ -1,25 +1,33 @@
 // The validation field check (docs/design.md, "Field selection on held-out rows"). Field gates
 // trained on the training loss keep a field that lets the network memorize, such as an id column
 // with no signal: it lowers the training loss as much as a real driver does. So at each epoch end
-// from the end of the gate warm-up on, every field still open in some group is tried closed in
-// every group on the validation rows, with the eval graph, against the joint task loss there:
+// from the end of the gate warm-up on, every field still open in some group is tested on the
+// validation rows with the eval graph, against the joint task loss there:
 //
-//   L(validation) = Σ_t w_t L_t     L_t: log loss (binary, multiclass) or mean squared error
-//   Δ(f) = L(validation | f closed) − L(validation)
+//   L = Σ_t w_t L_t    (L_t: log loss, or mean squared error for a regression task)
+//   Δ0(f) = L(f closed in every group) − L     what closing costs as it is
+//   Δπ(f) = L(f's column shuffled) − L         what the field's information is worth
 //
-// A field with Δ(f) ≤ 0 is a suspect; a suspect of the check before with Δ(f) ≤ 0 again is closed
-// (two checks in a row, so that a field the network has not learned yet, whose closing costs
-// nothing at one epoch end, gets another epoch). Candidates are closed in the order of Δ(f),
-// smallest first, each tried against the model with the fields closed before it, and closed for
-// good when the held-out loss does not rise.
-// Closing sets the field's log α to CLOSED_LOG_ALPHA in every group and freezes those elements
-// (runtime/freeze.ts), so training leaves them and the export prunes the field.
+// Δ0 alone would keep a harmless field, since zeroing its embedding shifts the next layer (which
+// training then absorbs); Δπ alone would keep a memorized field about half of the time, since
+// shuffled noise is still noise. A field with min(Δ0, Δπ) ≤ 0 is a suspect; a suspect of the check
+// before that is one again is closed (two checks in a row, so that a field the network has not
+// learned yet, worth nothing at one epoch end, gets another epoch). Fields are taken in the order
+// of that minimum, each tested again with the fields closed before it (so of two copies of one
+// signal, such as Adult's education and education-num, the second stays). Closing sets the
+// field's log α to CLOSED_LOG_ALPHA in every group and freezes those elements (runtime/freeze.ts),
+// so training leaves them and the export prunes the field.
 
 import { foldGate, logAlphaParam, selectForm, selectionGateGroup, type Manifest, type Spec } from "../compiler/index.js";
 import type ort from "onnxruntime-node";
 import type { TrainState } from "./checkpoint.js";
 import type { Dataset } from "./data/dataset.js";
 import { predictDataset, taskMetrics } from "./evaluate.js";
+import { permutation, Random } from "../base/random.js";
+import { takeRows } from "./data/select-rows.js";
+
+/** The random stream of the field check's shuffles, keyed by epoch and field: apart from training's and importance's. */
+const FIELD_CHECK_STREAM = 81;
 
 /**
  * The log α a closed field gets: its deterministic gate is 0 (below log(−γ/ζ) ≈ −2.4), its
@@ -33,7 +41,7 @@ export function checksFields(spec: Spec, hasValidation: boolean): boolean {
   return hasValidation && (form === "l0" || form === "l0_tanh") && (spec.train.validate_fields ?? true);
 }
 
-/** What a check closed: each field with the change of the joint validation loss, in the order closed. */
+/** What a check closed: each field with its min(Δ0, Δπ) of the joint validation loss, in the order closed. */
 export interface FieldCheck {
   closed: { field: string; delta: number }[];
   /** Candidates tried (fields open in some group before the check). */
@@ -56,38 +64,49 @@ export async function checkFields(session: ort.InferenceSession, manifest: Manif
   const groups = spec.groups.map((g) => ({ gates: selectionGateGroup(g), param: logAlphaParam(selectionGateGroup(g)) })).filter((g) => state.params.has(g.param));
   const isOpen = (fi: number) => groups.some((g) => foldGate(state.params.get(g.param)!.subarray(fi, fi + 1), spec.gates.gamma, spec.gates.zeta)[0]! > 0);
   const candidates = spec.fields.map((_f, fi) => fi).filter(isOpen);
-  const evaluate = async (closed: readonly number[]) => {
+  const evaluate = async (closed: readonly number[], shuffled?: number) => {
     const params = new Map(state.params);
     for (const g of groups) {
       const logAlpha = state.params.get(g.param)!.slice();
       for (const fi of closed) logAlpha[fi] = CLOSED_LOG_ALPHA;
       params.set(g.param, logAlpha);
     }
-    return jointLoss(spec, taskMetrics(spec, await predictDataset(session, manifest, { params, tables: state.store }, valid), valid));
+    let rows = valid;
+    if (shuffled !== undefined) {
+      const name = spec.fields[shuffled]!.name;
+      const order = permutation(valid.rows, Random.stream(spec.train.seed, FIELD_CHECK_STREAM, state.progress.epoch, shuffled));
+      rows = { ...valid, fields: { ...valid.fields, [name]: takeRows(valid.fields[name]!, order) } };
+    }
+    return jointLoss(spec, taskMetrics(spec, await predictDataset(session, manifest, { params, tables: state.store }, rows), valid));
+  };
+  /** min(Δ0, Δπ) of field fi with the fields `closed` closed, against their loss `base`. */
+  const worth = async (fi: number, closed: readonly number[], base: number) => {
+    const zeroed = await evaluate([...closed, fi]);
+    return { zeroed, rise: Math.min(zeroed, await evaluate(closed, fi)) - base };
   };
   let base = await evaluate([]);
-  const alone: { fi: number; rise: number }[] = [];
-  for (const fi of candidates) alone.push({ fi, rise: (await evaluate([fi])) - base });
+  const alone: { fi: number; zeroed: number; rise: number }[] = [];
+  for (const fi of candidates) alone.push({ fi, ...(await worth(fi, [], base)) });
   alone.sort((a, b) => a.rise - b.rise || a.fi - b.fi);
   const suspectBefore = new Set(state.fieldSuspects ?? []);
   const closed: number[] = [];
   const suspects: string[] = [];
   const out: FieldCheck = { closed: [], tried: candidates.length, suspects };
-  for (const { fi, rise } of alone) {
+  for (const { fi, zeroed, rise } of alone) {
     if (rise > 0) break;
     const field = spec.fields[fi]!.name;
     if (!suspectBefore.has(field)) {
       suspects.push(field);
       continue;
     }
-    const after = await evaluate([...closed, fi]);
-    if (after > base) {
+    const again = closed.length ? await worth(fi, closed, base) : { zeroed, rise };
+    if (again.rise > 0) {
       suspects.push(field);
       continue;
     }
-    out.closed.push({ field, delta: after - base });
+    out.closed.push({ field, delta: again.rise });
     closed.push(fi);
-    base = after;
+    base = again.zeroed;
   }
   if (suspects.length) state.fieldSuspects = suspects;
   else delete state.fieldSuspects;
