@@ -56,9 +56,9 @@ export function frozenNoise(manifest: Manifest, frozen: FrozenGates): Map<string
  * its multiply-adds per example; undefined when the frozen set cuts nothing.
  */
 export function frozenStep(manifest: Manifest, frozen: FrozenGates, target: TargetName, options: { slice?: boolean } = {}): { manifest: Manifest; bytes: Uint8Array; macs: number; slices: readonly ParamSlice[] } | undefined {
-  const cut = cutForward(manifest.spec, frozenNoise(manifest, frozen), new Set(rowWeightedTasks(manifest.graphs.train.inputs)), options);
+  const cut = cutForward(manifest.spec, frozenNoise(manifest, frozen), new Set(rowWeightedTasks(manifest.graphs.train.inputs)));
   if (cut.key === "") return undefined;
-  const compiled = sparseStep(manifest.spec, cut, { opset: manifest.opset, target });
+  const compiled = sparseStep(manifest.spec, cut, { opset: manifest.opset, target, ...options });
   return { manifest: withTrainStep(manifest, compiled), bytes: compiled.bytes, macs: compiled.macsPerExample, slices: compiled.slices };
 }
 

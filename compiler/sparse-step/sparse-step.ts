@@ -22,8 +22,6 @@ export interface CutForward {
   readonly key: string;
   /** Multiply-adds per example of the cut forward. */
   readonly macsPerExample: number;
-  /** The step's params that hold some entries of a model's param (slice-params.ts); the runtime carries the others. */
-  readonly slices: readonly ParamSlice[];
 }
 
 /** The compiled smaller step. */
@@ -33,28 +31,27 @@ export interface SparseStep {
   /** The manifest's `graphs.train` for this step. */
   readonly train: { file: string; inputs: TensorInfo[]; outputs: TensorInfo[] };
   readonly macsPerExample: number;
+  /** The step's params that hold some entries of a model's param (slice-params.ts); the runtime carries the others. */
   readonly slices: readonly ParamSlice[];
 }
 
 /**
  * The train-mode forward of `spec` cut to what the frozen gates (by noise input) leave open;
- * `rowWeights`: the tasks whose loss takes row weights in the full step (artifact.ts, rowWeightedTasks);
- * `slice: false` keeps the params whole (the cut reads their entries by Gather), the reference the
- * sliced step is tested against.
+ * `rowWeights`: the tasks whose loss takes row weights in the full step (artifact.ts, rowWeightedTasks).
  */
-export function cutForward(spec: Spec, frozen: FrozenNoise, rowWeights: ReadonlySet<string> = new Set(), options: { slice?: boolean } = {}): CutForward {
+export function cutForward(spec: Spec, frozen: FrozenNoise, rowWeights: ReadonlySet<string> = new Set()): CutForward {
   const { graph, report } = cutFrozen(lowerSpec(spec, { mode: "train", rowWeights }), frozen);
-  const key = report.matmuls.length === 0 ? "" : JSON.stringify(report.matmuls);
-  const macsPerExample = summarizeGraph(graph).macsPerExample;
-  if (key === "" || options.slice === false) return { forward: graph, report, key, macsPerExample, slices: [] };
-  const sliced = sliceParams(graph);
-  return { forward: sliced.graph, report, key, macsPerExample, slices: sliced.slices };
+  return { forward: graph, report, key: report.matmuls.length === 0 ? "" : JSON.stringify(report.matmuls), macsPerExample: summarizeGraph(graph).macsPerExample };
 }
 
-/** The smaller training step of a cut forward. */
-export function sparseStep(spec: Spec, cut: CutForward, options: Pick<CompileOptions, "opset" | "target"> = {}): SparseStep {
-  const step = emittedTrainStep(trainingForward(cut.forward), spec, options);
-  return { key: cut.key, bytes: step.bytes, train: { file: "train.onnx", inputs: [...step.inputs], outputs: [...step.outputs] }, macsPerExample: cut.macsPerExample, slices: cut.slices };
+/**
+ * The smaller training step of a cut forward, its params sliced to what it reads (slice-params.ts;
+ * `slice: false` keeps them whole, read by Gather: the reference the sliced step is tested against).
+ */
+export function sparseStep(spec: Spec, cut: CutForward, options: Pick<CompileOptions, "opset" | "target"> & { slice?: boolean } = {}): SparseStep {
+  const { graph, slices } = options.slice === false ? { graph: cut.forward, slices: [] } : sliceParams(cut.forward);
+  const step = emittedTrainStep(trainingForward(graph), spec, options);
+  return { key: cut.key, bytes: step.bytes, train: { file: "train.onnx", inputs: [...step.inputs], outputs: [...step.outputs] }, macsPerExample: cut.macsPerExample, slices };
 }
 
 /** The manifest a step runner reads for a smaller step: the artifact's, with the step's inputs and outputs. */
