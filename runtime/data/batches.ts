@@ -80,82 +80,84 @@ export function* batches(spec: Spec, data: Dataset, options: BatchOptions): Gene
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   const order =
     (options.shuffle ?? true) ? permutation(data.rows, Random.stream(options.seed ?? 0, STREAM.shuffle, options.epoch ?? 0)) : Int32Array.from({ length: data.rows }, (_, i) => i);
+  const count = batchCount(data.rows, batchSize, options.dropLast ?? false);
+  for (let b = 0; b < count; b++) yield batchOf(spec, data, order.subarray(b * batchSize, Math.min(data.rows, (b + 1) * batchSize)));
+}
+
+/** The batch of the rows `rows` of `data`, in that order. */
+export function batchOf(spec: Spec, data: Dataset, rows: Int32Array): Batch {
+  const size = rows.length;
   const numeric = numericFields(spec).map((name) => {
     const col = data.fields[name];
     invariant(col?.kind === "numeric", `the dataset has no numeric column for field "${name}"`);
     return col.values;
   });
-  const count = batchCount(data.rows, batchSize, options.dropLast ?? false);
-  for (let b = 0; b < count; b++) {
-    const rows = order.subarray(b * batchSize, Math.min(data.rows, (b + 1) * batchSize));
-    const size = rows.length;
 
-    const embeddings: Record<string, EmbeddingLookup> = {};
-    for (const f of spec.fields) {
-      const col = data.fields[f.name];
-      invariant(col !== undefined && col.kind === f.kind, `the dataset has no ${f.kind} column for field "${f.name}"`);
-      if (col.kind === "categorical") {
-        const ids = new Int32Array(size);
-        for (let k = 0; k < size; k++) ids[k] = col.ids[rows[k]!]!;
-        const unique = distinct(ids);
-        embeddings[f.name] = { unique, index: positions(unique, ids), width: 1 };
-      } else if (col.kind === "multi_hot") {
-        const mean = f.kind === "multi_hot" && f.pooling === "mean";
-        let width = 1;
-        let total = 0;
-        for (const r of rows) {
-          const len = col.offsets[r + 1]! - col.offsets[r]!;
-          width = Math.max(width, len);
-          total += len;
-        }
-        const all = new Int32Array(total);
-        let t = 0;
-        for (const r of rows) for (let j = col.offsets[r]!; j < col.offsets[r + 1]!; j++) all[t++] = col.ids[j]!;
-        let unique = distinct(all);
-        // Padding slots point at position 0, so the table must give at least one row.
-        if (unique.length === 0) unique = new Int32Array([0]);
-        const index = new BigInt64Array(size * width);
-        const weights = new Float32Array(size * width);
-        for (let k = 0; k < size; k++) {
-          const from = col.offsets[rows[k]!]!;
-          const len = col.offsets[rows[k]! + 1]! - from;
-          for (let j = 0; j < len; j++) {
-            index[k * width + j] = BigInt(search(unique, col.ids[from + j]!));
-            weights[k * width + j] = mean ? 1 / len : 1;
-          }
-        }
-        embeddings[f.name] = { unique, index, width, weights };
+  const embeddings: Record<string, EmbeddingLookup> = {};
+  for (const f of spec.fields) {
+    const col = data.fields[f.name];
+    invariant(col !== undefined && col.kind === f.kind, `the dataset has no ${f.kind} column for field "${f.name}"`);
+    if (col.kind === "categorical") {
+      const ids = new Int32Array(size);
+      for (let k = 0; k < size; k++) ids[k] = col.ids[rows[k]!]!;
+      const unique = distinct(ids);
+      embeddings[f.name] = { unique, index: positions(unique, ids), width: 1 };
+    } else if (col.kind === "multi_hot") {
+      const mean = f.kind === "multi_hot" && f.pooling === "mean";
+      let width = 1;
+      let total = 0;
+      for (const r of rows) {
+        const len = col.offsets[r + 1]! - col.offsets[r]!;
+        width = Math.max(width, len);
+        total += len;
       }
-    }
-
-    const numericOut = new Float32Array(size * numeric.length);
-    for (let k = 0; k < size; k++) for (let j = 0; j < numeric.length; j++) numericOut[k * numeric.length + j] = numeric[j]![rows[k]!]!;
-
-    const labels: Record<string, Float32Array | BigInt64Array> = {};
-    const rowWeights: Record<string, Float32Array> = {};
-    for (const [task, col] of Object.entries(data.labels)) {
-      const sample = data.weights?.[task];
-      let weights: Float32Array | undefined = sample ? Float32Array.from(rows, (r) => sample[r]!) : undefined;
-      const label = (k: number): number => {
-        const y = col[rows[k]!]!;
-        if (!isMissingLabel(y)) return y;
-        if (!weights) weights = new Float32Array(size).fill(1);
-        weights[k] = 0;
-        return 0;
-      };
-      if (col instanceof Int32Array) {
-        const out = new BigInt64Array(size);
-        for (let k = 0; k < size; k++) out[k] = BigInt(label(k));
-        labels[task] = out;
-      } else {
-        const out = new Float32Array(size);
-        for (let k = 0; k < size; k++) out[k] = label(k);
-        labels[task] = out;
+      const all = new Int32Array(total);
+      let t = 0;
+      for (const r of rows) for (let j = col.offsets[r]!; j < col.offsets[r + 1]!; j++) all[t++] = col.ids[j]!;
+      let unique = distinct(all);
+      // Padding slots point at position 0, so the table must give at least one row.
+      if (unique.length === 0) unique = new Int32Array([0]);
+      const index = new BigInt64Array(size * width);
+      const weights = new Float32Array(size * width);
+      for (let k = 0; k < size; k++) {
+        const from = col.offsets[rows[k]!]!;
+        const len = col.offsets[rows[k]! + 1]! - from;
+        for (let j = 0; j < len; j++) {
+          index[k * width + j] = BigInt(search(unique, col.ids[from + j]!));
+          weights[k * width + j] = mean ? 1 / len : 1;
+        }
       }
-      if (weights) rowWeights[task] = weights;
+      embeddings[f.name] = { unique, index, width, weights };
     }
-    yield { size, rows: rows.slice(), embeddings, numeric: numericOut, labels, rowWeights };
   }
+
+  const numericOut = new Float32Array(size * numeric.length);
+  for (let k = 0; k < size; k++) for (let j = 0; j < numeric.length; j++) numericOut[k * numeric.length + j] = numeric[j]![rows[k]!]!;
+
+  const labels: Record<string, Float32Array | BigInt64Array> = {};
+  const rowWeights: Record<string, Float32Array> = {};
+  for (const [task, col] of Object.entries(data.labels)) {
+    const sample = data.weights?.[task];
+    let weights: Float32Array | undefined = sample ? Float32Array.from(rows, (r) => sample[r]!) : undefined;
+    const label = (k: number): number => {
+      const y = col[rows[k]!]!;
+      if (!isMissingLabel(y)) return y;
+      if (!weights) weights = new Float32Array(size).fill(1);
+      weights[k] = 0;
+      return 0;
+    };
+    if (col instanceof Int32Array) {
+      const out = new BigInt64Array(size);
+      for (let k = 0; k < size; k++) out[k] = BigInt(label(k));
+      labels[task] = out;
+    } else {
+      const out = new Float32Array(size);
+      for (let k = 0; k < size; k++) out[k] = label(k);
+      labels[task] = out;
+    }
+    if (weights) rowWeights[task] = weights;
+  }
+  return { size, rows: rows.slice(), embeddings, numeric: numericOut, labels, rowWeights };
 }
 
 /** The distinct values of `ids`, ascending. */

@@ -14,6 +14,7 @@ import { readRaw, type Dictionary, type RawField, type RawTable } from "./read-r
 import type { RowChunk } from "./row-chunk.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 import { fixedVocab, hashVocab, VocabIndex, vocabFromCounts, type Vocab } from "./vocab.js";
+import { invariant } from "../../base/source/diagnostic.js";
 import { UserError } from "../../base/user-error.js";
 
 /** One encoded input field. */
@@ -143,7 +144,8 @@ export async function loadTrainingData(spec: Spec, file: string, options: Traini
 
 /** Loads a validation, test or prediction file with the preprocessing fitted on the training file. */
 export async function loadData(spec: Spec, file: string, preprocessing: Preprocessing, options: LoadOptions = {}): Promise<{ data: Dataset; report: LoadReport }> {
-  const raw = await readRaw(spec, file, options);
+  // Numeric fields are standardized as they are read: the same data, without a double per value first.
+  const raw = await readRaw(spec, file, options, preprocessing);
   return { data: encode(spec, raw, preprocessing, undefined), report: report(spec, raw, preprocessing) };
 }
 
@@ -174,6 +176,7 @@ function fit(spec: Spec, raw: RawTable, rows: Int32Array | undefined): Preproces
   const fields: Record<string, FieldState> = {};
   for (const f of spec.fields) {
     const col = raw.fields.get(f.name)!;
+    invariant(col.kind !== "standardized", `field "${f.name}" was read standardized, so there is nothing to fit`);
     if (col.kind === "numeric") {
       fields[f.name] = { kind: "numeric", stats: fitNumeric(col.values, (f as Extract<Field, { kind: "numeric" }>).transform, rows) };
       continue;
@@ -186,7 +189,7 @@ function fit(spec: Spec, raw: RawTable, rows: Int32Array | undefined): Preproces
 }
 
 /** Each value of a raw categorical or multi-hot column with the number of times it occurs in `rows` (all `n` rows when absent), in order of first appearance; values that do not occur are left out. */
-export function valueCounts(col: Exclude<RawField, { kind: "numeric" }>, n: number, rows?: Int32Array): Map<string, number> {
+export function valueCounts(col: Extract<RawField, { kind: "categorical" | "multi_hot" }>, n: number, rows?: Int32Array): Map<string, number> {
   const perCode = new Int32Array(col.dict.values.length);
   const count = (r: number): void => {
     if (col.kind === "categorical") {
@@ -236,6 +239,8 @@ function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array
       if (rows) for (let k = 0; k < n; k++) values[k] = standardize(raw[rows[k]!]!, stats);
       else for (let k = 0; k < n; k++) values[k] = standardize(raw[k]!, stats);
       fields[f.name] = { kind: "numeric", values };
+    } else if (col.kind === "standardized") {
+      fields[f.name] = { kind: "numeric", values: rows ? Float32Array.from(rows, (r) => col.values[r]!) : col.values };
     } else if (col.kind === "categorical") {
       const map = codeIds(col.dict, (state as { vocab: Vocab }).vocab);
       const ids = new Int32Array(n);
@@ -275,7 +280,7 @@ function report(spec: Spec, raw: RawTable, prep: Preprocessing): LoadReport {
   const unknown: Record<string, number> = {};
   for (const f of spec.fields) {
     const col = raw.fields.get(f.name)!;
-    if (col.kind === "numeric") continue;
+    if (col.kind === "numeric" || col.kind === "standardized") continue;
     const index = new VocabIndex((prep.fields[f.name] as { vocab: Vocab }).vocab);
     const isUnknown = col.dict.values.map((v) => index.unknown(v));
     let count = 0;

@@ -8,11 +8,11 @@
 
 import type { Field, Spec, Task } from "../../compiler/index.js";
 import { isMissing, type ColumnUse } from "./csv.js";
-import type { LabelColumn, LoadOptions } from "./dataset.js";
+import type { LabelColumn, LoadOptions, Preprocessing } from "./dataset.js";
 import { BadRows, badCell } from "./errors.js";
 import { LabelCensus } from "./label-kind.js";
 import { labelReader, MISSING_LABEL, numberLabel, StrayLabels } from "./labels.js";
-import { expectedNumber, readNumeric, transformNumber } from "./numeric.js";
+import { expectedNumber, readNumeric, standardize, transformNumber, type NumericStats } from "./numeric.js";
 import { isPresent, textCells, type RowChunk } from "./row-chunk.js";
 import { SampleWeightReader } from "./sample-weights.js";
 import { readSource, resolveSource } from "./source.js";
@@ -22,7 +22,7 @@ import { readSource, resolveSource } from "./source.js";
  * (reserve), then the rows kept are moved down over the rejected ones (commit). Sized for the
  * rows expected, it is never copied; else it doubles as it grows.
  */
-class Column<T extends Int32Array | Float64Array> {
+class Column<T extends Int32Array | Float64Array | Float32Array> {
   private data: T;
   length = 0;
   constructor(
@@ -83,11 +83,16 @@ export class Dictionary {
   }
 }
 
-/** A field as read, before fitting: local codes (-1 = missing) or transformed numbers (NaN = missing). */
+/**
+ * A field as read, before fitting: local codes (-1 = missing) or transformed numbers (NaN =
+ * missing); a numeric field read with fitted statistics (readRaw's `fitted`) is already
+ * standardized, as encoding would make it (missing: 0), and holds no doubles.
+ */
 export type RawField =
   | { kind: "categorical"; dict: Dictionary; codes: Int32Array }
   | { kind: "multi_hot"; dict: Dictionary; offsets: Int32Array; codes: Int32Array }
-  | { kind: "numeric"; values: Float64Array };
+  | { kind: "numeric"; values: Float64Array }
+  | { kind: "standardized"; values: Float32Array };
 
 export interface RawTable {
   file: string;
@@ -117,16 +122,20 @@ const STRAY = 2;
 
 /** A field's column as it grows, chunk after chunk. */
 type Growing =
-  | { kind: "numeric"; transform: Extract<Field, { kind: "numeric" }>["transform"]; values: Column<Float64Array> }
+  /** Standardized as read when `stats` are given (into float32), else transformed doubles. */
+  | { kind: "numeric"; transform: Extract<Field, { kind: "numeric" }>["transform"]; stats: NumericStats | undefined; values: Column<Float64Array> | Column<Float32Array> }
   | { kind: "categorical"; dict: Dictionary; codes: Column<Int32Array> }
   /** Each row's token count, made offsets at the end. */
   | { kind: "multi_hot"; separator: string; dict: Dictionary; counts: Column<Int32Array>; codes: Column<Int32Array> };
 
-/** A multi-hot field's cells of one chunk, read: each row's token codes, and whether its cell was missing (numeric and categorical cells are read into their column's reserved room). */
-type Tokens = { offsets: Int32Array; codes: readonly number[]; missing: Uint8Array };
+/**
+ * What a field's reading of one chunk leaves beside its column's reserved room: a multi-hot
+ * field's token codes per row, and for it and a standardized numeric field which cells were missing.
+ */
+type Staged = { offsets: Int32Array; codes: readonly number[]; missing: Uint8Array } | { missing: Uint8Array };
 
-/** Reads every row of `file` (or of `options.read`) into raw columns, sending unreadable rows to the bad-row policy. */
-export async function readRaw(spec: Spec, file: string, options: LoadOptions): Promise<RawTable> {
+/** Reads every row of `file` (or of `options.read`) into raw columns, sending unreadable rows to the bad-row policy; numeric fields standardized as they are read when `fitted` preprocessing is given. */
+export async function readRaw(spec: Spec, file: string, options: LoadOptions, fitted?: Preprocessing): Promise<RawTable> {
   const withLabels = options.labels ?? true;
   const keep = options.keep ?? [];
   const tasks: Task[] = withLabels ? spec.tasks : [];
@@ -146,7 +155,11 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions): P
 
   const capacity = options.expectedRows ?? 1024;
   const fields: Growing[] = spec.fields.map((f) => {
-    if (f.kind === "numeric") return { kind: "numeric", transform: f.transform, values: new Column(Float64Array, capacity) };
+    if (f.kind === "numeric") {
+      const state = fitted?.fields[f.name];
+      const stats = state?.kind === "numeric" ? state.stats : undefined;
+      return { kind: "numeric", transform: f.transform, stats, values: stats ? new Column(Float32Array, capacity) : new Column(Float64Array, capacity) };
+    }
     if (f.kind === "categorical") return { kind: "categorical", dict: new Dictionary(), codes: new Column(Int32Array, capacity) };
     return { kind: "multi_hot", separator: f.separator, dict: new Dictionary(), counts: new Column(Int32Array, capacity), codes: new Column(Int32Array, capacity) };
   });
@@ -165,7 +178,7 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions): P
       state[r] = BAD;
       messages.set(r, badCell(chunk.file, chunk.lines[r]!, column, expected, found));
     };
-    const tokens = fields.map((g, i) => stageField(g, spec.fields[i]!.column, chunk, i, state, reject));
+    const staged = fields.map((g, i) => stageField(g, spec.fields[i]!.column, chunk, i, state, reject));
     tasks.forEach((task, k) => {
       const out = labels[k]!.reserve(n);
       const col = chunk.columns[nf + k]!;
@@ -212,7 +225,7 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions): P
       const cells = textCells(chunk.columns[nf + nt + j]!);
       for (let k = 0; k < m; k++) kept[j]!.push(cells[at(k)]!);
     }
-    fields.forEach((g, i) => (missing[i]! += keepField(g, tokens[i], n, keptRows)));
+    fields.forEach((g, i) => (missing[i]! += keepField(g, staged[i], n, keptRows)));
     for (let t = 0; t < nt; t++) {
       const census = labelValues.get(tasks[t]!.name)!;
       const col = chunk.columns[nf + t]!;
@@ -229,7 +242,7 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions): P
   const raw = new Map<string, RawField>();
   spec.fields.forEach((f, i) => {
     const g = fields[i]!;
-    if (g.kind === "numeric") raw.set(f.name, { kind: "numeric", values: g.values.done() });
+    if (g.kind === "numeric") raw.set(f.name, g.stats ? { kind: "standardized", values: g.values.done() as Float32Array } : { kind: "numeric", values: g.values.done() as Float64Array });
     else if (g.kind === "categorical") raw.set(f.name, { kind: "categorical", dict: g.dict, codes: g.codes.done() });
     else {
       const counts = g.counts.done();
@@ -256,36 +269,45 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions): P
   };
 }
 
-/** Reads field column i of a chunk for the rows still good into its column's reserved room (a multi-hot field: its tokens, returned), rejecting a row whose cell is not a value of the field. */
-function stageField(g: Growing, column: string, chunk: RowChunk, i: number, state: Uint8Array, reject: (r: number, column: string, expected: string, found: string) => void): Tokens | undefined {
+/** Reads field column i of a chunk for the rows still good into its column's reserved room, rejecting a row whose cell is not a value of the field; what it leaves beside (Staged). */
+function stageField(g: Growing, column: string, chunk: RowChunk, i: number, state: Uint8Array, reject: (r: number, column: string, expected: string, found: string) => void): Staged | undefined {
   const n = chunk.rows;
   const col = chunk.columns[i]!;
   if (g.kind === "numeric") {
     const out = g.values.reserve(n);
+    const { transform, stats } = g;
+    const absent = stats ? new Uint8Array(n) : undefined;
+    // x: the transformed value, NaN when missing.
+    const put = (r: number, x: number): void => {
+      if (!stats) out[r] = x;
+      else {
+        if (Number.isNaN(x)) absent![r] = 1;
+        out[r] = standardize(x, stats);
+      }
+    };
     if (col.kind === "number") {
       // A typed file's number comes as a value (null: missing).
       const { values, valid } = col;
-      const transform = g.transform;
       for (let r = 0; r < n; r++) {
         if (state[r] !== GOOD) continue;
         if (valid !== null && !isPresent(valid, r)) {
-          out[r] = NaN;
+          put(r, NaN);
           continue;
         }
         const x = transformNumber(values[r]!, transform);
         if (x === undefined) reject(r, column, expectedNumber(transform), String(values[r]));
-        else out[r] = x;
+        else put(r, x);
       }
     } else {
       for (let r = 0; r < n; r++) {
         if (state[r] !== GOOD) continue;
         const cell = col.cells[r]!;
-        const x = isMissing(cell) ? NaN : readNumeric(cell, g.transform);
-        if (x === undefined) reject(r, column, expectedNumber(g.transform), cell);
-        else out[r] = x;
+        const x = isMissing(cell) ? NaN : readNumeric(cell, transform);
+        if (x === undefined) reject(r, column, expectedNumber(transform), cell);
+        else put(r, x);
       }
     }
-    return undefined;
+    return absent ? { missing: absent } : undefined;
   }
   const cells = textCells(col);
   if (g.kind === "categorical") {
@@ -313,14 +335,16 @@ function stageField(g: Growing, column: string, chunk: RowChunk, i: number, stat
 }
 
 /** Keeps a field's staged cells of the chunk's rows `rows` (all `n` when absent) in its column; the missing cells among them. */
-function keepField(g: Growing, tokens: Tokens | undefined, n: number, rows: Int32Array | undefined): number {
+function keepField(g: Growing, staged: Staged | undefined, n: number, rows: Int32Array | undefined): number {
   let missing = 0;
   if (g.kind === "numeric") {
-    for (const x of g.values.commit(n, rows)) if (Number.isNaN(x)) missing++;
+    const kept = g.values.commit(n, rows);
+    if (staged) for (const r of rows ?? staged.missing.keys()) missing += staged.missing[r]!;
+    else for (const x of kept) if (Number.isNaN(x)) missing++;
   } else if (g.kind === "categorical") {
     for (const c of g.codes.commit(n, rows)) if (c < 0) missing++;
   } else {
-    const s = tokens!;
+    const s = staged as Extract<Staged, { offsets: Int32Array }>;
     const m = rows ? rows.length : n;
     const counts = new Int32Array(m);
     const codes: number[] = [];

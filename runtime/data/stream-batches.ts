@@ -16,7 +16,7 @@
 
 import type { Spec } from "../../compiler/index.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
-import { batches, type Batch } from "./batches.js";
+import { batchOf, type Batch } from "./batches.js";
 import type { ColumnUse } from "./csv.js";
 import { loadData, type Dataset, type FieldColumn, type LabelColumn, type Preprocessing } from "./dataset.js";
 import { runOrExplain, sqlString } from "./duckdb.js";
@@ -43,19 +43,23 @@ export interface StreamOptions {
   delimiter?: string;
   /** Rows a shuffle buffer aims at (default BUFFER_ROWS); smaller in tests. */
   bufferRows?: number;
-  /** Read and encode in a worker thread (stream-worker.ts, from the built dist/), so reading overlaps the steps (default false). */
+  /** Read, encode and cut the batches in a worker thread (stream-worker.ts, from the built dist/), so that all of it overlaps the steps (default false). */
   worker?: boolean;
 }
 
-/** What the main thread asks the worker: buffer i of epoch `epoch` under `seed`. */
-export interface BufferRequest {
+/** Batches the worker hands over in one message. */
+export const GROUP_BATCHES = 256;
+
+/** What the main thread asks the worker: group g (batches g·GROUP_BATCHES, ...) of epoch `epoch` under `seed`, asked for in order 0, 1, 2, .... */
+export interface GroupRequest {
   seed: number;
   epoch: number;
-  i: number;
+  batchSize: number;
+  g: number;
 }
 
-/** The worker's answer: the buffer (null past the last), or the error that stopped it. */
-export type BufferAnswer = { data: Dataset | null } | { error: { message: string; code?: string } };
+/** The worker's answer: the group's batches (null past the last), or the error that stopped it. */
+export type GroupAnswer = { batches: Batch[] | null } | { error: { message: string; code?: string } };
 
 /** The blocks of each Parquet file: its row groups, in file order. */
 async function parquetBlocks(source: DataSource): Promise<Block[]> {
@@ -88,12 +92,25 @@ export class StreamBatches {
 
   /** The batches of epoch `epoch`, in the order described at the top of this file. */
   async *epoch(batchSize: number, seed: number, epoch: number): AsyncGenerator<Batch> {
-    const thread = this.options.worker ? this.startWorker() : undefined;
+    if (!this.options.worker) {
+      yield* this.batches(await this.bufferReader(seed, epoch), batchSize, seed, epoch);
+      return;
+    }
+    const thread = this.startWorker();
     try {
-      yield* this.batches(thread ? thread.reader(seed, epoch) : await this.bufferReader(seed, epoch), batchSize, seed, epoch);
+      // The next group is asked for while the batches of this one are trained on.
+      let next = thread.group({ seed, epoch, batchSize, g: 0 });
+      for (let g = 0; ; g++) {
+        const group = await next;
+        if (!group) break;
+        next = thread.group({ seed, epoch, batchSize, g: g + 1 });
+        // A failure is reported when the group is awaited, not as an unhandled rejection.
+        next.catch(() => undefined);
+        yield* group;
+      }
     } finally {
       // Also when the loop stops early (a stop at a step, an error): the thread ends with its epoch.
-      await thread?.worker.terminate();
+      await thread.worker.terminate();
     }
   }
 
@@ -129,26 +146,26 @@ export class StreamBatches {
     if (pendingRows > 0) yield this.batch(pending, pendingRows);
   }
 
-  /** A worker thread running bufferReader for one epoch. */
-  private startWorker(): { worker: Worker; reader: (seed: number, epoch: number) => (i: number) => Promise<Dataset | undefined> } {
+  /** A worker thread that reads, encodes and cuts the batches of one epoch (stream-worker.ts). */
+  private startWorker(): { worker: Worker; group: (request: GroupRequest) => Promise<Batch[] | undefined> } {
     const worker = new Worker(new URL("./stream-worker.js", import.meta.url), {
       workerData: { spec: this.spec, source: this.source, preprocessing: this.preprocessing, options: this.options },
     });
-    const answers: ((a: BufferAnswer) => void)[] = [];
-    worker.on("message", (a: BufferAnswer) => answers.shift()!(a));
+    const answers: ((a: GroupAnswer) => void)[] = [];
+    worker.on("message", (a: GroupAnswer) => answers.shift()!(a));
     worker.on("error", (e) => {
       for (const answer of answers.splice(0)) answer({ error: { message: e.stack ?? e.message } });
     });
-    const reader = (seed: number, epoch: number) => (i: number) =>
-      new Promise<BufferAnswer>((resolve) => {
+    const group = (request: GroupRequest) =>
+      new Promise<GroupAnswer>((resolve) => {
         answers.push(resolve);
-        worker.postMessage({ seed, epoch, i } satisfies BufferRequest);
+        worker.postMessage(request);
       }).then((a) => {
-        if ("data" in a) return a.data ?? undefined;
+        if ("batches" in a) return a.batches ?? undefined;
         if (a.error.code !== undefined) throw new UserError(a.error.message, a.error.code);
         throw new Error(`the streaming worker failed: ${a.error.message}`);
       });
-    return { worker, reader };
+    return { worker, group };
   }
 
   /** Reads buffer i of epoch `epoch` (undefined past the last); called for 0, 1, 2, ... in turn, each after the previous one settled. */
@@ -189,10 +206,10 @@ export class StreamBatches {
     return data;
   }
 
-  /** The batch of the rows `parts` (each a dataset and rows of it), in that order. */
+  /** The batch of the rows `parts` (each a dataset and rows of it), in that order: straight from its buffer, or from the rows of two buffers joined. */
   private batch(parts: { data: Dataset; rows: Int32Array }[], size: number): Batch {
-    const taken = takeRows(parts, size);
-    return batches(this.spec, taken, { batchSize: size, shuffle: false }).next().value as Batch;
+    if (parts.length === 1) return batchOf(this.spec, parts[0]!.data, parts[0]!.rows);
+    return batchOf(this.spec, takeRows(parts, size), Int32Array.from({ length: size }, (_, k) => k));
   }
 }
 

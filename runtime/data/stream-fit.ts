@@ -79,7 +79,7 @@ export async function fitStream(spec: Spec, file: string, options: StreamFitOpti
       if (col.kind === "numeric") {
         const acc = numeric.get(name)!;
         for (const x of col.values) acc.add(x);
-      } else {
+      } else if (col.kind !== "standardized") {
         const into = counts.get(name);
         if (into) for (const [v, c] of valueCounts(col, n)) into.set(v, (into.get(v) ?? 0) + c);
       }

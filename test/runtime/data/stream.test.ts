@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { packageRoot } from "../../../base/package-root.js";
 import { Random } from "../../../base/random.js";
 import { batchCount, batches, type Batch } from "../../../runtime/data/batches.js";
 import { loadData, loadTrainingData } from "../../../runtime/data/dataset.js";
@@ -100,6 +102,23 @@ describe("streamed training data", () => {
     // Shuffled: the first batch is not the file's first rows.
     const fileOrder = [...batches(spec, loaded.train, { batchSize: 32, shuffle: false })][0]!;
     expect(exampleKeys(epoch0[0]!)).not.toEqual(exampleKeys(fileOrder));
+  });
+
+  it("gives the same batches in the same order when a worker thread reads and cuts them, in groups", async () => {
+    // The worker runs the built module (dist/), as the CLI does.
+    const built = (await import(join(packageRoot(), "dist", "runtime", "data", "stream-batches.js"))) as typeof import("../../../runtime/data/stream-batches.js");
+    const fitted = await fitStream(spec, parquetFile);
+    const source = await resolveSource(parquetFile);
+    const epoch = async (worker: boolean) => {
+      const out: Batch[] = [];
+      for await (const b of new built.StreamBatches(spec, source, fitted.preprocessing, { bufferRows: 250, worker }).epoch(3, 5, 1)) out.push(b);
+      return out;
+    };
+    const inThread = await epoch(false);
+    const inWorker = await epoch(true);
+    // 334 batches: more than one group of GROUP_BATCHES.
+    expect(inThread.length).toBeGreaterThan(built.GROUP_BATCHES);
+    expect(inWorker.map(exampleKeys)).toEqual(inThread.map(exampleKeys));
   });
 
   it("resumes a streamed run stopped mid-epoch to the bytes of an uninterrupted one", async () => {
