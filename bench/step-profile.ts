@@ -1,16 +1,17 @@
 // Where a training step's time goes, for the full step and the cut ones (docs/design.md, "Where a
 // step's time goes"): the zoo MSSM is trained on Adult with freezing on (the language's defaults),
-// then each step kind runs from the run's last checkpoint on Adult's batches, 1 intra-op thread:
-// first timed (median wall time of a step, and the runtime's own phases: feeds, session.run,
-// apply), then again under onnxruntime's profiler, whose kernel times are summed by op type and by
-// graph region (the node's name scope: forward matmuls, backward, optimizer, gate sampling, L0, L2,
-// embedding gathers and scatters). "run outside kernels" is session.run's time less its kernels':
-// onnxruntime's own work per run (binding feeds, allocating and copying outputs).
+// then each step kind runs from the run's last checkpoint on Adult's batches, in interleaved
+// rounds: each step's wall and process CPU time and the runtime's own phases (feeds, session.run,
+// apply), medians over every round; then once more under onnxruntime's profiler, each kernel's
+// median summed by op type, by graph region (the node's name scope: forward and backward matmuls,
+// the rest of each, optimizer, gate sampling, L0, L2, embedding gathers and scatters) and by node.
+// "run outside kernels" is the profiled session.run less its kernels (the profiler's own cost
+// included).
 //
-// The step kinds: "full" (the artifact's train.onnx), and, for the run's final frozen set, the
-// step the runtime builds for it (compiler/sparse-step/).
+// The step kinds: "full" (the artifact's train.onnx), and for the run's final frozen set the cut
+// step with whole params (read by Gather) and with sliced params (compiler/sparse-step/).
 //
-//   node dist/bench/step-profile.js [--epochs 10] [--steps 200] [--warmup 20] [--threads 1] [--top 12]
+//   node dist/bench/step-profile.js [--epochs 10] [--steps 200] [--warmup 20] [--repeats 3] [--threads 1] [--top 12] [--dump nodes.json]
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
