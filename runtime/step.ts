@@ -162,7 +162,8 @@ export class StepRunner {
 
   /**
    * `totalSteps` is the length of the run, for decaying learning-rate schedules; the gate group's
-   * learning rate is 0 for steps up to `gateHoldSteps` (the gate warm-up, compiler/sparse-step/settings.ts);
+   * learning rate is 0 for steps up to `gateHoldSteps` (the gate warm-up, compiler/sparse-step/settings.ts;
+   * a model named in GATE_WARMUP_HOLDS.fieldsOnly holds only its field gates' log α);
    * `slices`: a smaller step's params that hold some entries of the model's (compiler/sparse-step/slice-params.ts).
    */
   constructor(
