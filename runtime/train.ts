@@ -248,6 +248,8 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       }
     }
     bar?.clear();
+    // A sliced step's values back into the whole params before the field check and validation read them.
+    steps.settle(state);
     const macs = steps.current.macsPerExample;
     if (fieldCheck && epoch + 1 >= Math.max(warmup, 1)) {
       const check = await checkFields(evalSession!, manifest, state, data.valid!);
