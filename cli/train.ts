@@ -1,7 +1,6 @@
 import { existsSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
-import { compileSpec, loadSpec, sourceLocator, type GateNoise, type Spec } from "../compiler/index.js";
-import { PER_WEIGHT_NOISE, perWeightNoiseConflicts } from "../compiler/check/rules/option-not-applicable.js";
+import { compileSpec, loadSpec, PER_WEIGHT_NOISE, perWeightNoiseConflicts, sourceLocator, type GateNoise, type Spec } from "../compiler/index.js";
 import { readRunManifest } from "../runtime/checkpoint.js";
 import { assertTrainable, formatLoadReport, labelKindWarnings, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { UserError } from "../base/user-error.js";

@@ -14,6 +14,8 @@ export { specSchema } from "./load/schema.js";
 export { inputWidth, topology, type Producer, type Stage } from "./load/topology.js";
 export { LOWER_IS_BETTER, TASK_METRICS } from "./load/metrics.js";
 export * from "./load/types.js";
+// Settings the command line can make impossible after the check (mssmc train --gate-noise).
+export { PER_WEIGHT_NOISE, perWeightNoiseConflicts } from "./check/rules/option-not-applicable.js";
 
 // Compiling a checked spec into the artifact.
 export { compileSpec, specHash, type Artifact, type CompileOptions } from "./compile.js";
