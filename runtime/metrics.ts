@@ -15,9 +15,7 @@ const weightOf = (weights: ArrayLike<number> | undefined, i: number): number => 
  * (with unit weights, the Mann-Whitney U statistic over P·N). NaN when one class has no weight.
  */
 export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>, weights?: ArrayLike<number>): number {
-  const order = Array.from({ length: scores.length }, (_, i) => i)
-    .filter((i) => weightOf(weights, i) > 0)
-    .sort((a, b) => scores[a]! - scores[b]!);
+  const order = rankOrder(scores, weights);
   const n = order.length;
   let negativesBelow = 0;
   let positives = 0;
@@ -40,6 +38,39 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>, weight
   const negatives = negativesBelow;
   if (positives === 0 || negatives === 0) return NaN;
   return sum / (positives * negatives);
+}
+
+/** Rows of scores as float32 whose index fits in INDEX_BITS: then a row's sort key is exact in a float64. */
+const INDEX_BITS = 21;
+
+/**
+ * The rows of weight > 0 in ascending order of score. Float32 scores (predictions) sort natively:
+ * each row becomes one float64 key, its score's bits mapped to an unsigned integer in the order of
+ * the floats, times 2^21, plus the row's index (at most 2^53, so exact), and a Float64Array sorts
+ * without a comparator call per pair (the comparator sort took about 1.2 s of a 10-epoch zoo MSSM
+ * run's validation). Other scores, and more than 2^21 rows, take the comparator.
+ */
+function rankOrder(scores: ArrayLike<number>, weights?: ArrayLike<number>): ArrayLike<number> {
+  const n = scores.length;
+  if (!(scores instanceof Float32Array) || n > 2 ** INDEX_BITS) {
+    return Array.from({ length: n }, (_, i) => i)
+      .filter((i) => weightOf(weights, i) > 0)
+      .sort((a, b) => scores[a]! - scores[b]!);
+  }
+  const bits = new Uint32Array(scores.buffer, scores.byteOffset, n);
+  const keys = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(weightOf(weights, i) > 0)) continue;
+    const b = bits[i]!;
+    // Negative floats reverse their bit order; positive ones follow it above every negative one.
+    const ordered = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    keys[m++] = ordered * 2 ** INDEX_BITS + i;
+  }
+  const sorted = keys.subarray(0, m).sort();
+  const order = new Int32Array(m);
+  for (let k = 0; k < m; k++) order[k] = sorted[k]! % 2 ** INDEX_BITS;
+  return order;
 }
 
 /** Mean (weighted) binary cross-entropy of probabilities, clipped to [1e-7, 1 − 1e-7] as is usual. */

@@ -28,6 +28,20 @@ describe("metrics", () => {
     }
   });
 
+  it("AUC of float32 scores (the native-sort path) equals the pairwise definition: negative and positive scores, ±0, ties, weights", () => {
+    let seed = 4242;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let trial = 0; trial < 10; trial++) {
+      const n = 60 + trial * 11;
+      const scores = Float32Array.from({ length: n }, () => (rand() < 0.1 ? (rand() < 0.5 ? 0 : -0) : Math.round((rand() * 8 - 4) * 4) / 4 + (rand() < 0.5 ? 1e-3 * rand() : 0)));
+      const labels = Array.from(scores, (x) => (rand() < 0.5 + x / 10 ? 1 : 0));
+      expect(auc(scores, labels)).toBeCloseTo(pairwiseAuc(Array.from(scores), labels), 12);
+      const weights = Float32Array.from({ length: n }, () => Math.floor(rand() * 3));
+      const rep = <T>(xs: ArrayLike<T>) => Array.from(xs).flatMap((x, i) => Array<T>(weights[i]!).fill(x));
+      expect(auc(scores, labels, weights)).toBeCloseTo(pairwiseAuc(rep(scores), rep(labels)), 12);
+    }
+  });
+
   it("AUC is 1 for a perfect ranking, 0.5 for constant scores, NaN with one class", () => {
     expect(auc([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1])).toBe(1);
     expect(auc([0.5, 0.5, 0.5], [0, 1, 0])).toBe(0.5);
