@@ -339,7 +339,8 @@ function keepField(g: Growing, staged: Staged | undefined, n: number, rows: Int3
   let missing = 0;
   if (g.kind === "numeric") {
     const kept = g.values.commit(n, rows);
-    if (staged) for (const r of rows ?? staged.missing.keys()) missing += staged.missing[r]!;
+    if (staged && rows) for (const r of rows) missing += staged.missing[r]!;
+    else if (staged) for (const a of staged.missing) missing += a;
     else for (const x of kept) if (Number.isNaN(x)) missing++;
   } else if (g.kind === "categorical") {
     for (const c of g.codes.commit(n, rows)) if (c < 0) missing++;
