@@ -19,7 +19,7 @@ function takeLabels(y: LabelColumn, rows: Int32Array): LabelColumn {
   return y instanceof Int32Array ? Int32Array.from(rows, (r) => y[r]!) : Float32Array.from(rows, (r) => y[r]!);
 }
 
-/** The rows `rows` of `data` (fields, labels and file lines), in that order. */
+/** The rows `rows` of `data` (fields, labels, sample weights, kept columns and file lines), in that order. */
 export function selectRows(data: Dataset, rows: Int32Array): Dataset {
   const map = <T, U>(o: Record<string, T>, f: (v: T) => U) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
   return {
@@ -28,5 +28,7 @@ export function selectRows(data: Dataset, rows: Int32Array): Dataset {
     lines: Int32Array.from(rows, (r) => data.lines[r]!),
     fields: map(data.fields, (c) => takeRows(c, rows)),
     labels: map(data.labels, (y) => takeLabels(y, rows)),
+    ...(data.weights ? { weights: map(data.weights, (w) => Float32Array.from(rows, (r) => w[r]!)) } : {}),
+    ...(data.kept ? { kept: map(data.kept, (v) => Array.from(rows, (r) => v[r]!)) } : {}),
   };
 }
