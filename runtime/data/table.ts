@@ -98,9 +98,14 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
   const seen = new Int32Array(source.files.length);
   try {
     const result = await c.stream(sql);
+    // DuckDB makes the next chunk while this one is copied out and read (its own threads).
+    let next = result.fetchChunk();
     for (;;) {
-      const chunk = await result.fetchChunk();
+      const chunk = await next;
       if (!chunk || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      // A failure is thrown where the chunk is awaited, not as an unhandled rejection.
+      next.catch(() => undefined);
       const n = chunk.rowCount;
       const fileOf = numbers(chunk, 0, n, Int32Array);
       const lines = new Int32Array(n);
