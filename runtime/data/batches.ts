@@ -6,7 +6,7 @@
 
 import { invariant } from "../../base/source/diagnostic.js";
 import { type Spec } from "../../compiler/index.js";
-import type { Dataset } from "./dataset.js";
+import { gatherRows, type Dataset } from "./dataset.js";
 import { isMissingLabel } from "./labels.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 
@@ -87,14 +87,17 @@ export function* batches(spec: Spec, data: Dataset, options: BatchOptions): Gene
 /** The batch of the rows `rows` of `data`, in that order. */
 export function batchOf(spec: Spec, data: Dataset, rows: Int32Array): Batch {
   const size = rows.length;
-  const numeric = numericFields(spec).map((name) => {
-    const col = data.fields[name];
-    invariant(col?.kind === "numeric", `the dataset has no numeric column for field "${name}"`);
-    return col.values;
-  });
+  const numeric = data.numericRows
+    ? []
+    : numericFields(spec).map((name) => {
+        const col = data.fields[name];
+        invariant(col?.kind === "numeric", `the dataset has no numeric column for field "${name}"`);
+        return col.values;
+      });
 
   const embeddings: Record<string, EmbeddingLookup> = {};
   for (const f of spec.fields) {
+    if (f.kind === "numeric") continue;
     const col = data.fields[f.name];
     invariant(col !== undefined && col.kind === f.kind, `the dataset has no ${f.kind} column for field "${f.name}"`);
     if (col.kind === "categorical") {
@@ -131,8 +134,13 @@ export function batchOf(spec: Spec, data: Dataset, rows: Int32Array): Batch {
     }
   }
 
-  const numericOut = new Float32Array(size * numeric.length);
-  for (let k = 0; k < size; k++) for (let j = 0; j < numeric.length; j++) numericOut[k * numeric.length + j] = numeric[j]![rows[k]!]!;
+  const width = numericFields(spec).length;
+  let numericOut: Float32Array;
+  if (data.numericRows) numericOut = gatherRows(data.numericRows, width, rows);
+  else {
+    numericOut = new Float32Array(size * width);
+    for (let k = 0; k < size; k++) for (let j = 0; j < width; j++) numericOut[k * width + j] = numeric[j]![rows[k]!]!;
+  }
 
   const labels: Record<string, Float32Array | BigInt64Array> = {};
   const rowWeights: Record<string, Float32Array> = {};

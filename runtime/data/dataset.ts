@@ -42,6 +42,12 @@ export interface Dataset {
   weights?: Record<string, Float32Array>;
   /** By column name, the columns asked for with `keep` (LoadOptions), as text cells. */
   kept?: Record<string, string[]>;
+  /**
+   * With LoadOptions.numericRows, the numeric fields as one row-major matrix [rows, numeric fields
+   * in spec order], `Batch.numeric`'s layout, in place of their columns in `fields`: a batch of
+   * rows in random order then copies a row's values at once instead of one from every column.
+   */
+  numericRows?: Float32Array;
 }
 
 /** What was fitted on the training rows for one field; plain JSON, for checkpoints and export. */
@@ -76,6 +82,8 @@ export interface LoadOptions {
   delimiter?: string;
   /** Columns to carry through as text (Dataset.kept), such as row ids for predictions. */
   keep?: readonly string[];
+  /** loadData: give the numeric fields as Dataset.numericRows rather than a column each (streamed buffers, whose batches take rows in random order). */
+  numericRows?: boolean;
   /** About how many rows will be read, when known (a streamed block): the raw columns are sized for them, and grow as needed. */
   expectedRows?: number;
   /** Where the rows come from instead of the file's whole source: a block of a streamed file (stream-batches.ts). */
@@ -146,7 +154,7 @@ export async function loadTrainingData(spec: Spec, file: string, options: Traini
 export async function loadData(spec: Spec, file: string, preprocessing: Preprocessing, options: LoadOptions = {}): Promise<{ data: Dataset; report: LoadReport }> {
   // Numeric fields are standardized as they are read: the same data, without a double per value first.
   const raw = await readRaw(spec, file, options, preprocessing);
-  return { data: encode(spec, raw, preprocessing, undefined), report: report(spec, raw, preprocessing) };
+  return { data: encode(spec, raw, preprocessing, undefined, { numericRows: options.numericRows ?? false }), report: report(spec, raw, preprocessing) };
 }
 
 /** The report as lines for the terminal. */
@@ -221,8 +229,11 @@ function codeIds(dict: Dictionary, vocab: Vocab): Int32Array {
   return Int32Array.from(dict.values, (v) => index.id(v));
 }
 
-/** Encodes the rows `rows` (all when absent) of a raw table with fitted preprocessing. */
-function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array | undefined): Dataset {
+/** How many numeric fields a spec has: the width of a row-major numeric matrix. */
+const numericWidth = (spec: Spec): number => spec.fields.filter((f) => f.kind === "numeric").length;
+
+/** Encodes the rows `rows` (all when absent) of a raw table with fitted preprocessing; `numericRows`: keep a raw table's numeric matrix as Dataset.numericRows. */
+function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array | undefined, options: { numericRows?: boolean } = {}): Dataset {
   const n = rows ? rows.length : raw.lines.length;
   const at = (k: number): number => (rows ? rows[k]! : k);
   const fields: Record<string, FieldColumn> = {};
@@ -240,7 +251,13 @@ function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array
       else for (let k = 0; k < n; k++) values[k] = standardize(raw[k]!, stats);
       fields[f.name] = { kind: "numeric", values };
     } else if (col.kind === "standardized") {
-      fields[f.name] = { kind: "numeric", values: rows ? Float32Array.from(rows, (r) => col.values[r]!) : col.values };
+      // Read standardized into the row-major matrix: kept as it is, or this field's column of it.
+      if (options.numericRows) continue;
+      const matrix = raw.numericRows!;
+      const width = numericWidth(spec);
+      const values = new Float32Array(n);
+      for (let k = 0; k < n; k++) values[k] = matrix[at(k) * width + col.column]!;
+      fields[f.name] = { kind: "numeric", values };
     } else if (col.kind === "categorical") {
       const map = codeIds(col.dict, (state as { vocab: Vocab }).vocab);
       const ids = new Int32Array(n);
@@ -272,7 +289,28 @@ function encode(spec: Spec, raw: RawTable, prep: Preprocessing, rows: Int32Array
   const lines = new Int32Array(n);
   for (let k = 0; k < n; k++) lines[k] = raw.lines[at(k)]!;
   const kept = Object.entries(raw.kept);
-  return { file: raw.file, rows: n, lines, fields, labels, ...(raw.weights.size > 0 ? { weights } : {}), ...(kept.length > 0 ? { kept: Object.fromEntries(kept.map(([k, v]) => [k, rows ? Array.from(rows, (r) => v[r]!) : v])) } : {}) };
+  const numericRows = options.numericRows && raw.numericRows ? gatherRows(raw.numericRows, numericWidth(spec), rows) : undefined;
+  return {
+    file: raw.file,
+    rows: n,
+    lines,
+    fields,
+    labels,
+    ...(raw.weights.size > 0 ? { weights } : {}),
+    ...(kept.length > 0 ? { kept: Object.fromEntries(kept.map(([k, v]) => [k, rows ? Array.from(rows, (r) => v[r]!) : v])) } : {}),
+    ...(numericRows ? { numericRows } : {}),
+  };
+}
+
+/** The rows `rows` (all when absent) of a row-major matrix `width` values wide. */
+export function gatherRows(matrix: Float32Array, width: number, rows: ArrayLike<number> | undefined): Float32Array {
+  if (!rows) return matrix;
+  const out = new Float32Array(rows.length * width);
+  for (let k = 0; k < rows.length; k++) {
+    const from = rows[k]! * width;
+    for (let j = 0; j < width; j++) out[k * width + j] = matrix[from + j]!;
+  }
+  return out;
 }
 
 /** The load report of a raw table under fitted preprocessing (over all rows of the file). */

@@ -13,46 +13,51 @@ import { BadRows, badCell } from "./errors.js";
 import { LabelCensus } from "./label-kind.js";
 import { labelReader, MISSING_LABEL, numberLabel, StrayLabels } from "./labels.js";
 import { expectedNumber, readNumeric, standardize, transformNumber, type NumericStats } from "./numeric.js";
-import { isPresent, textCells, type RowChunk } from "./row-chunk.js";
+import { isPresent, sliceChunk, textCells, type RowChunk } from "./row-chunk.js";
 import { SampleWeightReader } from "./sample-weights.js";
 import { readSource, resolveSource } from "./source.js";
 
 /**
- * A typed column grown a chunk at a time: a chunk's values are written in place at its end
- * (reserve), then the rows kept are moved down over the rejected ones (commit). Sized for the
- * rows expected, it is never copied; else it doubles as it grows.
+ * A typed column grown a chunk at a time, `width` values a row (a row-major matrix when more than
+ * one): a chunk's rows are written in place at its end (reserve), then the rows kept are moved
+ * down over the rejected ones (commit). Sized for the rows expected, it is never copied; else it
+ * doubles as it grows.
  */
 class Column<T extends Int32Array | Float64Array | Float32Array> {
   private data: T;
+  /** Values held (rows × width). */
   length = 0;
   constructor(
     private readonly type: new (n: number) => T,
     capacity: number,
+    private readonly width = 1,
   ) {
-    this.data = new type(Math.max(1, capacity));
+    this.data = new type(Math.max(1, capacity * width));
   }
-  /** The view `n` more values are written into, until commit. */
+  /** The view `n` more rows are written into, until commit. */
   reserve(n: number): T {
-    if (this.length + n > this.data.length) {
-      const bigger = new this.type(Math.max(2 * this.data.length, this.length + n));
+    const size = n * this.width;
+    if (this.length + size > this.data.length) {
+      const bigger = new this.type(Math.max(2 * this.data.length, this.length + size));
       bigger.set(this.data.subarray(0, this.length));
       this.data = bigger;
     }
-    return this.data.subarray(this.length, this.length + n) as T;
+    return this.data.subarray(this.length, this.length + size) as T;
   }
-  /** Keeps the reserved values at `rows` (ascending; all `n` when absent), in order; the values kept. */
+  /** Keeps the reserved rows `rows` (ascending; all `n` when absent), in order; the values kept. */
   commit(n: number, rows: Int32Array | undefined): T {
-    const view = this.data.subarray(this.length, this.length + n) as T;
+    const w = this.width;
+    const view = this.data.subarray(this.length, this.length + n * w) as T;
     if (!rows) {
-      this.length += n;
+      this.length += n * w;
       return view;
     }
-    for (let k = 0; k < rows.length; k++) view[k] = view[rows[k]!]!;
-    this.length += rows.length;
-    return view.subarray(0, rows.length) as T;
+    for (let k = 0; k < rows.length; k++) if (rows[k] !== k) view.copyWithin(k * w, rows[k]! * w, (rows[k]! + 1) * w);
+    this.length += rows.length * w;
+    return view.subarray(0, rows.length * w) as T;
   }
   append(xs: ArrayLike<number>): void {
-    this.reserve(xs.length).set(xs);
+    this.reserve(xs.length / this.width).set(xs);
     this.length += xs.length;
   }
   done(): T {
@@ -85,14 +90,14 @@ export class Dictionary {
 
 /**
  * A field as read, before fitting: local codes (-1 = missing) or transformed numbers (NaN =
- * missing); a numeric field read with fitted statistics (readRaw's `fitted`) is already
- * standardized, as encoding would make it (missing: 0), and holds no doubles.
+ * missing). A numeric field read with fitted statistics (readRaw's `fitted`) is standardized as it
+ * is read, as encoding would make it (missing: 0), into column `column` of RawTable.numericRows.
  */
 export type RawField =
   | { kind: "categorical"; dict: Dictionary; codes: Int32Array }
   | { kind: "multi_hot"; dict: Dictionary; offsets: Int32Array; codes: Int32Array }
   | { kind: "numeric"; values: Float64Array }
-  | { kind: "standardized"; values: Float32Array };
+  | { kind: "standardized"; column: number };
 
 export interface RawTable {
   file: string;
@@ -107,6 +112,8 @@ export interface RawTable {
   kept: Record<string, string[]>;
   /** By task, the sample weights of the rows read (sample-weights.ts). */
   weights: Map<string, Float32Array>;
+  /** With fitted statistics, the standardized numeric fields, row-major [rows, numeric fields in spec order] (`Batch.numeric`'s layout). */
+  numericRows?: Float32Array;
 }
 
 /** What a typed column (Parquet, JSON) must hold to feed field `f`. */
@@ -115,6 +122,9 @@ function fieldColumnType(f: Field): ColumnUse["type"] {
   return f.kind === "multi_hot" ? { kind: "tokens", separator: f.separator } : { kind: "text" };
 }
 
+/** Rows read at a time: a chunk is read in parts of this many rows. */
+const STAGE_ROWS = 256;
+
 /** A row of a chunk being read: still good, rejected for a bad cell, or left out for a stray label (labels.ts, StrayLabels). */
 const GOOD = 0;
 const BAD = 1;
@@ -122,8 +132,9 @@ const STRAY = 2;
 
 /** A field's column as it grows, chunk after chunk. */
 type Growing =
-  /** Standardized as read when `stats` are given (into float32), else transformed doubles. */
-  | { kind: "numeric"; transform: Extract<Field, { kind: "numeric" }>["transform"]; stats: NumericStats | undefined; values: Column<Float64Array> | Column<Float32Array> }
+  /** Transformed doubles in `values`; or, with `stats`, standardized into column `column` of the numeric matrix. */
+  | { kind: "numeric"; transform: Extract<Field, { kind: "numeric" }>["transform"]; stats: undefined; values: Column<Float64Array> }
+  | { kind: "numeric"; transform: Extract<Field, { kind: "numeric" }>["transform"]; stats: NumericStats; column: number }
   | { kind: "categorical"; dict: Dictionary; codes: Column<Int32Array> }
   /** Each row's token count, made offsets at the end. */
   | { kind: "multi_hot"; separator: string; dict: Dictionary; counts: Column<Int32Array>; codes: Column<Int32Array> };
@@ -132,7 +143,7 @@ type Growing =
  * What a field's reading of one chunk leaves beside its column's reserved room: a multi-hot
  * field's token codes per row, and for it and a standardized numeric field which cells were missing.
  */
-type Staged = { offsets: Int32Array; codes: readonly number[]; missing: Uint8Array } | { missing: Uint8Array };
+type Staged = { offsets: Int32Array; codes: readonly number[]; missing: Uint8Array } | { missing: Uint8Array; count: number };
 
 /** Reads every row of `file` (or of `options.read`) into raw columns, sending unreadable rows to the bad-row policy; numeric fields standardized as they are read when `fitted` preprocessing is given. */
 export async function readRaw(spec: Spec, file: string, options: LoadOptions, fitted?: Preprocessing): Promise<RawTable> {
@@ -154,11 +165,19 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions, fi
   const nt = tasks.length;
 
   const capacity = options.expectedRows ?? 1024;
+  // With fitted statistics for every numeric field, they are standardized into one row-major matrix.
+  const numericFields = spec.fields.filter((f) => f.kind === "numeric");
+  const statsOf = (name: string) => {
+    const state = fitted?.fields[name];
+    return state?.kind === "numeric" ? state.stats : undefined;
+  };
+  const standardizing = numericFields.length > 0 && numericFields.every((f) => statsOf(f.name) !== undefined);
+  const matrix = standardizing ? new Column(Float32Array, capacity, numericFields.length) : undefined;
   const fields: Growing[] = spec.fields.map((f) => {
     if (f.kind === "numeric") {
-      const state = fitted?.fields[f.name];
-      const stats = state?.kind === "numeric" ? state.stats : undefined;
-      return { kind: "numeric", transform: f.transform, stats, values: stats ? new Column(Float32Array, capacity) : new Column(Float64Array, capacity) };
+      const stats = standardizing ? statsOf(f.name) : undefined;
+      if (stats) return { kind: "numeric", transform: f.transform, stats, column: numericFields.indexOf(f) };
+      return { kind: "numeric", transform: f.transform, stats: undefined, values: new Column(Float64Array, capacity) };
     }
     if (f.kind === "categorical") return { kind: "categorical", dict: new Dictionary(), codes: new Column(Int32Array, capacity) };
     return { kind: "multi_hot", separator: f.separator, dict: new Dictionary(), counts: new Column(Int32Array, capacity), codes: new Column(Int32Array, capacity) };
@@ -170,7 +189,9 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions, fi
   const kept = keep.map(() => [] as string[]);
 
   const source = options.read ? options.read(columns, badRows) : readSource(await resolveSource(file), columns, badRows, options.delimiter);
-  for await (const chunk of source) {
+  for await (const whole of source) for (let from = 0; from < whole.rows; from += STAGE_ROWS) {
+    // A few hundred rows at a time, so the rows of the numeric matrix being written stay in cache.
+    const chunk = whole.rows <= STAGE_ROWS ? whole : sliceChunk(whole, from, Math.min(whole.rows, from + STAGE_ROWS));
     const n = chunk.rows;
     const state = new Uint8Array(n);
     const messages = new Map<number, string>();
@@ -178,7 +199,8 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions, fi
       state[r] = BAD;
       messages.set(r, badCell(chunk.file, chunk.lines[r]!, column, expected, found));
     };
-    const staged = fields.map((g, i) => stageField(g, spec.fields[i]!.column, chunk, i, state, reject));
+    const rowsOut = matrix?.reserve(n);
+    const staged = fields.map((g, i) => stageField(g, spec.fields[i]!.column, chunk, i, state, reject, rowsOut));
     tasks.forEach((task, k) => {
       const out = labels[k]!.reserve(n);
       const col = chunk.columns[nf + k]!;
@@ -226,6 +248,7 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions, fi
       for (let k = 0; k < m; k++) kept[j]!.push(cells[at(k)]!);
     }
     fields.forEach((g, i) => (missing[i]! += keepField(g, staged[i], n, keptRows)));
+    matrix?.commit(n, keptRows);
     for (let t = 0; t < nt; t++) {
       const census = labelValues.get(tasks[t]!.name)!;
       const col = chunk.columns[nf + t]!;
@@ -242,7 +265,7 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions, fi
   const raw = new Map<string, RawField>();
   spec.fields.forEach((f, i) => {
     const g = fields[i]!;
-    if (g.kind === "numeric") raw.set(f.name, g.stats ? { kind: "standardized", values: g.values.done() as Float32Array } : { kind: "numeric", values: g.values.done() as Float64Array });
+    if (g.kind === "numeric") raw.set(f.name, g.stats ? { kind: "standardized", column: g.column } : { kind: "numeric", values: g.values.done() });
     else if (g.kind === "categorical") raw.set(f.name, { kind: "categorical", dict: g.dict, codes: g.codes.done() });
     else {
       const counts = g.counts.done();
@@ -266,37 +289,42 @@ export async function readRaw(spec: Spec, file: string, options: LoadOptions, fi
     labelValues,
     kept: Object.fromEntries(keep.map((k, j) => [k, kept[j]!])),
     weights: weights.done(),
+    ...(matrix ? { numericRows: matrix.done() } : {}),
   };
 }
 
-/** Reads field column i of a chunk for the rows still good into its column's reserved room, rejecting a row whose cell is not a value of the field; what it leaves beside (Staged). */
-function stageField(g: Growing, column: string, chunk: RowChunk, i: number, state: Uint8Array, reject: (r: number, column: string, expected: string, found: string) => void): Staged | undefined {
+let scratchValues = new Float64Array(0);
+
+/** A Float64Array of at least `n` values, reused from one field to the next (its contents are stale). */
+function scratch(n: number): Float64Array {
+  if (scratchValues.length < n) scratchValues = new Float64Array(n);
+  return scratchValues;
+}
+
+/**
+ * Reads field column i of a chunk for the rows still good into its column's reserved room (a
+ * standardized numeric field: its column of `rowsOut`, the numeric matrix's reserved rows),
+ * rejecting a row whose cell is not a value of the field; what it leaves beside (Staged).
+ */
+function stageField(g: Growing, column: string, chunk: RowChunk, i: number, state: Uint8Array, reject: (r: number, column: string, expected: string, found: string) => void, rowsOut: Float32Array | undefined): Staged | undefined {
   const n = chunk.rows;
   const col = chunk.columns[i]!;
   if (g.kind === "numeric") {
-    const out = g.values.reserve(n);
     const { transform, stats } = g;
-    const absent = stats ? new Uint8Array(n) : undefined;
-    // x: the transformed value, NaN when missing.
-    const put = (r: number, x: number): void => {
-      if (!stats) out[r] = x;
-      else {
-        if (Number.isNaN(x)) absent![r] = 1;
-        out[r] = standardize(x, stats);
-      }
-    };
+    // The transformed values first (NaN: missing), then where they go.
+    const xs = scratch(n);
     if (col.kind === "number") {
       // A typed file's number comes as a value (null: missing).
       const { values, valid } = col;
       for (let r = 0; r < n; r++) {
         if (state[r] !== GOOD) continue;
         if (valid !== null && !isPresent(valid, r)) {
-          put(r, NaN);
+          xs[r] = NaN;
           continue;
         }
         const x = transformNumber(values[r]!, transform);
         if (x === undefined) reject(r, column, expectedNumber(transform), String(values[r]));
-        else put(r, x);
+        else xs[r] = x;
       }
     } else {
       for (let r = 0; r < n; r++) {
@@ -304,10 +332,25 @@ function stageField(g: Growing, column: string, chunk: RowChunk, i: number, stat
         const cell = col.cells[r]!;
         const x = isMissing(cell) ? NaN : readNumeric(cell, transform);
         if (x === undefined) reject(r, column, expectedNumber(transform), cell);
-        else put(r, x);
+        else xs[r] = x;
       }
     }
-    return absent ? { missing: absent } : undefined;
+    if (!stats) {
+      g.values.reserve(n).set(xs.subarray(0, n));
+      return undefined;
+    }
+    const absent = new Uint8Array(n);
+    let count = 0;
+    const width = rowsOut!.length / n;
+    for (let r = 0; r < n; r++) {
+      const x = xs[r]!;
+      if (Number.isNaN(x)) {
+        absent[r] = 1;
+        count++;
+      }
+      rowsOut![r * width + g.column] = standardize(x, stats);
+    }
+    return { missing: absent, count };
   }
   const cells = textCells(col);
   if (g.kind === "categorical") {
@@ -338,10 +381,10 @@ function stageField(g: Growing, column: string, chunk: RowChunk, i: number, stat
 function keepField(g: Growing, staged: Staged | undefined, n: number, rows: Int32Array | undefined): number {
   let missing = 0;
   if (g.kind === "numeric") {
-    const kept = g.values.commit(n, rows);
-    if (staged && rows) for (const r of rows) missing += staged.missing[r]!;
-    else if (staged) for (const a of staged.missing) missing += a;
-    else for (const x of kept) if (Number.isNaN(x)) missing++;
+    if (g.stats === undefined) {
+      for (const x of g.values.commit(n, rows)) if (Number.isNaN(x)) missing++;
+    } else if (rows) for (const r of rows) missing += staged!.missing[r]!;
+    else missing += (staged as { count: number }).count;
   } else if (g.kind === "categorical") {
     for (const c of g.codes.commit(n, rows)) if (c < 0) missing++;
   } else {

@@ -18,7 +18,7 @@ import type { Spec } from "../../compiler/index.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 import { batchOf, type Batch } from "./batches.js";
 import type { ColumnUse } from "./csv.js";
-import { loadData, type Dataset, type FieldColumn, type LabelColumn, type Preprocessing } from "./dataset.js";
+import { gatherRows, loadData, type Dataset, type FieldColumn, type LabelColumn, type Preprocessing } from "./dataset.js";
 import { runOrExplain, sqlString } from "./duckdb.js";
 import { BadRows } from "./errors.js";
 import { rowRuns, type RowChunk } from "./row-chunk.js";
@@ -202,7 +202,7 @@ export class StreamBatches {
 
   /** Encodes the rows `read` gives (about `rows` of them) with the fitted preprocessing. */
   private async encode(read: (columns: readonly ColumnUse[]) => AsyncIterable<RowChunk>, rows: number): Promise<Dataset> {
-    const { data } = await loadData(this.spec, this.source.name, this.preprocessing, { skipBadRows: this.options.skipBadRows ?? false, read, expectedRows: rows });
+    const { data } = await loadData(this.spec, this.source.name, this.preprocessing, { skipBadRows: this.options.skipBadRows ?? false, read, expectedRows: rows, numericRows: true });
     return data;
   }
 
@@ -260,5 +260,15 @@ export function takeRows(parts: readonly { data: Dataset; rows: Int32Array }[], 
   const labels = Object.fromEntries(Object.keys(first.labels).map((t) => [t, gather((d) => d.labels[t]!)]));
   const weights = first.weights ? Object.fromEntries(Object.keys(first.weights).map((t) => [t, gather((d) => d.weights![t]!)])) : undefined;
   const lines = gather((d) => d.lines);
-  return { file: first.file, rows: size, lines, fields, labels, ...(weights ? { weights } : {}) };
+  let numericRows: Float32Array | undefined;
+  if (first.numericRows) {
+    const width = first.numericRows.length / first.rows;
+    numericRows = new Float32Array(size * width);
+    let k = 0;
+    for (const { data, rows } of parts) {
+      numericRows.set(gatherRows(data.numericRows!, width, rows), k * width);
+      k += rows.length;
+    }
+  }
+  return { file: first.file, rows: size, lines, fields, labels, ...(weights ? { weights } : {}), ...(numericRows ? { numericRows } : {}) };
 }

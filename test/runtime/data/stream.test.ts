@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../../base/package-root.js";
 import { Random } from "../../../base/random.js";
-import { batchCount, batches, type Batch } from "../../../runtime/data/batches.js";
+import { batchCount, batches, batchOf, type Batch } from "../../../runtime/data/batches.js";
 import { loadData, loadTrainingData } from "../../../runtime/data/dataset.js";
 import { duckdb, sqlString } from "../../../runtime/data/duckdb.js";
 import { resolveSource } from "../../../runtime/data/source.js";
@@ -102,6 +102,23 @@ describe("streamed training data", () => {
     // Shuffled: the first batch is not the file's first rows.
     const fileOrder = [...batches(spec, loaded.train, { batchSize: 32, shuffle: false })][0]!;
     expect(exampleKeys(epoch0[0]!)).not.toEqual(exampleKeys(fileOrder));
+  });
+
+  it("can give a file's numeric fields as one row-major matrix, the columns' numbers row by row, bad rows left out", async () => {
+    const fitted = await loadTrainingData(spec, csvFile);
+    // Three numeric-field errors and one label error among 1,000 rows, in several read parts.
+    const lines = readFileSync(csvFile, "utf8").trimEnd().split("\n");
+    for (const at of [3, 300, 301, 777]) lines[at] = at === 777 ? lines[at]!.replace(/,(yes|no|),/, ",maybe,").replace(/,[^,]*,([^,]*)$/, ",x,$1") : lines[at]!.replace(/^[^,]*/, "old");
+    const file = tempFile(lines.join("\n") + "\n");
+    const columns = await loadData(spec, file, fitted.preprocessing, { skipBadRows: true });
+    const rows = await loadData(spec, file, fitted.preprocessing, { skipBadRows: true, numericRows: true });
+    expect(columns.report.badRows).toBe(4);
+    expect(rows.report).toEqual(columns.report);
+    expect(Object.keys(rows.data.fields).sort()).toEqual(["city", "color", "tags", "zip"]);
+    const age = (columns.data.fields["age"] as { values: Float32Array }).values;
+    const gain = (columns.data.fields["gain"] as { values: Float32Array }).values;
+    expect(rows.data.numericRows).toEqual(Float32Array.from({ length: 2 * age.length }, (_, i) => (i % 2 === 0 ? age : gain)[i >> 1]!));
+    expect(exampleKeys(batchOf(spec, rows.data, Int32Array.of(5, 0, 990)))).toEqual(exampleKeys(batchOf(spec, columns.data, Int32Array.of(5, 0, 990))));
   });
 
   it("gives the same batches in the same order when a worker thread reads and cuts them, in groups", async () => {
