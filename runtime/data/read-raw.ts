@@ -8,7 +8,7 @@
 
 import type { Field, Spec, Task } from "../../compiler/index.js";
 import { isMissing, type ColumnUse } from "./csv.js";
-import type { LabelColumn, LoadOptions, Preprocessing } from "./dataset.js";
+import type { LabelColumn, LoadOptions, Preprocessing } from "./types.js";
 import { BadRows, badCell } from "./errors.js";
 import { LabelCensus } from "./label-kind.js";
 import { labelReader, MISSING_LABEL, numberLabel, StrayLabels } from "./labels.js";
