@@ -254,7 +254,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     if (fieldCheck && epoch + 1 >= Math.max(warmup, 1)) {
       const check = await checkFields(evalSession!, manifest, state, data.valid!);
       for (const c of check.closed) log(`field check: closed ${c.field} in every group (validation loss ${c.delta === 0 ? "unchanged" : c.delta.toExponential(1)} without it)`);
-      if (check.suspects.length) log(`field check: ${check.suspects.join(", ")} worth nothing on the validation rows now; closed if the next check agrees`);
+      if (check.suspects.length) log(`field check: ${check.suspects.join(", ")} ${check.suspects.length === 1 ? "is" : "are"} worth nothing on the validation rows now; closed if the next check agrees`);
     }
     await freeze();
     state.progress = { epoch: epoch + 1, batch: 0, step: state.progress.step };
