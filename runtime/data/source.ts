@@ -56,7 +56,7 @@ export async function resolveSource(arg: string): Promise<DataSource> {
 }
 
 /** Rows of delimited text per chunk. */
-const TEXT_CHUNK_ROWS = 2048;
+const TEXT_CHUNK_ROWS = 256;
 
 /**
  * The rows of every file of `source`, in file order, keeping only `columns`, in chunks of one file
@@ -78,7 +78,6 @@ export async function* readSource(source: DataSource, columns: readonly ColumnUs
  */
 async function* csvChunks(path: string, columns: readonly ColumnUse[], badRows: BadRows, options: CsvOptions): AsyncGenerator<RowChunk> {
   const held: string[] = [];
-  const rows = readCsv(path, columns, { report: (message) => held.push(message) }, options)[Symbol.asyncIterator]();
   let lines: number[] = [];
   let cells: string[][] = columns.map(() => []);
   const chunk = (): RowChunk => {
@@ -87,25 +86,24 @@ async function* csvChunks(path: string, columns: readonly ColumnUse[], badRows: 
     cells = columns.map(() => []);
     return out;
   };
-  for (;;) {
-    let next: IteratorResult<{ line: number; cells: string[] }>;
-    try {
-      next = await rows.next();
-    } catch (e) {
-      if (lines.length > 0) yield chunk();
-      for (const message of held.splice(0)) badRows.report(message);
-      throw e;
+  try {
+    for await (const row of readCsv(path, columns, { report: (message) => held.push(message) }, options)) {
+      // The rows the reader rejected came before this one.
+      if (held.length > 0) {
+        if (lines.length > 0) yield chunk();
+        for (const message of held.splice(0)) badRows.report(message);
+      }
+      lines.push(row.line);
+      for (let j = 0; j < columns.length; j++) cells[j]!.push(row.cells[j]!);
+      if (lines.length === TEXT_CHUNK_ROWS) yield chunk();
     }
-    if (held.length > 0) {
-      if (lines.length > 0) yield chunk();
-      for (const message of held.splice(0)) badRows.report(message);
-    }
-    if (next.done) break;
-    lines.push(next.value.line);
-    for (let j = 0; j < columns.length; j++) cells[j]!.push(next.value.cells[j]!);
-    if (lines.length === TEXT_CHUNK_ROWS) yield chunk();
+  } catch (e) {
+    if (lines.length > 0) yield chunk();
+    for (const message of held.splice(0)) badRows.report(message);
+    throw e;
   }
   if (lines.length > 0) yield chunk();
+  for (const message of held.splice(0)) badRows.report(message);
 }
 
 /** The `key=value` folders between `root` and `file`. */
