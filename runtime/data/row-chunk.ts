@@ -3,8 +3,6 @@
 // give a number column as the doubles DuckDB holds, with DuckDB's validity bits for its nulls, so
 // no number is printed and parsed again on its way to a Float32Array.
 
-import { isMissing } from "./csv.js";
-
 /** One requested column of a chunk: text cells (missing: "" or "?"), or a typed file's numbers. */
 export type ChunkColumn =
   | { kind: "text"; cells: readonly string[] }
@@ -30,11 +28,6 @@ export function isPresent(valid: Uint8Array | null, r: number): boolean {
 export function textCells(column: ChunkColumn): readonly string[] {
   if (column.kind === "text") return column.cells;
   return Array.from(column.values, (v, r) => (isPresent(column.valid, r) ? String(v) : ""));
-}
-
-/** True when row r of a column is missing: a null, or an empty or `?` cell. */
-export function isMissingAt(column: ChunkColumn, r: number): boolean {
-  return column.kind === "text" ? isMissing(column.cells[r]!) : !isPresent(column.valid, r);
 }
 
 /** Rows `from` up to, not including, `to` of a chunk. */
