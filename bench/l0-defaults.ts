@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { packageRoot } from "../base/package-root.js";
-import { loadSpec } from "../compiler/load/load.js";
+import { zooMssm } from "./zoo.js";
 import { DEFAULT_GATE_OPTIMIZER, DEFAULT_GATES, DEFAULT_REGULARIZE, normalizeOptimizer } from "../compiler/load/normalize.js";
 import type { Spec } from "../compiler/load/types.js";
 import { exportModel } from "../runtime/export.js";
@@ -86,9 +86,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const only = i >= 0 ? new Set(argv[i + 1]!.split(",")) : undefined;
   const variants = VARIANTS.filter((v) => !only || only.has(v.name) || v.name === "L0 off");
   const root = packageRoot();
-  const loaded = loadSpec(join(root, "specs", "zoo", "mssm.mssm"));
-  if (!loaded.spec) throw new Error("specs/zoo/mssm.mssm does not check");
-  const zoo = loaded.spec;
+  const zoo = zooMssm();
   const files = { train: join(root, "data", "adult", "adult.data.gz"), test: join(root, "data", "adult", "adult.test.gz") };
   const rows: Row[] = [];
   for (const seed of seeds) {

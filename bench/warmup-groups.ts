@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { packageRoot } from "../base/package-root.js";
 import { GATE_WARMUP_HOLDS } from "../compiler/index.js";
-import { loadSpec } from "../compiler/load/load.js";
+import { zooMssm } from "./zoo.js";
 import type { Spec } from "../compiler/load/types.js";
 import { numberList, optionText, wholeNumber } from "./args.js";
 import { trainAndTest } from "./quality.js";
@@ -31,9 +31,7 @@ const fromStart = (model: string) => `${model}_cells_from_start`;
 /** Adult: the defaults, the cell gates from the start, L0 off; a table like bench/l0-defaults.ts's. */
 async function adult(seeds: readonly number[], epochs: number, threads: number): Promise<string[]> {
   const root = packageRoot();
-  const loaded = loadSpec(join(root, "specs", "zoo", "mssm.mssm"));
-  if (!loaded.spec) throw new Error("specs/zoo/mssm.mssm does not check");
-  const zoo = loaded.spec;
+  const zoo = zooMssm();
   const variants: { name: string; spec: Spec }[] = [
     { name: "defaults (every gate held for half the epochs)", spec: zoo },
     { name: "cell gates from the start (field gates held)", spec: { ...zoo, model: fromStart(zoo.model) } },
