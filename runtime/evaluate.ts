@@ -5,7 +5,8 @@
 import * as ort from "onnxruntime-node";
 import { LOWER_IS_BETTER, NUMERIC_INPUT, predictionOutput, rowWeightTask, TASK_METRICS, type Manifest, type MonitorTerm, type Spec, type Task } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
-import { batches, type Batch } from "./data/batches.js";
+import type { Batch } from "./data/batches.js";
+import { evalBatches, type FeatureBatch } from "./data/eval-batches.js";
 import type { Dataset } from "./data/dataset.js";
 import { EmbeddingStore } from "./embeddings/store.js";
 import { isMissingLabel } from "./data/labels.js";
@@ -39,10 +40,10 @@ export function lookupInputs(manifest: Manifest): LookupInputs {
 }
 
 /** The feeds that describe a batch's data (embedding index/weight, numeric; a task's row weights in train.onnx), shared by both graphs. */
-export function dataFeed(name: string, batch: Batch, numericCount: number, lookups: LookupInputs): ort.Tensor | undefined {
+export function dataFeed(name: string, batch: FeatureBatch & Partial<Pick<Batch, "rowWeights">>, numericCount: number, lookups: LookupInputs): ort.Tensor | undefined {
   if (name === NUMERIC_INPUT) return new ort.Tensor("float32", batch.numeric, [batch.size, numericCount]);
   const weighted = rowWeightTask(name);
-  if (weighted !== undefined) return new ort.Tensor("float32", batch.rowWeights[weighted] ?? new Float32Array(batch.size).fill(1), [batch.size]);
+  if (weighted !== undefined) return new ort.Tensor("float32", batch.rowWeights?.[weighted] ?? new Float32Array(batch.size).fill(1), [batch.size]);
   const input = lookups.get(name);
   if (!input) return undefined;
   const lookup = batch.embeddings[input.field];
@@ -82,7 +83,7 @@ export async function predictDataset(session: ort.InferenceSession, manifest: Ma
   const tableOf = new Map(manifest.tables.map((t) => [t.rows, t]));
   const lookups = lookupInputs(manifest);
   let at = 0;
-  for (const batch of batches(spec, data, { batchSize, shuffle: false })) {
+  for (const batch of evalBatches(spec, data, batchSize)) {
     const feeds: Record<string, ort.Tensor> = { ...paramFeeds };
     for (const input of manifest.graphs.eval.inputs) {
       if (input.role === "param") continue;

@@ -5,8 +5,9 @@
 // vocabulary size.
 
 import { invariant } from "../../base/source/diagnostic.js";
-import { type Spec } from "../../compiler/index.js";
+import { type Field, type Spec } from "../../compiler/index.js";
 import { gatherRows, type Dataset } from "./dataset.js";
+import type { FieldColumn } from "./types.js";
 import { isMissingLabel } from "./labels.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 
@@ -87,60 +88,8 @@ export function* batches(spec: Spec, data: Dataset, options: BatchOptions): Gene
 /** The batch of the rows `rows` of `data`, in that order. */
 export function batchOf(spec: Spec, data: Dataset, rows: Int32Array): Batch {
   const size = rows.length;
-  const numeric = data.numericRows
-    ? []
-    : numericFields(spec).map((name) => {
-        const col = data.fields[name];
-        invariant(col?.kind === "numeric", `the dataset has no numeric column for field "${name}"`);
-        return col.values;
-      });
-
   const embeddings: Record<string, EmbeddingLookup> = {};
-  for (const f of spec.fields) {
-    if (f.kind === "numeric") continue;
-    const col = data.fields[f.name];
-    invariant(col !== undefined && col.kind === f.kind, `the dataset has no ${f.kind} column for field "${f.name}"`);
-    if (col.kind === "categorical") {
-      const ids = new Int32Array(size);
-      for (let k = 0; k < size; k++) ids[k] = col.ids[rows[k]!]!;
-      const unique = distinct(ids);
-      embeddings[f.name] = { unique, index: positions(unique, ids), width: 1 };
-    } else if (col.kind === "multi_hot") {
-      const mean = f.kind === "multi_hot" && f.pooling === "mean";
-      let width = 1;
-      let total = 0;
-      for (const r of rows) {
-        const len = col.offsets[r + 1]! - col.offsets[r]!;
-        width = Math.max(width, len);
-        total += len;
-      }
-      const all = new Int32Array(total);
-      let t = 0;
-      for (const r of rows) for (let j = col.offsets[r]!; j < col.offsets[r + 1]!; j++) all[t++] = col.ids[j]!;
-      let unique = distinct(all);
-      // Padding slots point at position 0, so the table must give at least one row.
-      if (unique.length === 0) unique = new Int32Array([0]);
-      const index = new BigInt64Array(size * width);
-      const weights = new Float32Array(size * width);
-      for (let k = 0; k < size; k++) {
-        const from = col.offsets[rows[k]!]!;
-        const len = col.offsets[rows[k]! + 1]! - from;
-        for (let j = 0; j < len; j++) {
-          index[k * width + j] = BigInt(search(unique, col.ids[from + j]!));
-          weights[k * width + j] = mean ? 1 / len : 1;
-        }
-      }
-      embeddings[f.name] = { unique, index, width, weights };
-    }
-  }
-
-  const width = numericFields(spec).length;
-  let numericOut: Float32Array;
-  if (data.numericRows) numericOut = gatherRows(data.numericRows, width, rows);
-  else {
-    numericOut = new Float32Array(size * width);
-    for (let k = 0; k < size; k++) for (let j = 0; j < width; j++) numericOut[k * width + j] = numeric[j]![rows[k]!]!;
-  }
+  for (const f of spec.fields) if (f.kind !== "numeric") embeddings[f.name] = embeddingLookup(f, data.fields[f.name], rows);
 
   const labels: Record<string, Float32Array | BigInt64Array> = {};
   const rowWeights: Record<string, Float32Array> = {};
@@ -165,21 +114,128 @@ export function batchOf(spec: Spec, data: Dataset, rows: Int32Array): Batch {
     }
     if (weights) rowWeights[task] = weights;
   }
-  return { size, rows: rows.slice(), embeddings, numeric: numericOut, labels, rowWeights };
+  return { size, rows: rows.slice(), embeddings, numeric: numericBlock(spec, data, rows), labels, rowWeights };
 }
 
-/** The distinct values of `ids`, ascending. */
-function distinct(ids: Int32Array): Int32Array {
-  const sorted = ids.slice().sort();
+/** The standardized numeric features of the rows `rows` of `data`: [rows.length, numericFields(spec).length], row-major (Batch.numeric). */
+export function numericBlock(spec: Spec, data: Dataset, rows: Int32Array): Float32Array {
+  const names = numericFields(spec);
+  const width = names.length;
+  if (data.numericRows) return gatherRows(data.numericRows, width, rows);
+  const size = rows.length;
+  const out = new Float32Array(size * width);
+  names.forEach((name, j) => {
+    const col = data.fields[name];
+    invariant(col?.kind === "numeric", `the dataset has no numeric column for field "${name}"`);
+    const values = col.values;
+    for (let k = 0; k < size; k++) out[k * width + j] = values[rows[k]!]!;
+  });
+  return out;
+}
+
+/** The lookup of embedding field `field` (categorical or multi-hot) for the rows `rows` of its column `col`. */
+export function embeddingLookup(field: Field, col: FieldColumn | undefined, rows: Int32Array): EmbeddingLookup {
+  invariant(col !== undefined && col.kind === field.kind, `the dataset has no ${field.kind} column for field "${field.name}"`);
+  const size = rows.length;
+  if (col.kind === "categorical") {
+    const ids = new Int32Array(size);
+    for (let k = 0; k < size; k++) ids[k] = col.ids[rows[k]!]!;
+    return categoricalLookup(ids);
+  }
+  invariant(col.kind === "multi_hot", `field "${field.name}" has no embedding table`);
+  const mean = field.kind === "multi_hot" && field.pooling === "mean";
+  let width = 1;
+  let total = 0;
+  for (const r of rows) {
+    const len = col.offsets[r + 1]! - col.offsets[r]!;
+    width = Math.max(width, len);
+    total += len;
+  }
+  const all = new Int32Array(total);
+  let t = 0;
+  for (const r of rows) for (let j = col.offsets[r]!; j < col.offsets[r + 1]!; j++) all[t++] = col.ids[j]!;
+  const at = new Int32Array(total);
+  let unique = distinctPositions(all, at);
+  // Padding slots point at position 0, so the table must give at least one row.
+  if (unique.length === 0) unique = new Int32Array([0]);
+  const slots = new Int32Array(size * width);
+  const weights = new Float32Array(size * width);
+  t = 0;
+  for (let k = 0; k < size; k++) {
+    const len = col.offsets[rows[k]! + 1]! - col.offsets[rows[k]!]!;
+    for (let j = 0; j < len; j++) {
+      slots[k * width + j] = at[t++]!;
+      weights[k * width + j] = mean ? 1 / len : 1;
+    }
+  }
+  return { unique, index: int64Of(slots), width, weights };
+}
+
+/** A categorical field's lookup for the batch whose table ids are `ids`, one per example. */
+export function categoricalLookup(ids: Int32Array): EmbeddingLookup {
+  const at = new Int32Array(ids.length);
+  const unique = distinctPositions(ids, at);
+  return { unique, index: int64Of(at), width: 1 };
+}
+
+/**
+ * Ids below this (and below 4 per id looked up, up to 2^22) are found by marking them in a
+ * scratch array indexed by id, O(ids + largest id); larger ones by sorting, O(ids log ids).
+ * Both give the same ascending `unique` and positions.
+ */
+const MARKED_IDS = 1 << 16;
+
+/** Scratch for distinctPositions: at each id, 0, or 1 + its position in `unique` while one call runs. */
+let marks = new Int32Array(MARKED_IDS);
+
+/** The distinct values of `ids`, ascending; writes into `at` the position in them of each id (`unique[at[k]] === ids[k]`). */
+function distinctPositions(ids: Int32Array, at: Int32Array): Int32Array {
+  let min = 0;
+  let max = -1;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
+    if (id > max) max = id;
+    if (id < min) min = id;
+  }
+  if (min < 0 || max >= Math.max(MARKED_IDS, Math.min(1 << 22, 4 * ids.length))) {
+    const sorted = ids.slice().sort();
+    let n = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+    const unique = sorted.slice(0, n);
+    for (let k = 0; k < ids.length; k++) at[k] = search(unique, ids[k]!);
+    return unique;
+  }
+  if (marks.length <= max) marks = new Int32Array(max + 1);
+  const m = marks;
   let n = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
-  return sorted.slice(0, n);
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
+    if (m[id] === 0) {
+      m[id] = 1;
+      n++;
+    }
+  }
+  const unique = new Int32Array(n);
+  for (let id = 0, p = 0; p < n; id++) {
+    if (m[id] === 0) continue;
+    unique[p] = id;
+    m[id] = ++p;
+  }
+  for (let k = 0; k < ids.length; k++) at[k] = m[ids[k]!]! - 1;
+  for (let p = 0; p < n; p++) m[unique[p]!] = 0;
+  return unique;
 }
 
-/** For each id, its position in the ascending `unique` (binary search), as int64. */
-function positions(unique: Int32Array, ids: Int32Array): BigInt64Array {
-  const out = new BigInt64Array(ids.length);
-  for (let k = 0; k < ids.length; k++) out[k] = BigInt(search(unique, ids[k]!));
+/** Whether this machine stores the low 32 bits of an int64 first. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Non-negative int32 values as int64 (ONNX Gather's indices); on little-endian machines written as 32-bit halves, without a BigInt per value. */
+function int64Of(values: Int32Array): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  if (LITTLE_ENDIAN) {
+    const halves = new Int32Array(out.buffer);
+    for (let k = 0; k < values.length; k++) halves[2 * k] = values[k]!;
+  } else for (let k = 0; k < values.length; k++) out[k] = BigInt(values[k]!);
   return out;
 }
 

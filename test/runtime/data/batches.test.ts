@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { batchCount, batches, embeddingFields, numericFields, type Batch } from "../../../runtime/data/batches.js";
+import { batchCount, batches, batchOf, embeddingFields, numericFields, type Batch } from "../../../runtime/data/batches.js";
 import { loadTrainingData, type Dataset } from "../../../runtime/data/dataset.js";
 import { adultDir, adultSpec, specOf, tempFile } from "./helpers.js";
 
@@ -76,5 +76,42 @@ describe("batches over multi-hot and multiclass fields", async () => {
   it("gives a batch of empty lists one row to point its padding at", () => {
     const bs = [...batches(spec, train, { batchSize: 1, shuffle: false })];
     expect(bs[1]!.embeddings.tags).toEqual({ unique: new Int32Array([0]), index: new BigInt64Array([0n]), width: 1, weights: new Float32Array([0]) });
+  });
+});
+
+describe("embedding lookups over ids small and large", () => {
+  const spec = specOf("c categorical\nx numeric", "y binary(label: y)");
+  /** A data set of one categorical column with these ids (and a numeric column). */
+  const dataOf = (ids: number[]): Dataset => ({
+    file: "ids",
+    rows: ids.length,
+    lines: Int32Array.from(ids, (_id, i) => i + 2),
+    fields: { c: { kind: "categorical", ids: Int32Array.from(ids) }, x: { kind: "numeric", values: Float32Array.from(ids, (_id, i) => i) } },
+    labels: {},
+  });
+  /** The lookup by definition: distinct ids ascending, each example's position among them. */
+  const reference = (ids: number[]) => {
+    const unique = [...new Set(ids)].sort((a, b) => a - b);
+    return { unique, index: ids.map((id) => unique.indexOf(id)) };
+  };
+
+  // Ids below 2^16 are marked in a scratch array, larger ones sorted (batches.ts, distinctPositions).
+  it.each([
+    ["small ids, marked", [5, 3, 5, 0, 9, 3, 3, 7]],
+    ["ids past the marking limit, sorted", [5, 3, 2 ** 20, 0, 2 ** 30, 3, 2 ** 20, 7]],
+    ["one id", [4, 4, 4]],
+  ])("gives the distinct ids ascending and each example's position (%s)", (_what, ids) => {
+    const order = Int32Array.from([7, 1, 2, 0, 6, 3, 5, 4].filter((r) => r < ids.length));
+    const [b] = [...batches(spec, dataOf(ids), { batchSize: ids.length, shuffle: false })];
+    const want = reference(ids);
+    expect(Array.from(b!.embeddings.c!.unique)).toEqual(want.unique);
+    expect(Array.from(b!.embeddings.c!.index, Number)).toEqual(want.index);
+    // Twice in a row (the scratch array is left clean) and in another row order.
+    const [again] = [...batches(spec, dataOf(ids), { batchSize: ids.length, shuffle: false })];
+    expect(again!.embeddings.c).toEqual(b!.embeddings.c);
+    const shuffled = batchOf(spec, dataOf(ids), order);
+    const idsInOrder = Array.from(order, (r) => ids[r]!);
+    expect(Array.from(shuffled.embeddings.c!.unique)).toEqual(reference(idsInOrder).unique);
+    expect(Array.from(shuffled.embeddings.c!.index, Number)).toEqual(reference(idsInOrder).index);
   });
 });
