@@ -9,9 +9,10 @@
 // garbage collection (perf_hooks "gc" entries, which overlap the parts above); and the rest (wall
 // less steps and eval runs: building batches, evaluation's JavaScript and metrics, freezing,
 // checkpoints, logging). Then, per build, the median [min, max] over runs, and each build's
-// ratio to the first one's run of the same round.
+// ratio to the first one's run of the same round. `--field-check off` sets train.validate_fields
+// false (a different run: no field is closed on the validation rows), to show what the check costs.
 //
-//   node dist/bench/run-overhead.js [--epochs 10] [--threads 1] [--seeds 1] [--repeats 3] [--freezing on|off] [--builds /tmp/base,.]
+//   node dist/bench/run-overhead.js [--epochs 10] [--threads 1] [--seeds 1] [--repeats 3] [--freezing on|off] [--field-check on|off] [--builds /tmp/base,.]
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -57,10 +58,10 @@ function timeCalls<T extends object>(proto: T, method: keyof T, into: (self: T, 
 }
 
 /** Trains once in this process and returns where the time went. */
-async function child(epochs: number, threads: number, seed: number, freezing: boolean): Promise<RunParts> {
+async function child(epochs: number, threads: number, seed: number, freezing: boolean, fieldCheck: boolean): Promise<RunParts> {
   const data = resolve(packageRoot(), "..", "shared", "data", "adult");
   const zoo = zooMssm();
-  const spec: Spec = { ...zoo, train: { ...zoo.train, epochs, seed, prune_during_training: freezing } };
+  const spec: Spec = { ...zoo, train: { ...zoo.train, epochs, seed, prune_during_training: freezing, validate_fields: fieldCheck } };
   const training = await loadTrainingData(spec, join(data, "adult.data"), { validFraction: 0, seed });
   const test = (await loadData(spec, join(data, "adult.test"), training.preprocessing)).data;
   const artifact = compileSpec(spec);
@@ -106,8 +107,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const repeats = wholeNumber(argv, "repeats", 3, 1);
   const seeds = numberList(argv, "seeds", [1], true);
   const freezing = (optionText(argv, "freezing") ?? "on") === "on";
+  const fieldCheck = (optionText(argv, "field-check") ?? "on") === "on";
   if (argv.includes("--child")) {
-    process.stdout.write(JSON.stringify(await child(epochs, threads, seeds[0]!, freezing)) + "\n");
+    process.stdout.write(JSON.stringify(await child(epochs, threads, seeds[0]!, freezing, fieldCheck)) + "\n");
     return;
   }
   const builds = (optionText(argv, "builds") ?? packageRoot()).split(",").map((b) => resolve(b));
@@ -116,7 +118,7 @@ async function main(argv: readonly string[]): Promise<void> {
   for (let r = 0; r < repeats; r++) {
     for (const seed of seeds) {
       builds.forEach((root, build) => {
-        const args = [join(root, "dist", "bench", "run-overhead.js"), "--child", "--epochs", String(epochs), "--threads", String(threads), "--seeds", String(seed), "--freezing", freezing ? "on" : "off"];
+        const args = [join(root, "dist", "bench", "run-overhead.js"), "--child", "--epochs", String(epochs), "--threads", String(threads), "--seeds", String(seed), "--freezing", freezing ? "on" : "off", "--field-check", fieldCheck ? "on" : "off"];
         const p = spawnSync(process.execPath, args, { encoding: "utf8" });
         if (p.status !== 0) throw new Error(`${root}: ${p.stderr.trim().split("\n").slice(-3).join(" ")}`);
         const parts = JSON.parse(p.stdout.trim().split("\n").pop()!) as RunParts;
@@ -128,7 +130,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const f2 = (x: number) => x.toFixed(2);
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-  console.log(`zoo MSSM on Adult (adult.test validated each epoch), ${epochs} epochs, ${threads} thread(s), freezing ${freezing ? "on" : "off"}, seeds ${seeds.join(", ")}, ${repeats} round(s) per seed, builds interleaved; node ${process.version}`);
+  console.log(`zoo MSSM on Adult (adult.test validated each epoch), ${epochs} epochs, ${threads} thread(s), freezing ${freezing ? "on" : "off"}, field check ${fieldCheck ? "on" : "off"}, seeds ${seeds.join(", ")}, ${repeats} round(s) per seed, builds interleaved; node ${process.version}`);
   console.log(
     markdownTable(
       ["build", "seed", "wall s", "CPU s", "steps s", "steps / wall", "step session.run s", "eval session.run s (runs)", "rest s", "GC s (count)"],

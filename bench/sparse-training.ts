@@ -12,8 +12,10 @@
 // - "PyTorch (dense)": bench/torch/train.py, the PyTorch MSSM of bench/torch on the same encoded
 //   rows, epochs, batch, threads and warm-up (--torch; /usr/bin/python3 with python3-torch).
 //
-// Per run: the wall and CPU time of the whole run (every epoch with its validation), the median
-// step time of the first and the last epoch (each StepRunner.run timed), multiply-adds per example
+// Per run: the wall and CPU time of the whole run (every epoch with its validation), the share of
+// its wall time spent in the steps (every StepRunner.run timed; the rest is building batches,
+// validation, the field check, freezing and checkpoints: bench/run-overhead.ts splits it), the
+// median step time of the first and the last epoch, multiply-adds per example
 // and samples/s per epoch, test AUC per task, gates closed at inference (folded z exactly 0) and
 // frozen. Then, per variant and thread count: the median over seeds and repeats of the wall-time
 // ratio to "off" of the same seed, repeat and thread count, of last / first epoch's median step,
@@ -75,6 +77,8 @@ interface Row {
   cpuSeconds: number;
   /** Median ms of a step, per epoch. */
   medianStepMs: number[];
+  /** Wall seconds of all steps together (mssmc only). */
+  stepSeconds: number | undefined;
   /** Multiply-adds per example of the step each epoch ended on, and samples/s per epoch (mssmc only). */
   macsPerEpoch: number[];
   samplesPerEpoch: number[];
@@ -192,8 +196,8 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`zoo MSSM on Adult (${training.train.rows} training rows, adult.test), ${epochs} epochs, batch ${base.train.batch}, seeds ${seeds.join(", ")}, ${repeats} repeat(s); node ${process.version}`);
   console.log(
     markdownTable(
-      ["variant", "seed", "threads", "wall s", "CPU s", "median step ms epoch 1", "median step ms last", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
-      out.map((r) => [r.variant, String(r.seed), String(r.threads), r.wallSeconds.toFixed(1), r.cpuSeconds.toFixed(1), ms(r.medianStepMs[0]), ms(r.medianStepMs.at(-1)), r.macsPerEpoch.length ? fmt(r.macsPerEpoch.at(-1)!) : "-", ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed ?? "-"), String(r.frozen ?? "-"), r.compileSeconds?.toFixed(2) ?? "-"]),
+      ["variant", "seed", "threads", "wall s", "CPU s", "steps / wall", "median step ms epoch 1", "median step ms last", "MACs/example last", ...tasks.map((t) => `AUC ${t}`), "gates closed", "frozen", "step compile s"],
+      out.map((r) => [r.variant, String(r.seed), String(r.threads), r.wallSeconds.toFixed(1), r.cpuSeconds.toFixed(1), r.stepSeconds === undefined ? "-" : `${((100 * r.stepSeconds) / r.wallSeconds).toFixed(0)}%`, ms(r.medianStepMs[0]), ms(r.medianStepMs.at(-1)), r.macsPerEpoch.length ? fmt(r.macsPerEpoch.at(-1)!) : "-", ...tasks.map((t) => r.auc[t]!.toFixed(4)), String(r.closed ?? "-"), String(r.frozen ?? "-"), r.compileSeconds?.toFixed(2) ?? "-"]),
     ).join("\n"),
   );
   console.log("\nPer epoch: MACs/example of the step it ended on (thousands), median step ms");
@@ -212,7 +216,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log("\nPer variant and threads, over seeds and repeats: median [min, max] of each run's ratio (above 1: the variant is faster), and test AUC against \"off\" (mean [min, max] over runs)");
   console.log(
     markdownTable(
-      ["variant", "threads", "runs", "wall off / variant", "CPU off / variant", "epoch 1 / last epoch median step", "PyTorch wall / variant", "PyTorch CPU / variant", ...tasks.map((t) => `AUC ${t} vs off`), "gates closed"],
+      ["variant", "threads", "runs", "wall off / variant", "CPU off / variant", "steps / wall", "epoch 1 / last epoch median step", "PyTorch wall / variant", "PyTorch CPU / variant", ...tasks.map((t) => `AUC ${t} vs off`), "gates closed"],
       variants.flatMap((v) =>
         threadCounts.map((threads) => {
           const mine = out.filter((r) => r.variant === v.name && r.threads === threads);
@@ -222,6 +226,7 @@ async function main(argv: readonly string[]): Promise<void> {
             String(mine.length),
             ratio(mine.map((r) => (off(r)?.wallSeconds ?? NaN) / r.wallSeconds)),
             ratio(mine.map((r) => (off(r)?.cpuSeconds ?? NaN) / r.cpuSeconds)),
+            ratio(mine.map((r) => (r.stepSeconds ?? NaN) / r.wallSeconds)),
             ratio(mine.map((r) => r.medianStepMs[0]! / r.medianStepMs.at(-1)!)),
             ratio(mine.map((r) => (torch(r)?.wallSeconds ?? NaN) / r.wallSeconds)),
             ratio(mine.map((r) => (torch(r)?.cpuSeconds ?? NaN) / r.cpuSeconds)),
@@ -260,6 +265,7 @@ async function mssmcRun(variant: Variant, base: Spec, seed: number, threads: num
     wallSeconds,
     cpuSeconds: (used.user + used.system) / 1e6,
     medianStepMs: epochMedians(times, perEpoch),
+    stepSeconds: times.reduce((a, b) => a + b, 0) / 1000,
     macsPerEpoch: result.history.map((h) => h.macs_per_example),
     samplesPerEpoch: result.history.map((h) => h.samples_per_second),
     compileSeconds: variant.freezing && result.state.frozen.size ? await stepCompileSeconds(artifact.manifest, result) : undefined,
@@ -278,7 +284,7 @@ function torchRun(python: string, dir: string, spec: Spec, seed: number, threads
   if (r.error) return `${python}: ${r.error.message}`;
   if (r.status !== 0) return (r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`).trim();
   const t = JSON.parse(r.stdout.trim().split("\n").pop()!) as TorchRun;
-  return { wallSeconds: t.wall_seconds, cpuSeconds: t.cpu_seconds, medianStepMs: t.median_step_ms, macsPerEpoch: [], samplesPerEpoch: [], compileSeconds: undefined, auc: t.auc, closed: undefined, frozen: undefined };
+  return { wallSeconds: t.wall_seconds, cpuSeconds: t.cpu_seconds, medianStepMs: t.median_step_ms, stepSeconds: undefined, macsPerEpoch: [], samplesPerEpoch: [], compileSeconds: undefined, auc: t.auc, closed: undefined, frozen: undefined };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main(process.argv.slice(2));

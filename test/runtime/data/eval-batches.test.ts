@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { batches, type Batch } from "../../../runtime/data/batches.js";
 import { loadData, loadTrainingData, type Dataset } from "../../../runtime/data/dataset.js";
-import { evalBatches, KEPT_LOOKUP_ROWS, type FeatureBatch } from "../../../runtime/data/eval-batches.js";
+import { evalBatches, KEPT_ROWS, type FeatureBatch } from "../../../runtime/data/eval-batches.js";
 import { takeRows } from "../../../runtime/data/select-rows.js";
 import type { Spec } from "../../../compiler/load/types.js";
 import { adultDir, adultSpec, specOf, tempFile } from "./helpers.js";
@@ -48,8 +48,8 @@ describe("evaluation batches over Adult", async () => {
     expect(pass(spec, rowMajor, 4096)).toEqual(fileOrder(spec, test, 4096));
   });
 
-  it("give the same batches for a data set past KEPT_LOOKUP_ROWS, built at each pass", () => {
-    const rows = Int32Array.from({ length: KEPT_LOOKUP_ROWS + 1 }, (_, r) => r % train.rows);
+  it("give the same batches for a data set past KEPT_ROWS, built at each pass", () => {
+    const rows = Int32Array.from({ length: KEPT_ROWS + 1 }, (_, r) => r % train.rows);
     const big: Dataset = { ...train, rows: rows.length, lines: rows, fields: Object.fromEntries(Object.entries(train.fields).map(([k, c]) => [k, takeRows(c, rows)])), labels: {} };
     const want = fileOrder(spec, big, 8192);
     expect(pass(spec, big, 8192)).toEqual(want);
