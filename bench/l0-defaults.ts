@@ -63,6 +63,16 @@ const VARIANTS: readonly Variant[] = [
     spec: (zoo) => ({ ...silent(zoo), gates: { ...DEFAULT_GATES, noise: "per_example" }, regularize: { ...silent(zoo).regularize, l0_fields: 1e-2 } }),
   },
   { name: "noise per_example_fields", about: "defaults, gate noise per example for the field gates only", spec: (zoo) => ({ ...silent(zoo), gates: { ...DEFAULT_GATES, noise: "per_example_fields" } }) },
+  {
+    name: "private paths",
+    about: "defaults on private paths: level 1 cssm(sources: own), level 2 cssm(sources: own_and_shared)",
+    spec: (zoo) => {
+      const s = silent(zoo);
+      s.levels[0]!.connect.sources = "own";
+      s.levels[1]!.connect.sources = "own_and_shared";
+      return s;
+    },
+  },
 ];
 
 interface Row {

@@ -30,7 +30,7 @@ import { appendMetricsLine, metricsPath, reconcileMetrics, removeAbandonedFiles,
 import { openSession, type Device } from "./session.js";
 import { StepRunner } from "./step.js";
 import { freezeClosedGates, frozenCount } from "./freeze.js";
-import { checkFields, checksFields } from "./field-check.js";
+import { checkFields, checksFields, fieldCheckLines } from "./field-check.js";
 import { StepSwitch } from "./step-switch.js";
 
 export { gateNoise, learningRate, NOISE_EPS } from "./step.js";
@@ -201,7 +201,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     await steps.follow(state);
   };
   const fieldCheck = checksFields(spec, data.valid !== undefined) && evalSession !== undefined;
-  if (fieldCheck) log(`field check: from the end of epoch ${Math.max(warmup, 1)} on, a field that neither closing nor shuffling makes worse on the validation rows, at two checks in a row, is closed in every group (train.validate_fields)`);
+  if (fieldCheck) log(`field check: from the end of epoch ${Math.max(warmup, 1)} on, a field that neither closing in a group nor shuffling makes worse on the validation rows for the tasks that group serves, at two checks in a row, is closed in that group (train.validate_fields)`);
   if (data.valid) log(describeMonitor(spec));
   const bar = options.tty ? new ProgressBar(options.tty) : undefined;
   const history: EpochRecord[] = [];
@@ -253,8 +253,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     const macs = steps.current.macsPerExample;
     if (fieldCheck && epoch + 1 >= Math.max(warmup, 1)) {
       const check = await checkFields(evalSession!, manifest, state, data.valid!);
-      for (const c of check.closed) log(`field check: closed ${c.field} in every group (validation loss ${c.delta === 0 ? "unchanged" : c.delta.toExponential(1)} without it)`);
-      if (check.suspects.length) log(`field check: ${check.suspects.join(", ")} ${check.suspects.length === 1 ? "is" : "are"} worth nothing on the validation rows now; closed if the next check agrees`);
+      for (const line of fieldCheckLines(check, spec, state.params)) log(line);
     }
     await freeze();
     state.progress = { epoch: epoch + 1, batch: 0, step: state.progress.step };

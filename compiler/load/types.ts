@@ -187,8 +187,8 @@ export interface Train {
    */
   gate_warmup?: number;
   /**
-   * At each epoch end after the gate warm-up, close in every group each field that neither closing
-   * nor shuffling makes worse on the validation rows (runtime/field-check.ts); absent: on when the model has field
+   * At each epoch end after the gate warm-up, close a field in a group when neither closing it there
+   * nor shuffling it makes the validation loss of the tasks that group serves worse (runtime/field-check.ts); absent: on when the model has field
    * gates and the run has validation rows. Optional for the same reason as prune_during_training.
    */
   validate_fields?: boolean;

@@ -1,19 +1,21 @@
 // The validation field check (runtime/field-check.ts, docs/design.md "Field selection on held-out
 // rows"): on data whose truth is known (`mssmc synth --recipe fields`) with id-like noise fields a
-// network can memorize, it closes noise fields in every group and no true field; what it closed is
+// network can memorize, it closes noise fields and leaves every task each of its true fields; on
+// private paths a task's group also lets go of the fields only other tasks need; what it closed is
 // frozen (log α at CLOSED_LOG_ALPHA, in the frozen set), resume across a check is bit-exact, and
-// `validate_fields: false` or a run without validation rows never checks.
+// `validate_fields: false` or a run without validation rows never checks. Which tasks a group
+// serves is traced along edges with a gate open (tasksReached), checked on hand-built gate values.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logAlphaParam, selectionGateGroup } from "../../compiler/index.js";
+import { logAlphaParam, modelStructure, selectionGateGroup } from "../../compiler/index.js";
 import { loadSpec } from "../../compiler/load/load.js";
 import type { Spec } from "../../compiler/load/types.js";
 import { loadTrainedModel } from "../../runtime/checkpoint.js";
 import { loadTrainingData } from "../../runtime/data/dataset.js";
-import { CLOSED_LOG_ALPHA } from "../../runtime/field-check.js";
+import { CLOSED_LOG_ALPHA, tasksReached } from "../../runtime/field-check.js";
 import { writeFieldsRecipe, FIELDS_RECIPE_DEFAULTS, type FieldsWritten } from "../../runtime/synth-fields.js";
 import { train, type RunData } from "../../runtime/train.js";
 import { withOverrides } from "../../cli/train.js";
@@ -30,9 +32,13 @@ model fields_mssm {
 }
 `;
 
+// Private paths: a task group's fields reach its task alone; the shared group's reach every task.
+const PRIVATE = MSSM.replace("level 1 { experts: mlp[32] relu, connect: cssm }", "level 1 { experts: mlp[32] relu, connect: cssm(sources: own) }\n  level 2 { experts { click: mlp[16] relu, buy: mlp[16] relu, dwell: mlp[16] relu }, connect: cssm(sources: own_and_shared) }");
+
 let dir: string;
 let written: FieldsWritten;
 let spec: Spec;
+let privateSpec: Spec;
 let data: RunData;
 
 beforeAll(async () => {
@@ -42,6 +48,10 @@ beforeAll(async () => {
   const r = loadSpec(join(dir, "mssm.mssm"));
   if (!r.spec) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
   spec = r.spec;
+  writeFileSync(join(dir, "private.mssm"), PRIVATE);
+  const p = loadSpec(join(dir, "private.mssm"));
+  if (!p.spec) throw new Error(p.diagnostics.map((d) => d.message).join("\n"));
+  privateSpec = p.spec;
   const d = await loadTrainingData(spec, written.files.train, { validFraction: 0.25, seed: 7 });
   data = { train: d.train, valid: d.valid, preprocessing: d.preprocessing };
 });
@@ -52,23 +62,79 @@ const run = (s: Spec, runData: RunData, extra: { runDir?: string; stopAtStep?: n
   const runDir = extra.runDir ?? tempDir();
   return train(compiled(s), runData, { device: "cpu", threads: 1, log: (l: string) => lines.push(l), runDir, ...extra }).then((result) => ({ result, lines, runDir }));
 };
+/** The (field, group) pairs a run's log says the check closed. */
+const closedPairs = (lines: readonly string[], s: Spec) =>
+  lines.flatMap((l) => {
+    const m = /^field check: closed (\S+) in (.+) \(validation loss/.exec(l);
+    if (!m) return [];
+    const groups = m[2] === "every group" ? s.groups : m[2]!.split(", ");
+    return groups.map((group) => ({ field: m[1]!, group }));
+  });
 const closedFields = (lines: readonly string[]) => lines.flatMap((l) => /^field check: closed (\S+)/.exec(l)?.[1] ?? []);
 
+/** Gate values for every gate group of a compiled spec: all open (log α 2.4) but the groups named. */
+function gateParams(s: Spec, closed: readonly string[] = []): { params: Map<string, Float32Array>; manifest: ReturnType<typeof compiled>["manifest"] } {
+  const { manifest } = compiled(s);
+  const params = new Map(manifest.gate_groups.map((g) => [logAlphaParam(g.name), new Float32Array(g.shape.reduce((a, b) => a * b, 1)).fill(closed.includes(g.name) ? CLOSED_LOG_ALPHA : 2.4)]));
+  return { params, manifest };
+}
+
+/**
+ * After a run: the check left every task each of its true fields, in some group on its paths (the
+ * topology's, every gate open) that the check did not close (the L0 term may close gates itself).
+ */
+function expectTruthKept(s: Spec, state: { params: Map<string, Float32Array> }) {
+  const all = gateParams(s);
+  const reached = tasksReached(s, all.manifest, all.params);
+  s.tasks.forEach((t, k) => {
+    for (const f of written.problem.truth[t.name]!) {
+      const fi = s.fields.findIndex((x) => x.name === f);
+      const readers = s.groups.filter((g) => reached.get(g)?.has(k) && state.params.get(logAlphaParam(selectionGateGroup(g)))![fi] !== CLOSED_LOG_ALPHA);
+      expect(readers, `${t.name} keeps its true field ${f}`).not.toEqual([]);
+    }
+  });
+}
+
+describe("which tasks a group serves", () => {
+  it("follows the topology and drops an edge whose gates are all closed", () => {
+    const names = (m: Map<string, Set<number>>, s: Spec) => Object.fromEntries([...m].map(([g, ks]) => [g, [...ks].map((k) => s.tasks[k]!.name).sort()]));
+    const all = ["buy", "click", "dwell"];
+    const dense = gateParams(spec);
+    expect(names(tasksReached(spec, dense.manifest, dense.params), spec)).toEqual({ click: all, buy: all, dwell: all, shared: all });
+    const own = gateParams(privateSpec);
+    expect(names(tasksReached(privateSpec, own.manifest, own.params), privateSpec)).toEqual({ click: ["click"], buy: ["buy"], dwell: ["dwell"], shared: all });
+    // Level 2's edges from the shared group's expert into buy and dwell, every gate closed: shared serves click alone.
+    const level2 = modelStructure(privateSpec, own.manifest.gate_groups.map((g) => g.name)).stages.find((st) => st.label === "level 2")!;
+    const cut = level2.edges.filter((e) => e.source.startsWith("shared/") && e.consumer !== "click").flatMap((e) => e.logAlphas.map((p) => p.slice(0, -"/log_alpha".length)));
+    expect(cut.length).toBeGreaterThan(0);
+    const shut = gateParams(privateSpec, cut);
+    expect(names(tasksReached(privateSpec, shut.manifest, shut.params), privateSpec)).toEqual({ click: ["click"], buy: ["buy"], dwell: ["dwell"], shared: ["click"] });
+  });
+});
+
 describe("the validation field check", () => {
-  it("closes memorized noise fields in every group, never a true field, and freezes them", async () => {
+  it("closes memorized noise fields, leaves every task its true fields, and freezes what it closes", async () => {
     const { result, lines } = await run(spec, data);
     const noise = written.problem.fields.filter((f) => f.noise).map((f) => f.name);
-    const closed = closedFields(lines);
+    const closed = closedPairs(lines, spec);
     expect(lines.some((l) => l.startsWith("field check: from the end of epoch 5 on"))).toBe(true);
-    expect(closed.length).toBeGreaterThan(0);
-    for (const f of closed) expect(noise, `${f} is a true field`).toContain(f);
-    for (const f of closed) {
-      const fi = spec.fields.findIndex((x) => x.name === f);
-      for (const g of spec.groups) {
-        expect(result.state.params.get(logAlphaParam(selectionGateGroup(g)))![fi], `${f} in ${g}`).toBe(CLOSED_LOG_ALPHA);
-        expect(result.state.frozen.get(selectionGateGroup(g))![fi], `${f} frozen in ${g}`).toBe(1);
-      }
+    expect(closed.some((c) => noise.includes(c.field))).toBe(true);
+    for (const { field, group } of closed) {
+      const fi = spec.fields.findIndex((x) => x.name === field);
+      expect(result.state.params.get(logAlphaParam(selectionGateGroup(group)))![fi], `${field} in ${group}`).toBe(CLOSED_LOG_ALPHA);
+      expect(result.state.frozen.get(selectionGateGroup(group))![fi], `${field} frozen in ${group}`).toBe(1);
     }
+    expectTruthKept(spec, result.state);
+  }, 120_000);
+
+  it("on private paths, closes in a task's group the fields only other tasks need, and none of its own", async () => {
+    const { result, lines } = await run(privateSpec, data);
+    const closed = closedPairs(lines, privateSpec);
+    const task = (g: string) => privateSpec.tasks.find((t) => t.name === g)?.name;
+    const elsewhere = closed.filter((c) => task(c.group) && !written.problem.truth[c.group]!.includes(c.field));
+    expect(elsewhere.filter((c) => written.problem.fields.find((f) => f.name === c.field)!.noise === false).length, "another task's true field closed in a task group").toBeGreaterThan(0);
+    for (const c of closed.filter((c) => task(c.group))) expect(written.problem.truth[c.group], `${c.field} closed in ${c.group}`).not.toContain(c.field);
+    expectTruthKept(privateSpec, result.state);
   }, 120_000);
 
   it("resumes bit for bit across a check", async () => {
