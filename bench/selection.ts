@@ -88,7 +88,7 @@ export const VARIANTS: readonly Variant[] = [
   {
     name: "mssm",
     template: "mssm",
-    about: "the spec silent on selection and gates (the language's defaults: field gates (form l0), l0 3e-4, l0_fields 3e-3, gates on adam 0.2, gate warm-up half the epochs, the field check on the validation rows)",
+    about: "the spec silent on selection and gates (the language's defaults: field gates (form l0), l0 3e-4, l0_fields 3e-3, gates on adam 0.2, gate warm-up half the epochs, the field check on the validation rows), on private paths",
   },
   { name: "mssm-no-check", template: "mssm", sections: { train: "validate_fields: false" }, about: "the defaults without the field check on the validation rows (validate_fields: false): the L0 term alone selects" },
   {
