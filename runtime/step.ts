@@ -325,7 +325,9 @@ export class StepRunner {
       for (const [name, s] of this.sliced) {
         const whole = state[s.kind].get(s.whole);
         invariant(whole !== undefined, `sliced ${name}: the state has no ${s.whole}`);
-        this.live.set(name, Float32Array.from(s.entries, (e) => whole[e]!));
+        const part = new Float32Array(s.entries.length);
+        for (let i = 0; i < part.length; i++) part[i] = whole[s.entries[i]!]!;
+        this.live.set(name, part);
       }
     }
     const live = this.live;

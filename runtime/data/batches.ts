@@ -9,6 +9,7 @@ import { type Field, type Spec } from "../../compiler/index.js";
 import { gatherRows, type Dataset } from "./dataset.js";
 import type { FieldColumn } from "./types.js";
 import { isMissingLabel } from "./labels.js";
+import { takeValues } from "./select-rows.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
 
 /** One embedding table's part of a batch. */
@@ -79,8 +80,12 @@ export function batchCount(rows: number, batchSize: number, dropLast = false): n
 export function* batches(spec: Spec, data: Dataset, options: BatchOptions): Generator<Batch> {
   const { batchSize } = options;
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
-  const order =
-    (options.shuffle ?? true) ? permutation(data.rows, Random.stream(options.seed ?? 0, STREAM.shuffle, options.epoch ?? 0)) : Int32Array.from({ length: data.rows }, (_, i) => i);
+  let order: Int32Array;
+  if (options.shuffle ?? true) order = permutation(data.rows, Random.stream(options.seed ?? 0, STREAM.shuffle, options.epoch ?? 0));
+  else {
+    order = new Int32Array(data.rows);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+  }
   const count = batchCount(data.rows, batchSize, options.dropLast ?? false);
   for (let b = 0; b < count; b++) yield batchOf(spec, data, order.subarray(b * batchSize, Math.min(data.rows, (b + 1) * batchSize)));
 }
@@ -95,7 +100,7 @@ export function batchOf(spec: Spec, data: Dataset, rows: Int32Array): Batch {
   const rowWeights: Record<string, Float32Array> = {};
   for (const [task, col] of Object.entries(data.labels)) {
     const sample = data.weights?.[task];
-    let weights: Float32Array | undefined = sample ? Float32Array.from(rows, (r) => sample[r]!) : undefined;
+    let weights: Float32Array | undefined = sample ? takeValues(sample, rows) : undefined;
     const label = (k: number): number => {
       const y = col[rows[k]!]!;
       if (!isMissingLabel(y)) return y;
