@@ -1,6 +1,6 @@
 // Folding a node whose inputs are all known before any input arrives (trained params, constants)
-// into the values of its outputs: Expand, Concat, Split, Reshape, (Un)Squeeze, Gather, Mul and
-// Identity, the ops between a layer's weight and its folded gates (`W ⊙ mask(z)`). Products are
+// into the values of its outputs: Expand, Concat, Split, Reshape, (Un)Squeeze, Gather, Mul,
+// ReduceSum and Identity, the ops between a layer's weight and its folded gates (`W ⊙ mask(z)`). Products are
 // rounded to float32 as onnxruntime computes them.
 
 import type { Node } from "../ir/graph.js";
@@ -95,6 +95,24 @@ export function foldNode(node: Node, known: readonly Known[], indices: BigInt64A
         offset += row;
       }
       return [result];
+    }
+    case "ReduceSum": {
+      // Summed in float64, rounded once: onnxruntime may round along the way, so this is exact for
+      // what it folds here, the 0/1 zero patterns of a training graph's weights (closed-weights.ts),
+      // whose sums are 0 exactly where every term is.
+      const shape = known[0]!.shape;
+      const axes = new Set((node.attrs.axes as readonly number[]).map((a) => (a < 0 ? a + shape.length : a)));
+      const keptStrides = strides(shape.map((d, i) => (axes.has(i) ? 1 : d)));
+      const from = strides(shape);
+      const sums = new Float64Array(sizeOf(out));
+      known[0]!.data.forEach((v, i) => {
+        let at = 0;
+        shape.forEach((d, k) => {
+          if (!axes.has(k)) at += (Math.floor(i / from[k]!) % d) * keptStrides[k]!;
+        });
+        sums[at]! += v;
+      });
+      return [Float32Array.from(sums)];
     }
     default:
       return undefined;

@@ -23,6 +23,20 @@ import type { LowerContext } from "./context.js";
 import { l0Gates, openLogAlpha } from "./gates.js";
 import { FIELD_GATES_SOURCE } from "./names.js";
 
+/**
+ * A group's selected input E_j = E ⊙ m_j in a training graph whose field gates are drawn per step:
+ * the fields E [batch, D] and the column mask m_j [D], the same for every example, so that a layer
+ * reading several groups' copies can multiply the masks into its weight instead (cssm.ts).
+ */
+export interface SelectedCopy {
+  readonly fields: Value;
+  readonly columns: Value;
+}
+const selectedCopies = new WeakMap<Value, SelectedCopy>();
+
+/** The fields and column mask `v` was selected from, when it is such a copy. */
+export const selectedCopy = (v: Value): SelectedCopy | undefined => selectedCopies.get(v);
+
 /** Small uniform range of the FSCM vectors g (the runtime's gate optimizer moves them fast). */
 export const FIELD_SELECTION_INIT = { kind: "uniform", low: -0.1, high: 0.1 } as const;
 
@@ -90,7 +104,10 @@ export function selectFields(ctx: LowerContext, fields: Value, group: string): V
       // per example (gates.ts), z is [batch, n] and each row spreads its own: E_j[r] = e[r] ⊙ z[r] per field.
       const columnField = BigInt64Array.from(spec.fields.flatMap((f, i) => Array.from({ length: f.dim }, () => BigInt(i))));
       const columns = b.constant(columnField, "int64", [columnField.length], "fields/column_field");
-      return b.mul(fields, b.gather(z, columns, z.shape.length - 1, "mask_columns"), "out");
+      const mask = b.gather(z, columns, z.shape.length - 1, "mask_columns");
+      const out = b.mul(fields, mask, "out");
+      if (ctx.mode === "train" && mask.shape.length === 1) selectedCopies.set(out, { fields, columns: mask });
+      return out;
     }
     const { s, sT } = segmentMatrices(ctx);
     // The tanh mask is [batch, n]; z [n] (or [batch, n] sampled per example) multiplies it row by row.

@@ -54,6 +54,16 @@ export interface CutReport {
   readonly matmuls: { name: string; shape: [number, number]; rows: number[]; columns: number[] }[];
 }
 
+/** The sum over S copies that makes a folded weight, ReduceSum(Reshape(X [S·k, n], [S, k, n]), [0]): X and S. */
+function foldedWeight(w: Value, producer: ReadonlyMap<Value, Node>): { x: Value; copies: number } | undefined {
+  const sum = producer.get(w);
+  if (sum?.op !== "ReduceSum" || sum.attrs.keepdims || sum.attrs.axes.length !== 1 || sum.attrs.axes[0] !== 0) return undefined;
+  const reshape = producer.get(sum.inputs[0]!);
+  const shape = reshape?.outputs[0]!.shape;
+  if (reshape?.op !== "Reshape" || shape?.length !== 3 || !isStatic(shape)) return undefined;
+  return { x: reshape.inputs[0]!, copies: shape[0] as number };
+}
+
 /** The forward with every matmul cut to the rows and columns frozen gates leave open (module comment). */
 export function cutFrozen(forward: Graph, frozen: FrozenNoise): { graph: Graph; report: CutReport } {
   const patterns = zeroPatterns(forward, frozen);
@@ -190,11 +200,20 @@ function cutMatMul(b: Builder, m: Node, producer: ReadonlyMap<Value, Node>, patt
   const indices = (xs: readonly number[], tag: string) => b.constant(BigInt64Array.from(xs, BigInt), "int64", [xs.length], `${name}/${tag}`);
   // W̃[rs, C] as one Gather of the flat weight: its backward is one ScatterAdd along axis 0 (a
   // Gather along the columns moves them to the front and back around it).
+  // A weight folded from S field-selected copies (compiler/lower/connections/cssm.ts), W̃ =
+  // ReduceSum(Reshape(X, [S, k, n]), [0]) with X [S·k, n], is read as Σ_s X[s·k + rs, C]: the same
+  // sums, each term a Gather of the flat X, so that slice-params.ts can slice the param inside X.
+  const folded = foldedWeight(w, producer);
   const weightRows = (rs: readonly number[], tag: string) => {
     if (rs.length === k && columns.length === n) return map.get(w)!;
-    const flat = b.reshape(map.get(w)!, [k * n], `${name}/${tag}/flat`);
-    const picked = b.gather(flat, indices(rs.flatMap((r) => columns.map((c) => r * n + c)), `${tag}_entries`), 0, `${name}/${tag}/entries`);
-    return b.reshape(picked, [rs.length, columns.length], `${name}/${tag}/weight`);
+    const copies = folded ? folded.copies : 1;
+    const flat = b.reshape(map.get(folded ? folded.x : w)!, [copies * k * n], `${name}/${tag}/flat`);
+    const terms = Array.from({ length: copies }, (_v, s) => {
+      const suffix = folded ? `${s}` : "";
+      const picked = b.gather(flat, indices(rs.flatMap((r) => columns.map((c) => (s * k + r) * n + c)), `${tag}_entries${suffix}`), 0, `${name}/${tag}/entries${suffix}`);
+      return b.reshape(picked, [rs.length, columns.length], `${name}/${tag}/weight${suffix}`);
+    });
+    return terms.slice(1).reduce((sum, t, i) => b.add(sum, t, i === terms.length - 2 ? `${name}/${tag}/weight` : `${name}/${tag}/partial${i}`), terms[0]!);
   };
   const xs = kept.map((p) => cuts.get(p.value)?.open ?? map.get(p.value)!);
   let y = b.matmul(xs.length === 1 ? xs[0]! : b.concat(xs, 1, `${name}/open_input`), weightRows(rows, "open"), `${name}/open`);

@@ -22,6 +22,7 @@
 
 import { foldNode } from "../export/fold.js";
 import { copyNode, declareOnUse } from "../ir/copy.js";
+import { removeDeadNodes } from "../ir/cse.js";
 import { Builder, type Graph, type Node, type Value } from "../ir/graph.js";
 import { isStatic, sizeOf } from "../ir/ops.js";
 
@@ -57,9 +58,11 @@ interface Lookups {
 
 /** The forward with every sliceable param replaced by its slices (module comment), and the slices in param order. */
 export function sliceParams(forward: Graph): { graph: Graph; slices: ParamSlice[] } {
+  // Nodes no output needs (a folded weight's sum, once every matmul reading it was cut) read nothing.
+  const nodes = removeDeadNodes(forward.nodes, forward.outputs);
   const readers = new Map<Value, Node[]>();
   const producer = new Map<Value, Node>();
-  for (const n of forward.nodes) {
+  for (const n of nodes) {
     for (const v of new Set(n.inputs)) readers.set(v, [...(readers.get(v) ?? []), n]);
     for (const o of n.outputs) producer.set(o, n);
   }
@@ -95,7 +98,7 @@ export function sliceParams(forward: Graph): { graph: Graph; slices: ParamSlice[
   }
   const read = declareOnUse(b, forward, map);
   const skipped = new Set([...readsOf.values()].flatMap((r) => [...r.skipped, ...r.gathers.flatMap((x) => (x.reshape ? [x.gather] : []))]));
-  for (const node of forward.nodes) {
+  for (const node of nodes) {
     if (skipped.has(node)) continue;
     const slice = sliceOf.get(node);
     const terms = l2Terms.get(node);
