@@ -7,8 +7,9 @@
 // the process; the steps (every StepRunner.run, wall), of which onnxruntime's session.run of the
 // training graph; session.run of the eval graph (validation and the field check, all passes);
 // garbage collection (perf_hooks "gc" entries, which overlap the parts above); and the rest (wall
-// less steps and eval runs: building batches, evaluation's JavaScript and metrics, freezing,
-// checkpoints, logging). Then, per build, the median [min, max] over runs, and each build's
+// less steps and eval runs: building batches, evaluation's JavaScript and metrics, the field
+// check's JavaScript, freezing, checkpoints, logging), of which the setup before the first epoch
+// (run files written, sessions opened, initial state). Then, per build, the median [min, max] over runs, and each build's
 // ratio to the first one's run of the same round. `--field-check off` sets train.validate_fields
 // false (a different run: no field is closed on the validation rows), to show what the check costs.
 //
@@ -44,6 +45,8 @@ interface RunParts {
   gc: number;
   gcCount: number;
   other: number;
+  /** Of the rest: before the first epoch (run files written, sessions opened, initial state), wall less the epochs' `seconds`. */
+  setup: number;
 }
 
 /** Adds the wall time of every call of `proto[method]` (an async method) to `into(this)`. */
@@ -86,7 +89,7 @@ async function child(epochs: number, threads: number, seed: number, freezing: bo
   const runDir = mkdtempSync(join(tmpdir(), "mssmc-overhead-"));
   const started = performance.now();
   const cpu = process.cpuUsage();
-  await train(
+  const result = await train(
     { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
     { train: training.train, valid: test, preprocessing: training.preprocessing },
     { runDir, device: "cpu", threads, log: () => {} },
@@ -98,7 +101,7 @@ async function child(epochs: number, threads: number, seed: number, freezing: bo
   gc.disconnect();
   rmSync(runDir, { recursive: true, force: true });
   const s = (x: number) => x / 1000;
-  return { wall: s(wall), cpu: (used.user + used.system) / 1e6, steps: s(ms.steps), stepRuns: s(ms.stepRuns), evalRuns: s(ms.evalRuns), evalCalls: ms.evalCalls, gc: s(ms.gc), gcCount: ms.gcCount, other: s(wall - ms.steps - ms.evalRuns) };
+  return { wall: s(wall), cpu: (used.user + used.system) / 1e6, steps: s(ms.steps), stepRuns: s(ms.stepRuns), evalRuns: s(ms.evalRuns), evalCalls: ms.evalCalls, gc: s(ms.gc), gcCount: ms.gcCount, other: s(wall - ms.steps - ms.evalRuns), setup: s(wall) - result.history.reduce((a, h) => a + h.seconds, 0) };
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -133,8 +136,8 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`zoo MSSM on Adult (adult.test validated each epoch), ${epochs} epochs, ${threads} thread(s), freezing ${freezing ? "on" : "off"}, field check ${fieldCheck ? "on" : "off"}, seeds ${seeds.join(", ")}, ${repeats} round(s) per seed, builds interleaved; node ${process.version}`);
   console.log(
     markdownTable(
-      ["build", "seed", "wall s", "CPU s", "steps s", "steps / wall", "step session.run s", "eval session.run s (runs)", "rest s", "GC s (count)"],
-      runs.map(({ build, seed, parts: p }) => [builds[build]!, String(seed), f2(p.wall), f2(p.cpu), f2(p.steps), pct(p.steps / p.wall), f2(p.stepRuns), `${f2(p.evalRuns)} (${p.evalCalls})`, f2(p.other), `${f2(p.gc)} (${p.gcCount})`]),
+      ["build", "seed", "wall s", "CPU s", "steps s", "steps / wall", "step session.run s", "eval session.run s (runs)", "rest s", "of which setup s", "GC s (count)"],
+      runs.map(({ build, seed, parts: p }) => [builds[build]!, String(seed), f2(p.wall), f2(p.cpu), f2(p.steps), pct(p.steps / p.wall), f2(p.stepRuns), `${f2(p.evalRuns)} (${p.evalCalls})`, f2(p.other), p.setup === undefined ? "-" : f2(p.setup), `${f2(p.gc)} (${p.gcCount})`]),
     ).join("\n"),
   );
   const spread = (xs: number[], fmt: (x: number) => string) => `${fmt(median(xs))} [${fmt(Math.min(...xs))}, ${fmt(Math.max(...xs))}]`;
