@@ -184,9 +184,9 @@ export function categoricalLookup(ids: Int32Array): EmbeddingLookup {
 }
 
 /**
- * Ids below this (and below 4 per id looked up, up to 2^22) are found by marking them in a
- * scratch array indexed by id, O(ids + largest id); larger ones by sorting, O(ids log ids).
- * Both give the same ascending `unique` and positions.
+ * Distinct ids are found by marking them in a scratch array indexed by id, O(ids + largest id),
+ * when the largest id is below this or below 4 times the ids looked up (up to 2^22); otherwise by
+ * sorting, O(ids log ids). Both give the same ascending `unique` and positions.
  */
 const MARKED_IDS = 1 << 16;
 
