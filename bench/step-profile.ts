@@ -9,9 +9,16 @@
 // included).
 //
 // The step kinds: "full" (the artifact's train.onnx), and for the run's final frozen set the cut
-// step with whole params (read by Gather) and with sliced params (compiler/sparse-step/).
+// step with whole params (read by Gather) and with sliced params (compiler/sparse-step/); with
+// `--fractions`, sliced cuts for parts of that set too (the given fractions of its elements, the
+// most closed first by log α), timed but not profiled.
 //
-//   node dist/bench/step-profile.js [--epochs 10] [--steps 200] [--warmup 20] [--repeats 3] [--threads 1] [--top 12] [--dump nodes.json]
+// The switch rule's costs (docs/design.md, "When to switch"; SWITCH_COSTS in runtime/step-switch.ts)
+// from the same rounds (`switchRule` below): s and c of a step's CPU time fitted over the sliced
+// cuts, and S, what moving to a sliced step costs, each part timed in every round: cutting the
+// forward, compiling the step, opening its session, and its first run less its median.
+//
+//   node dist/bench/step-profile.js [--epochs 10] [--steps 200] [--warmup 20] [--repeats 3] [--threads 1] [--top 12] [--fractions 0.25,0.5] [--dump nodes.json]
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,16 +28,18 @@ import { packageRoot } from "../base/package-root.js";
 import { compileSpec } from "../compiler/compile.js";
 import { zooMssm } from "./zoo.js";
 import type { Spec } from "../compiler/load/types.js";
-import { gateWarmupEpochs, type Manifest } from "../compiler/index.js";
+import { gateWarmupEpochs, logAlphaParam, type Manifest } from "../compiler/index.js";
+import type { TrainState } from "../runtime/checkpoint.js";
 import { checkpointPath, readCheckpoint } from "../runtime/checkpoint.js";
 import { batchCount, batches, type Batch } from "../runtime/data/batches.js";
 import { loadTrainingData } from "../runtime/data/dataset.js";
 import { openSession } from "../runtime/session.js";
 import { StepRunner } from "../runtime/step.js";
-import { frozenStep } from "../runtime/step-switch.js";
+import { compileCut, cutFor, frozenStep } from "../runtime/step-switch.js";
+import type { FrozenGates } from "../runtime/freeze.js";
 import { train } from "../runtime/train.js";
 import type { ParamSlice } from "../compiler/sparse-step/slice-params.js";
-import { optionText, wholeNumber } from "./args.js";
+import { numberList, optionText, wholeNumber } from "./args.js";
 import { median } from "./train-step.js";
 import { markdownTable } from "./train-speed.js";
 
@@ -52,14 +61,19 @@ const REGIONS: readonly [string, (node: string, op: string) => boolean][] = [
 /** The region of a profiled kernel. */
 const regionOf = (node: string, op: string): string => REGIONS.find(([, test]) => test(node, op))![0];
 
-/** One step kind, ready to run. */
+/** One step kind, ready to run; `frozen`: the frozen set a sliced cut is for (its switch cost is timed); `profile`: run once under the profiler. */
 interface StepKind {
   name: string;
   manifest: Manifest;
   bytes: Uint8Array;
   macs: number;
   slices: readonly ParamSlice[];
+  frozen?: FrozenGates;
+  profile: boolean;
 }
+
+/** A switch's parts, CPU ms: cutting the forward, compiling the step, opening its session, its first run less the median run. */
+const SWITCH_PARTS = ["cut", "compile", "open", "first run extra"] as const;
 
 /** One step kind's numbers: medians over the timed steps of every repeat; per kernel, the median of its runs. */
 interface Measured {
@@ -75,6 +89,8 @@ interface Measured {
   regions: [string, number][];
   nodes: [string, number][];
   modelRunUs: number;
+  /** Medians over the rounds of each SWITCH_PARTS entry, CPU ms; empty for kinds without `frozen`. */
+  switchMs: number[];
 }
 
 /** What the bench needs to run steps from the trained run's checkpoint. */
@@ -89,21 +105,39 @@ interface Setup {
   holdSteps: number;
 }
 
-/** Per step: wall, CPU, session.run, feeds and apply ms; with `profile`, onnxruntime's profile file. */
-async function drive(kind: StepKind, setup: Setup, profileDir?: string): Promise<{ samples: number[][]; profile?: string }> {
+/** Process CPU ms since `since` (a process.cpuUsage()). */
+const cpuMsSince = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+
+/** CPU ms of a call, and its result. */
+async function cpuTimed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
+  const since = process.cpuUsage();
+  const out = await f();
+  return [out, cpuMsSince(since)];
+}
+
+/**
+ * Per step: wall, CPU, session.run, feeds and apply ms; the CPU ms of opening the session and of
+ * the first step; with `profile`, onnxruntime's profile file.
+ */
+async function drive(kind: StepKind, setup: Setup, profileDir?: string): Promise<{ samples: number[][]; openCpuMs: number; firstCpuMs: number; profile?: string }> {
   // The checkpoint is the model's (the artifact's manifest), whatever step runs from it.
   const state = readCheckpoint(checkpointPath(setup.runDir, "last"), setup.model).state;
-  const session = await openSession(kind.bytes, { device: "cpu", threads: setup.threads, ...(profileDir ? { profile: join(profileDir, "ort") } : {}) });
+  const [session, openCpuMs] = await cpuTimed(() => openSession(kind.bytes, { device: "cpu", threads: setup.threads, ...(profileDir ? { profile: join(profileDir, "ort") } : {}) }));
   const runner = new StepRunner(kind.manifest, session, setup.totalSteps, setup.holdSteps, kind.slices);
   const samples: number[][] = [];
+  let firstCpuMs = 0;
   for (let k = 0; k < setup.warmup + setup.steps; k++) {
     const before = { ...runner.timings };
     const cpu = process.cpuUsage();
     const s0 = performance.now();
     await runner.run(state, setup.batches[k % setup.batches.length]!, state.progress.step + 1 + k);
     const wall = performance.now() - s0;
-    const used = process.cpuUsage(cpu);
-    if (k >= setup.warmup) samples.push([wall, (used.user + used.system) / 1000, runner.timings.run - before.run, runner.timings.feeds - before.feeds, runner.timings.apply - before.apply]);
+    const cpuMs = cpuMsSince(cpu);
+    if (k === 0) firstCpuMs = cpuMs;
+    if (k >= setup.warmup) samples.push([wall, cpuMs, runner.timings.run - before.run, runner.timings.feeds - before.feeds, runner.timings.apply - before.apply]);
   }
   let profile: string | undefined;
   if (profileDir) {
@@ -111,7 +145,7 @@ async function drive(kind: StepKind, setup: Setup, profileDir?: string): Promise
     profile = join(profileDir, readdirSync(profileDir)[0]!);
   }
   await session.release();
-  return { samples, ...(profile ? { profile } : {}) };
+  return { samples, openCpuMs, firstCpuMs, ...(profile ? { profile } : {}) };
 }
 
 /** One event of an onnxruntime profile (Chrome trace JSON). */
@@ -146,16 +180,36 @@ function sums(items: readonly { us: number }[], key: (i: never) => string): [str
   return [...out].sort((a, b) => b[1] - a[1]);
 }
 
-/** Every step kind timed in `repeats` interleaved rounds, then each profiled once. */
+/**
+ * Every step kind timed in `repeats` interleaved rounds (a sliced cut's switch parts too: cut and
+ * compiled again in each round), then each kind with `profile` profiled once.
+ */
 async function measure(kinds: readonly StepKind[], setup: Setup, repeats: number): Promise<Measured[]> {
   const samples = kinds.map((): number[][] => []);
-  for (let r = 0; r < repeats; r++) for (const [i, kind] of kinds.entries()) samples[i]!.push(...(await drive(kind, setup)).samples);
+  const switches = kinds.map((): number[][] => []);
+  for (let r = 0; r < repeats; r++) {
+    for (const [i, kind] of kinds.entries()) {
+      let parts: number[] | undefined;
+      if (kind.frozen) {
+        const [cut, cutMs] = await cpuTimed(() => cutFor(setup.model, kind.frozen!));
+        const [, compileMs] = await cpuTimed(() => compileCut(setup.model, cut, "cpu"));
+        parts = [cutMs, compileMs];
+      }
+      const driven = await drive(kind, setup);
+      samples[i]!.push(...driven.samples);
+      if (parts) switches[i]!.push([...parts, driven.openCpuMs, driven.firstCpuMs - median(driven.samples.map((s) => s[1]!))]);
+    }
+  }
   const out: Measured[] = [];
   for (const [i, kind] of kinds.entries()) {
-    const profileDir = mkdtempSync(join(tmpdir(), "mssmc-step-profile-"));
-    const { profile } = await drive(kind, setup, profileDir);
-    const { nodes, modelRunUs } = kernelMedians(profile!, setup.warmup);
-    rmSync(profileDir, { recursive: true, force: true });
+    let profiled = { nodes: [] as { node: string; op: string; us: number }[], modelRunUs: 0 };
+    if (kind.profile) {
+      const profileDir = mkdtempSync(join(tmpdir(), "mssmc-step-profile-"));
+      const { profile } = await drive(kind, setup, profileDir);
+      profiled = kernelMedians(profile!, setup.warmup);
+      rmSync(profileDir, { recursive: true, force: true });
+    }
+    const { nodes, modelRunUs } = profiled;
     const column = (c: number) => median(samples[i]!.map((s) => s[c]!));
     out.push({
       kind,
@@ -168,9 +222,64 @@ async function measure(kinds: readonly StepKind[], setup: Setup, repeats: number
       regions: sums(nodes, (n: { node: string; op: string }) => regionOf(n.node, n.op)),
       nodes: sums(nodes, (n: { node: string; op: string }) => `${n.node} (${n.op})`),
       modelRunUs,
+      switchMs: SWITCH_PARTS.map((_, p) => (switches[i]!.length ? median(switches[i]!.map((x) => x[p]!)) : NaN)),
     });
   }
   return out;
+}
+
+/**
+ * A part of a frozen set: its `fraction` of the elements (rounded down) with the lowest log α, the
+ * most closed; a stand-in for the sets frozen earlier in the run.
+ */
+function frozenPart(state: TrainState, fraction: number): FrozenGates {
+  const elements = [...state.frozen].flatMap(([group, mask]) => {
+    const logAlpha = state.params.get(logAlphaParam(group))!;
+    return [...mask.keys()].filter((i) => mask[i]).map((i) => ({ group, i, logAlpha: logAlpha[i]! }));
+  });
+  elements.sort((a, b) => a.logAlpha - b.logAlpha || (a.group < b.group ? -1 : a.group > b.group ? 1 : a.i - b.i));
+  const part: FrozenGates = new Map();
+  for (const { group, i } of elements.slice(0, Math.floor(elements.length * Math.min(fraction, 1)))) {
+    const mask = part.get(group) ?? part.set(group, new Uint8Array(state.frozen.get(group)!.length)).get(group)!;
+    mask[i] = 1;
+  }
+  return part;
+}
+
+/** The least-squares slope of y over x. */
+function slope(points: readonly (readonly [number, number])[]): number {
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const mx = mean(points.map(([x]) => x));
+  const my = mean(points.map(([, y]) => y));
+  return points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+}
+
+/**
+ * The switch rule's costs from the measured rows (SWITCH_COSTS, runtime/step-switch.ts): for each
+ * sliced cut, its saving against the full step per multiply-add cut; with two cuts or more, the
+ * two-part model of a step's CPU time, full + s·(M − M_full)·batch plus c for a cut step: s the
+ * least-squares slope over the cut steps, c the median of each cut's time less that line through
+ * the full step; and S, compiling the step, opening its session and its first run's extra (the cut
+ * itself is made at every freeze point, switch or not: it is what tells the rule M_cut).
+ */
+function switchRule(rows: readonly Measured[], batch: number): void {
+  const full = rows.find((r) => r.kind.name === "full")!;
+  const sliced = rows.filter((r) => r.kind.frozen);
+  const switchSeconds = (r: Measured) => r.switchMs.slice(1).reduce((a, ms) => a + ms, 0);
+  console.log(`\nswitch rule (docs/design.md, "When to switch"), batch ${batch}: "saved per MAC" = (step CPU full − cut) / ((M_full − M_cut) · batch); S = compile + open + first run extra; CPU ms, medians over the rounds`);
+  console.log(
+    markdownTable(
+      ["step", "MACs/example", "step CPU ms", "saved per MAC", ...SWITCH_PARTS.map((p) => `${p} ms`), "S ms"],
+      sliced.map((r) => {
+        const saved = (full.cpuMs - r.cpuMs) / 1000 / ((full.kind.macs - r.kind.macs) * batch);
+        return [r.kind.name, r.kind.macs.toLocaleString("en-US"), r.cpuMs.toFixed(2), saved.toExponential(2), ...r.switchMs.map((ms) => ms.toFixed(0)), switchSeconds(r).toFixed(0)];
+      }),
+    ).join("\n"),
+  );
+  if (sliced.length < 2) return;
+  const s = slope(sliced.map((r) => [r.kind.macs * batch, r.cpuMs / 1000]));
+  const c = median(sliced.map((r) => r.cpuMs / 1000 - (full.cpuMs / 1000 - s * (full.kind.macs - r.kind.macs) * batch)));
+  console.log(`two-part model over ${sliced.length} cut steps: s = ${s.toExponential(2)} s per multiply-add per example, c = ${(c * 1000).toFixed(2)} ms a cut step; S = ${median(sliced.map(switchSeconds)).toFixed(0)} ms (median over the cuts)`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -200,10 +309,16 @@ async function main(argv: readonly string[]): Promise<void> {
     totalSteps: perEpoch * (epochs + 100),
     holdSteps: gateWarmupEpochs(spec, true) * perEpoch,
   };
-  const kinds: StepKind[] = [{ name: "full", manifest, bytes: artifact.files["train.onnx"], macs: manifest.summary.macsPerExample, slices: [] }];
+  const kinds: StepKind[] = [{ name: "full", manifest, bytes: artifact.files["train.onnx"], macs: manifest.summary.macsPerExample, slices: [], profile: true }];
+  const { frozen: final } = result.state;
   for (const [name, slice] of [["cut, whole params", false], ["cut, sliced params", true]] as const) {
-    const cut = frozenStep(manifest, result.state.frozen, "cpu", { slice });
-    if (cut) kinds.push({ name, ...cut });
+    const cut = frozenStep(manifest, final, "cpu", { slice });
+    if (cut) kinds.push({ name, ...cut, profile: true, ...(slice ? { frozen: final } : {}) });
+  }
+  for (const fraction of numberList(argv, "fractions", [])) {
+    const frozen = frozenPart(result.state, fraction);
+    const cut = frozenStep(manifest, frozen, "cpu");
+    if (cut) kinds.push({ name: `cut for ${Math.round(fraction * 100)}% of it, sliced`, ...cut, profile: false, frozen });
   }
   const rows = await measure(kinds, setup, repeats);
   rmSync(runDir, { recursive: true, force: true });
@@ -216,18 +331,21 @@ async function main(argv: readonly string[]): Promise<void> {
       rows.map((r) => {
         const kernels = r.ops.reduce((a, [, us]) => a + us, 0);
         const m = r.kind.manifest.graphs.train;
-        return [r.kind.name, r.kind.macs.toLocaleString("en-US"), String(m.inputs.length), String(m.outputs.length), String(r.nodes.length), r.stepMs.toFixed(2), r.cpuMs.toFixed(2), r.runMs.toFixed(2), r.feedsMs.toFixed(3), r.applyMs.toFixed(3), (kernels / 1000).toFixed(2), ((r.modelRunUs - kernels) / 1000).toFixed(2)];
+        const profiled = (text: string) => (r.kind.profile ? text : "-");
+        return [r.kind.name, r.kind.macs.toLocaleString("en-US"), String(m.inputs.length), String(m.outputs.length), profiled(String(r.nodes.length)), r.stepMs.toFixed(2), r.cpuMs.toFixed(2), r.runMs.toFixed(2), r.feedsMs.toFixed(3), r.applyMs.toFixed(3), profiled((kernels / 1000).toFixed(2)), profiled(((r.modelRunUs - kernels) / 1000).toFixed(2))];
       }),
     ).join("\n"),
   );
+  switchRule(rows, spec.train.batch);
+  const profiled = rows.filter((r) => r.kind.profile);
   const dump = optionText(argv, "dump");
-  if (dump) writeFileSync(dump, JSON.stringify(Object.fromEntries(rows.map((r) => [r.kind.name, r.nodes])), null, 1));
+  if (dump) writeFileSync(dump, JSON.stringify(Object.fromEntries(profiled.map((r) => [r.kind.name, r.nodes])), null, 1));
   const table = (title: string, pick: (r: Measured) => [string, number][], limit: number) => {
-    const keys = [...new Set(rows.flatMap((r) => pick(r).slice(0, limit).map(([k]) => k)))];
+    const keys = [...new Set(profiled.flatMap((r) => pick(r).slice(0, limit).map(([k]) => k)))];
     const at = (r: Measured, k: string) => pick(r).find(([x]) => x === k)?.[1] ?? 0;
-    keys.sort((a, b) => at(rows[0]!, b) - at(rows[0]!, a));
+    keys.sort((a, b) => at(profiled[0]!, b) - at(profiled[0]!, a));
     console.log(`\n${title}: µs per step (profiled kernel time)`);
-    console.log(markdownTable([title, ...rows.map((r) => r.kind.name)], keys.map((k) => [k, ...rows.map((r) => Math.round(at(r, k)).toLocaleString("en-US"))])).join("\n"));
+    console.log(markdownTable([title, ...profiled.map((r) => r.kind.name)], keys.map((k) => [k, ...profiled.map((r) => Math.round(at(r, k)).toLocaleString("en-US"))])).join("\n"));
   };
   table("region", (r) => r.regions, REGIONS.length);
   table("op type", (r) => r.ops, top);

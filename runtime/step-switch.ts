@@ -2,10 +2,10 @@
 // At each freeze point the compiler cuts the train-mode forward to what the frozen gates leave
 // open and slices the params to what the cut reads (compiler/sparse-step/), and the run moves to
 // the step compiled for that cut when the time it saves over the running step, over the steps
-// left, pays for cutting, compiling and opening it (`switchPays`); each step is compiled and opened
+// left, pays for compiling and opening it (`switchPays`); each step is compiled and opened
 // once per run (cached by its cut). A step cut for a part of the frozen set stays exact as more
-// gates freeze (their z is exactly 0 in any step), so the running step is never worse than the
-// full one and the run never moves back.
+// gates freeze (their z is exactly 0 in any step), so the running step stays exact and the run
+// never moves back.
 //
 // The running step's frozen set is part of the state (TrainState.stepFrozen, in the checkpoint):
 // a resumed run goes on with that step, and every later choice depends only on the state, so it
@@ -19,24 +19,38 @@ import { StepRunner } from "./step.js";
 
 /**
  * The cost model of a switch (docs/design.md, "When to switch"), measured with
- * bench/step-profile.ts and bench/sparse-training.ts on the zoo MSSM on Adult (batch 1024, 1
- * thread, the 2-core machine under load):
- * - `stepSecondsPerMac`: the step time saved per multiply-add per example cut, per example of the
- *   batch: the sliced step of the frozen set a 10-epoch run ends with (73,248 -> 36,220
- *   multiply-adds per example) took 3.83 instead of 5.44 ms of CPU per step (medians of 8 x 30
- *   steps each, interleaved): 1.61 ms / (37,028 x 1024) = 4.2e-11 s.
- * - `switchSeconds`: cutting the forward, compiling the step, opening its session and its first,
- *   slower run: 0.13-0.17 s.
+ * bench/step-profile.ts on the zoo MSSM on Adult (batch 1024, 1 thread, the 2-core machine under
+ * load 4-7; `--fractions 0.25,0.5,0.75` and `0.125,0.25,...,0.875`: sliced cuts for parts of a
+ * 10-epoch run's final frozen set, 33,312 -> 17,800-30,932 multiply-adds per example, interleaved
+ * with the full step, 3 invocations of each, 8 x 60 steps a kind). A step's CPU time, less what every step spends, is modelled as
+ * s · M · batch, plus c for a cut step:
+ * - `stepSecondsPerMac` (s) and `cutStepSeconds` (c): the least-squares line through each cut's
+ *   step CPU time less the full step's in the same invocation, against the multiply-adds it cuts
+ *   (36 points): s = 1.1e-10 s, c = 1.3 ms (per invocation 0.7-1.6e-10 and 0.9-2.2 ms). A cut step
+ *   runs more, smaller kernels than the full one (621 instead of 424 for the final set: the folded
+ *   weights' entries gathered, open and closed parts of biases): cuts of up to three quarters of
+ *   the final set ran 0.1-0.8 ms slower than the full step (median), the final set's 0.45 ms faster
+ *   (4.23 ms the full step's median). With c = 0 and s fitted to the final cut alone (1.2-5.1e-11),
+ *   the rule would move to steps slower than the full one.
+ * - `switchSeconds` (S): compiling the step, opening its session and its first run's extra over
+ *   its median: 0.12-0.19 s, median 0.15 (36 measurements). Cutting the forward (0.05 s) is not in
+ *   it: it is done at every freeze point, switch or not, to know M_cut.
  */
-export const SWITCH_COSTS = { stepSecondsPerMac: 4.2e-11, switchSeconds: 0.15 };
+export const SWITCH_COSTS = { stepSecondsPerMac: 1.1e-10, cutStepSeconds: 1.3e-3, switchSeconds: 0.15 };
+
+/** A step's time as the switch rule models it, less what every step spends: s · M · batch, plus c for a cut step. */
+function modelledSeconds(step: { macs: number; cut: boolean }, batch: number, costs: typeof SWITCH_COSTS): number {
+  return step.macs * batch * costs.stepSecondsPerMac + (step.cut ? costs.cutStepSeconds : 0);
+}
 
 /**
- * Whether a step of `toMacs` multiply-adds per example pays for moving to it from the running one
- * of `fromMacs`, with `remaining` steps of `batch` examples left:
- *   (M_from − M_to) · batch · remaining · stepSecondsPerMac > switchSeconds.
+ * Whether a cut step of `toMacs` multiply-adds per example pays for moving to it from the running
+ * step (`from`: its multiply-adds per example and whether it is a cut), with `remaining` steps of
+ * `batch` examples left:
+ *   ((M_from − M_to) · batch · s − c · [from is the full step]) · remaining > S.
  */
-export function switchPays(fromMacs: number, toMacs: number, batch: number, remaining: number, costs: typeof SWITCH_COSTS = SWITCH_COSTS): boolean {
-  return (fromMacs - toMacs) * batch * remaining * costs.stepSecondsPerMac > costs.switchSeconds;
+export function switchPays(from: { macs: number; cut: boolean }, toMacs: number, batch: number, remaining: number, costs: typeof SWITCH_COSTS = SWITCH_COSTS): boolean {
+  return (modelledSeconds(from, batch, costs) - modelledSeconds({ macs: toMacs, cut: true }, batch, costs)) * remaining > costs.switchSeconds;
 }
 
 /** The step a run is on: its runner, its cut ("" for the artifact's full step) and its multiply-adds per example. */
@@ -51,15 +65,29 @@ export function frozenNoise(manifest: Manifest, frozen: FrozenGates): Map<string
   return new Map(manifest.gate_groups.flatMap((g) => (frozen.has(g.name) ? [[g.noise, frozen.get(g.name)!] as const] : [])));
 }
 
-/**
- * The smaller step for a frozen set, compiled: the manifest a runner reads for it, its bytes and
- * its multiply-adds per example; undefined when the frozen set cuts nothing.
- */
-export function frozenStep(manifest: Manifest, frozen: FrozenGates, target: TargetName, options: { slice?: boolean } = {}): { manifest: Manifest; bytes: Uint8Array; macs: number; slices: readonly ParamSlice[] } | undefined {
-  const cut = cutForward(manifest.spec, frozenNoise(manifest, frozen), new Set(rowWeightedTasks(manifest.graphs.train.inputs)));
-  if (cut.key === "") return undefined;
+/** The train-mode forward cut to what a frozen set leaves open (its key is "" when it cuts nothing). */
+export function cutFor(manifest: Manifest, frozen: FrozenGates): CutForward {
+  return cutForward(manifest.spec, frozenNoise(manifest, frozen), new Set(rowWeightedTasks(manifest.graphs.train.inputs)));
+}
+
+/** A compiled smaller step: the manifest a runner reads for it, its bytes, its multiply-adds per example and its sliced params. */
+export interface CompiledStep {
+  readonly manifest: Manifest;
+  readonly bytes: Uint8Array;
+  readonly macs: number;
+  readonly slices: readonly ParamSlice[];
+}
+
+/** The step of a cut, compiled. */
+export function compileCut(manifest: Manifest, cut: CutForward, target: TargetName, options: { slice?: boolean } = {}): CompiledStep {
   const compiled = sparseStep(manifest.spec, cut, { opset: manifest.opset, target, ...options });
   return { manifest: withTrainStep(manifest, compiled), bytes: compiled.bytes, macs: compiled.macsPerExample, slices: compiled.slices };
+}
+
+/** The smaller step for a frozen set, compiled; undefined when the frozen set cuts nothing. */
+export function frozenStep(manifest: Manifest, frozen: FrozenGates, target: TargetName, options: { slice?: boolean } = {}): CompiledStep | undefined {
+  const cut = cutFor(manifest, frozen);
+  return cut.key === "" ? undefined : compileCut(manifest, cut, target, options);
 }
 
 /** The steps of one run, the artifact's full one first. */
@@ -96,7 +124,7 @@ export class StepSwitch {
   async resume(state: TrainState): Promise<void> {
     if (state.stepFrozen.size === 0) return;
     const started = performance.now();
-    const cut = this.cutFor(state.stepFrozen);
+    const cut = this.cutOf(state.stepFrozen);
     this.current = cut.key === "" ? this.full : (this.steps.get(cut.key) ?? (await this.compile(cut)));
     this.compileSeconds += (performance.now() - started) / 1000;
   }
@@ -112,11 +140,11 @@ export class StepSwitch {
     const { frozen, progress: { step } } = state;
     const remaining = this.totalSteps - step;
     const batch = this.manifest.spec.train.batch;
-    const from = this.current.macsPerExample;
+    const from = { macs: this.current.macsPerExample, cut: this.current.key !== "" };
     // A cut can remove at most every multiply-add: when even that does not pay, nothing is cut.
     if (frozen.size === 0 || !switchPays(from, 0, batch, remaining)) return false;
     const started = performance.now();
-    const cut = this.cutFor(frozen);
+    const cut = this.cutOf(frozen);
     const changed = cut.key !== "" && cut.key !== this.current.key && switchPays(from, cut.macsPerExample, batch, remaining);
     if (changed) {
       this.current = this.steps.get(cut.key) ?? (await this.compile(cut));
@@ -128,11 +156,11 @@ export class StepSwitch {
   }
 
   /** The forward cut for a frozen set, cut once per set. */
-  private cutFor(frozen: FrozenGates): CutForward {
+  private cutOf(frozen: FrozenGates): CutForward {
     const id = JSON.stringify([...frozen].sort(([a], [b]) => (a < b ? -1 : 1)).map(([g, mask]) => [g, [...mask.keys()].filter((i) => mask[i])]));
     let cut = this.cuts.get(id);
     if (!cut) {
-      cut = cutForward(this.manifest.spec, frozenNoise(this.manifest, frozen), new Set(rowWeightedTasks(this.manifest.graphs.train.inputs)));
+      cut = cutFor(this.manifest, frozen);
       this.cuts.set(id, cut);
     }
     return cut;
@@ -140,9 +168,9 @@ export class StepSwitch {
 
   /** Compiles and opens the step of a cut. */
   private async compile(cut: CutForward): Promise<CurrentStep> {
-    const compiled = sparseStep(this.manifest.spec, cut, { opset: this.manifest.opset, target: this.target });
-    const runner = new StepRunner(withTrainStep(this.manifest, compiled), await this.open(compiled.bytes), this.totalSteps, this.gateHoldSteps, compiled.slices);
-    const step = { runner, key: cut.key, macsPerExample: compiled.macsPerExample };
+    const compiled = compileCut(this.manifest, cut, this.target);
+    const runner = new StepRunner(compiled.manifest, await this.open(compiled.bytes), this.totalSteps, this.gateHoldSteps, compiled.slices);
+    const step = { runner, key: cut.key, macsPerExample: compiled.macs };
     this.steps.set(cut.key, step);
     return step;
   }

@@ -171,10 +171,10 @@ async function scores(bytes: Uint8Array, csv: string): Promise<Float32Array[]> {
   return ["y", "r"].map((t) => out[t]!.data as Float32Array);
 }
 
-/** Runs `body`'s tests with a switch costing nothing: the small model moves to every cut that removes a multiply-add. */
+/** Runs `body`'s tests with a switch and a cut step costing nothing: the small model moves to every cut that removes a multiply-add. */
 function withFreeSwitches(): void {
   const measured = { ...SWITCH_COSTS };
-  beforeAll(() => Object.assign(SWITCH_COSTS, { switchSeconds: 0 }));
+  beforeAll(() => Object.assign(SWITCH_COSTS, { switchSeconds: 0, cutStepSeconds: 0 }));
   afterAll(() => Object.assign(SWITCH_COSTS, measured));
 }
 
@@ -213,12 +213,25 @@ describe("training on the smaller step", () => {
 
 describe("when a switch pays", () => {
   it("compares the time saved over the steps left with the switch's cost", () => {
-    const costs = { stepSecondsPerMac: 1e-9, switchSeconds: 0.5 };
+    const costs = { stepSecondsPerMac: 1e-9, cutStepSeconds: 0, switchSeconds: 0.5 };
+    const full = (macs: number) => ({ macs, cut: false });
     // (1000 − 500) · 100 · R · 1e-9 = 5e-5 · R seconds: 0.5 s is paid back after 10,000 steps.
-    expect(switchPays(1000, 500, 100, 10_001, costs)).toBe(true);
-    expect(switchPays(1000, 500, 100, 10_000, costs)).toBe(false);
-    expect(switchPays(1000, 1000, 100, 1e12, costs)).toBe(false);
-    expect(switchPays(1000, 0, 100, 0, { ...costs, switchSeconds: 0 })).toBe(false);
+    expect(switchPays(full(1000), 500, 100, 10_001, costs)).toBe(true);
+    expect(switchPays(full(1000), 500, 100, 10_000, costs)).toBe(false);
+    expect(switchPays(full(1000), 1000, 100, 1e12, costs)).toBe(false);
+    expect(switchPays(full(1000), 0, 100, 0, { ...costs, switchSeconds: 0 })).toBe(false);
+  });
+
+  it("charges a cut step's own cost c when the run leaves the full step, not between cuts", () => {
+    const costs = { stepSecondsPerMac: 1e-9, cutStepSeconds: 2e-5, switchSeconds: 0.5 };
+    // From the full step: (5e-5 − 2e-5) · R > 0.5 after 16,667 steps.
+    expect(switchPays({ macs: 1000, cut: false }, 500, 100, 16_667, costs)).toBe(true);
+    expect(switchPays({ macs: 1000, cut: false }, 500, 100, 16_666, costs)).toBe(false);
+    // A cut saving less than c per step never pays, however many steps are left.
+    expect(switchPays({ macs: 1000, cut: false }, 900, 100, 1e12, costs)).toBe(false);
+    // From a cut step to a further cut, both pay c: 5e-5 · R > 0.5 after 10,000 steps, as without c.
+    expect(switchPays({ macs: 1000, cut: true }, 500, 100, 10_001, costs)).toBe(true);
+    expect(switchPays({ macs: 1000, cut: true }, 500, 100, 10_000, costs)).toBe(false);
   });
 
   it("compares a further cut with the running step, never moves back, and resumes on the step the run was on", async () => {
@@ -226,7 +239,7 @@ describe("when a switch pays", () => {
     // Batch 32: moving from the full step (440 multiply-adds) to the first cut (191) pays with 36
     // steps left (249 · 36 > 14.5 · 291); the frozen set of step 24 cuts to 149, which would pay
     // against the full step with its 16 steps left (291 · 16) but not against the running one (42 · 16).
-    Object.assign(SWITCH_COSTS, { stepSecondsPerMac: 1 / 32, switchSeconds: 291 * 14.5 });
+    Object.assign(SWITCH_COSTS, { stepSecondsPerMac: 1 / 32, cutStepSeconds: 0, switchSeconds: 291 * 14.5 });
     try {
       const spec = twoLevelSpec(EARLY_FREEZING);
       const straight = tempDir();

@@ -28,7 +28,7 @@ vi.mock("../../../runtime/session.js", async (importOriginal) => {
 describe("a run killed while it switches to a smaller step, then resumed", () => {
   const measured = { ...SWITCH_COSTS };
   // Every cut that removes a multiply-add pays: the small model switches at its first freezes.
-  beforeAll(() => Object.assign(SWITCH_COSTS, { switchSeconds: 0 }));
+  beforeAll(() => Object.assign(SWITCH_COSTS, { switchSeconds: 0, cutStepSeconds: 0 }));
   afterAll(() => Object.assign(SWITCH_COSTS, measured));
 
   it("ends at the uninterrupted run's last checkpoint, for each switch", async () => {
