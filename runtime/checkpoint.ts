@@ -176,7 +176,17 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
 
 /** Writes a checkpoint atomically, replacing a symbolic link at `path` rather than following it. */
 export function writeCheckpoint(path: string, c: Checkpoint): void {
-  writeFileAtomic(path, encodeCheckpoint(c), { followLink: false });
+  writeCheckpoints([path], c);
+}
+
+/**
+ * Writes one checkpoint to each path in turn (best.ckpt, then last.ckpt: the order is
+ * runtime/run-folder.ts's), each as writeCheckpoint does; it is encoded once, so the files hold
+ * the same bytes.
+ */
+export function writeCheckpoints(paths: readonly string[], c: Checkpoint): void {
+  const bytes = encodeCheckpoint(c);
+  for (const path of paths) writeFileAtomic(path, bytes, { followLink: false });
 }
 
 const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;

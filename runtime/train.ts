@@ -18,7 +18,7 @@ import { freezeSettings, gateWarmupEpochs, initialTensor, rowWeightedTasks, type
 import { invariant } from "../base/source/diagnostic.js";
 import { partialLabelTasks, regressionLabelMeans } from "./data/labels.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
-import { checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type TrainState } from "./checkpoint.js";
+import { checkpointPath, readCheckpoint, writeCheckpoint, writeCheckpoints, type Checkpoint, type TrainState } from "./checkpoint.js";
 import { batchCount, batches } from "./data/batches.js";
 import type { Dataset, Preprocessing } from "./data/dataset.js";
 import type { StreamBatches } from "./data/stream-batches.js";
@@ -287,8 +287,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     // The epoch's commit point is last.ckpt's rename (runtime/run-folder.ts): what comes before it
     // is redone identically if the process dies first.
     appendMetricsLine(options.runDir, JSON.stringify(record));
-    if (improved) writeCheckpoint(checkpointPath(options.runDir, "best"), checkpoint());
-    writeCheckpoint(checkpointPath(options.runDir, "last"), checkpoint());
+    writeCheckpoints([...(improved ? [checkpointPath(options.runDir, "best")] : []), checkpointPath(options.runDir, "last")], checkpoint());
 
     log(
       `epoch ${epoch + 1}/${settings.epochs}  step ${record.step}  loss ${record.loss.toFixed(4)}  l0 ${record.l0.toFixed(1)}  ` +

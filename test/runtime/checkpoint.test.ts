@@ -1,20 +1,20 @@
 import * as fs from "node:fs";
 import { dirname } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { checkpointPath, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from "../../runtime/checkpoint.js";
+import { checkpointPath, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint, writeCheckpoints, type Checkpoint } from "../../runtime/checkpoint.js";
 import { UserError } from "../../base/user-error.js";
 import { initialState } from "../../runtime/train.js";
 import { compiled, smallData, smallSpec, tempDir } from "./helpers.js";
 
 // A crash between writing the temporary file and renaming it over the checkpoint is simulated by
-// making renameSync throw while `failRename` is set.
-const crash = vi.hoisted(() => ({ failRename: false }));
+// making renameSync throw while `failRename` is set, or at the `failAt`-th rename counted from when it is set.
+const crash = vi.hoisted(() => ({ failRename: false, failAt: 0, renames: 0 }));
 vi.mock("node:fs", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs")>();
   return {
     ...real,
     renameSync: (from: fs.PathLike, to: fs.PathLike) => {
-      if (crash.failRename) throw new Error("simulated crash during rename");
+      if (crash.failRename || (crash.failAt > 0 && ++crash.renames === crash.failAt)) throw new Error("simulated crash during rename");
       real.renameSync(from, to);
     },
   };
@@ -66,6 +66,26 @@ describe("checkpoints", () => {
     expect(readCheckpoint(path, manifest).state.progress.step).toBe(0);
     // The temporary file was cleaned up.
     expect(fs.readdirSync(dirname(path))).toEqual(["last.ckpt"]);
+  });
+
+  it("write one checkpoint's bytes to best and last, each through its own rename", async () => {
+    const { checkpoint, path } = await fixture();
+    const best = checkpointPath(dirname(dirname(path)), "best");
+    writeCheckpoints([best, path], checkpoint);
+    expect(fs.readFileSync(best).equals(encodeCheckpoint(checkpoint))).toBe(true);
+    expect(fs.readFileSync(path).equals(encodeCheckpoint(checkpoint))).toBe(true);
+    // A crash at last.ckpt's rename leaves the previous last.ckpt and the new best.ckpt.
+    const before = fs.readFileSync(path);
+    checkpoint.state.progress = { epoch: 2, batch: 0, step: 20 };
+    Object.assign(crash, { failAt: 2, renames: 0 });
+    try {
+      expect(() => writeCheckpoints([best, path], checkpoint)).toThrow("simulated crash during rename");
+    } finally {
+      crash.failAt = 0;
+    }
+    expect(fs.readFileSync(best).equals(encodeCheckpoint(checkpoint))).toBe(true);
+    expect(fs.readFileSync(path).equals(before)).toBe(true);
+    expect(fs.readdirSync(dirname(path)).sort()).toEqual(["best.ckpt", "last.ckpt"]);
   });
 
   it("refuse a corrupt file: a flipped bit, a truncated file, not a checkpoint", async () => {
