@@ -28,7 +28,7 @@ import { packageRoot } from "../base/package-root.js";
 import { compileSpec } from "../compiler/compile.js";
 import { zooMssm } from "./zoo.js";
 import type { Spec } from "../compiler/load/types.js";
-import { gateWarmupEpochs, logAlphaParam, type Manifest } from "../compiler/index.js";
+import { gateWarmupEpochs, logAlphaParam, stepMacsPerExample, type Manifest } from "../compiler/index.js";
 import type { TrainState } from "../runtime/checkpoint.js";
 import { checkpointPath, readCheckpoint } from "../runtime/checkpoint.js";
 import { batchCount, batches, type Batch } from "../runtime/data/batches.js";
@@ -309,7 +309,7 @@ async function main(argv: readonly string[]): Promise<void> {
     totalSteps: perEpoch * (epochs + 100),
     holdSteps: gateWarmupEpochs(spec, true) * perEpoch,
   };
-  const kinds: StepKind[] = [{ name: "full", manifest, bytes: artifact.files["train.onnx"], macs: manifest.summary.macsPerExample, slices: [], profile: true }];
+  const kinds: StepKind[] = [{ name: "full", manifest, bytes: artifact.files["train.onnx"], macs: stepMacsPerExample(spec), slices: [], profile: true }];
   const { frozen: final } = result.state;
   for (const [name, slice] of [["cut, whole params", false], ["cut, sliced params", true]] as const) {
     const cut = frozenStep(manifest, final, "cpu", { slice });

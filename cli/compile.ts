@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { IR_VERSION_FOR_OPSET, compileSpec, loadSpec, sourceLocator, type TargetName } from "../compiler/index.js";
+import { IR_VERSION_FOR_OPSET, compileSpec, loadSpec, sourceLocator, stepMacsPerExample, type TargetName } from "../compiler/index.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { assertDeviceAvailable } from "../runtime/device.js";
 import { formatPlacement, modelPlacement } from "../runtime/placement.js";
@@ -42,9 +42,10 @@ function compile(path: string, options: CompileCommandOptions): number {
   mkdirSync(options.out, { recursive: true });
   for (const [name, data] of Object.entries(artifact.files)) writeFileAtomic(join(options.out, name), data);
   const s = artifact.manifest.summary;
+  const step = stepMacsPerExample(result.spec);
   process.stdout.write(
     `compiled ${result.spec.model}: ${s.params.toLocaleString("en-US")} parameters, ${s.gates} L0 gates in ${s.gateGroups} groups, ` +
-      `${s.macsPerExample.toLocaleString("en-US")} multiply-adds per example, opset ${options.opset}\n` +
+      `${s.macsPerExample.toLocaleString("en-US")} multiply-adds per example${step < s.macsPerExample ? ` (a training step: ${step.toLocaleString("en-US")})` : ""}, opset ${options.opset}\n` +
       `wrote ${join(options.out, "manifest.json")}, train.onnx (${artifact.train.nodes.length} nodes, ${kib(artifact.files["train.onnx"].length)}), ` +
       `eval.onnx (${artifact.eval.nodes.length} nodes, ${kib(artifact.files["eval.onnx"].length)})\n`,
   );

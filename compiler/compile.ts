@@ -82,6 +82,19 @@ export function emittedTrainStep(forward: Graph, spec: Spec, options: Pick<Compi
   return { ...built, graph, bytes: emitModel(graph, { opset: options.opset ?? DEFAULT_OPSET, params: "inputs" }) };
 }
 
+/**
+ * The eval graph training validates with (each epoch's metrics and the field check), when it
+ * computes less than eval.onnx: the same inputs and outputs, with a layer reading several groups'
+ * field-selected copies multiplying their masks into its weight (docs/design.md, "Level 1 reads
+ * the fields once"); the same numbers summed in another order. Undefined when nothing folds.
+ */
+export function validationModel(spec: Spec, options: Pick<CompileOptions, "opset" | "target"> = {}): Uint8Array | undefined {
+  // Sibling matmuls (the experts reading the one E) merged as in the training step.
+  const folded = mergeSiblingMatMuls(optimizeGraph(lowerSpec(spec, { mode: "eval", foldFieldCopies: true })));
+  if (summarizeGraph(folded).macsPerExample >= summarizeGraph(lowerSpec(spec, { mode: "eval" })).macsPerExample) return undefined;
+  return emitModel(narrowWideNodes(folded, TARGETS[options.target ?? "cpu"]), { opset: options.opset ?? DEFAULT_OPSET, params: "inputs" });
+}
+
 /** Compiles a checked, normalized spec into the artifact. */
 export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact {
   const opset = options.opset ?? DEFAULT_OPSET;
@@ -124,7 +137,8 @@ export function compileSpec(spec: Spec, options: CompileOptions = {}): Artifact 
         outputs: evalGraph.outputs.map((v) => tensorInfo(v, "output")),
       },
     },
-    summary: summarizeGraph(forward),
+    // The model as eval.onnx computes it; a training step may compute less (stepMacsPerExample).
+    summary: summarizeGraph(evalGraph),
   };
   return {
     manifest,

@@ -18,7 +18,7 @@ export * from "./load/types.js";
 export { PER_WEIGHT_NOISE, perWeightNoiseConflicts } from "./check/rules/option-not-applicable.js";
 
 // Compiling a checked spec into the artifact.
-export { compileSpec, specHash, type Artifact, type CompileOptions } from "./compile.js";
+export { compileSpec, specHash, validationModel, type Artifact, type CompileOptions } from "./compile.js";
 export { sourceLocator } from "./lower/locate.js";
 export { DEFAULT_OPSET, IR_VERSION_FOR_OPSET } from "./onnx/emit.js";
 export { TARGET_NAMES, TARGETS, type Target, type TargetName } from "./onnx/target.js";
@@ -37,5 +37,5 @@ export { initialTensor } from "./ir/init.js";
 
 // Freezing closed gates during training (the runtime applies them; docs/design.md, "The training step").
 export { FREEZE_THRESHOLD, freezeSettings, GATE_WARMUP_HOLDS, gateWarmupEpochs, openProbability, type FreezeSettings } from "./sparse-step/settings.js";
-export { cutForward, sparseStep, withTrainStep, type CutForward, type SparseStep } from "./sparse-step/sparse-step.js";
+export { cutForward, sparseStep, stepMacsPerExample, withTrainStep, type CutForward, type SparseStep } from "./sparse-step/sparse-step.js";
 export type { ParamSlice } from "./sparse-step/slice-params.js";

@@ -12,7 +12,7 @@
 // makes the choices of the uninterrupted run.
 
 import type * as ort from "onnxruntime-node";
-import { cutForward, rowWeightedTasks, sparseStep, type CutForward, type Manifest, type ParamSlice, type TargetName, withTrainStep } from "../compiler/index.js";
+import { cutForward, rowWeightedTasks, sparseStep, stepMacsPerExample, type CutForward, type Manifest, type ParamSlice, type TargetName, withTrainStep } from "../compiler/index.js";
 import type { TrainState } from "./checkpoint.js";
 import type { FrozenGates } from "./freeze.js";
 import { StepRunner } from "./step.js";
@@ -110,7 +110,7 @@ export class StepSwitch {
     private readonly totalSteps: number,
     private readonly gateHoldSteps: number,
   ) {
-    this.full = { runner: full, key: "", macsPerExample: manifest.summary.macsPerExample };
+    this.full = { runner: full, key: "", macsPerExample: stepMacsPerExample(manifest.spec) };
     this.current = this.full;
     this.steps.set("", this.full);
   }

@@ -14,7 +14,7 @@
 
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { freezeSettings, gateWarmupEpochs, initialTensor, rowWeightedTasks, type Manifest } from "../compiler/index.js";
+import { freezeSettings, gateWarmupEpochs, initialTensor, rowWeightedTasks, validationModel, type Manifest } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
 import { partialLabelTasks, regressionLabelMeans } from "./data/labels.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
@@ -171,7 +171,9 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   const checkpoint = (): Checkpoint => ({ specHash: manifest.spec_hash, seed, ...(data.stream ? { streamed: true } : {}), preprocessing: data.preprocessing, state });
 
   const session = await openSession(model.train, { device: options.device, threads: options.threads });
-  const evalSession = data.valid ? await openSession(model.eval, { device: options.device, threads: options.threads }) : undefined;
+  // Validation and the field check run the eval graph with the field copies folded when that is smaller (compiler validationModel).
+  const validation = data.valid ? (validationModel(spec, { opset: manifest.opset, target: options.device }) ?? model.eval) : undefined;
+  const evalSession = validation ? await openSession(validation, { device: options.device, threads: options.threads }) : undefined;
 
   const perEpoch = batchCount(data.train.rows, settings.batch);
   const totalSteps = perEpoch * settings.epochs;

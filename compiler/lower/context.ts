@@ -14,6 +14,11 @@ export interface LowerContext {
   readonly b: Builder;
   readonly spec: Spec;
   readonly mode: LowerMode;
+  /**
+   * Whether a layer reading several groups' field-selected copies multiplies their masks into its
+   * weight instead (connections/cssm.ts): training graphs, and the eval graph training validates with.
+   */
+  readonly foldFieldCopies: boolean;
   readonly locate: Locate;
   /** The tasks whose loss takes per-row weights (train mode; compiler/lower/losses.ts). */
   readonly rowWeights: ReadonlySet<string>;

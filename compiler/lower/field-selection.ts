@@ -24,7 +24,8 @@ import { l0Gates, openLogAlpha } from "./gates.js";
 import { FIELD_GATES_SOURCE } from "./names.js";
 
 /**
- * A group's selected input E_j = E ⊙ m_j in a training graph whose field gates are drawn per step:
+ * A group's selected input E_j = E ⊙ m_j in a graph that folds such copies (a training graph whose
+ * field gates are drawn per step, or the eval graph training validates with):
  * the fields E [batch, D] and the column mask m_j [D], the same for every example, so that a layer
  * reading several groups' copies can multiply the masks into its weight instead (cssm.ts).
  */
@@ -106,7 +107,7 @@ export function selectFields(ctx: LowerContext, fields: Value, group: string): V
       const columns = b.constant(columnField, "int64", [columnField.length], "fields/column_field");
       const mask = b.gather(z, columns, z.shape.length - 1, "mask_columns");
       const out = b.mul(fields, mask, "out");
-      if (ctx.mode === "train" && mask.shape.length === 1) selectedCopies.set(out, { fields, columns: mask });
+      if (ctx.foldFieldCopies && mask.shape.length === 1) selectedCopies.set(out, { fields, columns: mask });
       return out;
     }
     const { s, sT } = segmentMatrices(ctx);

@@ -34,6 +34,12 @@ export interface LowerOptions {
    * rowWeightInput) instead of a plain mean (default: none).
    */
   rowWeights?: ReadonlySet<string>;
+  /**
+   * A layer reading several groups' field-selected copies multiplies their masks into its weight
+   * (compiler/lower/connections/cssm.ts); default: in train mode only, so eval.onnx keeps the copies
+   * export's pruning follows.
+   */
+  foldFieldCopies?: boolean;
 }
 
 /** The forward graph of a checked, normalized spec. */
@@ -43,7 +49,8 @@ export function lowerSpec(spec: Spec, options: LowerOptions): Graph {
   const locate = options.locate ?? (() => "");
   const rowWeights = options.rowWeights ?? new Set<string>();
   const inputs = declareInputs({ b, spec, mode: options.mode, rowWeights }, plan.gateGroups);
-  const ctx: LowerContext = { b, spec, mode: options.mode, locate, rowWeights, noise: inputs.noise, logAlphas: [], l0Inputs: [], weights: [] };
+  const foldFieldCopies = options.foldFieldCopies ?? options.mode === "train";
+  const ctx: LowerContext = { b, spec, mode: options.mode, foldFieldCopies, locate, rowWeights, noise: inputs.noise, logAlphas: [], l0Inputs: [], weights: [] };
 
   // Stage 0: E, then the shared input or each read group's field-selected input.
   const fields = b.at(locate("/fields"), () => concatFields(ctx, embedFields(ctx, inputs)));

@@ -35,6 +35,11 @@ export interface SparseStep {
   readonly slices: readonly ParamSlice[];
 }
 
+/** Multiply-adds per example of the full training step's forward (the artifact's train.onnx), which may fold what eval.onnx computes in copies. */
+export function stepMacsPerExample(spec: Spec): number {
+  return summarizeGraph(lowerSpec(spec, { mode: "train" })).macsPerExample;
+}
+
 /**
  * The train-mode forward of `spec` cut to what the frozen gates (by noise input) leave open;
  * `rowWeights`: the tasks whose loss takes row weights in the full step (artifact.ts, rowWeightedTasks).
