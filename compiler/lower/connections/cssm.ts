@@ -17,13 +17,8 @@
 // from its own draw would gate it. (Per weight, z would be [batch, Σ in_s, out]: the checker
 // refuses per_example with granularity weight.)
 //
-// A training graph whose sources are all field-selected copies of one E [batch, D], o_s = E ⊙ m_s
-// with per-step column masks m_s [D] (field gates drawn per step: field-selection.ts), multiplies
-// the masks into the weight instead of into S copies of the batch:
-//   [o_1, ..., o_S] W_eff = Σ_s (E ⊙ m_s) W_eff,s = E · Σ_s diag(m_s) W_eff,s
-// so the batch-sized product is [batch, D] x [D, out] instead of [batch, S·D] x [S·D, out], and the
-// rest ([S·D, out] element-wise, a sum over S) is the size of the weight. The same values, summed
-// in another order; evaluation keeps the concatenated form, whose blocks export's pruning follows.
+// Sources that are all field-selected copies of one E, with masks the same for every example, are
+// read once, the masks multiplied into the weight (folded-copies.ts).
 
 import type { Value } from "../../ir/graph.js";
 import { cssmGateShape } from "../plan.js";
@@ -31,7 +26,7 @@ import { l0Gates, sampledPerExample } from "../gates.js";
 import type { FirstLayerGates } from "../mlp.js";
 import { invariant } from "../../../base/source/diagnostic.js";
 import { concatSources } from "./dense.js";
-import { selectedCopy } from "../field-selection.js";
+import { foldedCopies, foldedProduct } from "./folded-copies.js";
 import type { ConnectionLowering } from "./types.js";
 
 /** The cssm connection: concatenated sources and a gate mask per expert. */
@@ -68,25 +63,13 @@ export const cssm: ConnectionLowering = (ctx, consumer, sources) => {
         return terms.slice(1).reduce((sum, t, i) => b.add(sum, t, i === terms.length - 2 ? "xw" : `partial_xw${i}`), terms[0]!);
       });
   };
-  // E · Σ_s diag(m_s) (W_s ⊙ z_s) when every source is a per-step selected copy of one E (module comment).
-  const copies = granularity === "weight" ? [] : sources.map((s) => selectedCopy(s.value));
-  const fields = copies[0]?.fields;
-  const folded = fields && copies.every((c) => c?.fields === fields) ? copies.map((c) => c!.columns) : undefined;
-  const foldedProduct = (z: Value, out: number) => (weight: Value) =>
-    b.at(where, () => {
-      const columns = folded!.length === 1 ? folded![0]! : b.concat(folded!, 0, "field_rows");
-      // One mask of the weight's shape (cell gates), so that a cut step can slice the weight (slice-params.ts).
-      const both = b.mul(mask(z, out), b.unsqueeze(columns, [1], "field_rows/column"), "folded_mask");
-      const selected = b.mul(weight, both, "selected_weight");
-      const width = sources[0]!.width;
-      const summed = folded!.length === 1 ? selected : b.reduceSum(b.reshape(selected, [folded!.length, width, out], "per_copy"), [0], false, "folded_weight");
-      return b.matmul(fields!, summed, "xw");
-    });
+  // E · Σ_s diag(m_s) (W_s ⊙ z_s) when every source is a per-step selected copy of one E (folded-copies.ts).
+  const folded = granularity === "weight" ? undefined : foldedCopies(sources);
   const firstLayerGates = (out: number): FirstLayerGates =>
     b.at(where, () => {
       const z = l0Gates(ctx, sources.map((s) => ({ source: s.name, shape: cssmGateShape(consumer.connect, s.width, out) })));
       if (sampledPerExample(z)) return { product: perExample(z, out) };
-      return folded ? { product: foldedProduct(z, out) } : { mask: mask(z, out) };
+      return folded ? { product: (weight: Value) => b.at(where, () => foldedProduct(ctx, folded, weight, mask(z, out), out)) } : { mask: mask(z, out) };
     });
   return { ...input, firstLayerGates };
 };

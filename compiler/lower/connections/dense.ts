@@ -1,6 +1,7 @@
 // dense: the consumer's experts read the concatenation of its sources.
 
 import type { LowerContext } from "../context.js";
+import { foldedCopies, foldedProduct } from "./folded-copies.js";
 import type { ConnectionLowering, ConsumerInput, SourceValue } from "./types.js";
 
 /** [o_1, ..., o_S] [batch, Σ width]; a single source is read as it is. */
@@ -10,5 +11,9 @@ export function concatSources(ctx: LowerContext, sources: readonly SourceValue[]
   return { x, width };
 }
 
-/** The dense connection. */
-export const dense: ConnectionLowering = (ctx, _consumer, sources) => concatSources(ctx, sources);
+/** The dense connection; sources that are all field-selected copies of one E are read once (folded-copies.ts). */
+export const dense: ConnectionLowering = (ctx, _consumer, sources) => {
+  const input = concatSources(ctx, sources);
+  const folded = sources.length > 1 ? foldedCopies(sources) : undefined;
+  return folded ? { ...input, firstLayerGates: (out) => ({ product: (weight) => foldedProduct(ctx, folded, weight, undefined, out) }) } : input;
+};

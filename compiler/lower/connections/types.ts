@@ -20,7 +20,7 @@ export interface ConsumerInput {
   /** [batch, width]: the input of the first layer, and what a later softmax gate may query. */
   readonly x: Value;
   readonly width: number;
-  /** cssm: builds one expert's gates for its first layer (out units), in the current scope. */
+  /** How the first layer (out units) computes x W, in the current scope: cssm's gates, or sources read once (folded-copies.ts). */
   readonly firstLayerGates?: (out: number) => FirstLayerGates;
 }
 
