@@ -69,7 +69,7 @@ export function measureCompile(spec: string, load: () => LoadResult, targetMs: n
     spec,
     params: artifact.manifest.summary.params,
     gates: artifact.manifest.summary.gates,
-    forwardNodes: artifact.manifest.summary.nodes,
+    forwardNodes: lowerSpec(checked, { mode: "train" }).nodes.length,
     trainNodes: artifact.train.nodes.length,
     evalNodes: artifact.eval.nodes.length,
     trainKiB: artifact.files["train.onnx"].length / 1024,
