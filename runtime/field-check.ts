@@ -75,6 +75,9 @@ export interface FieldCheck {
   closed: { field: string; group: string; delta: number }[];
   /** (field, group) pairs tried: the open field gates before the check. */
   tried: number;
+  /** Evaluation passes it made, and the validation rows each read. */
+  passes: number;
+  rows: number;
   /** Pairs whose closing did not raise the loss this time (`field@group`), closed if it does not at the next check either. */
   suspects: string[];
 }
@@ -166,7 +169,9 @@ export async function checkFields(session: ort.InferenceSession, manifest: Manif
   const open = (p: Pair) => foldGate(state.params.get(p.g.param)!.subarray(p.fi, p.fi + 1), spec.gates.gamma, spec.gates.zeta)[0]! > 0;
   const candidates = groups.flatMap((g) => spec.fields.map((_f, fi): Pair => ({ fi, g }))).filter(open);
   const everyTask = spec.tasks.map((_t, k) => k);
+  let passes = 0;
   const evaluate = async (closed: readonly Pair[], shuffled?: number) => {
+    passes++;
     const params = new Map(state.params);
     const copies = new Map<string, Float32Array>();
     for (const p of closed) {
@@ -204,7 +209,7 @@ export async function checkFields(session: ort.InferenceSession, manifest: Manif
   const wasSuspect = (field: string, group: string) => suspectBefore.has(suspectKey(field, group)) || suspectBefore.has(field);
   const closed: Pair[] = [];
   const suspects: string[] = [];
-  const out: FieldCheck = { closed: [], tried: candidates.length, suspects };
+  const out: FieldCheck = { closed: [], tried: candidates.length, passes: 0, rows: valid.rows, suspects };
   for (const a of alone) {
     if (a.rise > 0) break;
     const field = spec.fields[a.fi]!.name;
@@ -221,6 +226,7 @@ export async function checkFields(session: ort.InferenceSession, manifest: Manif
     closed.push(a);
     base = again.zeroed;
   }
+  out.passes = passes;
   if (suspects.length) state.fieldSuspects = suspects;
   else delete state.fieldSuspects;
   for (const p of closed) {

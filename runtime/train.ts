@@ -203,6 +203,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     await steps.follow(state);
   };
   const fieldCheck = checksFields(spec, data.valid !== undefined) && evalSession !== undefined;
+  let checkCostShown = false;
   if (fieldCheck) log(`field check: from the end of epoch ${Math.max(warmup, 1)} on, a field that neither closing in a group nor shuffling makes worse on the validation rows for the tasks that group serves, at two checks in a row, is closed in that group (train.validate_fields)`);
   if (data.valid) log(describeMonitor(spec));
   const bar = options.tty ? new ProgressBar(options.tty) : undefined;
@@ -254,7 +255,11 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     steps.settle(state);
     const macs = steps.current.macsPerExample;
     if (fieldCheck && epoch + 1 >= Math.max(warmup, 1)) {
+      const started = performance.now();
       const check = await checkFields(evalSession!, manifest, state, data.valid!);
+      // What a check costs, once a run: it grows with the open field gates (docs/design.md, "Field selection on held-out rows").
+      if (!checkCostShown) log(`field check: ${check.tried} open field gates, ${check.passes} evaluation passes over ${check.rows.toLocaleString("en-US")} validation rows, ${((performance.now() - started) / 1000).toFixed(2)} s (at each epoch end from here on; train.validate_fields: false turns it off)`);
+      checkCostShown = true;
       for (const line of fieldCheckLines(check, spec, state.params)) log(line);
     }
     await freeze();

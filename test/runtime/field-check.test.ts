@@ -118,6 +118,10 @@ describe("the validation field check", () => {
     const noise = written.problem.fields.filter((f) => f.noise).map((f) => f.name);
     const closed = closedPairs(lines, spec);
     expect(lines.some((l) => l.startsWith("field check: from the end of epoch 5 on"))).toBe(true);
+    // Its cost, once: the open gates (4 groups x 12 fields at the first check), passes, rows, seconds.
+    const cost = lines.filter((l) => /^field check: \d+ open field gates, \d+ evaluation passes over [\d,]+ validation rows, [\d.]+ s /.test(l));
+    expect(cost.length).toBe(1);
+    expect(cost[0]).toMatch(/^field check: 48 open field gates, \d+ evaluation passes over 2,000 validation rows/);
     expect(closed.some((c) => noise.includes(c.field))).toBe(true);
     for (const { field, group } of closed) {
       const fi = spec.fields.findIndex((x) => x.name === field);
