@@ -16,8 +16,6 @@
 //   node dist/bench/run-overhead.js [--epochs 10] [--threads 1] [--seeds 1] [--repeats 3] [--freezing on|off] [--field-check on|off] [--builds /tmp/base,.]
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
@@ -28,11 +26,10 @@ import { STEP_INPUT } from "../compiler/index.js";
 import type { Spec } from "../compiler/load/types.js";
 import { loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { StepRunner } from "../runtime/step.js";
-import { train } from "../runtime/train.js";
 import { numberList, optionText, wholeNumber } from "./args.js";
 import { median } from "./train-step.js";
 import { markdownTable } from "./train-speed.js";
-import { zooMssm } from "./zoo.js";
+import { timedTrain, zooMssm } from "./zoo.js";
 
 /** One run's seconds (and counts), as a child process prints them. */
 interface RunParts {
@@ -86,22 +83,12 @@ async function child(epochs: number, threads: number, seed: number, freezing: bo
     }
   });
   gc.observe({ entryTypes: ["gc"] });
-  const runDir = mkdtempSync(join(tmpdir(), "mssmc-overhead-"));
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const result = await train(
-    { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
-    { train: training.train, valid: test, preprocessing: training.preprocessing },
-    { runDir, device: "cpu", threads, log: () => {} },
-  );
-  const wall = performance.now() - started;
-  const used = process.cpuUsage(cpu);
+  const { result, wallSeconds: wall, cpuSeconds: cpu } = await timedTrain(artifact, { train: training.train, valid: test, preprocessing: training.preprocessing }, threads);
   // Entries of the last collections are delivered asynchronously.
   await new Promise((r) => setTimeout(r, 50));
   gc.disconnect();
-  rmSync(runDir, { recursive: true, force: true });
   const s = (x: number) => x / 1000;
-  return { wall: s(wall), cpu: (used.user + used.system) / 1e6, steps: s(ms.steps), stepRuns: s(ms.stepRuns), evalRuns: s(ms.evalRuns), evalCalls: ms.evalCalls, gc: s(ms.gc), gcCount: ms.gcCount, other: s(wall - ms.steps - ms.evalRuns), setup: s(wall) - result.history.reduce((a, h) => a + h.seconds, 0) };
+  return { wall, cpu, steps: s(ms.steps), stepRuns: s(ms.stepRuns), evalRuns: s(ms.evalRuns), evalCalls: ms.evalCalls, gc: s(ms.gc), gcCount: ms.gcCount, other: wall - s(ms.steps + ms.evalRuns), setup: wall - result.history.reduce((a, h) => a + h.seconds, 0) };
 }
 
 async function main(argv: readonly string[]): Promise<void> {

@@ -31,7 +31,7 @@ import { pathToFileURL } from "node:url";
 import { packageRoot } from "../base/package-root.js";
 import { logAlphaParam } from "../compiler/artifact.js";
 import { compileSpec } from "../compiler/compile.js";
-import { zooMssm } from "./zoo.js";
+import { timedTrain, zooMssm } from "./zoo.js";
 import type { Spec } from "../compiler/load/types.js";
 import { foldGate, GATE_WARMUP_HOLDS, gateWarmupEpochs, type Manifest, sparseStep, cutForward } from "../compiler/index.js";
 import { batches } from "../runtime/data/batches.js";
@@ -249,24 +249,14 @@ async function mssmcRun(variant: Variant, base: Spec, seed: number, threads: num
   if (variant.holds === "fields") GATE_WARMUP_HOLDS.fieldsOnly.add(spec.model);
   else GATE_WARMUP_HOLDS.fieldsOnly.delete(spec.model);
   const artifact = compileSpec(spec);
-  const runDir = mkdtempSync(join(tmpdir(), "mssmc-sparse-"));
   stepTimes.record = [];
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const result = await train(
-    { manifest: artifact.manifest, train: artifact.files["train.onnx"], eval: artifact.files["eval.onnx"] },
-    { train: training.train, valid: test, preprocessing: training.preprocessing },
-    { runDir, device: "cpu", threads, log: () => {} },
-  );
-  const wallSeconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
+  const { result, wallSeconds, cpuSeconds } = await timedTrain(artifact, { train: training.train, valid: test, preprocessing: training.preprocessing }, threads);
   const times = stepTimes.record;
   stepTimes.record = undefined;
-  rmSync(runDir, { recursive: true, force: true });
   const last = result.history.at(-1)!;
   return {
     wallSeconds,
-    cpuSeconds: (used.user + used.system) / 1e6,
+    cpuSeconds,
     medianStepMs: epochMedians(times, perEpoch),
     stepSeconds: times.reduce((a, b) => a + b, 0) / 1000,
     macsPerEpoch: result.history.map((h) => h.macs_per_example),
