@@ -15,7 +15,7 @@ function strides(shape: readonly number[]): number[] {
 }
 
 /** `data` of `shape` broadcast (numpy rules) to `target`. */
-function broadcast(data: Float32Array, shape: readonly number[], target: readonly number[]): Float32Array {
+export function broadcast(data: Float32Array, shape: readonly number[], target: readonly number[]): Float32Array {
   const out = new Float32Array(sizeOf(target));
   const pad = target.length - shape.length;
   const from = strides(shape);

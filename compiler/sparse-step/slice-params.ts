@@ -9,18 +9,21 @@
 //   Gather(flat(P ⊙ M), E_j) = S_j ⊙ M[E_j],     ||P||² -> Σ_j ||S_j||²,
 //
 // so the step's gradient, optimizer and L2 work follow the entries it reads, and no whole-size
-// product, Gather or ScatterND of the weight is left. M[E_j] is taken from the gates themselves
-// when the mask only moves their elements (a cssm mask: z reshaped to a row per source, a row
-// gathered per weight row): for an [r, c] slice of a weight with n columns whose mask entry
-// (i, j) is gate row(i)·n + column(j), it is z's [rows, n] view taken on its columns, then
-// gathered on its rows (the rows of a block read one row of gates).
+// product, Gather or ScatterND of the weight is left. M[E_j] is read from the gates themselves: M
+// is a product (a folded weight's `folded_mask`: the cell gates times the field gates of each
+// copy's rows) of factors that only move the elements of gate values (reshaped, gathered per weight
+// row, expanded, concatenated), and each factor's entries are gathered from the value they come
+// from, as a [r, 1] column when they vary along the rows only (a field gate per row), a [1, c] row
+// when along the columns only (a cell gate per column of one source), else as the whole [r, c];
+// the backward scatters into the gates, not into a mask of the weight's size. A mask whose
+// entries for a slice come from more than one value is gathered from itself.
 //
 // The entries of P outside every E_j are multiplied by an exact 0 on every step
 // (closed-weights.ts); they leave the step, and the runtime carries them and their optimizer state
 // unchanged (runtime/step.ts): the only difference from the full step is their own L2 decay,
 // which never reaches the model's output.
 
-import { foldNode } from "../export/fold.js";
+import { broadcast, foldNode } from "../export/fold.js";
 import { copyNode, declareOnUse } from "../ir/copy.js";
 import { removeDeadNodes } from "../ir/cse.js";
 import { Builder, type Graph, type Node, type Value } from "../ir/graph.js";
@@ -118,62 +121,122 @@ export function sliceParams(forward: Graph): { graph: Graph; slices: ParamSlice[
 }
 
 /**
- * M[E] shaped like the slice ([r, c], or [|E|]): from the gates when the mask only moves them and
- * its entries are separable (module comment), else gathered from the mask itself.
+ * M[E] shaped like the slice ([r, c], or [|E|]), as a product of small gathers (module comment):
+ * each factor of M (M itself, or the operands of the products that make it) is read from the
+ * value its elements are moved from (the gates), as a row vector, a column vector or the whole
+ * slice, whichever its entries need; when a factor's entries come from more than one value, M's
+ * entries are gathered from M itself.
  */
 function maskEntries(b: Builder, mask: Value, r: SliceRead, shape: readonly number[], name: string, g: Lookups, read: (v: Value) => Value): Value {
   const indices = (xs: ArrayLike<number>, tag: string) => b.constant(BigInt64Array.from(Array.from(xs), BigInt), "int64", [xs.length], `${name}/${tag}`);
-  const gates = gateSource(mask, g);
-  const n = mask.shape.at(-1) as number;
-  if (gates && shape.length === 2 && sizeOf(gates.value.shape as number[]) % n === 0) {
-    const [rows, columns] = shape as [number, number];
-    const flat = Array.from(r.entries, (e) => gates.index[e]!);
-    const row = Array.from({ length: rows }, (_v, i) => Math.floor(flat[i * columns]! / n));
-    const column = Array.from({ length: columns }, (_v, j) => flat[j]! % n);
-    if (flat.every((f, e) => f === row[Math.floor(e / columns)]! * n + column[e % columns]!)) {
-      const z = sizeOf(gates.value.shape as number[]);
-      const identity = (xs: number[], size: number) => xs.length === size && xs.every((x, i) => x === i);
-      // z's [z / n, n] view on the slice's columns: a Gather of the flat gates (its backward one ScatterAdd).
-      const flatGates = gates.value.shape.length === 1 ? read(gates.value) : b.reshape(read(gates.value), [z], `${name}/gates_flat`);
-      const picked = identity(column, n)
-        ? b.reshape(flatGates, [z / n, n], `${name}/gate_rows`)
-        : b.reshape(b.gather(flatGates, indices(Array.from({ length: z / n }, (_v, k) => column.map((c) => k * n + c)).flat(), "gate_columns"), 0, `${name}/gate_columns`), [z / n, columns], `${name}/gate_rows`);
-      // One row of gates for every weight row (one source): it broadcasts over the rows.
-      if (z / n === 1) return picked;
-      return identity(row, z / n) ? picked : b.gather(picked, indices(row, "gate_row_of"), 0, `${name}/mask`);
-    }
+  const factors = maskFactors(mask, g)?.map((f) => factorEntries(f, r.entries, shape));
+  if (factors && factors.every((f) => f !== undefined)) {
+    const parts = factors.map((f, k) => {
+      const tag = factors.length === 1 ? "gates" : `gates${k}`;
+      const size = sizeOf(f.value.shape as number[]);
+      const whole = f.index.length === size && f.index.every((x, i) => x === i);
+      const flat = f.value.shape.length === 1 ? read(f.value) : b.reshape(read(f.value), [size], `${name}/${tag}/flat`);
+      const picked = whole ? flat : b.gather(flat, indices(f.index, `${tag}_entries`), 0, `${name}/${tag}/entries`);
+      return f.shape.length === 1 && f.shape[0] === f.index.length && f.value.shape.length === 1 ? picked : b.reshape(picked, f.shape, `${name}/${tag}`);
+    });
+    return parts.slice(1).reduce((m, f, k) => b.mul(m, f, k === parts.length - 2 ? `${name}/mask` : `${name}/mask${k}`), parts[0]!);
   }
   const flatMask = b.reshape(read(mask), [sizeOf(mask.shape as number[])], `${name}/mask_flat`);
   const entries = b.gather(flatMask, indices(r.entries, "mask_entries"), 0, `${name}/mask_entries`);
   return shape.length === 1 ? entries : b.reshape(entries, shape, `${name}/mask`);
 }
 
-/** Ops that only move their data input's elements (a Gather's indices constant). */
-const MOVES = new Set(["Identity", "Reshape", "Squeeze", "Unsqueeze", "Expand", "Gather", "Split"]);
+/** Ops that only move their data input's elements (a Gather's indices constant), Concat included. */
+const MOVES = new Set(["Identity", "Reshape", "Squeeze", "Unsqueeze", "Expand", "Gather", "Split", "Concat"]);
+
+/** Values a mask factor's elements are moved from, each with where its elements start in `index`'s numbering. */
+interface Sources {
+  readonly spans: readonly { value: Value; offset: number; size: number }[];
+}
+
+/** A factor of a mask: its sources and, per element of the mask (the factor broadcast to it), the number of the source element it copies. */
+interface MaskFactor extends Sources {
+  readonly index: Float32Array;
+}
 
 /**
- * When `mask` only moves the elements of one value (the gates z: a cssm mask is z reshaped to a
- * row per source and gathered per weight row, or expanded), that value and, per element of the
- * mask, the flat index of the element it copies; undefined otherwise. Found by folding the ops
- * from that value to the mask on its element indices.
+ * The factors of `mask`: the operands of the products (Mul) that make it, down to values made by
+ * moves alone (MOVES) from other values (the gates), each with, per mask element, the source
+ * element it copies; undefined when some factor cannot be followed (a shape not static, too
+ * many elements to number exactly in float32).
  */
-function gateSource(mask: Value, g: Lookups): { value: Value; index: Int32Array } | undefined {
-  const chain: Node[] = [];
-  let v = mask;
-  for (let n = g.producer.get(v); n && MOVES.has(n.op) && (n.op !== "Gather" || g.constants.get(n.inputs[1]!) instanceof BigInt64Array); n = g.producer.get(v)) {
-    chain.unshift(n);
-    v = n.inputs[0]!;
+function maskFactors(mask: Value, g: Lookups): MaskFactor[] | undefined {
+  if (!isStatic(mask.shape)) return undefined;
+  const product = g.producer.get(mask);
+  const factors = product?.op === "Mul" ? product.inputs.map((v) => maskFactors(v, g)) : [movedElements(mask, g)];
+  if (!factors.every((f) => f !== undefined)) return undefined;
+  // Each operand broadcast to the product's shape (numpy rules compose, so to the mask's).
+  return (factors as (MaskFactor[] | MaskFactor)[]).flatMap((f, k) => {
+    const from = product?.op === "Mul" ? product.inputs[k]!.shape : mask.shape;
+    return (Array.isArray(f) ? f : [f]).map((x) => ({ ...x, index: from.join() === mask.shape.join() ? x.index : broadcast(x.index, from as number[], mask.shape as number[]) }));
+  });
+}
+
+/**
+ * The values `v`'s elements are moved from (MOVES), numbered one after another, and per element
+ * of v the number of the element it copies: found by folding the moves on the element numbers.
+ */
+function movedElements(v: Value, g: Lookups): MaskFactor | undefined {
+  const nodes: Node[] = [];
+  const leaves: Value[] = [];
+  const seen = new Set<Value>();
+  const visit = (x: Value): boolean => {
+    if (seen.has(x)) return true;
+    seen.add(x);
+    if (!isStatic(x.shape)) return false;
+    const n = g.producer.get(x);
+    if (!n || !MOVES.has(n.op) || (n.op === "Gather" && !(g.constants.get(n.inputs[1]!) instanceof BigInt64Array))) {
+      leaves.push(x);
+      return true;
+    }
+    if (!(n.op === "Concat" ? n.inputs : [n.inputs[0]!]).every(visit)) return false;
+    if (!nodes.includes(n)) nodes.push(n);
+    return true;
+  };
+  if (!visit(v)) return undefined;
+  const values = new Map<Value, Float32Array>();
+  const spans: { value: Value; offset: number; size: number }[] = [];
+  let offset = 0;
+  for (const leaf of leaves) {
+    const size = sizeOf(leaf.shape as number[]);
+    values.set(leaf, Float32Array.from({ length: size }, (_x, i) => offset + i));
+    spans.push({ value: leaf, offset, size });
+    offset += size;
   }
-  if (chain.length === 0 || !isStatic(v.shape) || sizeOf(v.shape as number[]) >= 2 ** 24) return undefined;
-  const values = new Map<Value, Float32Array>([[v, Float32Array.from({ length: sizeOf(v.shape as number[]) }, (_x, i) => i)]]);
-  for (const n of chain) {
-    const input = values.get(n.inputs[0]!);
-    const folded = input && foldNode(n, [{ data: input, shape: n.inputs[0]!.shape as number[] }], g.constants.get(n.inputs[1]!) as BigInt64Array | undefined);
+  if (offset >= 2 ** 24) return undefined;
+  for (const n of nodes) {
+    const known = n.inputs.map((x) => (values.has(x) ? { data: values.get(x)!, shape: x.shape as number[] } : undefined));
+    const folded = foldNode(n, known as { data: Float32Array; shape: number[] }[], g.constants.get(n.inputs[1]!) as BigInt64Array | undefined);
     if (!folded) return undefined;
     folded.forEach((data, i) => values.set(n.outputs[i]!, data));
   }
-  const index = values.get(mask);
-  return index ? { value: v, index: Int32Array.from(index) } : undefined;
+  const index = values.get(v);
+  return index && { spans, index };
+}
+
+/**
+ * A factor's entries for a slice of `shape` ([r, c] or [|E|]) reading mask entries `entries`: the
+ * one source they all come from, the flat indices read from it, and the shape they take (a [r, 1]
+ * column or a [1, c] row when the factor varies along one axis only); undefined when they come
+ * from more than one source.
+ */
+function factorEntries(f: MaskFactor, entries: Int32Array, shape: readonly number[]): { value: Value; index: number[]; shape: number[] } | undefined {
+  const numbers = Array.from(entries, (e) => f.index[e]!);
+  const span = f.spans.find((s) => numbers[0]! >= s.offset && numbers[0]! < s.offset + s.size);
+  if (!span || !numbers.every((x) => x >= span.offset && x < span.offset + span.size)) return undefined;
+  const local = numbers.map((x) => x - span.offset);
+  if (shape.length !== 2) return { value: span.value, index: local, shape: [...shape] };
+  const [rows, columns] = shape as [number, number];
+  const at = (i: number, j: number) => local[i * columns + j]!;
+  const range = (n: number) => Array.from({ length: n }, (_x, i) => i);
+  if (range(rows).every((i) => range(columns).every((j) => at(i, j) === at(i, 0)))) return { value: span.value, index: range(rows).map((i) => at(i, 0)), shape: [rows, 1] };
+  if (range(rows).every((i) => range(columns).every((j) => at(i, j) === at(0, j)))) return { value: span.value, index: range(columns).map((j) => at(0, j)), shape: [1, columns] };
+  return { value: span.value, index: local, shape: [rows, columns] };
 }
 
 /**

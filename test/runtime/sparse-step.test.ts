@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../../compiler/load/types.js";
+import { sliceParams } from "../../compiler/sparse-step/slice-params.js";
 import { cutForward, sparseStep, stepMacsPerExample, withTrainStep, type CutForward, type SparseStep } from "../../compiler/sparse-step/sparse-step.js";
 import { checkpointPath, loadTrainedModel, readCheckpoint, type TrainState } from "../../runtime/checkpoint.js";
 import { exportModel } from "../../runtime/export.js";
@@ -99,6 +100,10 @@ async function expectFullStepUpdates(spec: Spec, frozen: Map<string, Uint8Array>
   const whole = sparseStep(spec, cut, { slice: false });
   const sliced = sparseStep(spec, cut);
   expect(sliced.slices.length).toBeGreaterThan(0);
+  // The sliced weights' masks are read from the gates, not gathered from masks of the weights' size.
+  const reads = sliceParams(cut.forward).graph.nodes.filter((n) => n.op === "Gather").map((n) => n.outputs[0]!.name);
+  expect(reads.filter((name) => name.endsWith("/mask_entries"))).toEqual([]);
+  expect(reads.filter((name) => /\/gates\d*\/entries$/.test(name)).length).toBeGreaterThan(0);
   const size = (step: SparseStep) => step.train.inputs.filter((i) => i.role === "param").reduce((a, i) => a + i.shape.reduce((x: number, d) => x * (d as number), 1), 0);
   expect(size(sliced)).toBeLessThan(size(whole));
   const runners = [
