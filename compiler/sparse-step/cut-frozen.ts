@@ -8,8 +8,8 @@
 //   every example. When every reader of h is a matmul (or a Concat only matmuls read), the layer
 //   computes its other columns C only, h_C = act(x W̃[:, C] + b_C), and each reading matmul adds
 //   the batch-independent term act(b_D) V[D, :] (a [1, |D|] x [|D|, n] product) for the closed
-//   columns D of the weight V it reads them with. So b_D and V[D, :] are trained exactly as in the
-//   full step.
+//   columns D of the weight V it reads them with, to the bias its product is added to (or to the
+//   product when there is none). So b_D and V[D, :] are trained exactly as in the full step.
 //
 // - fields: a field selection `s = x ⊙ m` (m a [w] mask of field gates, the same for every example)
 //   whose column j has m_j exactly 0 on every step (a frozen field gate) is 0 there for every
@@ -119,7 +119,11 @@ export function cutFrozen(forward: Graph, frozen: FrozenNoise): { graph: Graph; 
       copyNode(b, forward, node, map);
       continue;
     }
-    const done = b.at(node.doc, () => cutMatMul(b, node, producer, patterns, layers.get(node), map, cuts, report));
+    // The Add of a bias param that alone reads the product (a layer that is not cut).
+    const add = onlyReader(node.outputs[0]!);
+    const bias = add?.op === "Add" && add.inputs[0] === node.outputs[0] ? add.inputs[1]! : undefined;
+    const biasAdd = { add: bias && params.has(bias) && bias.shape.length === 1 ? add : undefined, skip: (n: Node) => skipped.add(n) };
+    const done = b.at(node.doc, () => cutMatMul(b, node, producer, patterns, layers.get(node), biasAdd, map, cuts, report));
     if (!done) copyNode(b, forward, node, map);
   }
   for (const o of forward.outputs) b.output(map.get(o)!);
@@ -176,7 +180,17 @@ interface Part {
 }
 
 /** Builds a cut matmul (and its layer's open units, if it is a cut layer); false when nothing of it is cut. */
-function cutMatMul(b: Builder, m: Node, producer: ReadonlyMap<Value, Node>, patterns: ReadonlyMap<Value, Known>, layer: Layer | undefined, map: Map<Value, Value>, cuts: Map<Value, CutUnits>, report: CutReport): boolean {
+function cutMatMul(
+  b: Builder,
+  m: Node,
+  producer: ReadonlyMap<Value, Node>,
+  patterns: ReadonlyMap<Value, Known>,
+  layer: Layer | undefined,
+  biasAdd: { add: Node | undefined; skip: (n: Node) => void },
+  map: Map<Value, Value>,
+  cuts: Map<Value, CutUnits>,
+  report: CutReport,
+): boolean {
   const [x, w] = m.inputs as [Value, Value];
   const [k, n] = w.shape as [number, number];
   const concat = producer.get(x);
@@ -200,38 +214,47 @@ function cutMatMul(b: Builder, m: Node, producer: ReadonlyMap<Value, Node>, patt
   const indices = (xs: readonly number[], tag: string) => b.constant(BigInt64Array.from(xs, BigInt), "int64", [xs.length], `${name}/${tag}`);
   // W̃[rs, C] as one Gather of the flat weight: its backward is one ScatterAdd along axis 0 (a
   // Gather along the columns moves them to the front and back around it).
-  // A weight folded from S field-selected copies (compiler/lower/connections/cssm.ts), W̃ =
-  // ReduceSum(Reshape(X, [S, k, n]), [0]) with X [S·k, n], is read as Σ_s X[s·k + rs, C]: the same
-  // sums, each term a Gather of the flat X, so that slice-params.ts can slice the param inside X.
+  // A weight folded from S field-selected copies (compiler/lower/connections/folded-copies.ts), W̃ =
+  // ReduceSum(Reshape(X, [S, k, n]), [0]) with X [S·k, n], is read as Σ_s X[s·k + rs, C]: one Gather
+  // of the flat X taking every copy's entries, shaped [S, |rs|, |C|] and summed over the copies, so
+  // that slice-params.ts slices the param inside X as one [S, |rs|, |C|] block.
   const folded = foldedWeight(w, producer);
   const weightRows = (rs: readonly number[], tag: string) => {
     if (rs.length === k && columns.length === n) return map.get(w)!;
     const copies = folded ? folded.copies : 1;
     const flat = b.reshape(map.get(folded ? folded.x : w)!, [copies * k * n], `${name}/${tag}/flat`);
-    const terms = Array.from({ length: copies }, (_v, s) => {
-      const suffix = folded ? `${s}` : "";
-      const picked = b.gather(flat, indices(rs.flatMap((r) => columns.map((c) => (s * k + r) * n + c)), `${tag}_entries${suffix}`), 0, `${name}/${tag}/entries${suffix}`);
-      return b.reshape(picked, [rs.length, columns.length], `${name}/${tag}/weight${suffix}`);
-    });
-    return terms.slice(1).reduce((sum, t, i) => b.add(sum, t, i === terms.length - 2 ? `${name}/${tag}/weight` : `${name}/${tag}/partial${i}`), terms[0]!);
+    const entries = Array.from({ length: copies }, (_v, s) => rs.flatMap((r) => columns.map((c) => (s * k + r) * n + c))).flat();
+    const picked = b.gather(flat, indices(entries, `${tag}_entries`), 0, `${name}/${tag}/entries`);
+    if (!folded) return b.reshape(picked, [rs.length, columns.length], `${name}/${tag}/weight`);
+    return b.reduceSum(b.reshape(picked, [copies, rs.length, columns.length], `${name}/${tag}/per_copy`), [0], false, `${name}/${tag}/weight`);
   };
   const xs = kept.map((p) => cuts.get(p.value)?.open ?? map.get(p.value)!);
-  let y = b.matmul(xs.length === 1 ? xs[0]! : b.concat(xs, 1, `${name}/open_input`), weightRows(rows, "open"), `${name}/open`);
+  const y = b.matmul(xs.length === 1 ? xs[0]! : b.concat(xs, 1, `${name}/open_input`), weightRows(rows, "open"), `${name}/open`);
+  // act(b_D) V[D, :], the same for every example (the closed units of the layers x reads): a [1, n]
+  // row added to the bias the product is added to (the layer's, or the one Add of a bias param that
+  // alone reads the product), else to the product.
+  let constant: Value | undefined;
   if (constantRows.length > 0) {
-    // act(b_D) V[D, :], the same for every example: the closed units of the layers x reads.
     const closedValues = kept.flatMap((p) => cuts.get(p.value)?.closed ?? []);
     const c = closedValues.length === 1 ? closedValues[0]! : b.concat(closedValues, 0, `${name}/closed_units`);
-    y = b.add(y, b.matmul(b.unsqueeze(c, [0], `${name}/closed_units/row`), weightRows(constantRows, "closed"), `${name}/closed_term`), `${name}/with_closed`);
+    constant = b.matmul(b.unsqueeze(c, [0], `${name}/closed_units/row`), weightRows(constantRows, "closed"), `${name}/closed_term`);
   }
   report.matmuls.push({ name, shape: [k, n], rows, columns });
   if (!layer) {
-    map.set(m.outputs[0]!, y);
+    const add = biasAdd.add;
+    if (constant && add) {
+      const sum = b.add(map.get(add.inputs[1]!)!, constant, `${name}/bias_with_closed`);
+      map.set(add.outputs[0]!, b.add(y, sum, add.outputs[0]!.name));
+      biasAdd.skip(add);
+    } else map.set(m.outputs[0]!, constant ? b.add(y, constant, `${name}/with_closed`) : y);
     return true;
   }
   // h_C = act(x W̃[:, C] + b_C); the closed units are act(b_D).
   const bias = map.get(layer.add.inputs[1]!)!;
   const activate = (v: Value, suffix: string) => (layer.act ? b.node(layer.act.op as "Relu", [v], layer.act.attrs as never, [`${layer.act.outputs[0]!.name}/${suffix}`])[0]! : v);
-  const open = activate(b.add(y, b.gather(bias, indices(columns, "open_columns"), 0, `${name}/bias/open`), `${layer.add.outputs[0]!.name}/open`), "open");
+  const openBias = b.gather(bias, indices(columns, "open_columns"), 0, `${name}/bias/open`);
+  const shift = constant ? b.add(openBias, constant, `${name}/bias/open_with_closed`) : openBias;
+  const open = activate(b.add(y, shift, `${layer.add.outputs[0]!.name}/open`), "open");
   const closedUnits = activate(b.gather(bias, indices(layer.closedColumns, "closed_columns"), 0, `${name}/bias/closed`), "closed");
   cuts.set((layer.act ?? layer.add).outputs[0]!, { open, openColumns: columns, closedColumns: layer.closedColumns, closed: closedUnits });
   return true;

@@ -13,10 +13,11 @@
 // is a product (a folded weight's `folded_mask`: the cell gates times the field gates of each
 // copy's rows) of factors that only move the elements of gate values (reshaped, gathered per weight
 // row, expanded, concatenated), and each factor's entries are gathered from the value they come
-// from, as a [r, 1] column when they vary along the rows only (a field gate per row), a [1, c] row
-// when along the columns only (a cell gate per column of one source), else as the whole [r, c];
-// the backward scatters into the gates, not into a mask of the weight's size. A mask whose
-// entries for a slice come from more than one value is gathered from itself.
+// from (joined when several), as a [r, 1] column when they vary along the rows only (a field gate
+// per row), a [1, c] row when along the columns only (a cell gate per column of one source), else
+// as the whole [r, c];
+// the backward scatters into the gates, not into a mask of the weight's size. A folded weight's
+// copies are one [S, r, c] slice (cut-frozen.ts), whose factors are [S, r, 1] and [S, 1, c].
 //
 // The entries of P outside every E_j are multiplied by an exact 0 on every step
 // (closed-weights.ts); they leave the step, and the runtime carries them and their optimizer state
@@ -123,21 +124,25 @@ export function sliceParams(forward: Graph): { graph: Graph; slices: ParamSlice[
 /**
  * M[E] shaped like the slice ([r, c], or [|E|]), as a product of small gathers (module comment):
  * each factor of M (M itself, or the operands of the products that make it) is read from the
- * value its elements are moved from (the gates), as a row vector, a column vector or the whole
- * slice, whichever its entries need; when a factor's entries come from more than one value, M's
- * entries are gathered from M itself.
+ * values its elements are moved from (the gates; joined when they are several), shaped like the
+ * slice with 1 on the axes along which it does not vary; when a factor cannot be followed to such
+ * values, M's entries are gathered from M itself.
  */
 function maskEntries(b: Builder, mask: Value, r: SliceRead, shape: readonly number[], name: string, g: Lookups, read: (v: Value) => Value): Value {
   const indices = (xs: ArrayLike<number>, tag: string) => b.constant(BigInt64Array.from(Array.from(xs), BigInt), "int64", [xs.length], `${name}/${tag}`);
   const factors = maskFactors(mask, g)?.map((f) => factorEntries(f, r.entries, shape));
-  if (factors && factors.every((f) => f !== undefined)) {
+  if (factors) {
     const parts = factors.map((f, k) => {
       const tag = factors.length === 1 ? "gates" : `gates${k}`;
-      const size = sizeOf(f.value.shape as number[]);
+      const flatOf = (v: Value, i: number) => (v.shape.length === 1 ? read(v) : b.reshape(read(v), [sizeOf(v.shape as number[])], `${name}/${tag}/flat${f.sources.length === 1 ? "" : i}`));
+      const [only] = f.sources;
+      const size = f.sources.reduce((a, v) => a + sizeOf(v.shape as number[]), 0);
       const whole = f.index.length === size && f.index.every((x, i) => x === i);
-      const flat = f.value.shape.length === 1 ? read(f.value) : b.reshape(read(f.value), [size], `${name}/${tag}/flat`);
-      const picked = whole ? flat : b.gather(flat, indices(f.index, `${tag}_entries`), 0, `${name}/${tag}/entries`);
-      return f.shape.length === 1 && f.shape[0] === f.index.length && f.value.shape.length === 1 ? picked : b.reshape(picked, f.shape, `${name}/${tag}`);
+      if (whole && f.sources.length === 1 && only!.shape.join() === f.shape.join()) return read(only!);
+      const flat = f.sources.length === 1 ? flatOf(only!, 0) : b.concat(f.sources.map(flatOf), 0, `${name}/${tag}/joined`);
+      if (whole) return b.reshape(flat, f.shape, `${name}/${tag}`);
+      // Indices shaped like the factor: the Gather's output takes their shape.
+      return b.gather(flat, b.constant(BigInt64Array.from(f.index, BigInt), "int64", f.shape, `${name}/${tag}_entries`), 0, `${name}/${tag}/entries`);
     });
     return parts.slice(1).reduce((m, f, k) => b.mul(m, f, k === parts.length - 2 ? `${name}/mask` : `${name}/mask${k}`), parts[0]!);
   }
@@ -220,23 +225,28 @@ function movedElements(v: Value, g: Lookups): MaskFactor | undefined {
 }
 
 /**
- * A factor's entries for a slice of `shape` ([r, c] or [|E|]) reading mask entries `entries`: the
- * one source they all come from, the flat indices read from it, and the shape they take (a [r, 1]
- * column or a [1, c] row when the factor varies along one axis only); undefined when they come
- * from more than one source.
+ * A factor's entries for a slice of `shape` reading mask entries `entries`: the sources they come
+ * from (in the order of their numbering), the flat indices read from those sources' flat values
+ * joined, and the shape they take: the slice's, with 1 on every axis along which they do not vary
+ * (a [r, 1] column of field gates, a [1, c] row of cell gates; [S, r, 1] and [S, 1, c] for a folded
+ * weight's S copies, whose field gates are S groups').
  */
-function factorEntries(f: MaskFactor, entries: Int32Array, shape: readonly number[]): { value: Value; index: number[]; shape: number[] } | undefined {
+function factorEntries(f: MaskFactor, entries: Int32Array, shape: readonly number[]): { sources: Value[]; index: number[]; shape: number[] } {
   const numbers = Array.from(entries, (e) => f.index[e]!);
-  const span = f.spans.find((s) => numbers[0]! >= s.offset && numbers[0]! < s.offset + s.size);
-  if (!span || !numbers.every((x) => x >= span.offset && x < span.offset + span.size)) return undefined;
-  const local = numbers.map((x) => x - span.offset);
-  if (shape.length !== 2) return { value: span.value, index: local, shape: [...shape] };
-  const [rows, columns] = shape as [number, number];
-  const at = (i: number, j: number) => local[i * columns + j]!;
-  const range = (n: number) => Array.from({ length: n }, (_x, i) => i);
-  if (range(rows).every((i) => range(columns).every((j) => at(i, j) === at(i, 0)))) return { value: span.value, index: range(rows).map((i) => at(i, 0)), shape: [rows, 1] };
-  if (range(rows).every((i) => range(columns).every((j) => at(i, j) === at(0, j)))) return { value: span.value, index: range(columns).map((j) => at(0, j)), shape: [1, columns] };
-  return { value: span.value, index: local, shape: [rows, columns] };
+  const spans = f.spans.filter((s) => numbers.some((x) => x >= s.offset && x < s.offset + s.size));
+  // Renumbered within the touched sources joined.
+  const starts = new Map(spans.map((s, i) => [s, spans.slice(0, i).reduce((a, t) => a + t.size, 0)]));
+  const local = numbers.map((x) => {
+    const s = spans.find((t) => x >= t.offset && x < t.offset + t.size)!;
+    return x - s.offset + starts.get(s)!;
+  });
+  const stride = shape.map((_d, axis) => sizeOf(shape.slice(axis + 1) as number[]));
+  const coordinate = (p: number, axis: number) => Math.floor(p / stride[axis]!) % shape[axis]!;
+  // Along an axis the entries do not vary when each equals the one at coordinate 0 on that axis.
+  const varies = shape.map((_d, axis) => local.some((x, p) => x !== local[p - coordinate(p, axis) * stride[axis]!]));
+  const reduced = shape.map((d, axis) => (varies[axis] ? d : 1));
+  const index = local.filter((_x, p) => shape.every((_d, axis) => varies[axis] || coordinate(p, axis) === 0));
+  return { sources: spans.map((s) => s.value), index, shape: reduced };
 }
 
 /**
@@ -255,7 +265,7 @@ function sliceableReads(p: Value, g: Lookups): Reads | undefined {
     const indices = g.constants.get(n.inputs[1]!);
     if (n.op !== "Gather" || n.inputs[0] !== v || n.attrs.axis !== 0 || !(indices instanceof BigInt64Array) || n.inputs[1]!.shape.length !== 1) return false;
     const only = readersOf(n.outputs[0]!);
-    const reshape = only?.length === 1 && only[0]!.op === "Reshape" && only[0]!.outputs[0]!.shape.length === 2 ? only[0] : undefined;
+    const reshape = only?.length === 1 && only[0]!.op === "Reshape" && only[0]!.outputs[0]!.shape.length >= 2 ? only[0] : undefined;
     gathers.push({ gather: n, entries: Int32Array.from(indices, Number), mask, reshape });
     return true;
   };
