@@ -141,6 +141,13 @@ function maskEntries(b: Builder, mask: Value, r: SliceRead, shape: readonly numb
       if (whole && f.sources.length === 1 && only!.shape.join() === f.shape.join()) return read(only!);
       const flat = f.sources.length === 1 ? flatOf(only!, 0) : b.concat(f.sources.map(flatOf), 0, `${name}/${tag}/joined`);
       if (whole) return b.reshape(flat, f.shape, `${name}/${tag}`);
+      if (f.separable) {
+        const { row, column, n } = f.separable;
+        const identity = (xs: number[], size: number) => xs.length === size && xs.every((x, i) => x === i);
+        const view = b.reshape(read(only!), [size / n, n], `${name}/${tag}/rows`);
+        const picked = identity(column, n) ? view : b.gather(view, indices(column, `${tag}_columns`), 1, `${name}/${tag}/columns`);
+        return b.gather(picked, indices(row, `${tag}_row_of`), 0, `${name}/${tag}/entries`);
+      }
       // Indices shaped like the factor: the Gather's output takes their shape.
       return b.gather(flat, b.constant(BigInt64Array.from(f.index, BigInt), "int64", f.shape, `${name}/${tag}_entries`), 0, `${name}/${tag}/entries`);
     });
@@ -224,6 +231,15 @@ function movedElements(v: Value, g: Lookups): MaskFactor | undefined {
   return index && { spans, index };
 }
 
+/** A factor's entries for a slice (factorEntries). */
+interface FactorEntries {
+  readonly sources: Value[];
+  readonly index: number[];
+  readonly shape: number[];
+  /** When the entries are rows and columns of the one source's [size / n, n] view. */
+  readonly separable?: { row: number[]; column: number[]; n: number };
+}
+
 /**
  * A factor's entries for a slice of `shape` reading mask entries `entries`: the sources they come
  * from (in the order of their numbering), the flat indices read from those sources' flat values
@@ -231,7 +247,7 @@ function movedElements(v: Value, g: Lookups): MaskFactor | undefined {
  * (a [r, 1] column of field gates, a [1, c] row of cell gates; [S, r, 1] and [S, 1, c] for a folded
  * weight's S copies, whose field gates are S groups').
  */
-function factorEntries(f: MaskFactor, entries: Int32Array, shape: readonly number[]): { sources: Value[]; index: number[]; shape: number[] } {
+function factorEntries(f: MaskFactor, entries: Int32Array, shape: readonly number[]): FactorEntries {
   const numbers = Array.from(entries, (e) => f.index[e]!);
   const spans = f.spans.filter((s) => numbers.some((x) => x >= s.offset && x < s.offset + s.size));
   // Renumbered within the touched sources joined.
@@ -246,7 +262,22 @@ function factorEntries(f: MaskFactor, entries: Int32Array, shape: readonly numbe
   const varies = shape.map((_d, axis) => local.some((x, p) => x !== local[p - coordinate(p, axis) * stride[axis]!]));
   const reduced = shape.map((d, axis) => (varies[axis] ? d : 1));
   const index = local.filter((_x, p) => shape.every((_d, axis) => varies[axis] || coordinate(p, axis) === 0));
-  return { sources: spans.map((s) => s.value), index, shape: reduced };
+  const sources = spans.map((s) => s.value);
+  // Varying along both axes of a [r, c] slice as a row of the one source's [size / n, n] view
+  // per slice row and a column of it per slice column (a cssm mask: a gate row per source block,
+  // a gate column per unit; n the narrowest width that splits the entries so): two Gathers,
+  // columns of the small view first, so that the backward scatters whole rows.
+  if (shape.length === 2 && varies[0] && varies[1] && sources.length === 1) {
+    const [rows, columns] = shape as [number, number];
+    const size = sizeOf(sources[0]!.shape as number[]);
+    for (let n = 2; n < size; n++) {
+      if (size % n !== 0) continue;
+      const row = Array.from({ length: rows }, (_x, i) => Math.floor(local[i * columns]! / n));
+      const column = Array.from({ length: columns }, (_x, j) => local[j]! - row[0]! * n);
+      if (column.every((c) => c >= 0 && c < n) && local.every((x, p) => x === row[Math.floor(p / columns)]! * n + column[p % columns]!)) return { sources, index, shape: reduced, separable: { row, column, n } };
+    }
+  }
+  return { sources, index, shape: reduced };
 }
 
 /**
