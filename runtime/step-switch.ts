@@ -19,24 +19,24 @@ import { StepRunner } from "./step.js";
 
 /**
  * The cost model of a switch (docs/design.md, "When to switch"), measured with
- * bench/step-profile.ts on the zoo MSSM on Adult (batch 1024, 1 thread, the 2-core machine under
- * load 4-7; `--fractions 0.25,0.5,0.75` and `0.125,0.25,...,0.875`: sliced cuts for parts of a
- * 10-epoch run's final frozen set, 33,312 -> 17,800-30,932 multiply-adds per example, interleaved
- * with the full step, 3 invocations of each, 8 x 60 steps a kind). A step's CPU time, less what every step spends, is modelled as
+ * bench/step-profile.ts on the zoo MSSM on Adult (batch 1024, 1 thread, the 2-core machine at load
+ * 1-2; `--steps 60 --repeats 6 --fractions 0.125,0.25,...,0.875`, 4 invocations: sliced cuts for
+ * parts of a 10-epoch run's final frozen set, 33,312 -> 17,800-30,932 multiply-adds per example,
+ * interleaved with the full step). A step's CPU time, less what every step spends, is modelled as
  * s · M · batch, plus c for a cut step:
  * - `stepSecondsPerMac` (s) and `cutStepSeconds` (c): the least-squares line through each cut's
  *   step CPU time less the full step's in the same invocation, against the multiply-adds it cuts
- *   (36 points): s = 1.1e-10 s, c = 1.3 ms (per invocation 0.7-1.6e-10 and 0.9-2.2 ms). A cut step
- *   runs more, smaller kernels than the full one (621 instead of 424 for the final set: the folded
- *   weights' entries gathered, open and closed parts of biases): cuts of up to three quarters of
- *   the final set ran 0.1-0.8 ms slower than the full step (median), the final set's 0.45 ms faster
- *   (4.23 ms the full step's median). With c = 0 and s fitted to the final cut alone (1.2-5.1e-11),
- *   the rule would move to steps slower than the full one.
+ *   (32 points): s = 8.0e-11 s, c = 0.23 ms (per invocation 7.6-9.0e-11 and 0.21-0.29 ms). A cut
+ *   step still runs more kernels than the full one (501 instead of 424 for the final set: open and
+ *   closed parts of layers, the masks' factors gathered from the gates), but every cut measured
+ *   ran faster than the full step, the final set's by 1.0-1.2 ms (3.3-3.7 ms the full step's).
+ *   Before cut steps read a folded weight's copies as one block and their masks from the gates
+ *   (slice-params.ts), c was 1.3 ms and cuts of up to three quarters of that set ran slower.
  * - `switchSeconds` (S): compiling the step, opening its session and its first run's extra over
- *   its median: 0.12-0.19 s, median 0.15 (36 measurements). Cutting the forward (0.05 s) is not in
+ *   its median: 0.13-0.21 s, median 0.16 (32 measurements). Cutting the forward (0.05 s) is not in
  *   it: it is done at every freeze point, switch or not, to know M_cut.
  */
-export const SWITCH_COSTS = { stepSecondsPerMac: 1.1e-10, cutStepSeconds: 1.3e-3, switchSeconds: 0.15 };
+export const SWITCH_COSTS = { stepSecondsPerMac: 8.0e-11, cutStepSeconds: 2.3e-4, switchSeconds: 0.16 };
 
 /** A step's time as the switch rule models it, less what every step spends: s · M · batch, plus c for a cut step. */
 function modelledSeconds(step: { macs: number; cut: boolean }, batch: number, costs: typeof SWITCH_COSTS): number {
