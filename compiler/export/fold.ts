@@ -14,19 +14,30 @@ function strides(shape: readonly number[]): number[] {
   return s;
 }
 
-/** `data` of `shape` broadcast (numpy rules) to `target`. */
+/** `data` of `shape` broadcast (numpy rules) to `target`: a run of the last axis at a time, copied or filled. */
 export function broadcast(data: Float32Array, shape: readonly number[], target: readonly number[]): Float32Array {
   const out = new Float32Array(sizeOf(target));
-  const pad = target.length - shape.length;
+  if (out.length === 0) return out;
+  const rank = target.length;
+  const pad = rank - shape.length;
   const from = strides(shape);
-  const to = strides(target);
-  for (let i = 0; i < out.length; i++) {
-    let src = 0;
-    for (let d = 0; d < target.length; d++) {
-      const k = Math.floor(i / to[d]!) % target[d]!;
-      if (d >= pad && shape[d - pad] !== 1) src += k * from[d - pad]!;
+  // The source step along each target axis: 0 where the source is broadcast along it.
+  const step = target.map((_d, k) => (k < pad || shape[k - pad] === 1 ? 0 : from[k - pad]!));
+  const inner = rank === 0 ? 1 : target[rank - 1]!;
+  const innerStep = rank === 0 ? 0 : step[rank - 1]!;
+  const at = new Array<number>(rank).fill(0);
+  let src = 0;
+  for (let o = 0; o < out.length; o += inner) {
+    if (innerStep === 1) out.set(data.subarray(src, src + inner), o);
+    else if (innerStep === 0) out.fill(data[src]!, o, o + inner);
+    else for (let j = 0; j < inner; j++) out[o + j] = data[src + j * innerStep]!;
+    // The next run: count up the outer axes, last first.
+    for (let d = rank - 2; d >= 0; d--) {
+      src += step[d]!;
+      if (++at[d]! < target[d]!) break;
+      src -= step[d]! * target[d]!;
+      at[d] = 0;
     }
-    out[i] = data[src]!;
   }
   return out;
 }

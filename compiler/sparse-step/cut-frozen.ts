@@ -20,6 +20,7 @@
 // masked entries still get their L2 gradient, from the L2 term on the whole param). A matmul whose
 // every input block would go, or a layer whose every column is closed, is left whole.
 
+import { int64Of } from "../../base/int64.js";
 import type { Known } from "../export/known.js";
 import { copyNode, declareLeaves } from "../ir/copy.js";
 import { Builder, type Graph, type Node, type Value } from "../ir/graph.js";
@@ -160,7 +161,7 @@ function closedSelections(forward: Graph, patterns: ReadonlyMap<Value, Known>, r
 function cutSelection(b: Builder, n: Node, selection: Selection, producer: ReadonlyMap<Value, Node>, map: Map<Value, Value>, cuts: Map<Value, CutUnits>): void {
   const name = n.outputs[0]!.name;
   const input = n.inputs[1 - selection.mask]!;
-  const columns = b.constant(BigInt64Array.from(selection.openColumns, BigInt), "int64", [selection.openColumns.length], `${name}/open_columns`);
+  const columns = b.constant(int64Of(selection.openColumns), "int64", [selection.openColumns.length], `${name}/open_columns`);
   const m = b.gather(map.get(n.inputs[selection.mask]!)!, columns, 0, `${name}/open_mask`);
   const open = new Set(selection.openColumns);
   const concat = producer.get(input);
@@ -211,7 +212,7 @@ function cutMatMul(
   const columns = range(0, n).filter((c) => !closed.has(c));
   const name = m.outputs[0]!.name;
   // Constants are named by tag and shape: the matmul's name keeps equal-sized index lists apart.
-  const indices = (xs: readonly number[], tag: string) => b.constant(BigInt64Array.from(xs, BigInt), "int64", [xs.length], `${name}/${tag}`);
+  const indices = (xs: readonly number[], tag: string) => b.constant(int64Of(xs), "int64", [xs.length], `${name}/${tag}`);
   // W̃[rs, C] as one Gather of the flat weight: its backward is one ScatterAdd along axis 0 (a
   // Gather along the columns moves them to the front and back around it).
   // A weight folded from S field-selected copies (compiler/lower/connections/folded-copies.ts), W̃ =

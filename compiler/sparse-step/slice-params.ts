@@ -24,6 +24,7 @@
 // unchanged (runtime/step.ts): the only difference from the full step is their own L2 decay,
 // which never reaches the model's output.
 
+import { int64Of } from "../../base/int64.js";
 import { broadcast, foldNode } from "../export/fold.js";
 import { copyNode, declareOnUse } from "../ir/copy.js";
 import { removeDeadNodes } from "../ir/cse.js";
@@ -129,7 +130,7 @@ export function sliceParams(forward: Graph): { graph: Graph; slices: ParamSlice[
  * values, M's entries are gathered from M itself.
  */
 function maskEntries(b: Builder, mask: Value, r: SliceRead, shape: readonly number[], name: string, g: Lookups, read: (v: Value) => Value): Value {
-  const indices = (xs: ArrayLike<number>, tag: string) => b.constant(BigInt64Array.from(Array.from(xs), BigInt), "int64", [xs.length], `${name}/${tag}`);
+  const indices = (xs: ArrayLike<number>, tag: string) => b.constant(int64Of(xs), "int64", [xs.length], `${name}/${tag}`);
   const factors = maskFactors(mask, g)?.map((f) => factorEntries(f, r.entries, shape));
   if (factors) {
     const parts = factors.map((f, k) => {
@@ -149,7 +150,7 @@ function maskEntries(b: Builder, mask: Value, r: SliceRead, shape: readonly numb
         return b.gather(picked, indices(row, `${tag}_row_of`), 0, `${name}/${tag}/entries`);
       }
       // Indices shaped like the factor: the Gather's output takes their shape.
-      return b.gather(flat, b.constant(BigInt64Array.from(f.index, BigInt), "int64", f.shape, `${name}/${tag}_entries`), 0, `${name}/${tag}/entries`);
+      return b.gather(flat, b.constant(int64Of(f.index), "int64", f.shape, `${name}/${tag}_entries`), 0, `${name}/${tag}/entries`);
     });
     return parts.slice(1).reduce((m, f, k) => b.mul(m, f, k === parts.length - 2 ? `${name}/mask` : `${name}/mask${k}`), parts[0]!);
   }

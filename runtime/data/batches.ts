@@ -11,6 +11,7 @@ import type { FieldColumn } from "./types.js";
 import { isMissingLabel } from "./labels.js";
 import { takeValues } from "./select-rows.js";
 import { permutation, Random, STREAM } from "../../base/random.js";
+import { int64Of } from "../../base/int64.js";
 
 /** One embedding table's part of a batch. */
 export interface EmbeddingLookup {
@@ -229,19 +230,6 @@ function distinctPositions(ids: Int32Array, at: Int32Array): Int32Array {
   for (let k = 0; k < ids.length; k++) at[k] = m[ids[k]!]! - 1;
   for (let p = 0; p < n; p++) m[unique[p]!] = 0;
   return unique;
-}
-
-/** Whether this machine stores the low 32 bits of an int64 first. */
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-
-/** Non-negative int32 values as int64 (ONNX Gather's indices); on little-endian machines written as 32-bit halves, without a BigInt per value. */
-function int64Of(values: Int32Array): BigInt64Array {
-  const out = new BigInt64Array(values.length);
-  if (LITTLE_ENDIAN) {
-    const halves = new Int32Array(out.buffer);
-    for (let k = 0; k < values.length; k++) halves[2 * k] = values[k]!;
-  } else for (let k = 0; k < values.length; k++) out[k] = BigInt(values[k]!);
-  return out;
 }
 
 /** The position of `id` in the ascending `unique`, which contains it. */
