@@ -73,8 +73,11 @@ export function foldNode(node: Node, known: readonly Known[], indices: BigInt64A
     case "Expand":
       return [broadcast(known[0]!.data, known[0]!.shape, out)];
     case "Mul": {
-      const [a, b] = known.map((k) => broadcast(k.data, k.shape, out));
-      return [a!.map((v, i) => Math.fround(v * b![i]!))];
+      // An operand already of the output's shape is read as it is; a Float32Array rounds each product.
+      const [a, b] = known.map((k) => (k.shape.join() === out.join() ? k.data : broadcast(k.data, k.shape, out)));
+      const product = new Float32Array(a!.length);
+      for (let i = 0; i < product.length; i++) product[i] = a![i]! * b![i]!;
+      return [product];
     }
     case "Gather":
       return indices ? [gatherRows(known[0]!.data, known[0]!.shape, indices, node.attrs.axis)] : undefined;
@@ -113,16 +116,23 @@ export function foldNode(node: Node, known: readonly Known[], indices: BigInt64A
       // whose sums are 0 exactly where every term is.
       const shape = known[0]!.shape;
       const axes = new Set((node.attrs.axes as readonly number[]).map((a) => (a < 0 ? a + shape.length : a)));
-      const keptStrides = strides(shape.map((d, i) => (axes.has(i) ? 1 : d)));
-      const from = strides(shape);
+      const kept = strides(shape.map((d, i) => (axes.has(i) ? 1 : d)));
+      // The output position's step along each input axis: 0 along a summed one.
+      const step = shape.map((_d, k) => (axes.has(k) ? 0 : kept[k]!));
       const sums = new Float64Array(sizeOf(out));
-      known[0]!.data.forEach((v, i) => {
-        let at = 0;
-        shape.forEach((d, k) => {
-          if (!axes.has(k)) at += (Math.floor(i / from[k]!) % d) * keptStrides[k]!;
-        });
-        sums[at]! += v;
-      });
+      const data = known[0]!.data;
+      const at = new Array<number>(shape.length).fill(0);
+      let to = 0;
+      for (let i = 0; i < data.length; i++) {
+        sums[to]! += data[i]!;
+        // The next input position: count up the axes, last first.
+        for (let d = shape.length - 1; d >= 0; d--) {
+          to += step[d]!;
+          if (++at[d]! < shape[d]!) break;
+          to -= step[d]! * shape[d]!;
+          at[d] = 0;
+        }
+      }
       return [Float32Array.from(sums)];
     }
     default:

@@ -212,7 +212,7 @@ function cutMatMul(
   const columns = range(0, n).filter((c) => !closed.has(c));
   const name = m.outputs[0]!.name;
   // Constants are named by tag and shape: the matmul's name keeps equal-sized index lists apart.
-  const indices = (xs: readonly number[], tag: string) => b.constant(int64Of(xs), "int64", [xs.length], `${name}/${tag}`);
+  const indices = (xs: ArrayLike<number>, tag: string) => b.constant(int64Of(xs), "int64", [xs.length], `${name}/${tag}`);
   // W̃[rs, C] as one Gather of the flat weight: its backward is one ScatterAdd along axis 0 (a
   // Gather along the columns moves them to the front and back around it).
   // A weight folded from S field-selected copies (compiler/lower/connections/folded-copies.ts), W̃ =
@@ -224,7 +224,9 @@ function cutMatMul(
     if (rs.length === k && columns.length === n) return map.get(w)!;
     const copies = folded ? folded.copies : 1;
     const flat = b.reshape(map.get(folded ? folded.x : w)!, [copies * k * n], `${name}/${tag}/flat`);
-    const entries = Array.from({ length: copies }, (_v, s) => rs.flatMap((r) => columns.map((c) => (s * k + r) * n + c))).flat();
+    const entries = new Int32Array(copies * rs.length * columns.length);
+    let e = 0;
+    for (let s = 0; s < copies; s++) for (const r of rs) for (const c of columns) entries[e++] = (s * k + r) * n + c;
     const picked = b.gather(flat, indices(entries, `${tag}_entries`), 0, `${name}/${tag}/entries`);
     if (!folded) return b.reshape(picked, [rs.length, columns.length], `${name}/${tag}/weight`);
     return b.reduceSum(b.reshape(picked, [copies, rs.length, columns.length], `${name}/${tag}/per_copy`), [0], false, `${name}/${tag}/weight`);

@@ -3,21 +3,22 @@
 // Gathers of the flat masked weight, Reshape(Gather(flat(W ⊙ M), E), [r, c]) (its open rows and
 // columns, the closed units' rows), and a cut layer reads its bias as Gathers of its open and
 // closed units. A param P read only that way (directly or through one product with a mask M of
-// its shape) and by the L2 term is replaced by one param per Gather, S_j = P[E_j] (shaped [r, c]
-// when the Gather is reshaped so):
+// its shape) and by the L2 term is replaced by one param per Gather, S_j = P[E_j] (shaped as the
+// Reshape that reads the Gather, [r, c] or [S, r, c], if one does):
 //
 //   Gather(flat(P ⊙ M), E_j) = S_j ⊙ M[E_j],     ||P||² -> Σ_j ||S_j||²,
 //
 // so the step's gradient, optimizer and L2 work follow the entries it reads, and no whole-size
-// product, Gather or ScatterND of the weight is left. M[E_j] is read from the gates themselves: M
-// is a product (a folded weight's `folded_mask`: the cell gates times the field gates of each
-// copy's rows) of factors that only move the elements of gate values (reshaped, gathered per weight
-// row, expanded, concatenated), and each factor's entries are gathered from the value they come
-// from (joined when several), as a [r, 1] column when they vary along the rows only (a field gate
-// per row), a [1, c] row when along the columns only (a cell gate per column of one source), else
-// as the whole [r, c];
-// the backward scatters into the gates, not into a mask of the weight's size. A folded weight's
-// copies are one [S, r, c] slice (cut-frozen.ts), whose factors are [S, r, 1] and [S, 1, c].
+// product, Gather or ScatterND of the weight is left. M[E_j] is read from the gates themselves,
+// never from a mask of the weight's size: M is a product (a folded weight's `folded_mask`: its cell
+// gates times the field gates of each copy's rows) of factors that only move the elements of gate
+// values (reshaped, gathered per weight row, expanded, concatenated), and each factor's entries are
+// gathered from the values they come from (joined when several), shaped like the slice with 1 on
+// every axis along which they do not vary: a [r, 1] column of field gates, a [1, c] row of cell
+// gates, [S, r, 1] and [S, 1, c] for a folded weight's copies, which cut-frozen.ts reads as one
+// [S, r, c] block. A cssm weight's gates, varying along both axes (a gate row per source block, a
+// gate column per unit), are two Gathers of the gates' [sources, units] view, its columns then its
+// rows, so that the backward scatters whole rows into the gates.
 //
 // The entries of P outside every E_j are multiplied by an exact 0 on every step
 // (closed-weights.ts); they leave the step, and the runtime carries them and their optimizer state
@@ -135,20 +136,20 @@ function maskEntries(b: Builder, mask: Value, r: SliceRead, shape: readonly numb
   if (factors) {
     const parts = factors.map((f, k) => {
       const tag = factors.length === 1 ? "gates" : `gates${k}`;
-      const flatOf = (v: Value, i: number) => (v.shape.length === 1 ? read(v) : b.reshape(read(v), [sizeOf(v.shape as number[])], `${name}/${tag}/flat${f.sources.length === 1 ? "" : i}`));
       const [only] = f.sources;
       const size = f.sources.reduce((a, v) => a + sizeOf(v.shape as number[]), 0);
-      const whole = f.index.length === size && f.index.every((x, i) => x === i);
-      if (whole && f.sources.length === 1 && only!.shape.join() === f.shape.join()) return read(only!);
-      const flat = f.sources.length === 1 ? flatOf(only!, 0) : b.concat(f.sources.map(flatOf), 0, `${name}/${tag}/joined`);
-      if (whole) return b.reshape(flat, f.shape, `${name}/${tag}`);
       if (f.separable) {
+        // The source's [size / n, n] view: its columns, then a row of them per slice row.
         const { row, column, n } = f.separable;
-        const identity = (xs: number[], size: number) => xs.length === size && xs.every((x, i) => x === i);
         const view = b.reshape(read(only!), [size / n, n], `${name}/${tag}/rows`);
-        const picked = identity(column, n) ? view : b.gather(view, indices(column, `${tag}_columns`), 1, `${name}/${tag}/columns`);
+        const picked = column.every((c, j) => c === j) && column.length === n ? view : b.gather(view, indices(column, `${tag}_columns`), 1, `${name}/${tag}/columns`);
         return b.gather(picked, indices(row, `${tag}_row_of`), 0, `${name}/${tag}/entries`);
       }
+      const whole = f.index.length === size && f.index.every((x, i) => x === i);
+      if (whole && f.sources.length === 1 && only!.shape.join() === f.shape.join()) return read(only!);
+      const flatOf = (v: Value, i: number) => (v.shape.length === 1 ? read(v) : b.reshape(read(v), [sizeOf(v.shape as number[])], `${name}/${tag}/flat${f.sources.length === 1 ? "" : i}`));
+      const flat = f.sources.length === 1 ? flatOf(only!, 0) : b.concat(f.sources.map(flatOf), 0, `${name}/${tag}/joined`);
+      if (whole) return b.reshape(flat, f.shape, `${name}/${tag}`);
       // Indices shaped like the factor: the Gather's output takes their shape.
       return b.gather(flat, b.constant(int64Of(f.index), "int64", f.shape, `${name}/${tag}_entries`), 0, `${name}/${tag}/entries`);
     });
@@ -162,13 +163,13 @@ function maskEntries(b: Builder, mask: Value, r: SliceRead, shape: readonly numb
 /** Ops that only move their data input's elements (a Gather's indices constant), Concat included. */
 const MOVES = new Set(["Identity", "Reshape", "Squeeze", "Unsqueeze", "Expand", "Gather", "Split", "Concat"]);
 
-/** Values a mask factor's elements are moved from, each with where its elements start in `index`'s numbering. */
-interface Sources {
+/**
+ * A factor of a mask: the values its elements are moved from, numbered one after another (each
+ * with the number of its first element), and per element of the mask (the factor broadcast to
+ * it) the number of the source element it copies.
+ */
+interface MaskFactor {
   readonly spans: readonly { value: Value; offset: number; size: number }[];
-}
-
-/** A factor of a mask: its sources and, per element of the mask (the factor broadcast to it), the number of the source element it copies. */
-interface MaskFactor extends Sources {
   readonly index: Float32Array;
 }
 

@@ -40,12 +40,23 @@ export function stepMacsPerExample(spec: Spec): number {
   return summarizeGraph(lowerSpec(spec, { mode: "train" })).macsPerExample;
 }
 
+/** The train-mode forward a cut starts from, lowered once per spec and row-weighted tasks (graphs are never changed once built). */
+const lowered = new WeakMap<Spec, Map<string, Graph>>();
+function trainForward(spec: Spec, rowWeights: ReadonlySet<string>): Graph {
+  const key = [...rowWeights].sort().join("\n");
+  const bySpec = lowered.get(spec) ?? new Map<string, Graph>();
+  lowered.set(spec, bySpec);
+  let graph = bySpec.get(key);
+  if (!graph) bySpec.set(key, (graph = lowerSpec(spec, { mode: "train", rowWeights })));
+  return graph;
+}
+
 /**
  * The train-mode forward of `spec` cut to what the frozen gates (by noise input) leave open;
  * `rowWeights`: the tasks whose loss takes row weights in the full step (artifact.ts, rowWeightedTasks).
  */
 export function cutForward(spec: Spec, frozen: FrozenNoise, rowWeights: ReadonlySet<string> = new Set()): CutForward {
-  const { graph, report } = cutFrozen(lowerSpec(spec, { mode: "train", rowWeights }), frozen);
+  const { graph, report } = cutFrozen(trainForward(spec, rowWeights), frozen);
   return { forward: graph, report, key: report.matmuls.length === 0 ? "" : JSON.stringify(report.matmuls), macsPerExample: summarizeGraph(graph).macsPerExample };
 }
 
