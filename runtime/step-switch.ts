@@ -32,11 +32,15 @@ import { StepRunner } from "./step.js";
  *   ran faster than the full step, the final set's by 1.0-1.2 ms (3.3-3.7 ms the full step's).
  *   Before cut steps read a folded weight's copies as one block and their masks from the gates
  *   (slice-params.ts), c was 1.3 ms and cuts of up to three quarters of that set ran slower.
- * - `switchSeconds` (S): compiling the step, opening its session and its first run's extra over
- *   its median: 0.13-0.21 s, median 0.16 (32 measurements). Cutting the forward (0.05 s) is not in
- *   it: it is done at every freeze point, switch or not, to know M_cut.
+ * - `switchSeconds` (S): what a switch costs a run. In step-profile, compiling the step, opening
+ *   its session and its first run's extra over its median took 0.13-0.21 s, median 0.16 (32
+ *   measurements); in 30-epoch runs of the zoo MSSM (`mssmc train`, seeds 1, 2, 7), compiling and
+ *   opening took about 0.18 s a switch, and the first epoch on the new step ran 9-48 ms longer
+ *   than the next one on it (median 27 ms, 6 switches: its first outputs land in fresh pages,
+ *   docs/design.md "What it buys"), so S = 0.21 s. Cutting the forward (5-20 ms) is not in it: it
+ *   is done at every freeze point, switch or not, to know M_cut.
  */
-export const SWITCH_COSTS = { stepSecondsPerMac: 8.0e-11, cutStepSeconds: 2.3e-4, switchSeconds: 0.16 };
+export const SWITCH_COSTS = { stepSecondsPerMac: 8.0e-11, cutStepSeconds: 2.3e-4, switchSeconds: 0.21 };
 
 /** A step's time as the switch rule models it, less what every step spends: s · M · batch, plus c for a cut step. */
 function modelledSeconds(step: { macs: number; cut: boolean }, batch: number, costs: typeof SWITCH_COSTS): number {
