@@ -57,6 +57,8 @@ describe("the smaller training step", () => {
       "towers/y/dense0/xw": [5, 4],
     });
     expect([cut.macsPerExample, stepMacsPerExample(spec)]).toEqual([292, 440]);
+    // Level 2's cssm gates (a gate row per source block, a gate column per unit) are read as rows of their [sources, units] view.
+    expect(sliceParams(cut.forward).graph.constants.some((c) => c.value.name.endsWith("/gates_row_of"))).toBe(true);
     await expectFullStepUpdates(spec, frozen, cut);
   });
 
@@ -82,6 +84,12 @@ describe("the smaller training step", () => {
     const kept = Object.fromEntries(cut.report.matmuls.map((m) => [m.name, [m.shape, m.rows.length, m.columns.length]]));
     expect(kept).toEqual({ "level1/y/expert0/dense0/xw": [[12, 8], 8, 8], "level1/shared/expert0/dense0/xw": [[12, 8], 8, 8] });
     expect(stepMacsPerExample(spec) - cut.macsPerExample).toBe(2 * 4 * 8);
+    // Each expert's folded weight is one sliced param of its two copies, [2, rows, columns].
+    const { slices } = sliceParams(cut.forward);
+    expect(slices.filter((sl) => sl.of.startsWith("level1/")).map((sl) => [sl.of, sl.entries.length])).toEqual([
+      ["level1/y/expert0/dense0/weight", 2 * 8 * 8],
+      ["level1/shared/expert0/dense0/weight", 2 * 8 * 8],
+    ]);
     await expectFullStepUpdates(spec, both, cut);
   });
 });
