@@ -1,6 +1,6 @@
 // Training that gets cheaper as its gates close: the zoo MSSM on Adult (adult.test validates each
 // epoch and is scored at the end) trained several ways, interleaved per seed, repeat and thread
-// count so that load on a shared machine hits them alike:
+// count so that load on a shared machine hits them alike, their order turning by one each round:
 //
 // - "off": no freezing (train.prune_during_training: false);
 // - "on": closed gates frozen at each epoch's end, the run moving to a smaller, sliced step where
@@ -174,10 +174,14 @@ async function main(argv: readonly string[]): Promise<void> {
   writeTorchSplit(base, training.train, torchDir, "train");
   writeTorchSplit(base, test, torchDir, "test");
   const out: Row[] = [];
+  // The order of the variants turns by one each round: the runs share a process, and a run's first
+  // epoch is slower when it comes first (its step outputs land in fresh pages; bench/RESULTS.md).
+  let round = 0;
   for (const seed of seeds) {
     for (let r = 0; r < repeats; r++) {
+      const turn = round++ % variants.length;
       for (const threads of threadCounts) {
-        for (const variant of variants) {
+        for (const variant of [...variants.slice(turn), ...variants.slice(0, turn)]) {
           const row = variant.freezing === undefined ? torchRun(python, torchDir, base, seed, threads) : await mssmcRun(variant, base, seed, threads, training, test, perEpoch);
           if (typeof row === "string") {
             process.stderr.write(`PyTorch: ${row}\n`);
