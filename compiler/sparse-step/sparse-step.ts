@@ -37,12 +37,12 @@ export interface SparseStep {
 
 /** Multiply-adds per example of the full training step's forward (the artifact's train.onnx), which may fold what eval.onnx computes in copies. */
 export function stepMacsPerExample(spec: Spec): number {
-  return summarizeGraph(lowerSpec(spec, { mode: "train" })).macsPerExample;
+  return summarizeGraph(loweredTrainForward(spec, new Set())).macsPerExample;
 }
 
 /** The train-mode forward a cut starts from, lowered once per spec and row-weighted tasks (graphs are never changed once built). */
 const lowered = new WeakMap<Spec, Map<string, Graph>>();
-function trainForward(spec: Spec, rowWeights: ReadonlySet<string>): Graph {
+function loweredTrainForward(spec: Spec, rowWeights: ReadonlySet<string>): Graph {
   const key = [...rowWeights].sort().join("\n");
   const bySpec = lowered.get(spec) ?? new Map<string, Graph>();
   lowered.set(spec, bySpec);
@@ -56,7 +56,7 @@ function trainForward(spec: Spec, rowWeights: ReadonlySet<string>): Graph {
  * `rowWeights`: the tasks whose loss takes row weights in the full step (artifact.ts, rowWeightedTasks).
  */
 export function cutForward(spec: Spec, frozen: FrozenNoise, rowWeights: ReadonlySet<string> = new Set()): CutForward {
-  const { graph, report } = cutFrozen(trainForward(spec, rowWeights), frozen);
+  const { graph, report } = cutFrozen(loweredTrainForward(spec, rowWeights), frozen);
   return { forward: graph, report, key: report.matmuls.length === 0 ? "" : JSON.stringify(report.matmuls), macsPerExample: summarizeGraph(graph).macsPerExample };
 }
 
