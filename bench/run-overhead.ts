@@ -30,6 +30,7 @@ import type { Spec } from "../compiler/load/types.js";
 import { loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { selectRows } from "../runtime/data/select-rows.js";
 import { StepRunner } from "../runtime/step.js";
+import { StepSwitch } from "../runtime/step-switch.js";
 import { numberList, optionText, wholeNumber } from "./args.js";
 import { median } from "./train-step.js";
 import { markdownTable } from "./train-speed.js";
@@ -45,6 +46,8 @@ interface RunParts {
   evalCalls: number;
   gc: number;
   gcCount: number;
+  /** StepSwitch.follow at the freeze points: cutting the forward, compiling and opening steps. */
+  follow: number;
   other: number;
   /** Of the rest: before the first epoch (run files written, sessions opened, initial state), wall less the epochs' `seconds`. */
   setup: number;
@@ -71,8 +74,9 @@ async function child(epochs: number, threads: number, seed: number, freezing: bo
   const train = copies === 1 ? training.train : selectRows(training.train, Int32Array.from({ length: rows * copies }, (_v, i) => i % rows));
   const test = (await loadData(spec, join(data, "adult.test"), training.preprocessing)).data;
   const artifact = compileSpec(spec);
-  const ms = { steps: 0, stepRuns: 0, evalRuns: 0, evalCalls: 0, gc: 0, gcCount: 0 };
+  const ms = { steps: 0, stepRuns: 0, evalRuns: 0, evalCalls: 0, gc: 0, gcCount: 0, follow: 0 };
   timeCalls(StepRunner.prototype, "run", (_s, t) => (ms.steps += t));
+  timeCalls(StepSwitch.prototype, "follow", (_s, t) => (ms.follow += t));
   // The factory's type hides that it is the session class, whose prototype every session shares.
   const sessionClass = ort.InferenceSession as unknown as { prototype: ort.InferenceSession };
   timeCalls(sessionClass.prototype, "run", (s, t) => {
@@ -94,7 +98,7 @@ async function child(epochs: number, threads: number, seed: number, freezing: bo
   await new Promise((r) => setTimeout(r, 50));
   gc.disconnect();
   const s = (x: number) => x / 1000;
-  return { wall, cpu, steps: s(ms.steps), stepRuns: s(ms.stepRuns), evalRuns: s(ms.evalRuns), evalCalls: ms.evalCalls, gc: s(ms.gc), gcCount: ms.gcCount, other: wall - s(ms.steps + ms.evalRuns), setup: wall - result.history.reduce((a, h) => a + h.seconds, 0) };
+  return { wall, cpu, steps: s(ms.steps), stepRuns: s(ms.stepRuns), evalRuns: s(ms.evalRuns), evalCalls: ms.evalCalls, gc: s(ms.gc), gcCount: ms.gcCount, follow: s(ms.follow), other: wall - s(ms.steps + ms.evalRuns), setup: wall - result.history.reduce((a, h) => a + h.seconds, 0) };
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -133,8 +137,8 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`zoo MSSM on Adult${rowsNote} (adult.test validated each epoch), ${epochs} epochs, ${threads} thread(s), freezing ${freezings.map((f) => (f ? "on" : "off")).join(" and ")}, field check ${fieldCheck ? "on" : "off"}, seeds ${seeds.join(", ")}, ${repeats} round(s) per seed, builds and settings interleaved; node ${process.version}`);
   console.log(
     markdownTable(
-      ["build", "seed", "wall s", "CPU s", "steps s", "steps / wall", "step session.run s", "eval session.run s (runs)", "rest s", "of which setup s", "GC s (count)"],
-      runs.map(({ variant, seed, parts: p }) => [variants[variant]!.name, String(seed), f2(p.wall), f2(p.cpu), f2(p.steps), pct(p.steps / p.wall), f2(p.stepRuns), `${f2(p.evalRuns)} (${p.evalCalls})`, f2(p.other), p.setup === undefined ? "-" : f2(p.setup), `${f2(p.gc)} (${p.gcCount})`]),
+      ["build", "seed", "wall s", "CPU s", "steps s", "steps / wall", "step session.run s", "eval session.run s (runs)", "rest s", "of which setup s", "of which freeze points s", "GC s (count)"],
+      runs.map(({ variant, seed, parts: p }) => [variants[variant]!.name, String(seed), f2(p.wall), f2(p.cpu), f2(p.steps), pct(p.steps / p.wall), f2(p.stepRuns), `${f2(p.evalRuns)} (${p.evalCalls})`, f2(p.other), p.setup === undefined ? "-" : f2(p.setup), p.follow === undefined ? "-" : f2(p.follow), `${f2(p.gc)} (${p.gcCount})`]),
     ).join("\n"),
   );
   const spread = (xs: number[], fmt: (x: number) => string) => `${fmt(median(xs))} [${fmt(Math.min(...xs))}, ${fmt(Math.max(...xs))}]`;

@@ -1,4 +1,4 @@
-// Common-subexpression elimination and dead-node removal over the IR, run by compileSpec on the
+// Common-subexpression elimination and dead-node (and dead-constant) removal over the IR, run by compileSpec on the
 // forward graphs and on the training step before emission.
 //
 // Lowering builds each consumer's input on its own (three level-1 consumers of MSSM each concat
@@ -52,11 +52,14 @@ export function eliminateCommonSubexpressions(graph: Graph): Graph {
   }
   const live = removeDeadNodes(nodes, graph.outputs);
   const called = new Set(live.flatMap((n) => (n.op === "Call" ? [n.attrs.function] : [])));
+  // A constant only dead nodes read would be an initializer nothing reads (onnxruntime warns and drops it).
+  const read = new Set<Value>(graph.outputs);
+  for (const n of live) for (const v of n.inputs) read.add(v);
   const out: Graph = Object.freeze({
     ...graph,
     inputs: Object.freeze(graph.inputs.slice()),
     params: Object.freeze(graph.params.slice()),
-    constants: Object.freeze(graph.constants.slice()),
+    constants: Object.freeze(graph.constants.filter((c) => read.has(c.value))),
     nodes: Object.freeze(live),
     outputs: Object.freeze(graph.outputs.slice()),
     functions: Object.freeze(graph.functions.filter((f) => called.has(f.name))),

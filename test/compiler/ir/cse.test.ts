@@ -47,6 +47,17 @@ describe("eliminateCommonSubexpressions", () => {
     expect(g.functions.map((f) => f.name)).toEqual(["HardConcreteGate"]);
   });
 
+  it("drops the constants only dead nodes read, keeping those live nodes read", () => {
+    const b = new Builder("g");
+    const x = b.input("x", "float32", [3]);
+    const kept = b.constant(2, "float32");
+    const unread = b.constant(5, "float32");
+    b.mul(x, unread, "dead");
+    b.output(b.mul(x, kept, "out"));
+    const g = eliminateCommonSubexpressions(b.finish());
+    expect([g.nodes.map((n) => n.outputs[0]!.name), g.constants.map((c) => c.value.name)]).toEqual([["out"], [kept.name]]);
+  });
+
   it("keeps a repeated node whose value is a graph output, and leaves a graph without repeats alone", () => {
     const b = new Builder("g");
     const x = b.input("x", "float32", [3]);
