@@ -9,7 +9,8 @@
 // garbage collection (perf_hooks "gc" entries, which overlap the parts above); and the rest (wall
 // less steps and eval runs: building batches, evaluation's JavaScript and metrics, the field
 // check's JavaScript, freezing, checkpoints, logging), of which the setup before the first epoch
-// (run files written, sessions opened, initial state). Then, per build and freezing setting, the
+// (run files written, sessions opened, initial state) and the freeze points' step choice
+// (StepSwitch.follow: cutting the forward, compiling and opening smaller steps). Then, per build and freezing setting, the
 // median [min, max] over runs, and each one's ratio to the first one's run of the same round.
 // `--freezing on,off` runs both settings of train.prune_during_training, interleaved like builds.
 // `--field-check off` sets train.validate_fields false (a different run: no field is closed on the
