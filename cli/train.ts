@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { compileSpec, loadSpec, PER_WEIGHT_NOISE, perWeightNoiseConflicts, sourceLocator, type GateNoise, type Spec } from "../compiler/index.js";
 import { readRunManifest } from "../runtime/checkpoint.js";
 import { assertTrainable, formatLoadReport, labelKindWarnings, loadData, loadTrainingData } from "../runtime/data/dataset.js";
+import { jsonDifferences } from "../base/json-differences.js";
 import { UserError } from "../base/user-error.js";
 import { partialLabelTasks } from "../runtime/data/labels.js";
 import { resolveSource } from "../runtime/data/source.js";
@@ -105,9 +106,11 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
         process.stderr.write(`${o.out}: no epoch was committed yet (no checkpoints/last.ckpt); training from the beginning\n`);
         resume = false;
       } else if (resume) {
-        const hash = readRunManifest(o.out).spec_hash;
-        if (hash !== artifact.manifest.spec_hash) {
-          throw new UserError(`--resume: the run in ${o.out} was trained from another spec or other settings (${hash}); this spec and options give ${artifact.manifest.spec_hash}.`, "checkpoint-mismatch");
+        const trained = readRunManifest(o.out);
+        if (trained.spec_hash !== artifact.manifest.spec_hash) {
+          const differ = jsonDifferences(trained.spec, artifact.manifest.spec);
+          const where = differ.length ? ` It differs at ${differ.map((d) => `${d.pointer} (${d.was} in the run, ${d.now} now)`).join(", ")}.` : "";
+          throw new UserError(`--resume: the run in ${o.out} was trained from another spec or other settings (${trained.spec_hash}); this spec and options give ${artifact.manifest.spec_hash}.${where}`, "checkpoint-mismatch");
         }
       } else if (holdsRun(o.out) && !o.force) {
         throw new UserError(`${o.out} already holds a trained run; continue it with --resume, replace it with --force, or choose another --out.`, "run-exists");

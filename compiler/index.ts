@@ -36,6 +36,6 @@ export { withFloatOutputs } from "./onnx/extra-outputs.js";
 export { initialTensor } from "./ir/init.js";
 
 // Freezing closed gates during training (the runtime applies them; docs/design.md, "The training step").
-export { FREEZE_THRESHOLD, freezeSettings, GATE_WARMUP_HOLDS, gateWarmupEpochs, openProbability, type FreezeSettings } from "./sparse-step/settings.js";
+export { CLOSED_LOG_ALPHA, closedLogAlpha, evaluationClosedBound, evaluationClosedThreshold, FREEZE_THRESHOLD, freezeSettings, GATE_WARMUP_HOLDS, gateWarmupEpochs, openProbability, type FreezeSettings } from "./sparse-step/settings.js";
 export { cutForward, sparseStep, stepMacsPerExample, withTrainStep, type CutForward, type SparseStep } from "./sparse-step/sparse-step.js";
 export type { ParamSlice } from "./sparse-step/slice-params.js";

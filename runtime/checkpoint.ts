@@ -9,7 +9,9 @@
 //            the frozen set the running training step was cut for (`step_frozen`, likewise;
 //            absent: the full step),
 //            `streamed: true` for a run that streams its data (absent otherwise), the field
-//            check's suspects (`field_suspects`, absent when there are none), `sha256`
+//            check's suspects (`field_suspects`, absent when there are none), the current
+//            epoch's running sums (`epoch_sums`, only in a checkpoint taken part-way through an
+//            epoch), `sha256`
 //   blocks   each tensor's float32 values, raw, in the header's order
 // `sha256` is the hex SHA-256 of the header JSON written without it followed by every block, so
 // a flipped bit anywhere is caught; the header's structure is checked before it is used, so a
@@ -54,6 +56,22 @@ export interface Best {
   step: number;
 }
 
+/**
+ * The running sums of an epoch stopped part-way (`--stop-at-step`), so that the resumed epoch's
+ * record (runtime/train.ts) is the uninterrupted run's: its steps, the sums of their total, task
+ * and L0 losses, its examples, its multiply-adds (each step's per example times its examples) and
+ * the seconds of its steps.
+ */
+export interface EpochSums {
+  steps: number;
+  loss: number;
+  l0: number;
+  task_loss: Record<string, number>;
+  samples: number;
+  macs: number;
+  train_seconds: number;
+}
+
 /** The mutable state of a training run. */
 export interface TrainState {
   /** Dense and gate parameters by name. */
@@ -77,6 +95,8 @@ export interface TrainState {
    * (runtime/field-check.ts): one more such check closes them. Absent: none.
    */
   fieldSuspects?: string[];
+  /** The current epoch's sums, in a checkpoint written part-way through it; absent otherwise. */
+  epochSums?: EpochSums;
 }
 
 /** A checkpoint in memory. */
@@ -116,6 +136,8 @@ interface Header {
   streamed?: boolean;
   /** The field check's suspects (TrainState.fieldSuspects); written only when there are some. */
   field_suspects?: string[];
+  /** TrainState.epochSums; written only in a checkpoint taken part-way through an epoch. */
+  epoch_sums?: EpochSums;
   sha256?: string;
 }
 
@@ -162,6 +184,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   if (c.state.frozen.size) header.frozen = indices(c.state.frozen);
   if (c.state.stepFrozen.size) header.step_frozen = indices(c.state.stepFrozen);
   if (c.state.fieldSuspects?.length) header.field_suspects = c.state.fieldSuspects;
+  if (c.state.epochSums) header.epoch_sums = c.state.epochSums;
   const core = Buffer.from(JSON.stringify(header), "utf8");
   const blockBytes = blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
   const hash = createHash("sha256").update(core);
@@ -208,6 +231,11 @@ function headerProblem(h: unknown): string | undefined {
   if (h["streamed"] !== undefined && h["streamed"] !== true) return "its streamed flag is malformed";
   const suspects = h["field_suspects"];
   if (suspects !== undefined && !(Array.isArray(suspects) && suspects.every((f) => typeof f === "string"))) return "its field check's suspects are malformed";
+  const sums = h["epoch_sums"];
+  const isNumber = (x: unknown) => typeof x === "number";
+  if (sums !== undefined && !(isRecord(sums) && isCount(sums["steps"]) && isCount(sums["samples"]) && ["loss", "l0", "macs", "train_seconds"].every((k) => isNumber(sums[k])) && isRecord(sums["task_loss"]) && Object.values(sums["task_loss"]).every(isNumber))) {
+    return "its epoch's running sums are malformed";
+  }
   const tables = new Set<string>();
   for (const t of h["tensors"] as unknown[]) {
     if (!isRecord(t) || typeof t["name"] !== "string" || !Array.isArray(t["shape"]) || !t["shape"].every(isCount)) return "a tensor entry is malformed";
@@ -261,14 +289,17 @@ export function decodeCheckpoint(bytes: Buffer, file: string): Checkpoint {
     seed: header.seed,
     ...(header.streamed ? { streamed: true } : {}),
     preprocessing: header.preprocessing,
-    state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale, frozen: frozenMasks(header.frozen ?? {}), stepFrozen: frozenMasks(header.step_frozen ?? {}), ...(header.field_suspects ? { fieldSuspects: header.field_suspects } : {}) },
+    state: { params, states, store: new EmbeddingStore([...tables.values()].map(packTable)), progress: header.progress, best: header.best, stale: header.stale, frozen: frozenMasks(header.frozen ?? {}), stepFrozen: frozenMasks(header.step_frozen ?? {}), ...(header.field_suspects ? { fieldSuspects: header.field_suspects } : {}), ...(header.epoch_sums ? { epochSums: header.epoch_sums } : {}) },
   };
 }
 
 /** Frozen gate masks from the header's indices (sized to the largest index; readCheckpoint resizes them to their groups). */
 function frozenMasks(frozen: Record<string, number[]>): Map<string, Uint8Array> {
   return new Map(Object.entries(frozen).map(([g, ix]) => {
-    const mask = new Uint8Array(Math.max(0, ...ix) + 1);
+    // A loop, not Math.max(...ix): a weight-granularity group can freeze more indices than a call takes arguments.
+    let largest = -1;
+    for (const i of ix) largest = Math.max(largest, i);
+    const mask = new Uint8Array(largest + 1);
     for (const i of ix) mask[i] = 1;
     return [g, mask];
   }));

@@ -19,11 +19,11 @@
 // worth nothing at one epoch end, gets another epoch). Pairs are taken in the order of that
 // minimum (Δπ is evaluated only where Δ0 > 0), each tested again with the pairs closed before it
 // (so of two copies of one signal, such as Adult's education and education-num, the second
-// stays). Closing sets the gate's log α to CLOSED_LOG_ALPHA and freezes it (runtime/freeze.ts), so
+// stays). Closing sets the gate's log α to closedLogAlpha (−10 with the default constants) and freezes it (runtime/freeze.ts), so
 // training leaves it and the export prunes the field from that group (from the model when no group
 // reads it).
 
-import { foldGate, logAlphaParam, modelStructure, selectForm, selectionGateGroup, type Manifest, type Spec } from "../compiler/index.js";
+import { closedLogAlpha, foldGate, logAlphaParam, modelStructure, selectForm, selectionGateGroup, type Manifest, type Spec } from "../compiler/index.js";
 import type ort from "onnxruntime-node";
 import type { TrainState } from "./checkpoint.js";
 import type { Dataset } from "./data/dataset.js";
@@ -42,12 +42,6 @@ const FIELD_CHECK_STREAM = 81;
  * held-out rows"). The Adult measurements of the defaults were made on 3,256 validation rows.
  */
 export const FIELD_CHECK_ROWS = 4_096;
-
-/**
- * The log α a closed field gets: its deterministic gate is 0 (below log(−γ/ζ) ≈ −2.4), its
- * P(z > 0) ≈ 2e-4 with the default constants, and with the frozen noise ε its sample is exactly 0.
- */
-export const CLOSED_LOG_ALPHA = -10;
 
 /**
  * How many standard errors (over the validation rows, of the paired per-row loss differences) a
@@ -166,6 +160,7 @@ export async function checkFields(session: ort.InferenceSession, manifest: Manif
     .map((name) => ({ name, gates: selectionGateGroup(name), param: logAlphaParam(selectionGateGroup(name)), tasks: [...(reached.get(name) ?? [])] }))
     .filter((g) => state.params.has(g.param));
   type Pair = { fi: number; g: (typeof groups)[number] };
+  const closedValue = closedLogAlpha(spec.gates);
   const open = (p: Pair) => foldGate(state.params.get(p.g.param)!.subarray(p.fi, p.fi + 1), spec.gates.gamma, spec.gates.zeta)[0]! > 0;
   const candidates = groups.flatMap((g) => spec.fields.map((_f, fi): Pair => ({ fi, g }))).filter(open);
   const everyTask = spec.tasks.map((_t, k) => k);
@@ -176,7 +171,7 @@ export async function checkFields(session: ort.InferenceSession, manifest: Manif
     const copies = new Map<string, Float32Array>();
     for (const p of closed) {
       const logAlpha = copies.get(p.g.param) ?? state.params.get(p.g.param)!.slice();
-      logAlpha[p.fi] = CLOSED_LOG_ALPHA;
+      logAlpha[p.fi] = closedValue;
       copies.set(p.g.param, logAlpha);
       params.set(p.g.param, logAlpha);
     }
@@ -232,7 +227,7 @@ export async function checkFields(session: ort.InferenceSession, manifest: Manif
   for (const p of closed) {
     const logAlpha = state.params.get(p.g.param)!;
     const mask = state.frozen.get(p.g.gates) ?? new Uint8Array(logAlpha.length);
-    logAlpha[p.fi] = CLOSED_LOG_ALPHA;
+    logAlpha[p.fi] = closedValue;
     mask[p.fi] = 1;
     state.frozen.set(p.g.gates, mask);
   }
@@ -243,9 +238,10 @@ export async function checkFields(session: ort.InferenceSession, manifest: Manif
 export function fieldCheckLines(check: FieldCheck, spec: Spec, params: ReadonlyMap<string, Float32Array>): string[] {
   const byField = <T extends { field: string }>(items: readonly T[]) => [...new Set(items.map((i) => i.field))].map((field) => ({ field, items: items.filter((i) => i.field === field) }));
   const gated = spec.groups.filter((g) => params.has(logAlphaParam(selectionGateGroup(g))));
+  const closedValue = closedLogAlpha(spec.gates);
   const closedEverywhere = (field: string) => {
     const fi = spec.fields.findIndex((f) => f.name === field);
-    return gated.every((g) => params.get(logAlphaParam(selectionGateGroup(g)))![fi] === CLOSED_LOG_ALPHA);
+    return gated.every((g) => params.get(logAlphaParam(selectionGateGroup(g)))![fi] === Math.fround(closedValue));
   };
   const lines = byField(check.closed).map(({ field, items }) => {
     const delta = items.reduce((sum, c) => sum + c.delta, 0);

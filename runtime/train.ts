@@ -18,7 +18,7 @@ import { freezeSettings, gateWarmupEpochs, initialTensor, rowWeightedTasks, vali
 import { invariant } from "../base/source/diagnostic.js";
 import { partialLabelTasks, regressionLabelMeans } from "./data/labels.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
-import { checkpointPath, readCheckpoint, writeCheckpoint, writeCheckpoints, type Checkpoint, type TrainState } from "./checkpoint.js";
+import { checkpointPath, readCheckpoint, writeCheckpoint, writeCheckpoints, type Checkpoint, type EpochSums, type TrainState } from "./checkpoint.js";
 import { batchCount, batches } from "./data/batches.js";
 import type { Dataset, Preprocessing } from "./data/dataset.js";
 import type { StreamBatches } from "./data/stream-batches.js";
@@ -29,7 +29,7 @@ import { ProgressBar } from "./progress.js";
 import { appendMetricsLine, metricsPath, reconcileMetrics, removeAbandonedFiles, removeCheckpoints } from "./run-folder.js";
 import { openSession, type Device } from "./session.js";
 import { StepRunner } from "./step.js";
-import { freezeClosedGates, frozenCount } from "./freeze.js";
+import { freezeClosedGates, frozenCount, warmupHeldGroups } from "./freeze.js";
 import { checkFields, checksFields, fieldCheckLines } from "./field-check.js";
 import { StepSwitch } from "./step-switch.js";
 
@@ -81,7 +81,11 @@ export interface EpochRecord {
   train_seconds: number;
   seconds: number;
   samples_per_second: number;
-  /** Gate elements frozen closed at the epoch's end (runtime/freeze.ts), and multiply-adds per example of the step the epoch ran. */
+  /**
+   * Gate elements frozen closed at the epoch's end (runtime/freeze.ts, with those the field check
+   * closed), and the multiply-adds per example of the steps the epoch ran (their mean over its
+   * examples, rounded, when it moved to a smaller step within the epoch).
+   */
   gates_frozen: number;
   macs_per_example: number;
 }
@@ -125,7 +129,10 @@ export function initialState(manifest: Manifest, preprocessing: Preprocessing, s
   return { params, states, store: EmbeddingStore.initial(manifest, preprocessing, seed), progress: { epoch: 0, batch: 0, step: 0 }, best: null, stale: 0, frozen: new Map(), stepFrozen: new Map() };
 }
 
-const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const mean = (sum: number, count: number): number => (count ? sum / count : NaN);
+
+/** An epoch's running sums, before its first step. */
+const emptySums = (tasks: readonly string[]): EpochSums => ({ steps: 0, loss: 0, l0: 0, task_loss: Object.fromEntries(tasks.map((t) => [t, 0])), samples: 0, macs: 0, train_seconds: 0 });
 
 /** Trains a compiled model on `data`, from scratch or (with `resume`) from the run's last checkpoint. */
 export async function train(model: CompiledModel, data: RunData, options: TrainOptions): Promise<TrainResult> {
@@ -164,6 +171,9 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       throw new UserError(`${checkpointPath(options.runDir, "last")}: the run started with its training data ${how(c.streamed ?? false)} and this resume has it ${how(data.stream !== undefined)}; the epoch order would differ, so resume it the way it started.`, "checkpoint-mismatch");
     }
     state = c.state;
+    if (options.stopAtStep !== undefined && options.stopAtStep <= state.progress.step) {
+      throw new UserError(`${checkpointPath(options.runDir, "last")}: the run is at step ${state.progress.step} already, so it cannot stop at step ${options.stopAtStep}; give --stop-at-step a later step, or resume without it.`, "invalid-setting");
+    }
     reconcileMetrics(options.runDir, state.progress.epoch);
   } else {
     state = initialState(manifest, data.preprocessing, seed, regressionLabelMeans(spec.tasks, data.train.labels, data.train.weights));
@@ -197,9 +207,11 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   );
   await steps.resume(state);
   // At each freeze point the step is chosen again, changed set or not: the choice depends on the steps left (step-switch.ts).
+  // Not in the groups the warm-up holds still: their log α has not trained (runtime/freeze.ts).
+  const held = warmupHeldGroups(manifest);
   const freeze = async () => {
     if (!freezing.on) return;
-    freezeClosedGates(manifest, state, freezing.threshold);
+    freezeClosedGates(manifest, state, freezing.threshold, state.progress.step <= holdSteps ? held : undefined);
     await steps.follow(state);
   };
   const fieldCheck = checksFields(spec, data.valid !== undefined) && evalSession !== undefined;
@@ -211,11 +223,10 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
 
   for (let epoch = state.progress.epoch; epoch < settings.epochs; epoch++) {
     const started = performance.now();
-    let trainSeconds = 0;
-    const losses: number[] = [];
-    const l0s: number[] = [];
-    const taskLosses: Record<string, number[]> = Object.fromEntries(spec.tasks.map((t) => [t.name, []]));
-    let samples = 0;
+    // The epoch's running sums; a run stopped mid-epoch keeps them in its checkpoint, so the
+    // resumed epoch's record is the uninterrupted one's (up to its timings).
+    const sums: EpochSums = epoch === state.progress.epoch && state.progress.batch > 0 && state.epochSums ? state.epochSums : emptySums(spec.tasks.map((t) => t.name));
+    delete state.epochSums;
     let b = -1;
     const epochBatches = data.stream ? data.stream.epoch(settings.batch, seed, epoch) : batches(spec, data.train, { batchSize: settings.batch, shuffle: true, seed, epoch });
     for await (const batch of epochBatches) {
@@ -223,6 +234,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
       if (b < state.progress.batch) continue; // resuming mid-epoch: these batches were trained on
       const stepStarted = performance.now();
       const t = state.progress.step + 1;
+      const macsOfStep = steps.current.macsPerExample;
       const result = await steps.current.runner.run(state, batch, t);
       const loss = result.loss;
       if (!Number.isFinite(loss)) {
@@ -234,17 +246,21 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
           "diverged",
         );
       }
-      losses.push(loss);
-      l0s.push(result.l0);
-      for (const task of spec.tasks) taskLosses[task.name]!.push(result.taskLoss[task.name]!);
-      samples += batch.size;
+      sums.steps++;
+      sums.loss += loss;
+      sums.l0 += result.l0;
+      for (const task of spec.tasks) sums.task_loss[task.name] = sums.task_loss[task.name]! + result.taskLoss[task.name]!;
+      sums.samples += batch.size;
+      sums.macs += macsOfStep * batch.size;
       state.progress = { epoch, batch: b + 1, step: t };
-      if (freezing.every !== undefined && t % freezing.every === 0) await freeze();
-      trainSeconds += (performance.now() - stepStarted) / 1000;
-      bar?.update(`epoch ${epoch + 1}/${settings.epochs}`, b + 1, perEpoch, `loss ${loss.toFixed(4)}  ${Math.round(samples / trainSeconds).toLocaleString("en-US")} samples/s`);
+      // At the epoch's last batch the epoch's end freezes (after the field check), once.
+      if (freezing.every !== undefined && t % freezing.every === 0 && b + 1 < perEpoch) await freeze();
+      sums.train_seconds += (performance.now() - stepStarted) / 1000;
+      bar?.update(`epoch ${epoch + 1}/${settings.epochs}`, b + 1, perEpoch, `loss ${loss.toFixed(4)}  ${Math.round(sums.samples / sums.train_seconds).toLocaleString("en-US")} samples/s`);
       if (options.stopAtStep !== undefined && t >= options.stopAtStep && b + 1 < perEpoch) {
         bar?.clear();
         steps.settle(state);
+        state.epochSums = sums;
         writeCheckpoint(checkpointPath(options.runDir, "last"), checkpoint());
         log(`stopped at step ${t} (epoch ${epoch + 1}, batch ${b + 1}/${perEpoch}); continue with --resume`);
         return { status: "stopped", state, history };
@@ -253,7 +269,6 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     bar?.clear();
     // A sliced step's values back into the whole params before the field check and validation read them.
     steps.settle(state);
-    const macs = steps.current.macsPerExample;
     if (fieldCheck && epoch + 1 >= Math.max(warmup, 1)) {
       const started = performance.now();
       const check = await checkFields(evalSession!, manifest, state, data.valid!);
@@ -280,15 +295,15 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
     const record: EpochRecord = {
       epoch: epoch + 1,
       step: state.progress.step,
-      loss: mean(losses),
-      task_loss: Object.fromEntries(Object.entries(taskLosses).map(([k, v]) => [k, mean(v)])),
-      l0: mean(l0s),
+      loss: mean(sums.loss, sums.steps),
+      task_loss: Object.fromEntries(Object.entries(sums.task_loss).map(([k, v]) => [k, mean(v, sums.steps)])),
+      l0: mean(sums.l0, sums.steps),
       valid,
-      train_seconds: trainSeconds,
+      train_seconds: sums.train_seconds,
       seconds: (performance.now() - started) / 1000,
-      samples_per_second: samples / trainSeconds,
+      samples_per_second: sums.samples / sums.train_seconds,
       gates_frozen: frozenCount(state.frozen),
-      macs_per_example: macs,
+      macs_per_example: Math.round(mean(sums.macs, sums.samples)),
     };
     history.push(record);
     // The epoch's commit point is last.ckpt's rename (runtime/run-folder.ts): what comes before it

@@ -57,6 +57,36 @@ export function gateWarmupEpochs(spec: Pick<Spec, "train">, hasGates: boolean): 
  */
 export const GATE_WARMUP_HOLDS: { fieldsOnly: Set<string> } = { fieldsOnly: new Set() };
 
+/**
+ * The largest log α whose deterministic (evaluation and export) gate clip(σ(log α)(ζ − γ) + γ, 0, 1)
+ * is 0: logit(−γ/(ζ − γ)), about −2.4 with the default constants.
+ */
+export function evaluationClosedBound(gates: Pick<Spec["gates"], "gamma" | "zeta">): number {
+  const p = -gates.gamma / (gates.zeta - gates.gamma);
+  return Math.log(p / (1 - p));
+}
+
+/**
+ * The log α of a gate closed on purpose (by the field check, or frozen while evaluation would
+ * still open it), with the default constants: its deterministic gate is 0, its P(z > 0) about
+ * 2e-4, and with the frozen noise ε its sample is exactly 0.
+ */
+export const CLOSED_LOG_ALPHA = -10;
+
+/** CLOSED_LOG_ALPHA, or 1 below evaluationClosedBound where the gate constants put that bound lower. */
+export function closedLogAlpha(gates: Pick<Spec["gates"], "gamma" | "zeta">): number {
+  return Math.min(CLOSED_LOG_ALPHA, evaluationClosedBound(gates) - 1);
+}
+
+/**
+ * The largest ε under which every gate freezing closes is closed in evaluation already:
+ * P(z > 0) at evaluationClosedBound, σ(logit(−γ/(ζ − γ)) − β log(−γ/ζ)), about 0.31 with the
+ * default constants. Above it, freezing also closes gates evaluation still opens (runtime/freeze.ts).
+ */
+export function evaluationClosedThreshold(gates: Pick<Spec["gates"], "beta" | "gamma" | "zeta">): number {
+  return openProbability(evaluationClosedBound(gates), gates);
+}
+
 /** P(z > 0) of a hard-concrete gate in training: σ(log α − β log(−γ/ζ)). */
 export function openProbability(logAlpha: number, gates: Pick<Spec["gates"], "beta" | "gamma" | "zeta">): number {
   return 1 / (1 + Math.exp(-(logAlpha - gates.beta * Math.log(-gates.gamma / gates.zeta))));

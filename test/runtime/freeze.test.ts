@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { logAlphaParam } from "../../compiler/artifact.js";
 import { openProbability } from "../../compiler/sparse-step/settings.js";
 import { checkpointPath, decodeCheckpoint, encodeCheckpoint, loadTrainedModel, readCheckpoint, writeCheckpoint } from "../../runtime/checkpoint.js";
-import { freezeClosedGates, frozenCount } from "../../runtime/freeze.js";
+import { freezeClosedGates, frozenCount, warmupHeldGroups } from "../../runtime/freeze.js";
 import { gateNoise, NOISE_EPS } from "../../runtime/step.js";
 import { initialState, train } from "../../runtime/train.js";
 import { diagnose, model } from "../compiler/check/helpers.js";
@@ -30,6 +30,9 @@ describe("freezing closed gates", () => {
     logAlpha[2] = -5; // P 0.032
     expect(freezeClosedGates(manifest, state, 0.5)).toBe(2);
     expect([...state.frozen.get(group.name)!.slice(0, 4)]).toEqual([1, 0, 1, 0]);
+    // Evaluation's gate clip(σ(log α)·1.2 − 0.1, 0, 1) is 0 only for log α ≤ logit(1/12) ≈ −2.398:
+    // the gate frozen at −1.5987 was open there and is closed (−10); −5 was closed already and keeps its value.
+    expect([logAlpha[0], logAlpha[1], logAlpha[2]]).toEqual([-10, Math.fround(boundary + 1e-4), -5]);
     expect(freezeClosedGates(manifest, state, 0.5)).toBe(0); // already frozen
     expect(freezeClosedGates(manifest, state, 0.04)).toBe(0);
     // A frozen gate's noise is still drawn (others unchanged) and fed as ε.
@@ -85,8 +88,16 @@ describe("freezing closed gates", () => {
     const frozenAtStop = new Map([...first.state.frozen].map(([g, m]) => [g, m.slice()]));
     expect(frozenCount(frozenAtStop)).toBeGreaterThan(0);
     const atStop = loadTrainedModel(interrupted, "last");
+    expect(first.state.progress.batch).toBeGreaterThan(0); // stopped part-way through epoch 2
+    await expect(train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, resume: true, stopAtStep: 13 })).rejects.toThrow("the run is at step 13 already, so it cannot stop at step 13");
     await train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, resume: true });
     expect(readFileSync(checkpointPath(interrupted, "last")).equals(readFileSync(checkpointPath(straight, "last")))).toBe(true);
+    // The epoch records too, up to their timings: the interrupted epoch's means cover all its steps.
+    const records = (dir: string) => readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => {
+      const { seconds: _s, train_seconds: _t, samples_per_second: _r, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
+    expect(records(interrupted)).toEqual(records(straight));
     const end = loadTrainedModel(interrupted, "last");
     for (const [g, mask] of frozenAtStop) {
       const before = atStop.params.get(logAlphaParam(g))!;
@@ -94,6 +105,29 @@ describe("freezing closed gates", () => {
       mask.forEach((f, i) => f && expect(after[i]).toBe(before[i]));
       expect(mask.some((f, i) => !f && after[i] !== before[i]) || mask.every((f) => f)).toBe(true);
     }
+  });
+
+  it("freezes nothing the gate warm-up holds still", async () => {
+    const spec = smallSpec({ freeze_threshold: 0.832, freeze_every: 4, gate_warmup: 2 });
+    const { manifest } = compiled(spec);
+    const state = initialState(manifest, (await smallData(spec)).preprocessing, 1);
+    for (const g of manifest.gate_groups) state.params.get(logAlphaParam(g.name))!.fill(-3);
+    expect(freezeClosedGates(manifest, state, 0.832, warmupHeldGroups(manifest))).toBe(0);
+    expect(state.frozen.size).toBe(0);
+    // 10 steps an epoch: the freeze points of steps 4-20 fall in the warm-up's 20 steps.
+    const done = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: tempDir() });
+    expect(done.history.map((h) => h.gates_frozen > 0)).toEqual([false, false, true]);
+  });
+
+  it("reads back a checkpoint whose frozen set has more indices than a call takes arguments", async () => {
+    const spec = smallSpec();
+    const { manifest } = compiled(spec);
+    const data = await smallData(spec);
+    const state = initialState(manifest, data.preprocessing, 1);
+    const mask = new Uint8Array(300_000).fill(1);
+    state.frozen.set("wide", mask);
+    const back = decodeCheckpoint(encodeCheckpoint({ specHash: manifest.spec_hash, seed: 1, preprocessing: data.preprocessing, state }), "x");
+    expect(frozenCount(back.state.frozen)).toBe(300_000);
   });
 
   it("is off with prune_during_training: false", async () => {
@@ -111,5 +145,30 @@ describe("freezing closed gates", () => {
       { code: "hyperparameter-range", severity: "error", message: "freeze_threshold must be strictly between 0 and 1, not 1.", at: "6:29", text: "1" },
       { code: "hyperparameter-range", severity: "error", message: "freeze_every must be at least 1, not 0.", at: "6:46", text: "0" },
     ]);
+    // Above ≈ 0.31 (the default gate constants) freezing closes gates evaluation still opens: a warning.
+    const high = diagnose(model(`  groups shared
+  level 1 { experts: mlp[8]; connect: cssm }
+  towers { tower: mlp[] }
+  train { freeze_threshold: 0.5 }`)).filter((d) => d.code === "hyperparameter-range");
+    expect(high.map((d) => [d.severity, d.message.slice(0, 40)])).toEqual([["warning", "freeze_threshold 0.5 is above 0.31: it f"]]);
+    expect(diagnose(model(`  groups shared
+  level 1 { experts: mlp[8]; connect: cssm }
+  towers { tower: mlp[] }
+  train { freeze_threshold: 0.3 }`)).filter((d) => d.code === "hyperparameter-range")).toEqual([]);
+  });
+
+  it("warns of freezing settings that have no effect", () => {
+    const warnings = (text: string) => diagnose(model(text)).filter((d) => d.code === "unused-regularizer").map((d) => d.message);
+    expect(warnings(`  groups shared
+  level 1 { experts: mlp[8] }
+  towers { tower: mlp[] }
+  train { prune_during_training: true, freeze_every: 3 }`)).toEqual([
+      "'prune_during_training' has no effect: the model has no L0 gates to freeze (no cssm or l0_average connection, no field gates).",
+      "'freeze_every' has no effect: the model has no L0 gates to freeze (no cssm or l0_average connection, no field gates).",
+    ]);
+    expect(warnings(`  groups shared
+  level 1 { experts: mlp[8]; connect: cssm }
+  towers { tower: mlp[] }
+  train { prune_during_training: false, freeze_threshold: 0.1 }`)).toEqual(["'freeze_threshold' has no effect: prune_during_training is false, so no gate is frozen by it."]);
   });
 });

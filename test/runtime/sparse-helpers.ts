@@ -16,5 +16,8 @@ export function twoLevelSpec(train: Partial<Spec["train"]> = {}, closing = false
   return { ...r.spec, train: { ...r.spec.train, ...train } };
 }
 
-/** Settings of a run that freezes early: P(z > 0) starts near 0.832, so ε 0.832 freezes about half the gates at the first check (every 4 steps). */
-export const EARLY_FREEZING = { freeze_threshold: 0.832, freeze_every: 4, epochs: 4 };
+/**
+ * Settings of a run that freezes early: P(z > 0) starts near 0.832, so ε 0.832 freezes about half
+ * the gates at the first check (every 4 steps); no gate warm-up, during which nothing freezes.
+ */
+export const EARLY_FREEZING = { freeze_threshold: 0.832, freeze_every: 4, epochs: 4, gate_warmup: 0 };

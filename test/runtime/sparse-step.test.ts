@@ -249,20 +249,23 @@ describe("when a switch pays", () => {
 
   it("compares a further cut with the running step, never moves back, and resumes on the step the run was on", async () => {
     const measured = { ...SWITCH_COSTS };
-    // Batch 32: moving from the full step (440 multiply-adds) to the first cut (191) pays with 36
-    // steps left (249 · 36 > 14.5 · 291); the frozen set of step 24 cuts to 149, which would pay
-    // against the full step with its 16 steps left (291 · 16) but not against the running one (42 · 16).
-    Object.assign(SWITCH_COSTS, { stepSecondsPerMac: 1 / 32, cutStepSeconds: 0, switchSeconds: 291 * 14.5 });
+    // Batch 32, a step costing its multiply-adds in seconds: moving from the full step (440
+    // multiply-adds) to the first cut (75) pays with 36 steps left (365 · 36 > 2000); the frozen
+    // sets of steps 8-16 cut to 70-55, which pay against the running step at most 20 · 28 < 2000;
+    // that of step 20 cuts to 42, which would pay against the full step with its 20 steps left
+    // (398 · 20) but not against the running one (33 · 20).
+    Object.assign(SWITCH_COSTS, { stepSecondsPerMac: 1 / 32, cutStepSeconds: 0, switchSeconds: 2000 });
     try {
       const spec = twoLevelSpec(EARLY_FREEZING);
       const straight = tempDir();
       const done = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: straight });
       const macs = done.history.map((h) => h.macs_per_example);
-      // Each epoch's record shows the step it ended on: the first cut from step 4 on.
-      expect(macs).toEqual([191, 191, 191, 191]);
+      // Each epoch's record shows the mean over its examples of the steps it ran: the first cut
+      // from step 5 on, so epoch 1 ran 4 full steps (440) and 6 cut ones (75), 32 examples each.
+      expect(macs).toEqual([Math.round((4 * 440 + 6 * 75) / 10), 75, 75, 75]);
       const { manifest } = compiled(spec);
       const final = cutForward(spec, new Map([...done.state.frozen].map(([g, m]) => [manifest.gate_groups.find((x) => x.name === g)!.noise, m])));
-      expect(final.macsPerExample).toBe(149);
+      expect(final.macsPerExample).toBe(42);
       // The running step's frozen set is the one of the switch at step 4: a part of the final one.
       expect(frozenCount(done.state.stepFrozen)).toBeGreaterThan(0);
       expect(frozenCount(done.state.stepFrozen)).toBeLessThan(frozenCount(done.state.frozen));
@@ -273,7 +276,7 @@ describe("when a switch pays", () => {
         const saved = readCheckpoint(checkpointPath(interrupted, "last"), manifest).state;
         expect(frozenCount(saved.stepFrozen), `stopped at step ${stop}`).toBe(frozenCount(done.state.stepFrozen));
         const resumed = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: interrupted, resume: true });
-        expect(resumed.history[0]!.macs_per_example).toBe(191);
+        expect(resumed.history[0]!.macs_per_example).toBe(75);
         expect(readFileSync(checkpointPath(interrupted, "last")).equals(readFileSync(checkpointPath(straight, "last"))), `stopped at step ${stop}`).toBe(true);
       }
     } finally {

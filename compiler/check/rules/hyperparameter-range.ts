@@ -1,6 +1,7 @@
 import type { Rule } from "../rule.js";
 import { child } from "../../load/source-map.js";
 import { writtenOptimizers } from "./describe.js";
+import { evaluationClosedThreshold } from "../../sparse-step/settings.js";
 
 /** Training settings outside the range where they mean anything. */
 export const hyperparameterRange: Rule = {
@@ -30,6 +31,12 @@ export const hyperparameterRange: Rule = {
     need(spec.train.patience, (v) => v >= 0, "patience", "0 or more", "/train/patience");
     need(spec.train.freeze_threshold, (v) => v > 0 && v < 1, "freeze_threshold", "strictly between 0 and 1", "/train/freeze_threshold");
     need(spec.train.freeze_every, (v) => v >= 1, "freeze_every", "at least 1", "/train/freeze_every");
+    // Above this ε freezing closes gates that evaluation still opens (runtime/freeze.ts sets their log α closed).
+    const evaluationOpen = evaluationClosedThreshold(spec.gates);
+    const threshold = spec.train.freeze_threshold;
+    if (threshold !== undefined && threshold > evaluationOpen && threshold < 1) {
+      report("warning", `freeze_threshold ${threshold} is above ${evaluationOpen.toFixed(2)}: it freezes gates that are still open in evaluation (P(z > 0) up to ${threshold}), and closes them, which changes the model rather than only what a step costs; the default is 0.05.`, "/train/freeze_threshold");
+    }
     need(spec.train.gate_warmup, (v) => v >= 0 && v < spec.train.epochs, "gate_warmup", `0 or more and below epochs (${spec.train.epochs})`, "/train/gate_warmup");
   },
 };

@@ -7,7 +7,7 @@ import { hasL0Gates } from "./describe.js";
 /** Gate settings in a model without gates are legal but do nothing, which usually means a mistake. */
 export const unusedRegularizer: Rule = {
   code: "unused-regularizer",
-  description: "l0, l0_fields, the gates section, its noise: per_example_fields or gate_optimizer is set, but the model has no gates for it to act on.",
+  description: "l0, l0_fields, the gates section, its noise: per_example_fields, gate_optimizer or a freezing setting (prune_during_training, freeze_threshold, freeze_every) is set, but the model has no gates for it to act on, or freezing is off.",
   check({ spec, map, report }) {
     const l0Gates = hasL0Gates(spec);
     // λ0 and the hard-concrete constants act only on L0 gates; the gate optimizer also trains the
@@ -36,6 +36,13 @@ export const unusedRegularizer: Rule = {
     }
     if (map.get("/gates/noise") && spec.gates.noise === "per_example_fields" && form !== "l0" && form !== "l0_tanh" && l0Gates) {
       report("warning", "'noise: per_example_fields' draws per example only for field gates, and this model has none ('select fields per group' with form l0 or l0_tanh): its gates are drawn per step.", "/gates/noise", { onKey: true });
+    }
+    // Freezing acts on L0 gates (field gates included) and only while prune_during_training is on.
+    for (const key of ["prune_during_training", "freeze_threshold", "freeze_every"] as const) {
+      const pointer = `/train/${key}`;
+      if (!map.get(pointer)) continue;
+      if (!l0Gates) report("warning", `'${key}' has no effect: the model has no L0 gates to freeze (no cssm or l0_average connection, no field gates).`, pointer, { onKey: true });
+      else if (key !== "prune_during_training" && spec.train.prune_during_training === false) report("warning", `'${key}' has no effect: prune_during_training is false, so no gate is frozen by it.`, pointer, { onKey: true });
     }
     if (map.get("/train/gate_optimizer") && !l0Gates && !spec.select_fields && !isDeepStrictEqual(spec.train.gate_optimizer, normalizeOptimizer(DEFAULT_GATE_OPTIMIZER))) {
       report("warning", "'gate_optimizer' has no effect: the model has no gates (no cssm or l0_average connection and no 'select fields per group').", "/train/gate_optimizer", { onKey: true });
