@@ -178,6 +178,10 @@ export class StepRunner {
     this.numericCount = numericFields(manifest.spec).length;
     this.lookups = lookupInputs(manifest);
     this.frozenTensors = frozenTensors(manifest);
+    // Freezing (holdFrozen, freezeClosedGates) reads and writes a gate's log α and its state in the
+    // whole tensors, even before a settle: a smaller step never slices them (slice-params.ts slices dense params).
+    const gateParams = new Set([...this.frozenTensors.values()].map((t) => t.param));
+    invariant(slices.every((s) => !gateParams.has(s.of)), "A smaller step slices a gate's log α, which freezing reads whole.");
     const fieldGroups = new Set(manifest.spec.groups.map(selectionGateGroup));
     const fields = manifest.gate_groups.filter((g) => fieldGroups.has(g.name));
     this.fieldGates = {
