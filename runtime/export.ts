@@ -17,8 +17,9 @@
 //
 // Pruning (on by default) removes what the deterministic gates close: blocks, units, and fields no
 // group reads any more. A removed field's input column goes too when no other field reads it
-// (`pruned.inputs`): the pruned model asks only for what it uses, and onnxruntime refuses a feed
-// the model has no input for, so a server must drop those columns.
+// (`pruned.inputs`): the pruned model asks only for what it uses; onnxruntime-node 1.30 ignores a
+// feed the model has no input for, but other runtimes may refuse it, so a server should feed
+// exactly the session's input names.
 //
 // Categorical inputs are compared as given: feed the values the way the runtime reads CSV cells
 // (trimmed; "" and "?" mean missing). Hashed fields (`hash_buckets`) hash in the graph with
