@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { IR_VERSION_FOR_OPSET, compileSpec, loadSpec, sourceLocator, stepMacsPerExample, type TargetName } from "../compiler/index.js";
 import { writeFileAtomic } from "../base/atomic-write.js";
@@ -6,6 +5,7 @@ import { assertDeviceAvailable } from "../runtime/device.js";
 import { formatPlacement, modelPlacement } from "../runtime/placement.js";
 import { formatText, useColor } from "./report.js";
 import { reportUserErrors } from "./user-errors.js";
+import { makeDirs } from "../base/make-dirs.js";
 
 export interface CompileCommandOptions {
   out: string;
@@ -39,7 +39,7 @@ function compile(path: string, options: CompileCommandOptions): number {
   }
   if (!result.spec) return 1;
   const artifact = compileSpec(result.spec, { opset: options.opset, locate: sourceLocator(result.map, result.files), ...(options.device ? { target: options.device } : {}) });
-  mkdirSync(options.out, { recursive: true });
+  makeDirs(options.out);
   for (const [name, data] of Object.entries(artifact.files)) writeFileAtomic(join(options.out, name), data);
   const s = artifact.manifest.summary;
   const step = stepMacsPerExample(result.spec);

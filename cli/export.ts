@@ -1,9 +1,9 @@
 import { dirname } from "node:path";
-import { mkdirSync } from "node:fs";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { loadTrainedModel } from "../runtime/checkpoint.js";
 import { exportModel, type ClosedSelection, type ExportPruning } from "../runtime/export.js";
 import { reportUserErrors } from "./user-errors.js";
+import { makeDirs } from "../base/make-dirs.js";
 
 export interface ExportCommandOptions {
   output: string;
@@ -35,7 +35,7 @@ export function runExport(runDir: string, o: ExportCommandOptions): Promise<numb
   return reportUserErrors(async () => {
     const model = loadTrainedModel(runDir, o.checkpoint);
     const exported = exportModel(model, { opset: o.opset, prune: o.prune });
-    mkdirSync(dirname(o.output), { recursive: true });
+    makeDirs(dirname(o.output));
     writeFileAtomic(o.output, exported.bytes);
     const inputs = exported.inputs.map((i) => `${i.name} (${i.dtype}${i.shape.length > 1 ? " tokens" : ""})`).join(", ");
     const { total, closed } = exported.gates;

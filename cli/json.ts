@@ -1,6 +1,6 @@
 import { canonicalOrder, loadSpec } from "../compiler/index.js";
 import { formatText, useColor } from "./report.js";
-import { writeFileSync } from "node:fs";
+import { writeFileAtomic } from "../base/atomic-write.js";
 
 /** `mssmc json SPEC`: prints the checked spec in canonical JSON form with every default filled. */
 export function runJson(path: string, output: string | undefined): number {
@@ -12,7 +12,7 @@ export function runJson(path: string, output: string | undefined): number {
   }
   if (!result.spec) return 1;
   const text = JSON.stringify(canonicalOrder({ $schema: "https://mssmc.dev/schemas/mssm.schema.json", ...result.spec }), null, 2) + "\n";
-  if (output) writeFileSync(output, text);
+  if (output) writeFileAtomic(output, text);
   else process.stdout.write(text);
   return 0;
 }

@@ -19,11 +19,12 @@
 // One training process at a time holds the folder's lock file; a lock left by a killed process is
 // taken over.
 
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { processAlive, removeAbandonedTemps, syncDirectory, writeFileAtomic } from "../base/atomic-write.js";
 import { UserError } from "../base/user-error.js";
 import { checkpointPath } from "./checkpoint.js";
+import { makeDirs } from "../base/make-dirs.js";
 
 /** The lock file of a run folder, holding the training process's id. */
 export function lockPath(runDir: string): string {
@@ -58,7 +59,7 @@ const inUse = (runDir: string, pid: number): UserError =>
  * holds it. A lock whose process is gone is taken over. Returns the function that releases it.
  */
 export function lockRunFolder(runDir: string): () => void {
-  mkdirSync(runDir, { recursive: true });
+  makeDirs(runDir);
   const lock = lockPath(runDir);
   // The lock appears whole or not at all: written beside it, then linked into place (link fails if it exists).
   const mine = join(runDir, `.train.lock.${process.pid}.tmp`);

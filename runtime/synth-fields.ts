@@ -21,11 +21,12 @@
 // predictions (AUC and log loss, RMSE) so that results read against them. Every draw comes from
 // base/random.ts on its own stream: the same options give byte-identical files.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Random } from "../base/random.js";
 import { auc, logLoss, rmse } from "./metrics.js";
 import { formatValue } from "./synth.js";
+import { makeDirs } from "../base/make-dirs.js";
 
 /** The fields recipe's settings. */
 export interface FieldsRecipeOptions {
@@ -327,7 +328,7 @@ export interface FieldsWritten {
  */
 export function writeFieldsRecipe(dir: string, o: FieldsRecipeOptions): FieldsWritten {
   const problem = fieldsProblem(o);
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const files = {
     train: join(dir, "train.csv"),
     valid: join(dir, "valid.csv"),

@@ -7,10 +7,11 @@
 // Every draw comes from the runtime's seeded generator (base/random.ts) on its own
 // stream, so a seed gives byte-identical files on every machine.
 
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { Random } from "../base/random.js";
 import { PARQUET_CHUNK_ROWS, writeParquetStream } from "./data/write-parquet.js";
+import { makeDirs } from "../base/make-dirs.js";
 
 /** The generator's settings; the defaults are SYNTH_DEFAULTS. */
 export interface SynthOptions {
@@ -177,7 +178,7 @@ const CHUNK_ROWS = 10_000;
 /** Writes train.csv, valid.csv and test.csv into `dir` (created if needed), a chunk of rows at a time. */
 export function writeSynth(dir: string, o: SynthOptions): SynthWritten {
   const problem = synthProblem(o);
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const files = { train: join(dir, "train.csv"), valid: join(dir, "valid.csv"), test: join(dir, "test.csv") };
   for (const split of ["train", "valid", "test"] as const) {
     // Written beside the target and renamed into place, so an interrupted run leaves no short file.
@@ -201,7 +202,7 @@ export function writeSynth(dir: string, o: SynthOptions): SynthWritten {
  */
 export async function writeSynthParquet(dir: string, o: SynthOptions): Promise<SynthWritten> {
   const problem = synthProblem(o);
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const files = { train: join(dir, "train.parquet"), valid: join(dir, "valid.parquet"), test: join(dir, "test.parquet") };
   const d = o.dim;
   for (const split of ["train", "valid", "test"] as const) {

@@ -12,7 +12,7 @@
 // may in general change the last bits of reductions split across threads, so record `--threads`
 // with a run you mean to reproduce.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { freezeSettings, gateWarmupEpochs, initialTensor, rowWeightedTasks, validationModel, type Manifest } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
@@ -32,6 +32,7 @@ import { StepRunner } from "./step.js";
 import { freezeClosedGates, frozenCount, warmupHeldGroups } from "./freeze.js";
 import { checkFields, checksFields, fieldCheckLines } from "./field-check.js";
 import { StepSwitch } from "./step-switch.js";
+import { makeDirs } from "../base/make-dirs.js";
 
 export { gateNoise, learningRate, NOISE_EPS } from "./step.js";
 
@@ -144,7 +145,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   const weighted = new Set(rowWeightedTasks(manifest.graphs.train.inputs));
   const unmasked = partialLabelTasks(data.train.labels).filter((t) => !weighted.has(t));
   invariant(unmasked.length === 0, `the training data lacks labels of ${unmasked.join(", ")}, but train.onnx takes no row weights for them; compile with partialLabels`);
-  mkdirSync(join(options.runDir, "checkpoints"), { recursive: true });
+  makeDirs(join(options.runDir, "checkpoints"));
   removeAbandonedFiles(options.runDir);
   if (!options.resume) {
     removeCheckpoints(options.runDir);
@@ -332,7 +333,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
 /** The run folder's artifact/ (the compiled graphs and manifest), preprocessing.json, which evaluation, prediction and export read, and an empty metrics.jsonl. */
 export function writeRunFiles(runDir: string, model: CompiledModel, preprocessing: Preprocessing): void {
   const artifactDir = join(runDir, "artifact");
-  mkdirSync(artifactDir, { recursive: true });
+  makeDirs(artifactDir);
   writeFileAtomic(join(artifactDir, "manifest.json"), JSON.stringify(model.manifest, null, 2) + "\n");
   writeFileAtomic(join(artifactDir, "train.onnx"), model.train);
   writeFileAtomic(join(artifactDir, "eval.onnx"), model.eval);

@@ -74,3 +74,15 @@ describe("mssmc train, eval, predict", () => {
     expect(none.stderr).toMatch(/not a run folder \(no artifact\/manifest\.json\)/);
   });
 });
+
+describe("outputs that cannot be written", () => {
+  it("are one-line errors naming the path, never a hang or an internal error (a folder under /proc, a missing parent)", () => {
+    const spec = writeTemp("small.mssm", SMALL_SPEC);
+    // Node 20's recursive mkdirSync loops forever under /proc (base/make-dirs.ts): a timeout makes a hang fail the test.
+    for (const args of [["compile", spec, "-o", "/proc/mssmc-test/artifact"], ["json", spec, "-o", join(tempDir(), "missing", "spec.json")]]) {
+      const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 20_000 });
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr).toMatch(/^mssmc: error: \S+: cannot (mkdir|write): no such file or directory \(ENOENT\)\n$/);
+    }
+  });
+});
