@@ -2,7 +2,7 @@ import { existsSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec, loadSpec, PER_WEIGHT_NOISE, perWeightNoiseConflicts, sourceLocator, type GateNoise, type Spec } from "../compiler/index.js";
 import { readRunManifest } from "../runtime/checkpoint.js";
-import { assertTrainable, formatLoadReport, labelKindWarnings, loadData, loadTrainingData } from "../runtime/data/dataset.js";
+import { assertTrainable, assertValidatable, formatLoadReport, labelKindWarnings, loadData, loadTrainingData } from "../runtime/data/dataset.js";
 import { jsonDifferences } from "../base/json-differences.js";
 import { UserError } from "../base/user-error.js";
 import { partialLabelTasks } from "../runtime/data/labels.js";
@@ -162,11 +162,14 @@ async function trainLocked(spec: Spec, compile: (partialLabels: string[]) => Ret
   assertTrainable(spec, loadedData);
   const artifact = compile(partialLabelTasks(loadedData.train.labels));
   let valid = loadedData.valid;
+  let validLabels = loadedData.labelValues;
   if (o.valid !== undefined) {
     const v = await loadData(spec, o.valid, loadedData.preprocessing, { skipBadRows, ...delimiter });
     for (const line of formatLoadReport(v.report)) process.stderr.write(line + "\n");
     valid = v.data;
+    validLabels = v.labelValues;
   }
+  if (valid) assertValidatable(spec, valid, validLabels);
   if (!valid) process.stderr.write("no validation data (--valid or --valid-fraction): no early stopping, the last epoch is the best\n");
   else if (o.validFraction !== undefined) process.stderr.write(`validation: ${valid.rows} rows held out at random (seed ${spec.train.seed}), training on ${loadedData.train.rows}\n`);
 

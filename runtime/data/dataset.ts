@@ -6,7 +6,7 @@
 
 import { type Field, type Spec, type Task } from "../../compiler/index.js";
 import { LabelCensus, labelKindWarning } from "./label-kind.js";
-import { trainingLabelError } from "./labels.js";
+import { oneClassError, trainingLabelError } from "./labels.js";
 import { fitNumeric, standardize, type NumericStats } from "./numeric.js";
 import { readRaw, type Dictionary, type RawField, type RawTable } from "./read-raw.js";
 import type { Dataset, FieldColumn, FieldState, LabelColumn, LoadOptions, LoadReport, Preprocessing, TrainingLoadOptions } from "./types.js";
@@ -72,10 +72,38 @@ export async function loadTrainingData(spec: Spec, file: string, options: Traini
 }
 
 /** Loads a validation, test or prediction file with the preprocessing fitted on the training file. */
-export async function loadData(spec: Spec, file: string, preprocessing: Preprocessing, options: LoadOptions = {}): Promise<{ data: Dataset; report: LoadReport }> {
+export async function loadData(spec: Spec, file: string, preprocessing: Preprocessing, options: LoadOptions = {}): Promise<{ data: Dataset; report: LoadReport; labelValues: Map<string, LabelCensus> }> {
   // Numeric fields are standardized as they are read: the same data, without a double per value first.
   const raw = await readRaw(spec, file, options, preprocessing);
-  return { data: encode(spec, raw, preprocessing, undefined, { numericRows: options.numericRows ?? false }), report: report(spec, raw, preprocessing) };
+  return { data: encode(spec, raw, preprocessing, undefined, { numericRows: options.numericRows ?? false }), report: report(spec, raw, preprocessing), labelValues: raw.labelValues };
+}
+
+/**
+ * Throws, before training, when validation rows cannot give a validation score: there are none,
+ * or a binary task whose AUC the monitor reads (by default every binary task's) has one class
+ * among them. Without this the run would train an epoch and then stop on an undefined score.
+ */
+export function assertValidatable(spec: Spec, valid: Dataset, labelValues: ReadonlyMap<string, LabelCensus>): void {
+  if (valid.rows === 0) throw new UserError(`${valid.file}: no validation rows to score the epochs on; give rows with --valid FILE or a larger --valid-fraction, or train without validation.`, "no-rows");
+  const monitor = spec.train.monitor;
+  const readsAuc = new Set(monitor ? monitor.filter((t) => t.metric === "auc").map((t) => t.task) : spec.tasks.filter((t) => t.kind === "binary").map((t) => t.name));
+  const [oneClass] = oneClassTasks(spec, valid, labelValues, "validation rows", readsAuc);
+  if (oneClass) {
+    throw new UserError(`${oneClass.message} Its AUC, which the validation score reads, is undefined on them: validate on rows of both classes (--valid, --valid-fraction), or monitor another metric (train { monitor: ... }).`, "undefined-validation-score");
+  }
+}
+
+/**
+ * The binary tasks of `only` (default: all) whose labelled rows of `data` hold one class, so that
+ * their AUC is undefined, each as oneClassError's message for those rows (`rowsWhat`: "validation
+ * rows", ...), naming the label values seen (`labelValues`, the file's).
+ */
+export function oneClassTasks(spec: Spec, data: Dataset, labelValues: ReadonlyMap<string, LabelCensus>, rowsWhat: string, only?: ReadonlySet<string>): UserError[] {
+  return spec.tasks.flatMap((task) => {
+    if (task.kind !== "binary" || (only && !only.has(task.name))) return [];
+    const examples = [...(labelValues.get(task.name)?.counts.keys() ?? [])].slice(0, LABEL_EXAMPLES);
+    return oneClassError(data.file, task, data.labels[task.name]!, examples, rowsWhat) ?? [];
+  });
 }
 
 /** The report as lines for the terminal. */

@@ -138,7 +138,7 @@ export function trainingLabelError(file: string, task: Task, labels: ArrayLike<n
  * name the column's positive value ("yes", ">50K") or the column is not the label. Undefined when
  * both classes occur.
  */
-export function oneClassError(file: string, task: BinaryTask, labels: ArrayLike<number>, examples: readonly string[]): UserError | undefined {
+export function oneClassError(file: string, task: BinaryTask, labels: ArrayLike<number>, examples: readonly string[], rowsWhat = "training rows"): UserError | undefined {
   let n = 0;
   let positives = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -149,7 +149,7 @@ export function oneClassError(file: string, task: BinaryTask, labels: ArrayLike<
   }
   if (positives > 0 && positives < n) return undefined;
   return new UserError(
-    `${file}: binary task "${task.name}" has one class in its ${n} training rows of column "${task.label}": ${positives} positive, ${n - positives} negative ` +
+    `${file}: binary task "${task.name}" has one class in its ${n} ${rowsWhat} of column "${task.label}": ${positives} positive, ${n - positives} negative ` +
       `(positive: ${quoteValues(task.positive)}; values seen: ${quoteValues(examples)}). Set the task's positive values to the label of the positive class.`,
     "one-class",
   );
