@@ -1,4 +1,4 @@
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { parse } from "../../grammar/parse.js";
 import { error, hasErrors, sortDiagnostics, type Diagnostic } from "../../base/source/diagnostic.js";
 import { sourceFile, type SourceFile } from "../../base/source/source-file.js";
@@ -103,9 +103,13 @@ type ReadImport = (target: string, written: string, from: string, span: Span) =>
  */
 function resolveImports(main: ParsedFile, read: ReadImport, diagnostics: Diagnostic[]): ParsedFile[] {
   const out: ParsedFile[] = [];
-  const seen = new Set<string>([main.path]);
+  // Files are compared by their resolved paths (the main file may be given relative to the working
+  // folder) and named in messages relative to the main file's folder.
+  const mainPath = resolve(main.path);
+  const shown = (p: string): string => relative(dirname(mainPath), p) || p;
+  const seen = new Set<string>([mainPath]);
   // Each frame: a parsed file, the chain of files that led to it, and the next import to follow.
-  const frames: { file: ParsedFile; chain: string[]; next: number }[] = [{ file: main, chain: [main.path], next: 0 }];
+  const frames: { file: ParsedFile; chain: string[]; next: number }[] = [{ file: main, chain: [mainPath], next: 0 }];
   while (frames.length > 0) {
     const frame = frames[frames.length - 1]!;
     const items = frame.file.document.items;
@@ -119,7 +123,7 @@ function resolveImports(main: ParsedFile, read: ReadImport, diagnostics: Diagnos
     const f = frame.file;
     const target = resolve(dirname(f.path), item.path.value);
     if (frame.chain.includes(target)) {
-      diagnostics.push(error("import-cycle", `Importing '${item.path.value}' here makes a cycle: ${[...frame.chain, target].join(" -> ")}.`, f.path, item.path.span));
+      diagnostics.push(error("import-cycle", `Importing '${item.path.value}' here makes a cycle: ${[...frame.chain, target].map(shown).join(" -> ")}.`, f.path, item.path.span));
       continue;
     }
     if (seen.has(target)) continue;

@@ -1,3 +1,4 @@
+import { relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSpec } from "../../../compiler/load/load.js";
 import { lineColumn } from "../../../base/source/source-file.js";
@@ -48,7 +49,20 @@ describe("loadSpec", () => {
       "/m/a.mssm": `import "model.mssm"\n`,
       "/m/model.mssm": `import "a.mssm"\nmodel m { towers { } }\n`,
     });
-    expect(lines).toEqual(["/m/a.mssm:1:8 import-cycle Importing 'model.mssm' here makes a cycle: /m/model.mssm -> /m/a.mssm -> /m/model.mssm."]);
+    expect(lines).toEqual(["/m/a.mssm:1:8 import-cycle Importing 'model.mssm' here makes a cycle: model.mssm -> a.mssm -> model.mssm."]);
+  });
+
+  it("reports a cycle back to a main file given by a relative path once, at the import that closes it", () => {
+    const cwd = process.cwd();
+    const main = relative(cwd, "/m/cyc1.mssm");
+    const texts: Record<string, string> = { "/m/cyc1.mssm": `import "cyc2.mssm"\nmodel m { towers { } }\n`, "/m/cyc2.mssm": `import "cyc1.mssm"\n` };
+    const result = loadSpec(main, (p) => {
+      const text = texts[resolve(p)];
+      if (text === undefined) throw new Error("ENOENT");
+      return text;
+    });
+    const cycles = result.diagnostics.filter((d) => d.code === "import-cycle").map((d) => `${d.file} ${d.message}`);
+    expect(cycles).toEqual(["/m/cyc2.mssm Importing 'cyc1.mssm' here makes a cycle: cyc1.mssm -> cyc2.mssm -> cyc1.mssm."]);
   });
 
   it("refuses a model inside an imported file", () => {
