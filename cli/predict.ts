@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { loadTrainedModel } from "../runtime/checkpoint.js";
 import { formatLoadReport, loadData } from "../runtime/data/dataset.js";
@@ -8,6 +8,7 @@ import { predictDataset } from "../runtime/evaluate.js";
 import { openSession, type Device } from "../runtime/session.js";
 import { UserError } from "../base/user-error.js";
 import { reportUserErrors } from "./user-errors.js";
+import { makeDirs } from "../base/make-dirs.js";
 
 export interface PredictCommandOptions {
   data: string;
@@ -58,6 +59,8 @@ export function runPredict(runDir: string, o: PredictCommandOptions): Promise<nu
     if (clash !== undefined) {
       throw new UserError(clash === "" ? "--keep: empty column name" : `--keep: column "${clash}" is named twice, or like a score column (${scoreNames.join(", ")})`, "bad-option");
     }
+    // The output's folder first, as export and report make theirs: a path that cannot be written fails before the scoring.
+    if (o.output !== undefined) makeDirs(dirname(o.output));
     const { data, report } = await loadData(spec, o.data, model.preprocessing, { skipBadRows: o.skipBadRows, labels: false, keep, ...(o.delimiter !== undefined ? { delimiter: o.delimiter } : {}) });
     for (const line of formatLoadReport(report)) process.stderr.write(line + "\n");
     const session = await openSession(readFileSync(join(runDir, "artifact", "eval.onnx")), { device: o.device, threads: o.threads });

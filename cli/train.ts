@@ -10,7 +10,7 @@ import { resolveSource } from "../runtime/data/source.js";
 import { StreamBatches } from "../runtime/data/stream-batches.js";
 import { fitStream, type StreamedTrainingData } from "../runtime/data/stream-fit.js";
 import { streamReason } from "../runtime/data/stream-size.js";
-import { holdsRun, lockRunFolder } from "../runtime/run-folder.js";
+import { holdsRun, lockRunFolder, mayHoldRun } from "../runtime/run-folder.js";
 import { assertDeviceAvailable, type Device } from "../runtime/device.js";
 import { train } from "../runtime/train.js";
 import { formatText, useColor } from "./report.js";
@@ -96,6 +96,7 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
     if (o.valid !== undefined && o.validFraction !== undefined) throw new UserError("give either --valid FILE or --valid-fraction F, not both.", "bad-option");
     if (o.resume && o.force) throw new UserError("give either --resume (continue the run) or --force (replace it), not both.", "bad-option");
     if (o.resume && !existsSync(o.out)) throw new UserError(`--resume: ${o.out} holds no run to resume (no such folder).`, "missing-checkpoint");
+    if (o.resume && !mayHoldRun(o.out)) throw new UserError(`--resume: ${o.out} holds no run to resume (no artifact/, checkpoints/ or train.lock, but other files); give the folder of a run, or train a new one into an empty or new --out.`, "missing-checkpoint");
     // From here on this process alone writes in the folder; the lock goes when the command ends.
     const made = !existsSync(o.out);
     const unlock = lockRunFolder(o.out);

@@ -19,7 +19,7 @@
 // One training process at a time holds the folder's lock file; a lock left by a killed process is
 // taken over.
 
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { processAlive, removeAbandonedTemps, syncDirectory, writeFileAtomic } from "../base/atomic-write.js";
 import { UserError } from "../base/user-error.js";
@@ -39,6 +39,16 @@ export function metricsPath(runDir: string): string {
 /** True when the folder holds a run: its last checkpoint was committed. */
 export function holdsRun(runDir: string): boolean {
   return existsSync(checkpointPath(runDir, "last"));
+}
+
+/**
+ * Whether `runDir` can be a run that `--resume` goes on with: it holds what a run writes first
+ * (artifact/, checkpoints/, its lock or the lock's temporary file), or nothing at all (killed as
+ * it was made). A folder of other files is someone else's.
+ */
+export function mayHoldRun(runDir: string): boolean {
+  const names = readdirSync(runDir);
+  return names.length === 0 || names.some((n) => n === "artifact" || n === "checkpoints" || n === "train.lock" || n.startsWith(".train.lock."));
 }
 
 /** The process id a lock file names, or undefined when it names none. */

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../base/package-root.js";
@@ -53,7 +53,8 @@ describe("mssmc train, eval, predict", () => {
     expect(run("eval", runDir, "--data", data).stdout).toMatch(/^task  metrics\ny     auc 0\.\d{4}  logloss \d\.\d{4}\nr     rmse \d\.\d{4}\n$/);
 
     const input = writeTemp("in.csv", "x,c\n2,a\n-2,b\n0.5,zzz\n");
-    const out = join(tempDir(), "scores.csv");
+    // -o into a folder that does not exist yet: made, as export and report make theirs.
+    const out = join(tempDir(), "new", "scores.csv");
     const p = run("predict", runDir, "--data", input, "-o", out);
     expect(p.status).toBe(0);
     const lines = readFileSync(out, "utf8").trim().split("\n");
@@ -84,5 +85,26 @@ describe("outputs that cannot be written", () => {
       expect(r.status, args.join(" ")).toBe(1);
       expect(r.stderr).toMatch(/^mssmc: error: \S+: cannot (mkdir|write): no such file or directory \(ENOENT\)\n$/);
     }
+  });
+});
+
+describe("mssmc train --resume into a folder that holds no run", () => {
+  it("refuses a missing folder and a folder of other files, leaving the files; an empty folder trains from the start", () => {
+    const spec = writeTemp("small.mssm", SMALL_SPEC);
+    const data = writeTemp("train.csv", smallCsv(200));
+    const missing = join(tempDir(), "missing");
+    const r1 = run("train", spec, "--data", data, "--out", missing, "--epochs", "1", "--resume");
+    expect([r1.status, r1.stderr]).toEqual([1, `mssmc: error: --resume: ${missing} holds no run to resume (no such folder).\n`]);
+    const someoneElses = tempDir();
+    writeFileSync(join(someoneElses, "notes.txt"), "keep");
+    const r2 = run("train", spec, "--data", data, "--out", someoneElses, "--epochs", "1", "--resume");
+    expect([r2.status, r2.stderr]).toEqual([
+      1,
+      `mssmc: error: --resume: ${someoneElses} holds no run to resume (no artifact/, checkpoints/ or train.lock, but other files); give the folder of a run, or train a new one into an empty or new --out.\n`,
+    ]);
+    expect(readdirSync(someoneElses)).toEqual(["notes.txt"]);
+    const empty = tempDir();
+    const r3 = run("train", spec, "--data", data, "--out", empty, "--epochs", "1", "--resume");
+    expect([r3.status, r3.stderr]).toEqual([0, expect.stringContaining("no epoch was committed yet")]);
   });
 });
