@@ -1,4 +1,4 @@
-import { existsSync, rmdirSync } from "node:fs";
+import { existsSync, rmdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec, loadSpec, PER_WEIGHT_NOISE, perWeightNoiseConflicts, sourceLocator, type GateNoise, type Spec } from "../compiler/index.js";
 import { readRunManifest } from "../runtime/checkpoint.js";
@@ -95,6 +95,7 @@ export function runTrain(path: string, o: TrainCommandOptions): Promise<number> 
     const artifact = compileSpec(spec, compileOptions);
     if (o.valid !== undefined && o.validFraction !== undefined) throw new UserError("give either --valid FILE or --valid-fraction F, not both.", "bad-option");
     if (o.resume && o.force) throw new UserError("give either --resume (continue the run) or --force (replace it), not both.", "bad-option");
+    if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UserError(`--out ${o.out} is a file, not a folder: --out names the run folder to write; choose another path.`, "bad-option");
     if (o.resume && !existsSync(o.out)) throw new UserError(`--resume: ${o.out} holds no run to resume (no such folder).`, "missing-checkpoint");
     if (o.resume && !mayHoldRun(o.out)) throw new UserError(`--resume: ${o.out} holds no run to resume (no artifact/, checkpoints/ or train.lock, but other files); give the folder of a run, or train a new one into an empty or new --out.`, "missing-checkpoint");
     // From here on this process alone writes in the folder; the lock goes when the command ends.

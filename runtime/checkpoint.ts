@@ -26,7 +26,7 @@
 // (The header names these streams "Rng(...)", the generator's name when the format was fixed.)
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
 import { type Manifest } from "../compiler/index.js";
@@ -355,6 +355,7 @@ export function readCheckpoint(path: string, manifest: Manifest): Checkpoint {
 /** The compiled manifest of a run folder. */
 export function readRunManifest(runDir: string): Manifest {
   const path = join(runDir, "artifact", "manifest.json");
+  if (existsSync(runDir) && !statSync(runDir).isDirectory()) throw new UserError(`${runDir}: a file, not a run folder (the folder \`mssmc train ... --out RUN\` writes).`, "not-a-run");
   if (!existsSync(path)) throw new UserError(`${runDir}: not a run folder (no artifact/manifest.json); train one with \`mssmc train SPEC --data FILE --out ${runDir}\`.`, "not-a-run");
   const damaged = (why: string): UserError => new UserError(`${path}: ${why}; the run folder is damaged, train it again.`, "damaged-run");
   let manifest: Manifest;

@@ -145,7 +145,7 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
       const line = e.code === "CSV_QUOTE_NOT_CLOSED" ? lastEnd + 1 : (e as unknown as { lines: number }).lines - extraBreaks;
       throw new UserError(`${file}:${line}: ${describeCsvError(e)}`, "malformed-csv");
     }
-    if (isFsError(e)) throw new UserError(`${file}: cannot read the file (${e.code})`, "unreadable-file");
+    if (isFsError(e)) throw unreadable(file, e);
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && code.startsWith("Z_")) {
       throw new UserError(`${file}: cannot decompress the file (${(e as Error).message}); the .gz file is truncated or corrupt`, "unreadable-file");
@@ -208,7 +208,7 @@ function openDataFile(file: string): number {
   try {
     return openRegularFile(file, "data files");
   } catch (e) {
-    if (isFsError(e)) throw new UserError(`${file}: cannot read the file (${e.code})`, "unreadable-file");
+    if (isFsError(e)) throw unreadable(file, e);
     throw e;
   }
 }
@@ -249,6 +249,12 @@ function describeCsvError(err: CsvError): string {
 }
 
 /** True for a Node file-system error such as ENOENT. */
+/** The error for a data file the operating system will not read: "no such file" for ENOENT, else its code. */
+function unreadable(file: string, e: { code: string }): UserError {
+  const why = e.code === "ENOENT" ? "no such file" : e.code === "EACCES" ? "permission denied" : e.code === "EISDIR" ? "it is a folder" : e.code;
+  return new UserError(`${file}: cannot read the file (${why}${why === e.code ? "" : `, ${e.code}`})`, "unreadable-file");
+}
+
 function isFsError(e: unknown): e is { code: string } {
   return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" && (e as { syscall?: unknown }).syscall !== undefined;
 }

@@ -86,6 +86,15 @@ describe("outputs that cannot be written", () => {
       expect(r.stderr).toMatch(/^mssmc: error: \S+: cannot (mkdir|write): no such file or directory \(ENOENT\)\n$/);
     }
   });
+
+  it("name a file given where a run folder belongs as a file", () => {
+    const spec = writeTemp("small.mssm", SMALL_SPEC);
+    const file = writeTemp("not-a-folder.csv", smallCsv(20));
+    const t = run("train", spec, "--data", file, "--out", file);
+    expect([t.status, t.stderr]).toEqual([1, `mssmc: error: --out ${file} is a file, not a folder: --out names the run folder to write; choose another path.\n`]);
+    const e = run("eval", file, "--data", file);
+    expect([e.status, e.stderr]).toEqual([1, `mssmc: error: ${file}: a file, not a run folder (the folder \`mssmc train ... --out RUN\` writes).\n`]);
+  });
 });
 
 describe("mssmc train --resume into a folder that holds no run", () => {

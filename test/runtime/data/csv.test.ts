@@ -96,6 +96,6 @@ describe("readCsv", () => {
     const f = tempFile("");
     expect((await failure(f, ["a"])).message).toBe(`${f}: the file is empty; expected a header line naming the columns`);
     const e = await failure(`${f}.nope`, ["a"]);
-    expect([e.code, e.message]).toEqual(["unreadable-file", `${f}.nope: cannot read the file (ENOENT)`]);
+    expect([e.code, e.message]).toEqual(["unreadable-file", `${f}.nope: cannot read the file (no such file, ENOENT)`]);
   });
 });
