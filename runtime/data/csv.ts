@@ -228,7 +228,7 @@ export function pickColumns(where: string, header: readonly string[], columns: r
   });
   if (missing.length > 0) {
     const noun = missing.length === 1 ? "column" : "columns";
-    throw new UserError(`${where}: missing ${noun} ${missing.join(", ")}. The header has: ${header.join(", ")}`, "missing-column");
+    throw new UserError(`${where}: missing ${noun} ${missing.join(", ")}. The header has: ${shownHeader(header)}`, "missing-column");
   }
   return picks;
 }
@@ -249,6 +249,17 @@ function describeCsvError(err: CsvError): string {
 }
 
 /** True for a Node file-system error such as ENOENT. */
+/**
+ * A header line as an error quotes it: its names JSON-quoted where they hold control characters
+ * (a binary file read as text), and at most 400 characters, so that a garbage file does not
+ * print its bytes to the terminal.
+ */
+function shownHeader(header: readonly string[]): string {
+  // eslint-disable-next-line no-control-regex
+  const text = header.map((h) => (/[\u0000-\u001f\u007f-\u009f\ufffd]/.test(h) ? JSON.stringify(h) : h)).join(", ");
+  return text.length <= 400 ? text : `${text.slice(0, 400)}... (${header.length} columns)`;
+}
+
 /** The error for a data file the operating system will not read: "no such file" for ENOENT, else its code. */
 function unreadable(file: string, e: { code: string }): UserError {
   const why = e.code === "ENOENT" ? "no such file" : e.code === "EACCES" ? "permission denied" : e.code === "EISDIR" ? "it is a folder" : e.code;

@@ -59,6 +59,14 @@ describe("readCsv", () => {
     );
   });
 
+  it("quotes a header of control characters (a binary file) and cuts a long one", async () => {
+    const f = tempFile(`x\u0001y,${Array.from({ length: 100 }, (_v, i) => `column_${i}`).join(",")}\n1\n`);
+    const message = (await failure(f, ["age"])).message;
+    expect(message.startsWith(`${f}:1: missing column "age" (read by field "age"). The header has: "x\\u0001y", column_0, column_1,`)).toBe(true);
+    expect(message.endsWith("... (101 columns)")).toBe(true);
+    expect(message.length).toBeLessThan(f.length + 520);
+  });
+
   it("blames the header at its own line when blank lines precede it", async () => {
     const f = tempFile("\n\nage\n1\n");
     expect((await failure(f, ["agee"])).message).toBe(`${f}:3: missing column "agee" (read by field "agee"; did you mean "age"?). The header has: age`);
