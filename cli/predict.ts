@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, extname, join } from "node:path";
 import { writeFileAtomic } from "../base/atomic-write.js";
 import { loadTrainedModel } from "../runtime/checkpoint.js";
 import { formatLoadReport, loadData } from "../runtime/data/dataset.js";
@@ -60,7 +60,11 @@ export function runPredict(runDir: string, o: PredictCommandOptions): Promise<nu
       throw new UserError(clash === "" ? "--keep: empty column name" : `--keep: column "${clash}" is named twice, or like a score column (${scoreNames.join(", ")})`, "bad-option");
     }
     // The output's folder first, as export and report make theirs: a path that cannot be written fails before the scoring.
-    if (o.output !== undefined) makeDirs(dirname(o.output));
+    if (o.output !== undefined) {
+      makeDirs(dirname(o.output));
+      const ext = extname(o.output).toLowerCase();
+      if (![".csv", ".parquet", ".txt", ""].includes(ext)) process.stderr.write(`warning: ${o.output}: written as CSV (mssmc writes CSV, or Parquet for a .parquet name), whatever its ${ext} says\n`);
+    }
     const { data, report } = await loadData(spec, o.data, model.preprocessing, { skipBadRows: o.skipBadRows, labels: false, keep, ...(o.delimiter !== undefined ? { delimiter: o.delimiter } : {}) });
     for (const line of formatLoadReport(report)) process.stderr.write(line + "\n");
     const session = await openSession(readFileSync(join(runDir, "artifact", "eval.onnx")), { device: o.device, threads: o.threads });

@@ -61,6 +61,14 @@ describe("mssmc train, eval, predict", () => {
     expect(lines[0]).toBe("y,r");
     expect(lines).toHaveLength(4);
     const y = lines.slice(1).map((l) => Number(l.split(",")[0]));
+    // A name of another format is written as CSV, with a warning.
+    const xlsx = join(tempDir(), "scores.xlsx");
+    const w = run("predict", runDir, "--data", input, "-o", xlsx);
+    expect([w.status, w.stderr.split("\n").filter((l) => l.startsWith("warning:")), readFileSync(xlsx, "utf8").split("\n")[0]]).toEqual([
+      0,
+      [`warning: ${xlsx}: written as CSV (mssmc writes CSV, or Parquet for a .parquet name), whatever its .xlsx says`],
+      "y,r",
+    ]);
     expect(y[0]).toBeGreaterThan(0.5);
     expect(y[1]).toBeLessThan(0.5);
 
