@@ -96,6 +96,7 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
   const sql = `SELECT CAST(${fileIndex} AS INTEGER), CAST(${position} AS INTEGER), ${exprs.join(", ")} FROM ${from}${where}`;
   // JSON lines have no row number of DuckDB's: rows are counted per file, in file order.
   const seen = new Int32Array(source.files.length);
+  let read = 0;
   try {
     const result = await c.stream(sql);
     // DuckDB makes the next chunk while this one is copied out and read (its own threads).
@@ -107,6 +108,7 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
       // A failure is thrown where the chunk is awaited, not as an unhandled rejection.
       next.catch(() => undefined);
       const n = chunk.rowCount;
+      read += n;
       const fileOf = numbers(chunk, 0, n, Int32Array);
       const lines = new Int32Array(n);
       if (source.format === "parquet") {
@@ -124,6 +126,34 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
         r = end;
       }
     }
+  } catch (e) {
+    if (!isDuckDBError(e)) throw e;
+    throw unreadable(source, e);
+  }
+  await assertReadWhole(source, from, sql, read, range);
+}
+
+/**
+ * Throws when a streamed read ended before the data did. DuckDB's streaming result does not
+ * report an error met part-way (a damaged Parquet page, a JSON line it cannot read or convert):
+ * its chunks just come back empty, as at the end. So after the last chunk, a Parquet read is
+ * compared with the rows its metadata counts (free), and a JSON read, which has no such count, is
+ * asked for the rows after those it gave; either way the rows that follow are read materialized,
+ * which does throw DuckDB's error, and that error is the message (for Parquet the whole read is
+done again that way, on this failure path only).
+ */
+async function assertReadWhole(source: DataSource, from: string, sql: string, read: number, range: RowRange | undefined): Promise<void> {
+  const c = await duckdb();
+  const rest = async (): Promise<number> => Number((await c.runAndReadAll(`${sql} LIMIT 4096 OFFSET ${read}`)).currentRowCount);
+  try {
+    if (source.format === "parquet") {
+      const expected = range ? range.to - range.from : Number((await c.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRowsJS()[0]![0]);
+      if (read === expected) return;
+      // The whole read again, materialized, for DuckDB's own error (a failure path only).
+      await c.runAndReadAll(sql);
+      throw new UserError(`${source.files[0]!.path}${source.files.length > 1 ? ` (and the other files of ${source.name})` : ""}: DuckDB read ${read.toLocaleString("en-US")} of the ${expected.toLocaleString("en-US")} rows the Parquet metadata counts, and stopped; the file may be damaged.`, "unreadable-file");
+    }
+    if ((await rest()) > 0) throw new UserError(`${source.files[0]!.path}${source.files.length > 1 ? ` (or another file of ${source.name})` : ""}: DuckDB stopped reading after ${read.toLocaleString("en-US")} rows, and more follow; the file may be damaged.`, "unreadable-file");
   } catch (e) {
     if (!isDuckDBError(e)) throw e;
     throw unreadable(source, e);

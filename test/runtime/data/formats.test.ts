@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -7,6 +7,7 @@ import { loadData, loadTrainingData, type Dataset, type TrainingData } from "../
 import { duckdb, sqlString } from "../../../runtime/data/duckdb.js";
 import { sniffDelimiter } from "../../../runtime/data/csv.js";
 import { Random } from "../../../base/random.js";
+import { packageRoot } from "../../../base/package-root.js";
 import { adultDir, adultSpec, dataError, specOf } from "./helpers.js";
 
 // The same rows in every format the data path reads must encode to the same data: fields,
@@ -134,6 +135,24 @@ describe("the same rows in every format", async () => {
     expect((await dataError(loadTrainingData(one, path("rows.parquet")))).message).toBe(
       `${path("rows.parquet")}: missing column "x" (read by the label of task "x"; did you mean "y"?). The header has: age, gain, color, tags, city, zip, y, k, r`,
     );
+  });
+
+  it("refuses a file DuckDB stops reading part-way (its streaming read ends as at the end), with DuckDB's error", async () => {
+    // Adult as JSON lines with a key that appears after DuckDB's 20,480-line schema sample: the
+    // streamed read used to end at 22,528 rows without a word.
+    const adultJson = path("adult-late-key.jsonl");
+    await sql(`COPY (SELECT * FROM read_csv(${sqlString(join(packageRoot(), "data", "adult", "adult.data.gz"))})) TO ${sqlString(adultJson)} (FORMAT json)`);
+    const lines = readFileSync(adultJson, "utf8").trimEnd().split("\n");
+    expect(lines.length).toBe(32_561);
+    lines[25_000] = lines[25_000]!.replace(/}$/, ', "late": 1}');
+    writeFileSync(adultJson, lines.join("\n") + "\n");
+    expect((await dataError(loadTrainingData(adultSpec(), adultJson))).message).toMatch(/^\S+adult-late-key\.jsonl: cannot read the file as JSON lines \(JSON transform error in file, in line 25001: .* has unknown key "late"\)$/);
+    const one = specOf("age numeric", "x regression(label: x)");
+    // A folder whose second Parquet file holds text where the first holds whole numbers: no row of either was read.
+    mkdirSync(path("mixed"));
+    await sql(`COPY (SELECT range::BIGINT AS age, 1 AS x FROM range(3000)) TO ${sqlString(path("mixed/part-1.parquet"))} (FORMAT parquet)`);
+    await sql(`COPY (SELECT 'abc' AS age, 1 AS x FROM range(3000)) TO ${sqlString(path("mixed/part-2.parquet"))} (FORMAT parquet)`);
+    expect((await dataError(loadTrainingData(one, path("mixed")))).message).toMatch(/^\S+part-2\.parquet: cannot read the file as Parquet \(.*failed to cast column "age" from type VARCHAR to BIGINT.*'abc'.*\)$/);
   });
 
   it("names the file, row and column of a bad cell in a typed file", async () => {
