@@ -138,7 +138,9 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
         continue;
       }
       if (extraCells.length > 0) record.push(...extraCells);
-      yield { line, cells: picks.map((i) => record[i]!) };
+      // ltrim and rtrim stop at quotes: a quoted cell is trimmed here, as Parquet's and JSON's text
+      // is (table.ts), and a line break inside it is "\n" whatever the file's line endings.
+      yield { line, cells: picks.map((i) => cellText(record[i]!)) };
     }
   } catch (e) {
     if (e instanceof CsvError) {
@@ -249,6 +251,12 @@ function describeCsvError(err: CsvError): string {
 }
 
 /** True for a Node file-system error such as ENOENT. */
+/** A parsed cell as the readers give it: trimmed, its line breaks "\n". */
+function cellText(cell: string): string {
+  const trimmed = cell.trim();
+  return trimmed.indexOf("\r") < 0 ? trimmed : trimmed.replace(/\r\n?/g, "\n");
+}
+
 /**
  * A header line as an error quotes it: its names JSON-quoted where they hold control characters
  * (a binary file read as text), and at most 400 characters, so that a garbage file does not

@@ -67,6 +67,15 @@ describe("readCsv", () => {
     expect(message.length).toBeLessThan(f.length + 520);
   });
 
+  it("trims quoted cells as it trims unquoted ones, and reads a line break inside quotes as \\n whatever the file's endings", async () => {
+    const f = tempFile('a,b\r\n" Private ",x\r\n"two\r\nlines", y \r\n');
+    const { rows: got } = await rows(f, ["a", "b"]);
+    expect(got.map((r) => r.cells)).toEqual([
+      ["Private", "x"],
+      ["two\nlines", "y"],
+    ]);
+  });
+
   it("blames the header at its own line when blank lines precede it", async () => {
     const f = tempFile("\n\nage\n1\n");
     expect((await failure(f, ["agee"])).message).toBe(`${f}:3: missing column "agee" (read by field "agee"; did you mean "age"?). The header has: age`);
