@@ -167,13 +167,18 @@ export async function* readCsv(file: string, columns: readonly ColumnUse[], badR
 async function sniff(input: Readable): Promise<string> {
   const head: Buffer[] = [];
   let size = 0;
+  // One wait for the end, however many chunks the first line takes (a file without line feeds
+  // reads up to MAX_RECORD_CHARS): a new once() per chunk would pile up listeners.
+  let ended: Promise<unknown> | undefined;
   for (;;) {
     const chunk = input.read() as Buffer | null;
     if (chunk === null) {
       if (input.readableEnded) break;
       // once() rejects with the stream's error (a missing file), which readCsv reports.
-      const ended = once(input, "end");
-      ended.catch(() => undefined);
+      if (!ended) {
+        ended = once(input, "end");
+        ended.catch(() => undefined);
+      }
       await Promise.race([once(input, "readable"), ended]);
       continue;
     }

@@ -76,6 +76,20 @@ describe("readCsv", () => {
     ]);
   });
 
+  it("sniffs a long first line without piling up listeners (a file of carriage returns only)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const f = tempFile("age,x\r" + Array.from({ length: 200_000 }, (_v, i) => `${i},${i}\r`).join(""));
+      expect((await failure(f, ["age"])).message).toMatch(/is longer than 1,048,576 characters/);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("blames the header at its own line when blank lines precede it", async () => {
     const f = tempFile("\n\nage\n1\n");
     expect((await failure(f, ["agee"])).message).toBe(`${f}:3: missing column "agee" (read by field "agee"; did you mean "age"?). The header has: age`);
