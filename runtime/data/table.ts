@@ -38,12 +38,21 @@ const NEEDS = {
 /** `source`'s file paths as a SQL list. */
 const fileList = (source: DataSource): string => `[${source.files.map((f) => sqlString(f.path)).join(", ")}]`;
 
-/** The SQL table function that reads `source`'s files with their file name and row number. */
-function tableFunction(source: DataSource): string {
+/**
+ * The SQL table function that reads `source`'s files with their file name and row number. For
+ * JSON, `columns` (the keys' types, from DESCRIBE) are given to the reader: DuckDB infers a key's
+ * type from its first 20,480 lines, and would round a later 44.5 to 44 in a key it took for whole
+ * numbers; `asDouble` names the keys read as numbers, which are read as DOUBLE instead.
+ */
+function tableFunction(source: DataSource, columns?: ReadonlyMap<string, string>, asDouble: ReadonlySet<string> = new Set()): string {
   const files = fileList(source);
   const hive = source.files.some((f) => f.partition.length > 0);
   const common = `filename = '__mssmc_file', hive_partitioning = ${hive}`;
-  return source.format === "parquet" ? `read_parquet(${files}, ${common}, file_row_number = true)` : `read_json(${files}, format = 'auto', ${common})`;
+  if (source.format === "parquet") return `read_parquet(${files}, ${common}, file_row_number = true)`;
+  const partitions = new Set(source.files.flatMap((f) => f.partition.map(([key]) => key)));
+  const keys = columns ? [...columns].filter(([name]) => name !== "__mssmc_file" && !partitions.has(name)) : [];
+  const typed = keys.length ? `, columns = {${keys.map(([name, type]) => `${sqlString(name)}: ${sqlString(asDouble.has(name) && WHOLE.test(type) ? "DOUBLE" : type)}`).join(", ")}}` : "";
+  return `read_json(${files}, format = 'auto', ${common}${typed})`;
 }
 
 /** The file a DuckDB error names, else the source's first file. */
@@ -80,6 +89,7 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
   const first = source.files[0]!.path;
   const names = [...schema.keys()].filter((n) => n !== "__mssmc_file" && n !== "file_row_number");
   pickColumns(first, names, columns);
+  if (source.format === "parquet" && source.files.length > 1 && !range) await assertSameTypes(c, source, schema, columns);
   const exprs = columns.map(({ column, usedBy, type = { kind: "text" } }) => {
     const has = schema.get(column)!;
     if (!fits(has, type.kind)) throw new UserError(`${first}: column "${column}" is ${has}, but ${usedBy} needs ${NEEDS[type.kind]}`, "column-type");
@@ -89,11 +99,12 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
     return `CAST(${col} AS VARCHAR)`;
   });
   const numeric = columns.map((u) => u.type?.kind === "number");
+  const reader = source.format === "parquet" ? from : tableFunction(source, schema, new Set(columns.filter((u) => u.type?.kind === "number").map((u) => u.column)));
   // DuckDB's file_index, unless a column of the data takes that name; then the file's place in the list.
   const fileIndex = schema.has("file_index") ? `list_position(${fileList(source)}, __mssmc_file) - 1` : "file_index";
   const position = source.format === "parquet" ? "file_row_number" : "NULL";
   const where = range && source.format === "parquet" ? ` WHERE file_row_number >= ${range.from} AND file_row_number < ${range.to}` : "";
-  const sql = `SELECT CAST(${fileIndex} AS INTEGER), CAST(${position} AS INTEGER), ${exprs.join(", ")} FROM ${from}${where}`;
+  const sql = `SELECT CAST(${fileIndex} AS INTEGER), CAST(${position} AS INTEGER), ${exprs.join(", ")} FROM ${reader}${where}`;
   // JSON lines have no row number of DuckDB's: rows are counted per file, in file order.
   const seen = new Int32Array(source.files.length);
   let read = 0;
@@ -131,6 +142,32 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
     throw unreadable(source, e);
   }
   await assertReadWhole(source, from, sql, read, range);
+}
+
+/**
+ * Throws when a later Parquet file of a source types a column the fields read otherwise than the
+ * first file: DuckDB reads every file with the first one's types, so a later file's 27.5 in a
+ * column the first holds as whole numbers would be read as 28.
+ */
+async function assertSameTypes(c: Awaited<ReturnType<typeof duckdb>>, source: DataSource, schema: ReadonlyMap<string, string>, columns: readonly ColumnUse[]): Promise<void> {
+  const first = source.files[0]!.path;
+  for (const file of source.files.slice(1)) {
+    let types: Map<string, string>;
+    try {
+      const described = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file.path)})`);
+      types = new Map(described.getRowsJS().map((r) => [String(r[0]), String(r[1])]));
+    } catch (e) {
+      if (!isDuckDBError(e)) throw e;
+      throw unreadable({ ...source, files: [file] }, e);
+    }
+    for (const { column } of columns) {
+      const here = types.get(column);
+      const there = schema.get(column)!;
+      if (here !== undefined && here !== there) {
+        throw new UserError(`${file.path}: column "${column}" is ${here} here and ${there} in ${first}; DuckDB reads every file of ${source.name} with the first file's types, which would round or fail, so write the column with one type in every file.`, "column-type");
+      }
+    }
+  }
 }
 
 /**

@@ -138,21 +138,45 @@ describe("the same rows in every format", async () => {
   });
 
   it("refuses a file DuckDB stops reading part-way (its streaming read ends as at the end), with DuckDB's error", async () => {
-    // Adult as JSON lines with a key that appears after DuckDB's 20,480-line schema sample: the
-    // streamed read used to end at 22,528 rows without a word.
-    const adultJson = path("adult-late-key.jsonl");
+    // Adult as JSON lines, cut off in line 30,001 (past DuckDB's 20,480-line sample): the streamed
+    // read used to end at 26,624 rows without a word.
+    const adultJson = path("adult-cut.jsonl");
     await sql(`COPY (SELECT * FROM read_csv(${sqlString(join(packageRoot(), "data", "adult", "adult.data.gz"))})) TO ${sqlString(adultJson)} (FORMAT json)`);
     const lines = readFileSync(adultJson, "utf8").trimEnd().split("\n");
     expect(lines.length).toBe(32_561);
-    lines[25_000] = lines[25_000]!.replace(/}$/, ', "late": 1}');
+    const whole = lines.slice();
+    lines[30_000] = lines[30_000]!.slice(0, 30);
     writeFileSync(adultJson, lines.join("\n") + "\n");
-    expect((await dataError(loadTrainingData(adultSpec(), adultJson))).message).toMatch(/^\S+adult-late-key\.jsonl: cannot read the file as JSON lines \(JSON transform error in file, in line 25001: .* has unknown key "late"\)$/);
+    expect((await dataError(loadTrainingData(adultSpec(), adultJson))).message).toMatch(/^\S+adult-cut\.jsonl: cannot read the file as JSON lines \(Malformed JSON .*line 3000\d.*\)$/);
+    // A key DuckDB's sample takes for whole numbers that later holds fractions is read as numbers,
+    // not rounded; a key first seen after the sample is no error.
+    const late = whole.map((l, i) => (i >= 25_000 ? l.replace(/"age":(\d+)/, '"age":$1.5').replace(/}$/, ', "late": 1}') : l));
+    writeFileSync(path("adult-late.jsonl"), late.join("\n") + "\n");
+    const ages = whole.map((l) => Number(/"age":(\d+)/.exec(l)![1]) + 0);
+    const mean = ages.reduce((a, x, i) => a + x + (i >= 25_000 ? 0.5 : 0), 0) / ages.length;
+    const read = await loadTrainingData(adultSpec(), path("adult-late.jsonl"));
+    expect(read.train.rows).toBe(32_561);
+    const stats = (read.preprocessing.fields["age"] as { stats: { mean: number } }).stats;
+    expect(stats.mean).toBeCloseTo(mean, 9);
     const one = specOf("age numeric", "x regression(label: x)");
-    // A folder whose second Parquet file holds text where the first holds whole numbers: no row of either was read.
-    mkdirSync(path("mixed"));
-    await sql(`COPY (SELECT range::BIGINT AS age, 1 AS x FROM range(3000)) TO ${sqlString(path("mixed/part-1.parquet"))} (FORMAT parquet)`);
-    await sql(`COPY (SELECT 'abc' AS age, 1 AS x FROM range(3000)) TO ${sqlString(path("mixed/part-2.parquet"))} (FORMAT parquet)`);
-    expect((await dataError(loadTrainingData(one, path("mixed")))).message).toMatch(/^\S+part-2\.parquet: cannot read the file as Parquet \(.*failed to cast column "age" from type VARCHAR to BIGINT.*'abc'.*\)$/);
+    // A Parquet file damaged near its end (row groups of 2,048 rows): an error, not the rows before the damage.
+    const damaged = path("damaged.parquet");
+    await sql(`COPY (SELECT range::DOUBLE AS age, (range % 7)::DOUBLE AS x FROM range(100000)) TO ${sqlString(damaged)} (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+    const bytes = readFileSync(damaged);
+    bytes.fill(0xff, Math.floor(bytes.length * 0.9), Math.floor(bytes.length * 0.9) + 500);
+    writeFileSync(damaged, bytes);
+    expect((await dataError(loadTrainingData(one, damaged))).message).toMatch(/^\S+damaged\.parquet: (cannot read the file as Parquet \(.+\)|DuckDB read [\d,]+ of the 100,000 rows the Parquet metadata counts, and stopped; the file may be damaged\.)$/);
+    // A folder whose later Parquet files type a column otherwise than the first: DuckDB would read
+    // them with the first's types (27.5 as 28, 'abc' failing part-way), so it is refused up front.
+    for (const [name, later] of [["fractions", "range::DOUBLE + 0.5"], ["text", "'abc'"]] as const) {
+      mkdirSync(path(name));
+      await sql(`COPY (SELECT range::BIGINT AS age, 1 AS x FROM range(3000)) TO ${sqlString(path(`${name}/part-1.parquet`))} (FORMAT parquet)`);
+      await sql(`COPY (SELECT ${later} AS age, 1 AS x FROM range(3000)) TO ${sqlString(path(`${name}/part-2.parquet`))} (FORMAT parquet)`);
+      const type = name === "text" ? "VARCHAR" : "DOUBLE";
+      expect((await dataError(loadTrainingData(one, path(name)))).message).toBe(
+        `${path(`${name}/part-2.parquet`)}: column "age" is ${type} here and BIGINT in ${path(`${name}/part-1.parquet`)}; DuckDB reads every file of ${path(name)} with the first file's types, which would round or fail, so write the column with one type in every file.`,
+      );
+    }
   });
 
   it("names the file, row and column of a bad cell in a typed file", async () => {
