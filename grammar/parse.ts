@@ -1,5 +1,5 @@
 import type { Document } from "./ast.js";
-import { parseCst } from "./parser.js";
+import { MissingTokenException, parseCst } from "./parser.js";
 import { toAst } from "./to-ast.js";
 import { error, type Diagnostic } from "../base/source/diagnostic.js";
 
@@ -20,9 +20,10 @@ export function parse(text: string, path: string): { document: Document; diagnos
     }
   }
   for (const e of out.parseErrors) {
-    // After recovery a token may be virtual (NaN offset): point at the previous real token's end.
+    // A token left out is reported where it belongs, right after the token before it; so is one
+    // that recovery inserted (a virtual token, NaN offset) and one expected at the end of the file.
     const t = e.token;
-    let span = isNaN(t.startOffset) ? undefined : { start: t.startOffset, end: t.startOffset + (t.image?.length ?? 0) };
+    let span = isNaN(t.startOffset) || e instanceof MissingTokenException ? undefined : { start: t.startOffset, end: t.startOffset + (t.image?.length ?? 0) };
     if (!span || t.tokenType.name === "EOF") {
       const previous = (e as { previousToken?: import("chevrotain").IToken }).previousToken;
       const prev = previous && !isNaN(previous.startOffset) ? previous : undefined;

@@ -1,4 +1,4 @@
-import { CstParser, EOF, tokenLabel, tokenMatcher, type CstNode, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { CstParser, EOF, MismatchedTokenException, tokenLabel, tokenMatcher, type CstNode, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type ParserMethod, type TokenType } from "chevrotain";
 import * as T from "./tokens.js";
 
 /**
@@ -11,12 +11,13 @@ const oneOf = (types: TokenType[]): string => {
   const labels = [...new Set(types.map(tokenLabel))];
   return labels.length <= 1 ? (labels[0] ?? "more input") : `${labels.slice(0, -1).join(", ")} or ${labels[labels.length - 1]}`;
 };
+const topLevel = (actual: IToken): string => `Expected 'import', 'fields', 'tasks' or 'model' at the top level but found ${found(actual)}.`;
 
 /** Messages in the voice of the rest of mssmc: what was expected, what was found. */
 const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, actual }) => `Expected ${tokenLabel(expected)} but found ${found(actual)}.`,
-  buildNotAllInputParsedMessage: ({ firstRedundant }) =>
-    `Expected 'import', 'fields', 'tasks' or 'model' at the top level but found ${found(firstRedundant)}.`,
+  // chevrotain expects EOF after the last top-level item it could read: say what the top level holds.
+  buildMismatchTokenMessage: ({ expected, actual }) => (expected === EOF ? topLevel(actual) : `Expected ${tokenLabel(expected)} but found ${found(actual)}.`),
+  buildNotAllInputParsedMessage: ({ firstRedundant }) => topLevel(firstRedundant),
   buildNoViableAltMessage: ({ expectedPathsPerAlt, actual }) => {
     // When some alternative starts like the input, say what that alternative needed next:
     // "Expected '{' after 'towers'" helps more than a list of every way an entry can start.
@@ -35,15 +36,35 @@ const messages: IParserErrorMessageProvider = {
     `Expected ${oneOf(expectedIterationPaths.map((path) => path[0]!).filter(Boolean))} but found ${found(actual[0]!)}.`,
 };
 
+/** A token left out (a block's '}', a ',' between names): reported at the gap where it belongs. */
+export class MissingTokenException extends MismatchedTokenException {}
+
+/**
+ * Past this many syntax errors the text is no spec with mistakes: recovery skips the rest unread
+ * (chevrotain takes about half a millisecond to explain each error; the editor shows 200).
+ */
+const MAX_ERRORS = 200;
+
+const keywords = new Set(T.keywords);
+const isName = (t: IToken): boolean => tokenMatcher(t, T.Identifier) || tokenMatcher(t, T.StringLiteral) || tokenMatcher(t, T.UnterminatedString);
+/** True when `t` is the first token on its line (`previous` is the token before it). */
+const startsLine = (t: IToken, previous: IToken): boolean => t.tokenType !== EOF && previous.tokenType !== EOF && t.startLine! > previous.endLine!;
+const opens = (t: IToken): boolean => t.tokenType === T.LCurly || t.tokenType === T.LParen || t.tokenType === T.LBracket;
+const closes = (t: IToken): boolean => t.tokenType === T.RCurly || t.tokenType === T.RParen || t.tokenType === T.RBracket;
+
 class MssmParser extends CstParser {
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset", errorMessageProvider: messages });
     this.performSelfAnalysis();
   }
 
-  // document := item*
+  // document := item*          (an item that fails is skipped as a block skips a broken entry)
   document = this.RULE("document", () => {
-    this.MANY(() => this.SUBRULE(this.item));
+    this.MANY(() => {
+      const start = this.LA(1);
+      const item = this.SUBRULE(this.item);
+      if (item.recoveredNode) this.ACTION(() => this.skipBrokenEntry(start));
+    });
   });
 
   // item := importDecl | fieldsBlock | tasksBlock | modelDecl
@@ -62,26 +83,16 @@ class MssmParser extends CstParser {
     this.CONSUME(T.StringLiteral);
   });
 
-  // fieldsBlock := "fields" "{" (decl sep?)* "}"
+  // fieldsBlock := "fields" block(decl)
   fieldsBlock = this.RULE("fieldsBlock", () => {
     this.CONSUME(T.Fields);
-    this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.SUBRULE(this.decl);
-      this.SUBRULE(this.separator);
-    });
-    this.CONSUME(T.RCurly);
+    this.block(this.decl);
   });
 
-  // tasksBlock := "tasks" "{" (decl sep?)* "}"
+  // tasksBlock := "tasks" block(decl)
   tasksBlock = this.RULE("tasksBlock", () => {
     this.CONSUME(T.Tasks);
-    this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.SUBRULE(this.decl);
-      this.SUBRULE(this.separator);
-    });
-    this.CONSUME(T.RCurly);
+    this.block(this.decl);
   });
 
   // decl := name typeExpr        (a field or a task: `age numeric`, `income binary(label: Y)`)
@@ -90,16 +101,11 @@ class MssmParser extends CstParser {
     this.SUBRULE(this.typeExpr);
   });
 
-  // modelDecl := "model" name "{" (modelEntry sep?)* "}"
+  // modelDecl := "model" name block(modelEntry)
   modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(T.Model);
     this.SUBRULE(this.name);
-    this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.SUBRULE(this.modelEntry);
-      this.SUBRULE(this.separator);
-    });
-    this.CONSUME(T.RCurly);
+    this.block(this.modelEntry);
   });
 
   // modelEntry := groupsEntry | modelTasks | selectEntry | levelBlock | towersBlock | property | section
@@ -133,12 +139,19 @@ class MssmParser extends CstParser {
   });
 
   // nameList := name ("," name)*
+  //   A comma before `name:` or `name {` separates entries instead. A name right after a name on
+  //   the same line, where the block could not read it as its next entry, is a comma left out:
+  //   it is reported and read as if the comma were there.
   nameList = this.RULE("nameList", () => {
     this.SUBRULE(this.name);
     this.MANY({
-      GATE: () => this.LA(2).tokenType !== T.Colon && this.LA(2).tokenType !== T.LCurly,
+      GATE: () =>
+        this.LA(1).tokenType === T.Comma
+          ? this.LA(3).tokenType !== T.Colon && this.LA(3).tokenType !== T.LCurly
+          : isName(this.LA(0)) && isName(this.LA(1)) && !startsLine(this.LA(1), this.LA(0)) && this.errors.length < MAX_ERRORS && !this.startsEntry(),
       DEF: () => {
-        this.CONSUME(T.Comma);
+        const comma = this.OPTION(() => this.CONSUME(T.Comma));
+        if (!comma) this.ACTION(() => this.report(new MissingTokenException(`Expected ',' between '${this.LA(0).image}' and '${this.LA(1).image}'.`, this.LA(1), this.LA(0))));
         this.SUBRULE2(this.name);
       },
     });
@@ -160,19 +173,14 @@ class MssmParser extends CstParser {
     });
   });
 
-  // levelBlock := "level" NUMBER "{" (levelEntry sep?)* "}"
+  // levelBlock := "level" NUMBER block(levelEntry)
   levelBlock = this.RULE("levelBlock", () => {
     this.CONSUME(T.Level);
     this.CONSUME(T.NumberLiteral);
-    this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.SUBRULE(this.levelEntry);
-      this.SUBRULE(this.separator);
-    });
-    this.CONSUME(T.RCurly);
+    this.block(this.levelEntry);
   });
 
-  // levelEntry := "experts" ":" mlpSpec | "experts" "{" (namedExperts sep?)* "}" | connectEntry | property
+  // levelEntry := "experts" ":" mlpSpec | "experts" block(namedExperts) | connectEntry | property
   levelEntry = this.RULE("levelEntry", () => {
     this.OR({
       IGNORE_AMBIGUITIES: true,
@@ -187,16 +195,7 @@ class MssmParser extends CstParser {
                   this.SUBRULE(this.mlpSpec);
                 },
               },
-              {
-                ALT: () => {
-                  this.CONSUME(T.LCurly);
-                  this.MANY(() => {
-                    this.SUBRULE(this.namedExperts);
-                    this.SUBRULE(this.separator);
-                  });
-                  this.CONSUME(T.RCurly);
-                },
-              },
+              { ALT: () => this.block(this.namedExperts) },
             ]);
           },
         },
@@ -213,15 +212,10 @@ class MssmParser extends CstParser {
     this.OR([{ ALT: () => this.CONSUME(T.None) }, { ALT: () => this.SUBRULE(this.mlpSpec) }]);
   });
 
-  // towersBlock := "towers" "{" (towerEntry sep?)* "}"
+  // towersBlock := "towers" block(towerEntry)
   towersBlock = this.RULE("towersBlock", () => {
     this.CONSUME(T.Towers);
-    this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.SUBRULE(this.towerEntry);
-      this.SUBRULE(this.separator);
-    });
-    this.CONSUME(T.RCurly);
+    this.block(this.towerEntry);
   });
 
   // towerEntry := connectEntry | name ":" mlpSpec     ("tower" names the default for every task)
@@ -249,7 +243,8 @@ class MssmParser extends CstParser {
   });
 
   // mlpSpec := (NUMBER "x")? "mlp" "[" (NUMBER ("," NUMBER)*)? "]" activation?
-  //   activation := IDENT, unless it starts the next `name:` entry
+  //   activation := IDENT, unless it starts the next `name:` entry, or is a keyword starting a
+  //   line: no activation is a keyword, and `level 2 {` after a block left open must stay whole
   mlpSpec = this.RULE("mlpSpec", () => {
     this.OPTION(() => {
       this.CONSUME(T.NumberLiteral);
@@ -260,20 +255,15 @@ class MssmParser extends CstParser {
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.NumberLiteral) });
     this.CONSUME(T.RBracket);
     this.OPTION2({
-      GATE: () => this.LA(2).tokenType !== T.Colon && this.LA(2).tokenType !== T.LCurly,
+      GATE: () => this.LA(2).tokenType !== T.Colon && this.LA(2).tokenType !== T.LCurly && !(keywords.has(this.LA(1).tokenType) && startsLine(this.LA(1), this.LA(0))),
       DEF: () => this.CONSUME(T.Identifier),
     });
   });
 
-  // section := name "{" (property sep?)* "}"        (regularize, gates, train)
+  // section := name block(property)        (regularize, gates, train)
   section = this.RULE("section", () => {
     this.SUBRULE(this.name);
-    this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.SUBRULE(this.property);
-      this.SUBRULE(this.separator);
-    });
-    this.CONSUME(T.RCurly);
+    this.block(this.property);
   });
 
   // property := name ":" value
@@ -371,6 +361,118 @@ class MssmParser extends CstParser {
   separator = this.RULE("separator", () => {
     this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(T.Semicolon) }, { ALT: () => this.CONSUME(T.Comma) }]));
   });
+
+  // Error recovery for blocks. chevrotain re-synchronizes after an error at the next token that
+  // may follow the failed rule; every keyword is also a name and nearly every entry starts with a
+  // name, so that is the very token that failed: the block then stopped and asked for its '}'
+  // there (a second, wrong error). And a block chooses to read an entry on one token, so a line
+  // left outside a block by a missing '}' was read as an entry of that block (an error about the
+  // entry, not the brace). The helpers below skip what is left of a broken entry, and decide
+  // whether a block is left open by trying whole entries (BACKTRACK). Line starts guide only
+  // recovery: a correct file parses as before, whatever its line breaks.
+
+  /** The entry rules of the blocks the parser is inside, innermost last. */
+  private readonly blocks: ParserMethod<[], CstNode>[] = [];
+  /** Set while a rule is tried, so that the blocks inside it do not try entries again. */
+  private trying = false;
+
+  /**
+   * block(entry) := "{" (entry sep?)* "}"          (the body of every braced block)
+   * An entry that fails is reported once and the rest of it skipped (`skipBrokenEntry`); a block
+   * whose '}' is missing is reported at the gap where the '}' belongs and ends there
+   * (`endsUnclosed`), so the enclosing block reads on.
+   */
+  private block(entry: ParserMethod<[], CstNode>): void {
+    const open = this.CONSUME(T.LCurly);
+    let unclosed = false;
+    this.blocks.push(entry);
+    try {
+      for (;;) {
+        this.MANY({
+          GATE: () => !this.endsUnclosed(),
+          DEF: () => {
+            const start = this.LA(1);
+            const node = this.SUBRULE(entry);
+            if (node.recoveredNode) this.ACTION(() => this.skipBrokenEntry(start));
+            this.SUBRULE(this.separator);
+          },
+        });
+        if (this.RECORDING_PHASE || this.trying) break;
+        unclosed = this.endsUnclosed();
+        // A token no entry starts with (a number, a bracket) is reported and skipped with the
+        // rest of its line; then the entries go on. One right before the '}' is left to CONSUME,
+        // whose recovery drops that token alone.
+        const next = this.LA(1);
+        if (unclosed || next.tokenType === EOF || next.tokenType === T.RCurly || isName(next) || this.LA(2).tokenType === T.RCurly) break;
+        this.report(new MismatchedTokenException(`Expected '}' but found ${found(next)}.`, next, this.LA(0)));
+        this.skipBrokenEntry(next);
+      }
+    } finally {
+      this.blocks.pop();
+    }
+    // A plain `if` around a DSL call: the recording phase always takes the CONSUME, so the
+    // grammar chevrotain analyses has the '}' (RECORDING_PHASE exists for this).
+    if (unclosed) {
+      const next = this.LA(1);
+      this.report(new MissingTokenException(`The '{' at ${open.startLine}:${open.startColumn} is not closed: expected '}' before ${found(next)}.`, next, this.LA(0)));
+    } else {
+      this.CONSUME(T.RCurly);
+    }
+  }
+
+  /**
+   * True when the innermost block's '}' is missing before the next token: it starts a line that
+   * the block cannot read as an entry but an enclosing block (or the top level) can. Only a line
+   * that starts with a keyword or with `name {` is tried: the items, model entries and level
+   * entries that an inner block cannot hold all start so (a `name: value` fits most blocks), and
+   * trying every line would parse each entry twice.
+   */
+  private endsUnclosed(): boolean {
+    const next = this.LA(1);
+    if (this.trying || next.tokenType === T.RCurly || !startsLine(next, this.LA(0))) return false;
+    if (!keywords.has(next.tokenType) && this.LA(2).tokenType !== T.LCurly) return false;
+    const [inner, ...outer] = [...this.blocks].reverse();
+    return inner !== undefined && !this.tries(inner) && [...outer, this.item].some((rule) => this.tries(rule));
+  }
+
+  /** True when the innermost block can read its next entry from the next token. */
+  private startsEntry(): boolean {
+    const inner = this.blocks[this.blocks.length - 1];
+    return inner !== undefined && this.tries(inner);
+  }
+
+  /** True when `rule` parses from the next token without an error (nothing is consumed). */
+  private tries(rule: ParserMethod<[], CstNode>): boolean {
+    const was = this.trying;
+    this.trying = true;
+    try {
+      return this.BACKTRACK(rule).call(this) as boolean;
+    } finally {
+      this.trying = was;
+    }
+  }
+
+  /**
+   * Skips what is left of an entry that failed from `start`: up to a ';', the block's '}' or the
+   * next line, passing over bracketed groups whole (a broken `level x { ... }` goes at once). Not
+   * up to a ',': names in a list are separated by commas too, and each would be a new error.
+   * After MAX_ERRORS errors, skips to the end of the file.
+   */
+  private skipBrokenEntry(start: IToken): void {
+    const flooded = this.errors.length >= MAX_ERRORS;
+    let depth = 0;
+    for (let t = this.LA(1); t.tokenType !== EOF; t = this.LA(1)) {
+      if (depth === 0 && !flooded && (t.tokenType === T.RCurly || (t !== start && (t.tokenType === T.Semicolon || startsLine(t, this.LA(0)))))) return;
+      if (opens(t)) depth++;
+      else if (closes(t)) depth = Math.max(0, depth - 1);
+      this.SKIP_TOKEN();
+    }
+  }
+
+  /** Records an error the grammar found itself (chevrotain records those of its DSL calls). */
+  private report(error: IRecognitionException): void {
+    this.errors = [...this.errors, error];
+  }
 }
 
 /** One parser instance is reused; chevrotain parsers are stateful but reset on each `input`. */

@@ -41,10 +41,9 @@ describe("diagnostics", () => {
     expect(await edit(text)).toEqual([]);
   });
 
-  test("a syntax error points at the token after the gap", async () => {
+  test("a missing '}' is one error, at the gap where it belongs, naming its '{'", async () => {
     expect(await edit(text.replace("towers { tower: mlp[16] relu }", "towers { tower: mlp[16] relu "))).toEqual([
-      { code: "syntax-error", message: "Expected ':' after 'regularize'.", range: [16, 2, 16, 12] },
-      { code: "syntax-error", message: "Expected '}' but found 'regularize'.", range: [16, 2, 16, 12] },
+      { code: "syntax-error", message: "The '{' at 13:10 is not closed: expected '}' before 'regularize'.", range: [12, 30, 12, 30] },
     ]);
     expect(await edit(text)).toEqual([]);
   });
