@@ -251,6 +251,19 @@ program
     startLanguageServer(process.stdin, process.stdout);
   });
 
+// `mssmc help CMD` as commander does it, except that an unknown CMD is a usage error saying so
+// (commander printed the general help for it).
+program.helpCommand(false);
+program
+  .command("help")
+  .description("display help for command")
+  .argument("[command]", "the command to describe")
+  .action((name: string | undefined) => {
+    if (name === undefined) return program.help();
+    const command = program.commands.find((c) => c.name() !== "help" && (c.name() === name || c.aliases().includes(name)));
+    return command ? command.help() : program.error(`error: unknown command '${name}'`);
+  });
+
 try {
   await program.parseAsync(process.argv);
   process.exitCode = exitCode;

@@ -71,6 +71,8 @@ describe("mssmc check", () => {
     const sub = run("help", "check");
     expect(sub.status).toBe(0);
     expect(sub.stdout).toContain("--format <format>");
+    const unknown = run("help", "nope");
+    expect([unknown.status, unknown.stdout, unknown.stderr]).toEqual([2, "", "error: unknown command 'nope'\n(run with --help for usage)\n"]);
   });
 });
 
