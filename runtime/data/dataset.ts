@@ -6,7 +6,7 @@
 
 import { type Field, type Spec, type Task } from "../../compiler/index.js";
 import { LabelCensus, labelKindWarning } from "./label-kind.js";
-import { oneClassError, trainingLabelError } from "./labels.js";
+import { isMissingLabel, oneClassError, trainingLabelError } from "./labels.js";
 import { fitNumeric, standardize, type NumericStats } from "./numeric.js";
 import { readRaw, type Dictionary, type RawField, type RawTable } from "./read-raw.js";
 import type { Dataset, FieldColumn, FieldState, LabelColumn, LoadOptions, LoadReport, Preprocessing, TrainingLoadOptions } from "./types.js";
@@ -120,6 +120,8 @@ export function formatLoadReport(r: LoadReport): string[] {
   if (imputed) lines.push(`  missing values filled in: ${imputed}`);
   const unknown = list(r.unknown);
   if (unknown) lines.push(`  values not in the training vocabulary: ${unknown}`);
+  const missingLabels = r.missingLabels ? list(r.missingLabels) : "";
+  if (missingLabels) lines.push(`  labels missing (those rows do not count for the task): ${missingLabels}`);
   return lines;
 }
 
@@ -281,5 +283,16 @@ function report(spec: Spec, raw: RawTable, prep: Preprocessing): LoadReport {
     firstBadRows: [...raw.badRows.first],
     imputed: Object.fromEntries(raw.missing),
     unknown,
+    ...(raw.labels.size ? { missingLabels: missingLabelCounts(raw.labels) } : {}),
   };
+}
+
+/** Per task, the rows whose label is missing. */
+export function missingLabelCounts(labels: ReadonlyMap<string, LabelColumn> | Readonly<Record<string, LabelColumn>>): Record<string, number> {
+  const entries = labels instanceof Map ? [...labels] : Object.entries(labels);
+  return Object.fromEntries(entries.map(([task, y]) => {
+    let n = 0;
+    for (let i = 0; i < y.length; i++) if (isMissingLabel(y[i]!)) n++;
+    return [task, n];
+  }));
 }

@@ -8,7 +8,7 @@
 import type { Field, Spec } from "../../compiler/index.js";
 import { UserError } from "../../base/user-error.js";
 import type { ColumnUse } from "./csv.js";
-import { fieldVocab, valueCounts, type FieldState, type LabelColumn, type LoadReport, type Preprocessing, type TrainingData } from "./dataset.js";
+import { fieldVocab, missingLabelCounts, valueCounts, type FieldState, type LabelColumn, type LoadReport, type Preprocessing, type TrainingData } from "./dataset.js";
 import { BadRows, KEPT_BAD_ROWS } from "./errors.js";
 import { LabelCensus } from "./label-kind.js";
 import { NumericAccumulator } from "./numeric.js";
@@ -114,7 +114,7 @@ export async function fitStream(spec: Spec, file: string, options: StreamFitOpti
   const preprocessing: Preprocessing = { fields };
   const labelColumns: Record<string, LabelColumn> = Object.fromEntries([...labels].map(([t, c]) => [t, c.done()]));
   const weightColumns = Object.fromEntries([...weights].map(([t, c]) => [t, c.done()]));
-  const report: LoadReport = { file, rows: count, badRows, firstBadRows: firstBadRows.slice(0, KEPT_BAD_ROWS), imputed, unknown };
+  const report: LoadReport = { file, rows: count, badRows, firstBadRows: firstBadRows.slice(0, KEPT_BAD_ROWS), imputed, unknown, missingLabels: missingLabelCounts(labelColumns) };
   return {
     source,
     train: { file, rows: count, lines: new Int32Array(0), fields: {}, labels: labelColumns, ...(weights.size > 0 ? { weights: weightColumns } : {}) },

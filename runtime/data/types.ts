@@ -62,6 +62,8 @@ export interface LoadReport {
   imputed: Record<string, number>;
   /** Per categorical or multi-hot field: present values with no id of their own (mapped to id 0). */
   unknown: Record<string, number>;
+  /** Per task, when the labels were read: rows whose label cell is missing (they do not train or score that task). */
+  missingLabels?: Record<string, number>;
 }
 
 export interface LoadOptions {

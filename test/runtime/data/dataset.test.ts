@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { packageRoot } from "../../../base/package-root.js";
 import { describe, expect, it } from "vitest";
 import type { Spec } from "../../../compiler/load/types.js";
 import { formatLoadReport, loadData, loadTrainingData, type Dataset } from "../../../runtime/data/dataset.js";
@@ -67,6 +70,17 @@ describe("the Adult data", async () => {
     expect([test.report.imputed.workclass, test.report.imputed.occupation, test.report.imputed["native-country"]]).toEqual([963, 966, 274]);
     expect(Object.values(test.report.unknown).every((n) => n === 0)).toBe(true);
     expect(formatLoadReport(all.report)).toEqual([`${trainFile}: 32561 rows`, "  missing values filled in: workclass 1836, occupation 1843, native-country 583"]);
+  });
+
+  it("counts the rows whose label is missing, per task", async () => {
+    const spec = adultSpec();
+    const text = gunzipSync(readFileSync(join(packageRoot(), "data", "adult", "adult.data.gz"))).toString("utf8").trimEnd().split("\n");
+    // Every 20th row's income label blanked (the Y column is the last).
+    const blanked = text.map((l, i) => (i > 0 && i % 20 === 0 ? l.replace(/,[^,]*$/, ",") : l));
+    const f = tempFile(blanked.join("\n") + "\n");
+    const { report } = await loadData(spec, f, (await loadTrainingData(spec, join(adultDir, "adult.data"))).preprocessing);
+    expect(report.missingLabels).toEqual({ income: Math.floor((text.length - 1) / 20), never_married: 0 });
+    expect(formatLoadReport(report).at(-1)).toBe(`  labels missing (those rows do not count for the task): income ${Math.floor((text.length - 1) / 20)}`);
   });
 
   it("fits vocabularies by descending count and standardizes numeric fields", () => {
