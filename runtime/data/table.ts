@@ -145,8 +145,8 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
 }
 
 /**
- * Throws when a later Parquet file of a source types a column the fields read otherwise than the
- * first file: DuckDB reads every file with the first one's types, so a later file's 27.5 in a
+ * Throws when a later Parquet file of a source lacks a column the fields read, or types it
+ * otherwise than the first file: DuckDB reads every file with the first one's types, so a later file's 27.5 in a
  * column the first holds as whole numbers would be read as 28.
  */
 async function assertSameTypes(c: Awaited<ReturnType<typeof duckdb>>, source: DataSource, schema: ReadonlyMap<string, string>, columns: readonly ColumnUse[]): Promise<void> {
@@ -160,9 +160,12 @@ async function assertSameTypes(c: Awaited<ReturnType<typeof duckdb>>, source: Da
       if (!isDuckDBError(e)) throw e;
       throw unreadable({ ...source, files: [file] }, e);
     }
-    for (const { column } of columns) {
+    const partition = new Set(file.partition.map(([key]) => key));
+    for (const { column, usedBy } of columns) {
       const here = types.get(column);
       const there = schema.get(column)!;
+      // DuckDB would blame the first file for a column a later one lacks.
+      if (here === undefined && !partition.has(column)) throw new UserError(`${file.path}: missing column "${column}" (read by ${usedBy}), which ${first} has.`, "missing-column");
       if (here !== undefined && here !== there) {
         throw new UserError(`${file.path}: column "${column}" is ${here} here and ${there} in ${first}; DuckDB reads every file of ${source.name} with the first file's types, which would round or fail, so write the column with one type in every file.`, "column-type");
       }

@@ -168,6 +168,10 @@ describe("the same rows in every format", async () => {
     expect((await dataError(loadTrainingData(one, damaged))).message).toMatch(/^\S+damaged\.parquet: (cannot read the file as Parquet \(.+\)|DuckDB read [\d,]+ of the 100,000 rows the Parquet metadata counts, and stopped; the file may be damaged\.)$/);
     // A folder whose later Parquet files type a column otherwise than the first: DuckDB would read
     // them with the first's types (27.5 as 28, 'abc' failing part-way), so it is refused up front.
+    mkdirSync(path("lacking"));
+    await sql(`COPY (SELECT range::BIGINT AS age, 1 AS x FROM range(10)) TO ${sqlString(path("lacking/part-1.parquet"))} (FORMAT parquet)`);
+    await sql(`COPY (SELECT 1 AS x FROM range(10)) TO ${sqlString(path("lacking/part-2.parquet"))} (FORMAT parquet)`);
+    expect((await dataError(loadTrainingData(one, path("lacking")))).message).toBe(`${path("lacking/part-2.parquet")}: missing column "age" (read by field "age"), which ${path("lacking/part-1.parquet")} has.`);
     for (const [name, later] of [["fractions", "range::DOUBLE + 0.5"], ["text", "'abc'"]] as const) {
       mkdirSync(path(name));
       await sql(`COPY (SELECT range::BIGINT AS age, 1 AS x FROM range(3000)) TO ${sqlString(path(`${name}/part-1.parquet`))} (FORMAT parquet)`);
