@@ -9,7 +9,16 @@ export const KEPT_BAD_ROWS = 5;
 /** The message for a cell that cannot be read: `file:row:column: expected X, found "Y"`. */
 export function badCell(file: string, line: number, column: string, expected: string, found: string): string {
   const shown = found.length > 60 ? `${found.slice(0, 57)}...` : found;
-  return `${file}:${line}:${column}: expected ${expected}, found ${JSON.stringify(shown)}`;
+  return `${file}:${line}:${column}: expected ${expected}, found ${JSON.stringify(shown)}${numberHint(expected, found)}`;
+}
+
+/** For a number written the way some locales and tools write it, what mssmc reads instead. */
+function numberHint(expected: string, found: string): string {
+  if (!expected.startsWith("a number")) return "";
+  if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(found)) return " (thousands separators? numbers are read without them: 77516)";
+  if (/^-?\d+,\d+$/.test(found)) return ` (a decimal comma? numbers are read with a point: ${found.replace(",", ".")})`;
+  if (/^(NA|N\/A|null|NULL|None|-)$/.test(found)) return ' (a missing value? leave the cell empty or write "?"; --skip-bad-rows drops such rows)';
+  return "";
 }
 
 /**

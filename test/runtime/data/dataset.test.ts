@@ -72,6 +72,20 @@ describe("the Adult data", async () => {
     expect(formatLoadReport(all.report)).toEqual([`${trainFile}: 32561 rows`, "  missing values filled in: workclass 1836, occupation 1843, native-country 583"]);
   });
 
+  it("says what a number written another way is read as", async () => {
+    const spec = specOf("age numeric", "y regression(label: y)");
+    const messages = [];
+    // A decimal comma comes in files delimited otherwise (here by semicolons).
+    for (const cell of ["39,5", '"77,516"', "NA", "-", "abc"]) messages.push((await dataError(loadTrainingData(spec, tempFile(`age;y\n1;1\n${cell};2\n`)))).message.replace(/^.*?:3:age: /, ""));
+    expect(messages).toEqual([
+      'expected a number, found "39,5" (a decimal comma? numbers are read with a point: 39.5)',
+      'expected a number, found "77,516" (thousands separators? numbers are read without them: 77516)',
+      'expected a number, found "NA" (a missing value? leave the cell empty or write "?"; --skip-bad-rows drops such rows)',
+      'expected a number, found "-" (a missing value? leave the cell empty or write "?"; --skip-bad-rows drops such rows)',
+      'expected a number, found "abc"',
+    ]);
+  });
+
   it("counts the rows whose label is missing, per task", async () => {
     const spec = adultSpec();
     const text = gunzipSync(readFileSync(join(packageRoot(), "data", "adult", "adult.data.gz"))).toString("utf8").trimEnd().split("\n");
