@@ -14,8 +14,7 @@ import { runPredict } from "./predict.js";
 import { runSynth, type SynthCommandOptions } from "./synth.js";
 import { runReport } from "./report-html.js";
 import { runTrain, type TrainCommandOptions } from "./train.js";
-import { describeFileSystemError, isFileSystemError } from "../base/file-system-error.js";
-import { UserError } from "../base/user-error.js";
+import { reportedUserError } from "./user-errors.js";
 
 // The command-line entry point: argument parsing only; each command lives in its own file and
 // returns an exit code. Usage errors exit with 2, user errors with 1, internal errors with 70.
@@ -271,9 +270,8 @@ try {
   if (e instanceof CommanderError) {
     // --help and --version end through here with code 0.
     process.exitCode = e.exitCode === 0 ? 0 : 2;
-  } else if (e instanceof UserError || isFileSystemError(e)) {
+  } else if (reportedUserError(e)) {
     // A command that did not go through reportUserErrors: the user's files or machine, still not a bug.
-    process.stderr.write(`mssmc: error: ${(isFileSystemError(e) ? describeFileSystemError(e) : e).message}\n`);
     process.exitCode = 1;
   } else {
     const internal = e instanceof InvariantError ? "internal error" : "unexpected internal error";

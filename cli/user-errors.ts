@@ -11,11 +11,15 @@ export async function reportUserErrors(command: () => Promise<number>): Promise<
   try {
     return await command();
   } catch (e) {
-    const error = isFileSystemError(e) ? describeFileSystemError(e) : e;
-    if (error instanceof UserError) {
-      process.stderr.write(`mssmc: error: ${error.message}\n`);
-      return 1;
-    }
+    if (reportedUserError(e)) return 1;
     throw e;
   }
+}
+
+/** Writes `mssmc: error: MESSAGE` for a UserError or a file-system error and returns true; false for anything else (a bug). */
+export function reportedUserError(e: unknown): boolean {
+  const error = isFileSystemError(e) ? describeFileSystemError(e) : e;
+  if (!(error instanceof UserError)) return false;
+  process.stderr.write(`mssmc: error: ${error.message}\n`);
+  return true;
 }

@@ -19,9 +19,9 @@
 // worth nothing at one epoch end, gets another epoch). Pairs are taken in the order of that
 // minimum (Δπ is evaluated only where Δ0 > 0), each tested again with the pairs closed before it
 // (so of two copies of one signal, such as Adult's education and education-num, the second
-// stays). Closing sets the gate's log α to closedLogAlpha (−10 with the default constants) and freezes it (runtime/freeze.ts), so
-// training leaves it and the export prunes the field from that group (from the model when no group
-// reads it).
+// stays). Closing sets the gate's log α to closedLogAlpha (−10 with the default constants) and
+// freezes it (runtime/freeze.ts), so training leaves it and the export prunes the field from that
+// group (from the model when no group reads it).
 
 import { closedLogAlpha, foldGate, logAlphaParam, modelStructure, selectForm, selectionGateGroup, type Manifest, type Spec } from "../compiler/index.js";
 import type ort from "onnxruntime-node";

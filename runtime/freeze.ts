@@ -10,7 +10,8 @@
 // - evaluation's deterministic gate is 0 as well: a frozen log α left above its bound
 //   logit(−γ/(ζ−γ)) (≈ −2.4; only an ε above ≈ 0.31 leaves one there) is set below it;
 // - its log α and that element's optimizer state are put back after each step: no update, value kept.
-// Nothing freezes in a group the gate warm-up holds still. Frozen is never undone, and the frozen set is part of the checkpoint, so resume stays bit-exact.
+// Nothing freezes in a group the gate warm-up holds still. Frozen is never undone, and the frozen
+// set is part of the checkpoint, so resume stays bit-exact.
 
 import { closedLogAlpha, evaluationClosedBound, GATE_WARMUP_HOLDS, logAlphaParam, openProbability, selectionGateGroup, type Manifest } from "../compiler/index.js";
 import type { TrainState } from "./checkpoint.js";
@@ -50,13 +51,14 @@ export function freezeClosedGates(manifest: Manifest, state: TrainState, thresho
 }
 
 /**
- * The gate groups the gate warm-up holds still (compiler/sparse-step/settings.ts): every group,
- * or the field gates only for a model named in GATE_WARMUP_HOLDS.fieldsOnly.
+ * What the gate warm-up holds still (compiler/sparse-step/settings.ts): every gate group (`all`,
+ * done by a learning rate of 0), or the field gates only for a model named in
+ * GATE_WARMUP_HOLDS.fieldsOnly; `groups` names them.
  */
-export function warmupHeldGroups(manifest: Manifest): Set<string> {
+export function warmupHeld(manifest: Manifest): { all: boolean; groups: Set<string> } {
   const fields = new Set(manifest.spec.groups.map(selectionGateGroup));
   const all = !GATE_WARMUP_HOLDS.fieldsOnly.has(manifest.spec.model);
-  return new Set(manifest.gate_groups.filter((g) => all || fields.has(g.name)).map((g) => g.name));
+  return { all, groups: new Set(manifest.gate_groups.filter((g) => all || fields.has(g.name)).map((g) => g.name)) };
 }
 
 /** The tensors of each gate group that a frozen element must keep: its log α, then each optimizer state of it (by state-map name). */

@@ -10,13 +10,13 @@
 // phases are kept, so the bench can show how much of a step is spent outside session.run.
 
 import * as ort from "onnxruntime-node";
-import { GATE_WARMUP_HOLDS, isNoiseInput, isPredictionOutput, L0_OUTPUT, labelTask, LOSS_OUTPUT, optimizerOf, selectionGateGroup, taskLossOutput, type Manifest, type ParamSlice, type Task, type TensorInfo, type Train } from "../compiler/index.js";
+import { isNoiseInput, isPredictionOutput, L0_OUTPUT, labelTask, LOSS_OUTPUT, optimizerOf, taskLossOutput, type Manifest, type ParamSlice, type Task, type TensorInfo, type Train } from "../compiler/index.js";
 import { invariant } from "../base/source/diagnostic.js";
 import type { TrainState } from "./checkpoint.js";
 import { numericFields, type Batch } from "./data/batches.js";
 import { Random, STREAM } from "../base/random.js";
 import { dataFeed, lookupInputs, type LookupInputs } from "./evaluate.js";
-import { frozenTensors, holdFrozen, type FrozenGates } from "./freeze.js";
+import { frozenTensors, holdFrozen, warmupHeld, type FrozenGates } from "./freeze.js";
 
 /** Gate noise is drawn from U(NOISE_EPS, 1 − NOISE_EPS), so log u and log(1 − u) stay finite. */
 export const NOISE_EPS = 1e-6;
@@ -156,6 +156,8 @@ export class StepRunner {
   private readonly frozenTensors: ReturnType<typeof frozenTensors>;
   /** The field gates' log α (no optimizer state) and all-set masks: what a warm-up holding the field gates only puts back (GATE_WARMUP_HOLDS). */
   private readonly fieldGates: { tensors: ReturnType<typeof frozenTensors>; all: FrozenGates };
+  /** The warm-up holds every gate group (by a learning rate of 0), not the field gates only (runtime/freeze.ts, warmupHeld). */
+  private readonly warmupHoldsAll: boolean;
   private readonly sliced: Map<string, SlicedTensor>;
   /** A sliced step's own values of its sliced tensors, taken from the state at its first step after a settle (settle puts them back). */
   private live: Map<string, Float32Array> | undefined;
@@ -179,11 +181,13 @@ export class StepRunner {
     this.lookups = lookupInputs(manifest);
     this.frozenTensors = frozenTensors(manifest);
     // Freezing (holdFrozen, freezeClosedGates) reads and writes a gate's log α and its state in the
-    // whole tensors, even before a settle: a smaller step never slices them (slice-params.ts slices dense params).
+    // whole tensors, even before a settle: a smaller step never slices them (slice-params.ts slices
+    // dense params only).
     const gateParams = new Set([...this.frozenTensors.values()].map((t) => t.param));
     invariant(slices.every((s) => !gateParams.has(s.of)), "A smaller step slices a gate's log α, which freezing reads whole.");
-    const fieldGroups = new Set(manifest.spec.groups.map(selectionGateGroup));
-    const fields = manifest.gate_groups.filter((g) => fieldGroups.has(g.name));
+    const held = warmupHeld(manifest);
+    this.warmupHoldsAll = held.all;
+    const fields = manifest.gate_groups.filter((g) => held.groups.has(g.name));
     this.fieldGates = {
       tensors: new Map(fields.map((g) => [g.name, { param: this.frozenTensors.get(g.name)!.param, states: [] }])),
       all: new Map(fields.map((g) => [g.name, new Uint8Array(g.shape.reduce((a, b) => a * b, 1)).fill(1)])),
@@ -223,7 +227,7 @@ export class StepRunner {
     const noise = gateNoise(manifest, settings.seed, t, state.frozen, batch.size);
     const restoreFrozen = holdFrozen(this.frozenTensors, state);
     const warming = t <= this.gateHoldSteps;
-    const holdsAll = !GATE_WARMUP_HOLDS.fieldsOnly.has(manifest.spec.model);
+    const holdsAll = this.warmupHoldsAll;
     const restoreFields = warming && !holdsAll ? holdFrozen(this.fieldGates.tensors, state, this.fieldGates.all) : undefined;
     const { params, states } = this.tensors(state);
     const gathered = manifest.tables.map((table) => {

@@ -29,7 +29,7 @@ import { ProgressBar } from "./progress.js";
 import { appendMetricsLine, metricsPath, reconcileMetrics, removeAbandonedFiles, removeCheckpoints } from "./run-folder.js";
 import { openSession, type Device } from "./session.js";
 import { StepRunner } from "./step.js";
-import { freezeClosedGates, frozenCount, warmupHeldGroups } from "./freeze.js";
+import { freezeClosedGates, frozenCount, warmupHeld } from "./freeze.js";
 import { checkFields, checksFields, fieldCheckLines } from "./field-check.js";
 import { StepSwitch } from "./step-switch.js";
 import { makeDirs } from "../base/make-dirs.js";
@@ -209,7 +209,7 @@ export async function train(model: CompiledModel, data: RunData, options: TrainO
   await steps.resume(state);
   // At each freeze point the step is chosen again, changed set or not: the choice depends on the steps left (step-switch.ts).
   // Not in the groups the warm-up holds still: their log α has not trained (runtime/freeze.ts).
-  const held = warmupHeldGroups(manifest);
+  const held = warmupHeld(manifest).groups;
   const freeze = async () => {
     if (!freezing.on) return;
     freezeClosedGates(manifest, state, freezing.threshold, state.progress.step <= holdSteps ? held : undefined);

@@ -1,5 +1,5 @@
-// Common-subexpression elimination and dead-node (and dead-constant) removal over the IR, run by compileSpec on the
-// forward graphs and on the training step before emission.
+// Common-subexpression elimination and dead-node (and dead-constant) removal over the IR, run by
+// compileSpec on the forward graphs and on the training step before emission.
 //
 // Lowering builds each consumer's input on its own (three level-1 consumers of MSSM each concat
 // the same three field-selected inputs), and autodiff rebuilds per gate the same scalars from the

@@ -32,8 +32,7 @@ export interface TrainingData {
 /** Throws when a task's training rows hold no label, or a binary task's one class (labels.ts, trainingLabelError): training would learn nothing and choose epochs by an undefined AUC. */
 export function assertTrainable(spec: Spec, data: TrainingData): void {
   for (const task of spec.tasks) {
-    const examples = [...data.labelValues.get(task.name)!.counts.keys()].slice(0, LABEL_EXAMPLES);
-    const error = trainingLabelError(data.train.file, task, data.train.labels[task.name]!, examples, data.train.weights?.[task.name]);
+    const error = trainingLabelError(data.train.file, task, data.train.labels[task.name]!, labelExamples(data.labelValues, task.name), data.train.weights?.[task.name]);
     if (error) throw error;
   }
 }
@@ -101,8 +100,7 @@ export function assertValidatable(spec: Spec, valid: Dataset, labelValues: Reado
 export function oneClassTasks(spec: Spec, data: Dataset, labelValues: ReadonlyMap<string, LabelCensus>, rowsWhat: string, only?: ReadonlySet<string>): UserError[] {
   return spec.tasks.flatMap((task) => {
     if (task.kind !== "binary" || (only && !only.has(task.name))) return [];
-    const examples = [...(labelValues.get(task.name)?.counts.keys() ?? [])].slice(0, LABEL_EXAMPLES);
-    return oneClassError(data.file, task, data.labels[task.name]!, examples, rowsWhat) ?? [];
+    return oneClassError(data.file, task, data.labels[task.name]!, labelExamples(labelValues, task.name), rowsWhat) ?? [];
   });
 }
 
@@ -127,6 +125,9 @@ export function formatLoadReport(r: LoadReport): string[] {
 
 /** How many distinct label values a message about a task's labels quotes. */
 const LABEL_EXAMPLES = 4;
+
+/** The first label values of a task's census, as a message about its labels quotes them. */
+const labelExamples = (labelValues: ReadonlyMap<string, LabelCensus>, task: string): string[] => [...(labelValues.get(task)?.counts.keys() ?? [])].slice(0, LABEL_EXAMPLES);
 
 // ---- fitting and encoding ---------------------------------------------------------------------
 

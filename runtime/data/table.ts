@@ -146,8 +146,8 @@ export async function* readTable(source: DataSource, columns: readonly ColumnUse
 
 /**
  * Throws when a later Parquet file of a source lacks a column the fields read, or types it
- * otherwise than the first file: DuckDB reads every file with the first one's types, so a later file's 27.5 in a
- * column the first holds as whole numbers would be read as 28.
+ * otherwise than the first file: DuckDB reads every file with the first one's types, so a later
+ * file's 27.5 in a column the first holds as whole numbers would be read as 28.
  */
 async function assertSameTypes(c: Awaited<ReturnType<typeof duckdb>>, source: DataSource, schema: ReadonlyMap<string, string>, columns: readonly ColumnUse[]): Promise<void> {
   const first = source.files[0]!.path;
@@ -180,7 +180,7 @@ async function assertSameTypes(c: Awaited<ReturnType<typeof duckdb>>, source: Da
  * compared with the rows its metadata counts (free), and a JSON read, which has no such count, is
  * asked for the rows after those it gave; either way the rows that follow are read materialized,
  * which does throw DuckDB's error, and that error is the message (for Parquet the whole read is
-done again that way, on this failure path only).
+ * done again that way, on this failure path only).
  */
 async function assertReadWhole(source: DataSource, from: string, sql: string, read: number, range: RowRange | undefined): Promise<void> {
   const c = await duckdb();

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { logAlphaParam } from "../../compiler/artifact.js";
 import { openProbability } from "../../compiler/sparse-step/settings.js";
 import { checkpointPath, decodeCheckpoint, encodeCheckpoint, loadTrainedModel, readCheckpoint, writeCheckpoint } from "../../runtime/checkpoint.js";
-import { freezeClosedGates, frozenCount, warmupHeldGroups } from "../../runtime/freeze.js";
+import { freezeClosedGates, frozenCount, warmupHeld } from "../../runtime/freeze.js";
 import { gateNoise, NOISE_EPS } from "../../runtime/step.js";
 import { initialState, train } from "../../runtime/train.js";
 import { diagnose, model } from "../compiler/check/helpers.js";
@@ -112,7 +112,7 @@ describe("freezing closed gates", () => {
     const { manifest } = compiled(spec);
     const state = initialState(manifest, (await smallData(spec)).preprocessing, 1);
     for (const g of manifest.gate_groups) state.params.get(logAlphaParam(g.name))!.fill(-3);
-    expect(freezeClosedGates(manifest, state, 0.832, warmupHeldGroups(manifest))).toBe(0);
+    expect(freezeClosedGates(manifest, state, 0.832, warmupHeld(manifest).groups)).toBe(0);
     expect(state.frozen.size).toBe(0);
     // 10 steps an epoch: the freeze points of steps 4-20 fall in the warm-up's 20 steps.
     const done = await train(compiled(spec), await smallData(spec), { ...quiet, runDir: tempDir() });
